@@ -1,0 +1,5 @@
+export * from './permissions';
+export * from './queues';
+export * from './jobs';
+export * from './results';
+export * from './role-comment';

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { PermissionLevelSchema } from './permissions';
+import { CONTRACT_VERSION } from './queues';
+
+/** PostgreSQL identifiers are at most 63 bytes; NUL can never appear in one. */
+const pgName = z
+  .string()
+  .min(1)
+  .refine((s) => Buffer.byteLength(s, 'utf8') <= 63, 'must be at most 63 bytes')
+  .refine((s) => !s.includes('\0'), 'must not contain NUL');
+
+export const GroupGrantSchema = z.object({
+  database: pgName,
+  schema: pgName,
+  permission: PermissionLevelSchema,
+});
+export type GroupGrant = z.infer<typeof GroupGrantSchema>;
+
+const jobBase = {
+  v: z.literal(CONTRACT_VERSION),
+  integrationId: z.string().uuid(),
+  personId: z.string().uuid(),
+  personEmail: z.string().email(),
+  username: pgName,
+  generation: z.number().int().positive(),
+  correlationId: z.string().max(100).optional(),
+};
+
+/**
+ * The desired state of one person's database user on one integration (DESIGN §3).
+ * The connector converges the database to it; it never carries a secret.
+ */
+export const SyncUserJobSchema = z.object({
+  ...jobBase,
+  kind: z.literal('sync-user'),
+  login: z.boolean(),
+  /** Union of group memberships over the person's active and starting grants. */
+  groups: z.array(GroupGrantSchema).max(1000),
+  /** Latest expiry among grants already active (ISO 8601), or null. */
+  validUntil: z.string().datetime({ offset: true }).nullable(),
+  /**
+   * Longest duration among grants starting with this sync. VALID UNTIL becomes
+   * max(validUntil, database now() + this), and `startedAt` in the result is that now().
+   */
+  startingDurationSeconds: z.number().int().positive().nullable(),
+  connectionLimit: z.number().int().min(-1).max(10000),
+  /** Issue a new password even if the role exists (rotation due, or none held). */
+  rotatePassword: z.boolean(),
+});
+export type SyncUserJob = z.infer<typeof SyncUserJobSchema>;
+
+/** Remove a person's database user for good (DESIGN §3.5). */
+export const CleanupUserJobSchema = z.object({
+  ...jobBase,
+  kind: z.literal('cleanup-user'),
+  /** Every database of the server where the user may own objects. */
+  databases: z.array(pgName).min(1).max(1000),
+});
+export type CleanupUserJob = z.infer<typeof CleanupUserJobSchema>;
+
+export const ConnectorJobSchema = z.discriminatedUnion('kind', [SyncUserJobSchema, CleanupUserJobSchema]);
+export type ConnectorJob = z.infer<typeof ConnectorJobSchema>;
+export type ConnectorJobKind = ConnectorJob['kind'];
+export const CONNECTOR_JOB_KINDS: readonly ConnectorJobKind[] = ['sync-user', 'cleanup-user'];
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Describe zod issues as `path: message; …` so refusals name every bad field. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+/** Validates a job payload, refusing unknown contract versions with a clear reason. */
+export function parseConnectorJob(input: unknown): ParseResult<ConnectorJob> {
+  if (typeof input === 'object' && input !== null && 'v' in input && input.v !== CONTRACT_VERSION) {
+    return {
+      ok: false,
+      reason: `unsupported contract version ${JSON.stringify(input.v)}; this connector speaks v${CONTRACT_VERSION}`,
+    };
+  }
+  const parsed = ConnectorJobSchema.safeParse(input);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: describeIssues(parsed.error) };
+}

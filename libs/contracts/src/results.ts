@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { CONTRACT_VERSION } from './queues';
+import { describeIssues, type ParseResult } from './jobs';
+
+/** A password sealed to the broker's public key (DESIGN §4): X25519 + HKDF-SHA256 + AES-256-GCM. */
+export const SealedBoxSchema = z.object({
+  v: z.literal(1),
+  epk: z.string().min(1).max(200),
+  iv: z.string().min(1).max(40),
+  ct: z.string().min(1).max(2000),
+  tag: z.string().min(1).max(40),
+});
+export type SealedBox = z.infer<typeof SealedBoxSchema>;
+
+export const JobErrorSchema = z.object({
+  code: z.string().max(100),
+  message: z.string().max(2000),
+  sqlstate: z.string().max(5).optional(),
+  retryable: z.boolean(),
+});
+export type JobError = z.infer<typeof JobErrorSchema>;
+
+const resultBase = {
+  v: z.literal(CONTRACT_VERSION),
+  connectorId: z.string().uuid(),
+  jobId: z.string().max(300),
+  integrationId: z.string().uuid(),
+  personId: z.string().uuid(),
+  username: z.string().max(63),
+  generation: z.number().int().positive(),
+  attempt: z.number().int().positive(),
+  correlationId: z.string().max(100).optional(),
+};
+
+export const SyncUserResultSchema = z.object({
+  ...resultBase,
+  kind: z.literal('sync-user'),
+  /** applied: the database now holds this generation; stale: it already held a newer one. */
+  status: z.enum(['applied', 'stale', 'failed']),
+  /** The database server's now() in the transaction: the clock of grants starting with this sync. */
+  startedAt: z.string().datetime({ offset: true }).optional(),
+  validUntil: z.string().datetime({ offset: true }).nullable().optional(),
+  sealedPassword: SealedBoxSchema.optional(),
+  passwordIssuedAt: z.string().datetime({ offset: true }).optional(),
+  sessionsTerminated: z.number().int().min(0).default(0),
+  /** Human-readable summaries of what changed (never secrets). */
+  effects: z.array(z.string().max(500)).max(200).default([]),
+  error: JobErrorSchema.optional(),
+});
+export type SyncUserResult = z.infer<typeof SyncUserResultSchema>;
+
+export const CleanupUserResultSchema = z.object({
+  ...resultBase,
+  kind: z.literal('cleanup-user'),
+  status: z.enum(['applied', 'skipped', 'failed']),
+  /** Objects reassigned to the inheritor role, as `database: kind schema.name`. */
+  reassigned: z.array(z.string().max(500)).max(5000).default([]),
+  effects: z.array(z.string().max(500)).max(200).default([]),
+  error: JobErrorSchema.optional(),
+});
+export type CleanupUserResult = z.infer<typeof CleanupUserResultSchema>;
+
+export const HeartbeatSchema = z.object({
+  v: z.literal(CONTRACT_VERSION),
+  kind: z.literal('heartbeat'),
+  connectorId: z.string().uuid(),
+  version: z.string().max(50),
+  at: z.string().datetime({ offset: true }),
+  serverVersion: z.string().max(100).optional(),
+});
+export type Heartbeat = z.infer<typeof HeartbeatSchema>;
+
+export const ConnectorMessageSchema = z.discriminatedUnion('kind', [
+  SyncUserResultSchema,
+  CleanupUserResultSchema,
+  HeartbeatSchema,
+]);
+export type ConnectorMessage = z.infer<typeof ConnectorMessageSchema>;
+
+export function parseConnectorMessage(input: unknown): ParseResult<ConnectorMessage> {
+  if (typeof input === 'object' && input !== null && 'v' in input && input.v !== CONTRACT_VERSION) {
+    return {
+      ok: false,
+      reason: `unsupported contract version ${JSON.stringify(input.v)}; this broker speaks v${CONTRACT_VERSION}`,
+    };
+  }
+  const parsed = ConnectorMessageSchema.safeParse(input);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: describeIssues(parsed.error) };
+}
