@@ -1,0 +1,287 @@
+import { escapeIdentifier, escapeLiteral } from 'pg';
+import type { PermissionLevel } from '@doorman/contracts';
+
+/**
+ * Pure SQL builders from a closed set of operations (DESIGN §3.7). Every identifier goes
+ * through escapeIdentifier; every value is bound where PostgreSQL accepts parameters.
+ * Utility statements (CREATE/ALTER ROLE, COMMENT, GRANT, …) take no parameters, so their
+ * few literals go through escapeLiteral. Golden-tested in sql.spec.ts.
+ */
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+const utility = (text: string): Statement => ({ text, values: [] });
+const ident = escapeIdentifier;
+
+/** `infinity` or an instant; rendered as an ISO 8601 UTC literal. */
+export type ValidUntil = Date | 'infinity';
+
+function validUntilLiteral(v: ValidUntil): string {
+  return escapeLiteral(v === 'infinity' ? 'infinity' : v.toISOString());
+}
+
+function connectionLimit(n: number): string {
+  if (!Number.isInteger(n) || n < -1) throw new RangeError(`invalid connection limit ${n}`);
+  return String(n);
+}
+
+// ---- transaction preamble -------------------------------------------------------------
+
+/** SET LOCAL through set_config so the value is bound. */
+export function setLocal(name: 'statement_timeout' | 'application_name', value: string): Statement {
+  return { text: 'SELECT set_config($1, $2, true)', values: [name, value] };
+}
+
+/** Serialises work on one key within the current database until the transaction ends. */
+export function advisoryXactLock(key: bigint): Statement {
+  return { text: 'SELECT pg_advisory_xact_lock($1::bigint)', values: [key.toString()] };
+}
+
+// ---- roles ------------------------------------------------------------------------------
+
+export function createNologinRole(name: string): Statement {
+  return utility(`CREATE ROLE ${ident(name)} NOLOGIN`);
+}
+
+export interface CreateLoginRole {
+  username: string;
+  /** SCRAM-SHA-256 verifier, never the password itself. */
+  verifier: string;
+  validUntil: ValidUntil;
+  connectionLimit: number;
+  marker: string;
+}
+
+export function createLoginRole(o: CreateLoginRole): Statement {
+  return utility(
+    `CREATE ROLE ${ident(o.username)} LOGIN PASSWORD ${escapeLiteral(o.verifier)}` +
+      ` VALID UNTIL ${validUntilLiteral(o.validUntil)} CONNECTION LIMIT ${connectionLimit(o.connectionLimit)}` +
+      ` IN ROLE ${ident(o.marker)}`,
+  );
+}
+
+export function alterRoleLogin(username: string, login: boolean): Statement {
+  return utility(`ALTER ROLE ${ident(username)} ${login ? 'LOGIN' : 'NOLOGIN'}`);
+}
+
+export function alterRoleValidUntil(username: string, validUntil: ValidUntil): Statement {
+  return utility(`ALTER ROLE ${ident(username)} VALID UNTIL ${validUntilLiteral(validUntil)}`);
+}
+
+export function alterRoleConnectionLimit(username: string, limit: number): Statement {
+  return utility(`ALTER ROLE ${ident(username)} CONNECTION LIMIT ${connectionLimit(limit)}`);
+}
+
+export function alterRolePassword(username: string, verifier: string): Statement {
+  return utility(`ALTER ROLE ${ident(username)} PASSWORD ${escapeLiteral(verifier)}`);
+}
+
+/**
+ * On PostgreSQL 16+ the member inherits the group's privileges but may not SET ROLE to it,
+ * so revoking the membership takes effect in open sessions too.
+ */
+export function grantMembership(group: string, member: string, inheritOnly: boolean): Statement {
+  return utility(
+    `GRANT ${ident(group)} TO ${ident(member)}${inheritOnly ? ' WITH INHERIT TRUE, SET FALSE' : ''}`,
+  );
+}
+
+export function revokeMembership(group: string, member: string): Statement {
+  return utility(`REVOKE ${ident(group)} FROM ${ident(member)}`);
+}
+
+export function commentOnRole(role: string, comment: string): Statement {
+  return utility(`COMMENT ON ROLE ${ident(role)} IS ${escapeLiteral(comment)}`);
+}
+
+export function dropRole(role: string): Statement {
+  return utility(`DROP ROLE ${ident(role)}`);
+}
+
+export function reassignOwned(from: string, to: string): Statement {
+  return utility(`REASSIGN OWNED BY ${ident(from)} TO ${ident(to)}`);
+}
+
+export function dropOwned(role: string): Statement {
+  return utility(`DROP OWNED BY ${ident(role)}`);
+}
+
+// ---- group role privileges --------------------------------------------------------------
+
+type ObjectClass = 'TABLES' | 'SEQUENCES' | 'ROUTINES';
+interface PrivilegeSet {
+  cls: ObjectClass;
+  privileges: string;
+}
+
+/** What each permission level holds on a schema's objects (DESIGN §2). A closed set. */
+export const PERMISSION_PRIVILEGES: Record<PermissionLevel, readonly PrivilegeSet[]> = {
+  read: [{ cls: 'TABLES', privileges: 'SELECT' }],
+  write: [
+    { cls: 'TABLES', privileges: 'SELECT, INSERT, UPDATE, DELETE' },
+    { cls: 'SEQUENCES', privileges: 'USAGE, SELECT, UPDATE' },
+  ],
+  admin: [
+    { cls: 'TABLES', privileges: 'ALL' },
+    { cls: 'SEQUENCES', privileges: 'ALL' },
+    { cls: 'ROUTINES', privileges: 'ALL' },
+  ],
+};
+
+export interface SchemaGrant {
+  database: string;
+  schema: string;
+  permission: PermissionLevel;
+  group: string;
+  /** Schema owner and every owner of objects in the schema (ALTER DEFAULT PRIVILEGES FOR ROLE). */
+  owners: readonly string[];
+}
+
+/**
+ * Everything a group role holds, in order. GRANT is idempotent in PostgreSQL, so the list
+ * can be re-applied to repair drift. Default privileges are set FOR ROLE each owner: they
+ * only cover objects created by the role they name.
+ */
+export function schemaGrantStatements(g: SchemaGrant): Statement[] {
+  const schema = ident(g.schema);
+  const group = ident(g.group);
+  const out: Statement[] = [
+    utility(`GRANT CONNECT ON DATABASE ${ident(g.database)} TO ${group}`),
+    utility(
+      `GRANT ${g.permission === 'admin' ? 'USAGE, CREATE' : 'USAGE'} ON SCHEMA ${schema} TO ${group}`,
+    ),
+  ];
+  for (const p of PERMISSION_PRIVILEGES[g.permission]) {
+    out.push(utility(`GRANT ${p.privileges} ON ALL ${p.cls} IN SCHEMA ${schema} TO ${group}`));
+  }
+  for (const owner of [...new Set(g.owners)].sort()) {
+    for (const p of PERMISSION_PRIVILEGES[g.permission]) {
+      out.push(
+        utility(
+          `ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(owner)} IN SCHEMA ${schema} GRANT ${p.privileges} ON ${p.cls} TO ${group}`,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+// ---- queries ----------------------------------------------------------------------------
+
+export function readServerClock(): Statement {
+  return {
+    text: "SELECT floor(extract(epoch FROM now()) * 1000)::float8 AS now_ms, current_setting('server_version_num')::int AS version_num",
+    values: [],
+  };
+}
+
+/** The state the sync planner needs about one role (absent → no row). */
+export function readRoleState(
+  username: string,
+  marker: string,
+  groupCommentPrefix: string,
+): Statement {
+  return {
+    text: `SELECT r.oid::text AS oid,
+       r.rolcanlogin AS can_login,
+       CASE WHEN r.rolvaliduntil IS NULL OR r.rolvaliduntil = 'infinity' THEN NULL
+            ELSE floor(extract(epoch FROM r.rolvaliduntil) * 1000)::float8 END AS valid_until_ms,
+       r.rolconnlimit AS connection_limit,
+       shobj_description(r.oid, 'pg_authid') AS comment,
+       EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+               WHERE m.member = r.oid AND g.rolname = $2) AS managed,
+       ARRAY(SELECT DISTINCT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+             WHERE m.member = r.oid
+               AND left(shobj_description(g.oid, 'pg_authid'), length($3)) = $3
+             ORDER BY g.rolname) AS doorman_groups
+  FROM pg_roles r
+ WHERE r.rolname = $1`,
+    values: [username, marker, groupCommentPrefix],
+  };
+}
+
+/** Roles among `names` that exist, with their comments. */
+export function readRoles(names: readonly string[]): Statement {
+  return {
+    text: `SELECT r.rolname AS name, shobj_description(r.oid, 'pg_authid') AS comment
+  FROM pg_roles r WHERE r.rolname = ANY($1::text[])`,
+    values: [names],
+  };
+}
+
+/** The schema's owner and every role owning a relation or routine in it (NULL if no such schema). */
+export function readSchemaOwners(schema: string): Statement {
+  return {
+    text: `SELECT pg_get_userbyid(n.nspowner) AS schema_owner,
+       ARRAY(SELECT DISTINCT pg_get_userbyid(o) FROM (
+               SELECT c.relowner AS o FROM pg_class c WHERE c.relnamespace = n.oid
+               UNION SELECT p.proowner FROM pg_proc p WHERE p.pronamespace = n.oid) x
+             ORDER BY 1) AS object_owners
+  FROM pg_namespace n WHERE n.nspname = $1`,
+    values: [schema],
+  };
+}
+
+/**
+ * Whether a group role lacks something it should hold: a table it cannot SELECT, or an
+ * owner in the schema without default privileges for it. Cheap catalog reads, no locks.
+ */
+export function readGroupDrift(group: string, schema: string): Statement {
+  return {
+    text: `SELECT EXISTS (
+         SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+            AND NOT has_table_privilege($1, c.oid, 'SELECT'))
+    OR EXISTS (
+         SELECT 1 FROM pg_namespace n
+          WHERE n.nspname = $2
+            AND NOT has_schema_privilege($1, n.oid, 'USAGE'))
+    OR EXISTS (
+         SELECT 1 FROM pg_namespace n
+          CROSS JOIN LATERAL (SELECT n.nspowner AS owner
+                              UNION SELECT c.relowner FROM pg_class c WHERE c.relnamespace = n.oid) o
+          WHERE n.nspname = $2
+            AND NOT EXISTS (SELECT 1 FROM pg_default_acl d
+                             WHERE d.defaclrole = o.owner AND d.defaclnamespace = n.oid
+                               AND d.defaclobjtype = 'r'
+                               AND EXISTS (SELECT 1 FROM aclexplode(d.defaclacl) a
+                                            WHERE a.grantee = $1::regrole AND a.privilege_type = 'SELECT'))) AS drift`,
+    values: [group, schema],
+  };
+}
+
+export function terminateSessions(username: string, waitMs: number | null): Statement {
+  // PostgreSQL 14+ can wait for the backend to exit, so the caller knows it is gone.
+  const call =
+    waitMs === null ? 'pg_terminate_backend(pid)' : 'pg_terminate_backend(pid, $2::bigint)';
+  return {
+    text: `SELECT count(*)::int AS terminated FROM pg_stat_activity
+ WHERE usename = $1 AND pid <> pg_backend_pid() AND ${call}`,
+    values: waitMs === null ? [username] : [username, waitMs],
+  };
+}
+
+/** Objects in the current database (and shared objects) owned by a role, for the audit trail. */
+export function listOwnedObjects(username: string, includeShared: boolean): Statement {
+  return {
+    text: `SELECT o.type AS type, o.identity AS identity
+  FROM pg_shdepend d
+  CROSS JOIN LATERAL pg_identify_object(d.classid, d.objid, d.objsubid) o
+ WHERE d.refclassid = 'pg_authid'::regclass
+   AND d.refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1)
+   AND d.deptype = 'o'
+   AND (d.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        OR ($2::boolean AND d.dbid = 0))
+ ORDER BY 1, 2`,
+    values: [username, includeShared],
+  };
+}
+
+export function serverVersion(): Statement {
+  return {
+    text: "SELECT version() AS version, current_setting('server_version') AS server_version",
+    values: [],
+  };
+}
