@@ -1,0 +1,64 @@
+import { BullModule } from '@nestjs/bullmq';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { LoggerModule } from 'nestjs-pino';
+import { AccessFlowsModule } from './access-flows/access-flows.module';
+import { HttpExceptionFilter } from './common/http-exception.filter';
+import { type BrokerConfig } from './config/broker.config';
+import { BrokerConfigModule } from './config/config.module';
+import { redisConnectionOptions } from './config/redis';
+import { ConnectorsModule } from './connectors/connectors.module';
+import { DatabaseModule } from './database/database.module';
+import { GrantsModule } from './grants/grants.module';
+import { HealthModule } from './health/health.module';
+import { IdentityModule } from './identity/identity.module';
+import { IntegrationsModule } from './integrations/integrations.module';
+import { RequestsModule } from './requests/requests.module';
+
+/** Secrets never reach a log line, whatever a developer logs later (DESIGN §4). */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-slack-signature"]',
+  'password',
+  'token',
+  '*.password',
+  '*.token',
+  '*.sealedPassword',
+  '*.connectionString',
+];
+
+@Module({})
+export class AppModule {
+  static forRoot(config: BrokerConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        BrokerConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.LOG_LEVEL,
+            redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+            autoLogging: { ignore: (req) => req.url === '/health' },
+            // Bodies are never logged: they may carry credentials.
+            serializers: {
+              req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+            },
+          },
+        }),
+        ScheduleModule.forRoot(),
+        BullModule.forRoot({ connection: redisConnectionOptions(config.REDIS_URL), prefix: config.REDIS_PREFIX }),
+        DatabaseModule,
+        IdentityModule,
+        ConnectorsModule,
+        IntegrationsModule,
+        AccessFlowsModule,
+        GrantsModule,
+        RequestsModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
+    };
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Services throw DomainError with a code; each edge (HTTP filter, Slack responder, job
+ * boundary) maps codes to its own transport (STYLE §8). Services never throw HTTP errors.
+ */
+export enum ErrorCode {
+  Validation = 'VALIDATION',
+  NotFound = 'NOT_FOUND',
+  Forbidden = 'FORBIDDEN',
+  Unauthenticated = 'UNAUTHENTICATED',
+  Conflict = 'CONFLICT',
+  IllegalTransition = 'ILLEGAL_TRANSITION',
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+
+  static notFound(what: string, id: string): DomainError {
+    return new DomainError(ErrorCode.NotFound, `${what} ${id} not found`);
+  }
+  static forbidden(message: string): DomainError {
+    return new DomainError(ErrorCode.Forbidden, message);
+  }
+  static validation(message: string, details?: Record<string, unknown>): DomainError {
+    return new DomainError(ErrorCode.Validation, message, details);
+  }
+  static conflict(message: string): DomainError {
+    return new DomainError(ErrorCode.Conflict, message);
+  }
+}

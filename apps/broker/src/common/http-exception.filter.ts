@@ -1,0 +1,60 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { DomainError, ErrorCode } from './errors';
+
+const STATUS: Record<ErrorCode, number> = {
+  [ErrorCode.Validation]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.NotFound]: HttpStatus.NOT_FOUND,
+  [ErrorCode.Forbidden]: HttpStatus.FORBIDDEN,
+  [ErrorCode.Unauthenticated]: HttpStatus.UNAUTHORIZED,
+  [ErrorCode.Conflict]: HttpStatus.CONFLICT,
+  [ErrorCode.IllegalTransition]: HttpStatus.CONFLICT,
+};
+
+/**
+ * The HTTP edge of STYLE §8: domain errors become their status with the reason; anything
+ * unknown becomes a generic 500 with a correlation id (the stack goes to the log only).
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const req = host.switchToHttp().getRequest<Request>();
+    if (error instanceof DomainError) {
+      res.status(STATUS[error.code]).json({ error: error.code, message: error.message, ...error.details });
+      return;
+    }
+    if (error instanceof HttpException) {
+      const status = error.getStatus();
+      const body = error.getResponse();
+      const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? error.message);
+      res.status(status).json({
+        error: status === 413 ? 'PAYLOAD_TOO_LARGE' : HttpStatus[status] ?? 'ERROR',
+        message: Array.isArray(message) ? message.join('; ') : String(message),
+      });
+      return;
+    }
+    const status = (error as { status?: number; type?: string }).status;
+    if (status && status >= 400 && status < 500) {
+      // body-parser errors (malformed JSON, too large) carry a status of their own.
+      res.status(status).json({ error: 'BAD_REQUEST', message: 'malformed request body' });
+      return;
+    }
+    const correlationId = randomUUID();
+    this.logger.error(
+      { err: error, correlationId, path: req.path },
+      `unhandled error on ${req.method} ${req.path}`,
+    );
+    res.status(500).json({ error: 'INTERNAL', message: 'internal error', correlationId });
+  }
+}

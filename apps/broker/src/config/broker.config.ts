@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { DEFAULT_REDIS_PREFIX } from '@doorman/contracts';
+
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+/**
+ * The broker's configuration: validated once at boot, the only place that reads process.env
+ * (STYLE §4). Every bad variable is named in one error.
+ */
+export const BrokerConfigSchema = z.object({
+  DATABASE_URL: z.string().url().refine((u) => u.startsWith('postgres'), 'must be a postgres:// URL'),
+  REDIS_URL: z.string().url().refine((u) => u.startsWith('redis'), 'must be a redis:// or rediss:// URL'),
+  REDIS_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('127.0.0.1'),
+  BOOTSTRAP_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters'),
+  BOOTSTRAP_ADMIN_EMAIL: z.string().email().default('admin@doorman.local'),
+  /** X25519 key pair (base64 DER) that opens the passwords connectors seal: `npm run keygen`. */
+  BROKER_SEAL_PUBLIC_KEY: z.string().min(40),
+  BROKER_SEAL_PRIVATE_KEY: z.string().min(40),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(20).default(500),
+  CONNECTOR_STALE_AFTER_MS: z.coerce.number().int().min(1000).default(60000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: bool.default(false),
+});
+
+export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
+  const parsed = BrokerConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid broker configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** Injection token for the validated config. */
+export const BROKER_CONFIG = Symbol('BROKER_CONFIG');

@@ -1,0 +1,23 @@
+import { AccessFlowEntity } from '../access-flows/access-flow.entity';
+import { AuditEventEntity } from '../audit/audit-event.entity';
+import { ConnectorEntity } from '../connectors/connector.entity';
+import { DatabaseUserEntity } from '../grants/database-user.entity';
+import { ApiTokenEntity } from '../identity/api-token.entity';
+import { GroupEntity } from '../identity/group.entity';
+import { UserEntity } from '../identity/user.entity';
+import { IntegrationEntity } from '../integrations/integration.entity';
+import { OutboxEntity } from '../outbox/outbox.entity';
+import { AccessRequestEntity } from '../requests/access-request.entity';
+
+export const ENTITIES = [
+  UserEntity,
+  ApiTokenEntity,
+  GroupEntity,
+  ConnectorEntity,
+  IntegrationEntity,
+  AccessFlowEntity,
+  AccessRequestEntity,
+  DatabaseUserEntity,
+  OutboxEntity,
+  AuditEventEntity,
+];

@@ -1,0 +1,49 @@
+import { Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import type { SealedBox } from '@doorman/contracts';
+
+export type DatabaseUserState = 'none' | 'active' | 'inactive' | 'deleting' | 'deleted';
+
+/**
+ * One database user per person per integration (DESIGN §3). `generation` counts the desired
+ * states sent to the connector; the password is held only sealed (DESIGN §4).
+ */
+@Entity({ name: 'database_users' })
+@Unique(['integrationId', 'userId'])
+@Unique(['integrationId', 'username'])
+export class DatabaseUserEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'integration_id', type: 'uuid' })
+  integrationId!: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId!: string;
+
+  @Column({ type: 'text' })
+  username!: string;
+
+  @Column({ type: 'text', default: 'none' })
+  state!: DatabaseUserState;
+
+  @Column({ type: 'int', default: 0 })
+  generation!: number;
+
+  @Column({ name: 'applied_generation', type: 'int', default: 0 })
+  appliedGeneration!: number;
+
+  @Column({ name: 'sealed_password', type: 'jsonb', nullable: true })
+  sealedPassword!: SealedBox | null;
+
+  @Column({ name: 'password_issued_at', type: 'timestamptz', nullable: true })
+  passwordIssuedAt!: Date | null;
+
+  @Column({ name: 'access_ended_at', type: 'timestamptz', nullable: true })
+  accessEndedAt!: Date | null;
+
+  @Column({ name: 'cleanup_due_at', type: 'timestamptz', nullable: true })
+  cleanupDueAt!: Date | null;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+}

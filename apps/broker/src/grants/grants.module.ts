@@ -1,0 +1,25 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { RESULTS_QUEUE, TIMERS_QUEUE } from '@doorman/contracts';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
+import { ConnectorsModule } from '../connectors/connectors.module';
+import { OutboxModule } from '../outbox/outbox.module';
+import { DatabaseUserEntity } from './database-user.entity';
+import { GrantsService } from './grants.service';
+import { ResultsProcessor } from './results.processor';
+import { SweeperService } from './sweeper.service';
+import { TimersProcessor } from './timers.processor';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([DatabaseUserEntity]),
+    BullModule.registerQueue({ name: RESULTS_QUEUE }, { name: TIMERS_QUEUE }),
+    OutboxModule,
+    AuditModule,
+    ConnectorsModule,
+  ],
+  providers: [GrantsService, ResultsProcessor, TimersProcessor, SweeperService],
+  exports: [GrantsService],
+})
+export class GrantsModule {}

@@ -1,0 +1,415 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  CONTRACT_VERSION,
+  CleanupUserJobSchema,
+  SyncUserJobSchema,
+  TIMERS_QUEUE,
+  connectorQueueName,
+  jobIds,
+  type CleanupUserResult,
+  type SyncUserResult,
+} from '@doorman/contracts';
+import { DataSource, type EntityManager, In, LessThanOrEqual } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { UserEntity } from '../identity/user.entity';
+import { IntegrationEntity } from '../integrations/integration.entity';
+import { OutboxService } from '../outbox/outbox.service';
+import { AccessRequestEntity } from '../requests/access-request.entity';
+import { HELD_STATUSES, transition } from '../requests/request-state';
+import { DatabaseUserEntity } from './database-user.entity';
+import { desiredState, type HeldGrant } from './desired-state';
+import { chooseUsername } from './username';
+
+export const TIMER_JOBS = { expireGrant: 'expire-grant', cleanupDue: 'cleanup-due' } as const;
+
+/**
+ * Turns changes to a person's grants into desired states for the connector, and the
+ * connector's results back into grant states (DESIGN §3, §5). Every method that changes
+ * state writes its jobs to the outbox in the same transaction.
+ */
+@Injectable()
+export class GrantsService {
+  private readonly logger = new Logger(GrantsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: OutboxService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Runs `work` in a transaction and relays its outbox rows right after the commit. */
+  async inTransaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    const result = await this.dataSource.transaction(work);
+    this.outbox.kick();
+    return result;
+  }
+
+  /**
+   * Computes the person's desired state on the integration from every grant they hold,
+   * bumps the generation, stamps the requests whose transition this sync realises, and
+   * writes one `sync-user` job. Call inside the transaction that changed the grants.
+   */
+  async scheduleSync(
+    em: EntityManager,
+    integration: IntegrationEntity,
+    person: Pick<UserEntity, 'id' | 'email'>,
+    correlationId?: string,
+  ): Promise<number> {
+    const du = await this.lockDatabaseUser(em, integration.id, person);
+    const requests = em.getRepository(AccessRequestEntity);
+    const held = await requests.find({
+      where: { integrationId: integration.id, requesterId: person.id, status: In([...HELD_STATUSES]) },
+    });
+    const now = new Date();
+    const desired = desiredState(
+      held.map<HeldGrant>((r) => ({
+        database: r.database,
+        schema: r.schema,
+        permission: r.permission,
+        status: r.status as HeldGrant['status'],
+        expiresAt: r.expiresAt,
+        durationSeconds: r.durationSeconds,
+      })),
+      {
+        now,
+        rotationDays: integration.rotationDays,
+        hasSealedPassword: du.sealedPassword !== null,
+        passwordIssuedAt: du.passwordIssuedAt,
+        accessEndedAt: du.accessEndedAt,
+      },
+    );
+    const generation = du.generation + 1;
+    await em.getRepository(DatabaseUserEntity).update(du.id, {
+      generation,
+      ...(desired.login ? { state: 'active', cleanupDueAt: null } : {}),
+    });
+    await requests
+      .createQueryBuilder()
+      .update()
+      .set({ syncGeneration: generation })
+      .where('integration_id = :i AND requester_id = :p AND status IN (:...s) AND sync_generation IS NULL', {
+        i: integration.id,
+        p: person.id,
+        s: ['GRANTING', 'REVOKING'],
+      })
+      .execute();
+    const job = SyncUserJobSchema.parse({
+      v: CONTRACT_VERSION,
+      kind: 'sync-user',
+      integrationId: integration.id,
+      personId: person.id,
+      personEmail: person.email,
+      username: du.username,
+      generation,
+      login: desired.login,
+      groups: desired.groups,
+      validUntil: desired.validUntil?.toISOString() ?? null,
+      startingDurationSeconds: desired.startingDurationSeconds,
+      connectionLimit: integration.connectionLimit,
+      rotatePassword: desired.rotatePassword,
+      correlationId,
+    });
+    await this.outbox.add(em, {
+      queue: connectorQueueName(integration.connectorId),
+      jobName: job.kind,
+      jobId: jobIds.sync(integration.id, person.id, generation),
+      payload: job,
+    });
+    return generation;
+  }
+
+  /** Locks (creating if needed) the person's database user row on the integration. */
+  private async lockDatabaseUser(
+    em: EntityManager,
+    integrationId: string,
+    person: Pick<UserEntity, 'id' | 'email'>,
+  ): Promise<DatabaseUserEntity> {
+    const repo = em.getRepository(DatabaseUserEntity);
+    const find = () =>
+      repo.findOne({ where: { integrationId, userId: person.id }, lock: { mode: 'pessimistic_write' } });
+    const existing = await find();
+    if (existing) return existing;
+    const taken = await repo.find({ select: { username: true, userId: true }, where: { integrationId } });
+    const username = chooseUsername(person.email, (n) => taken.some((t) => t.username === n && t.userId !== person.id));
+    // ON CONFLICT DO NOTHING: a concurrent first request of the same person wins the insert.
+    await repo.createQueryBuilder().insert().values({ integrationId, userId: person.id, username }).orIgnore().execute();
+    const row = await find();
+    if (!row) throw new Error(`database user name ${username} is taken on integration ${integrationId}`);
+    return row;
+  }
+
+  async onSyncResult(r: SyncUserResult): Promise<void> {
+    await this.inTransaction(async (em) => {
+      const users = em.getRepository(DatabaseUserEntity);
+      const du = await users.findOne({
+        where: { integrationId: r.integrationId, userId: r.personId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!du) {
+        this.logger.warn({ jobId: r.jobId }, 'result for an unknown database user ignored');
+        return;
+      }
+      const requests = em.getRepository(AccessRequestEntity);
+      const pending = await requests.find({
+        where: {
+          integrationId: r.integrationId,
+          requesterId: r.personId,
+          status: In(['GRANTING', 'REVOKING']),
+          syncGeneration: LessThanOrEqual(r.generation),
+        },
+      });
+      if (r.status === 'failed') {
+        await this.recordSyncFailure(em, du, r, pending);
+        return;
+      }
+      if (r.status === 'stale') return;
+
+      const now = new Date();
+      const started = r.startedAt ? new Date(r.startedAt) : now;
+      await users.update(du.id, {
+        appliedGeneration: Math.max(du.appliedGeneration, r.generation),
+        lastError: null,
+        ...(r.sealedPassword
+          ? { sealedPassword: r.sealedPassword, passwordIssuedAt: r.passwordIssuedAt ? new Date(r.passwordIssuedAt) : now }
+          : {}),
+      });
+      for (const req of pending) {
+        if (req.status === 'GRANTING') {
+          const expiresAt = new Date(started.getTime() + req.durationSeconds * 1000);
+          await requests.update(req.id, {
+            status: transition(req.status, 'activate'),
+            grantedAt: started,
+            expiresAt,
+            lastError: null,
+            syncAttempts: r.attempt,
+          });
+          await this.outbox.add(em, {
+            queue: TIMERS_QUEUE,
+            jobName: TIMER_JOBS.expireGrant,
+            jobId: jobIds.expire(req.id, expiresAt.getTime()),
+            payload: { requestId: req.id },
+            runAt: expiresAt,
+          });
+          await this.audit.record(
+            {
+              action: 'grant.activated',
+              actorType: 'connector',
+              channel: 'connector',
+              requestId: req.id,
+              integrationId: req.integrationId,
+              details: {
+                username: r.username,
+                generation: r.generation,
+                grantedAt: started.toISOString(),
+                expiresAt: expiresAt.toISOString(),
+                validUntil: r.validUntil ?? null,
+                passwordIssued: Boolean(r.sealedPassword),
+                effects: r.effects,
+              },
+            },
+            em,
+          );
+        } else {
+          await requests.update(req.id, { status: transition(req.status, 'revoked'), endedAt: now, lastError: null });
+          await this.audit.record(
+            {
+              action: 'grant.revoked',
+              actorType: 'connector',
+              channel: 'connector',
+              requestId: req.id,
+              integrationId: req.integrationId,
+              details: {
+                username: r.username,
+                generation: r.generation,
+                sessionsTerminated: r.sessionsTerminated,
+                effects: r.effects,
+              },
+            },
+            em,
+          );
+        }
+      }
+      await this.maybeEndAccess(em, du, r.generation, now);
+    });
+  }
+
+  /** After the newest state was applied with nothing held or being revoked: the clock of cleanup starts. */
+  private async maybeEndAccess(em: EntityManager, du: DatabaseUserEntity, generation: number, now: Date): Promise<void> {
+    if (generation !== du.generation || du.state !== 'active') return;
+    const open = await em.getRepository(AccessRequestEntity).count({
+      where: { integrationId: du.integrationId, requesterId: du.userId, status: In(['GRANTING', 'ACTIVE', 'REVOKING']) },
+    });
+    if (open > 0) return;
+    const integration = await em.getRepository(IntegrationEntity).findOneByOrFail({ id: du.integrationId });
+    const cleanupDueAt = new Date(now.getTime() + integration.cleanupDays * 86400_000);
+    await em.getRepository(DatabaseUserEntity).update(du.id, { state: 'inactive', accessEndedAt: now, cleanupDueAt });
+    await this.outbox.add(em, {
+      queue: TIMERS_QUEUE,
+      jobName: TIMER_JOBS.cleanupDue,
+      jobId: jobIds.cleanupDue(du.id, cleanupDueAt.getTime()),
+      payload: { databaseUserId: du.id },
+      runAt: cleanupDueAt,
+    });
+  }
+
+  private async recordSyncFailure(
+    em: EntityManager,
+    du: DatabaseUserEntity,
+    r: SyncUserResult,
+    pending: AccessRequestEntity[],
+  ): Promise<void> {
+    const error = r.error ?? { code: 'UNKNOWN', message: 'the connector reported a failure', retryable: true };
+    const text = `${error.code}: ${error.message}${error.retryable ? ` (attempt ${r.attempt}, retrying)` : ''}`;
+    await em.getRepository(DatabaseUserEntity).update(du.id, { lastError: text });
+    const requests = em.getRepository(AccessRequestEntity);
+    for (const req of pending) {
+      await requests.update(req.id, { lastError: text, syncAttempts: r.attempt });
+    }
+    if (r.attempt === 1 || !error.retryable || r.attempt % 10 === 0) {
+      await this.audit.record(
+        {
+          action: 'sync.failed',
+          actorType: 'connector',
+          channel: 'connector',
+          integrationId: r.integrationId,
+          requestId: pending.length === 1 ? pending[0].id : null,
+          details: { username: r.username, generation: r.generation, attempt: r.attempt, error },
+        },
+        em,
+      );
+    }
+    if (error.retryable) return;
+    // A grant that can never be applied fails; a revoke never gives up (DESIGN §5).
+    const failing = pending.filter((p) => p.status === 'GRANTING');
+    if (failing.length === 0) {
+      this.logger.error({ username: r.username, error }, 'a revoke failed permanently; it needs an operator');
+      return;
+    }
+    for (const req of failing) {
+      await requests.update(req.id, { status: transition(req.status, 'fail'), statusReason: text, endedAt: new Date() });
+    }
+    await this.syncPerson(em, r.integrationId, r.personId, r.correlationId);
+  }
+
+  async onCleanupResult(r: CleanupUserResult): Promise<void> {
+    await this.inTransaction(async (em) => {
+      const users = em.getRepository(DatabaseUserEntity);
+      const du = await users.findOne({
+        where: { integrationId: r.integrationId, userId: r.personId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      // A newer generation means access began again after this cleanup was scheduled.
+      if (!du || du.generation !== r.generation) return;
+      if (r.status === 'failed') {
+        const error = r.error;
+        await users.update(du.id, { lastError: error ? `${error.code}: ${error.message}` : 'cleanup failed' });
+        if (r.attempt === 1 || r.attempt % 10 === 0) {
+          await this.audit.record(
+            {
+              action: 'database_user.cleanup_failed',
+              actorType: 'connector',
+              channel: 'connector',
+              integrationId: r.integrationId,
+              details: { username: r.username, attempt: r.attempt, error },
+            },
+            em,
+          );
+        }
+        return;
+      }
+      await users.update(du.id, { state: 'deleted', sealedPassword: null, passwordIssuedAt: null, cleanupDueAt: null, lastError: null });
+      await this.audit.record(
+        {
+          action: 'database_user.deleted',
+          actorType: 'connector',
+          channel: 'connector',
+          integrationId: r.integrationId,
+          details: { username: r.username, personId: r.personId, status: r.status, reassigned: r.reassigned, effects: r.effects },
+        },
+        em,
+      );
+    });
+  }
+
+  /** Ends an ACTIVE grant whose time is up (delayed job or sweeper; either may come first). */
+  async expireGrant(requestId: string, now = new Date()): Promise<boolean> {
+    return this.inTransaction(async (em) => {
+      const requests = em.getRepository(AccessRequestEntity);
+      const req = await requests.findOne({ where: { id: requestId }, lock: { mode: 'pessimistic_write' } });
+      if (!req || req.status !== 'ACTIVE' || !req.expiresAt || req.expiresAt > now) return false;
+      await requests.update(req.id, {
+        status: transition(req.status, 'expire'),
+        statusReason: 'expired',
+        endedAt: now,
+        syncGeneration: null,
+      });
+      await this.audit.record(
+        { action: 'grant.expired', requestId: req.id, integrationId: req.integrationId, details: { expiresAt: req.expiresAt.toISOString() } },
+        em,
+      );
+      await this.syncPerson(em, req.integrationId, req.requesterId);
+      return true;
+    });
+  }
+
+  /** Re-computes and sends the person's desired state (inside the caller's transaction). */
+  async syncPerson(em: EntityManager, integrationId: string, personId: string, correlationId?: string): Promise<number> {
+    const integration = await em.getRepository(IntegrationEntity).findOneByOrFail({ id: integrationId });
+    const person = await em.getRepository(UserEntity).findOneByOrFail({ id: personId });
+    return this.scheduleSync(em, integration, person, correlationId);
+  }
+
+  /** `cleanupDays` after the last access ended, unless access began again (DESIGN §3.5). */
+  async cleanupDue(databaseUserId: string, now = new Date()): Promise<boolean> {
+    return this.inTransaction(async (em) => {
+      const users = em.getRepository(DatabaseUserEntity);
+      const du = await users.findOne({ where: { id: databaseUserId }, lock: { mode: 'pessimistic_write' } });
+      if (!du || du.state !== 'inactive' || !du.cleanupDueAt || du.cleanupDueAt > now) return false;
+      const integration = await em.getRepository(IntegrationEntity).findOneByOrFail({ id: du.integrationId });
+      const person = await em.getRepository(UserEntity).findOneByOrFail({ id: du.userId });
+      const generation = du.generation + 1;
+      await users.update(du.id, { generation, state: 'deleting', cleanupDueAt: null });
+      const job = CleanupUserJobSchema.parse({
+        v: CONTRACT_VERSION,
+        kind: 'cleanup-user',
+        integrationId: du.integrationId,
+        personId: du.userId,
+        personEmail: person.email,
+        username: du.username,
+        generation,
+        databases: integration.databases,
+      });
+      await this.outbox.add(em, {
+        queue: connectorQueueName(integration.connectorId),
+        jobName: job.kind,
+        jobId: jobIds.cleanup(du.integrationId, du.userId, generation),
+        payload: job,
+      });
+      await this.audit.record(
+        { action: 'database_user.cleanup_scheduled', integrationId: du.integrationId, details: { username: du.username, generation } },
+        em,
+      );
+      return true;
+    });
+  }
+
+  /** Catches what timers missed (a flushed Redis, a broker down at the time): cheap, indexed. */
+  async sweep(now = new Date()): Promise<{ expired: number; cleanups: number }> {
+    const overdue = await this.dataSource.getRepository(AccessRequestEntity).find({
+      select: { id: true },
+      where: { status: 'ACTIVE', expiresAt: LessThanOrEqual(now) },
+      take: 500,
+    });
+    let expired = 0;
+    for (const r of overdue) if (await this.expireGrant(r.id, now)) expired++;
+    const due = await this.dataSource.getRepository(DatabaseUserEntity).find({
+      select: { id: true },
+      where: { state: 'inactive', cleanupDueAt: LessThanOrEqual(now) },
+      take: 500,
+    });
+    let cleanups = 0;
+    for (const d of due) if (await this.cleanupDue(d.id, now)) cleanups++;
+    return { expired, cleanups };
+  }
+}

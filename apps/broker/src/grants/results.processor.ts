@@ -1,0 +1,39 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import { RESULTS_QUEUE, parseConnectorMessage } from '@doorman/contracts';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { ConnectorsService } from '../connectors/connectors.service';
+import { GrantsService } from './grants.service';
+
+/**
+ * Results and heartbeats from every connector, on a durable queue: a broker that was down
+ * when the connector finished still learns the result (DESIGN §5). Thin: parse, one call.
+ */
+@Processor(RESULTS_QUEUE, { concurrency: 8 })
+export class ResultsProcessor extends WorkerHost {
+  private readonly logger = new Logger(ResultsProcessor.name);
+
+  constructor(
+    private readonly grants: GrantsService,
+    private readonly connectors: ConnectorsService,
+  ) {
+    super();
+  }
+
+  async process(job: Job<unknown>): Promise<void> {
+    const parsed = parseConnectorMessage(job.data);
+    if (!parsed.ok) {
+      this.logger.error({ jobId: job.id, reason: parsed.reason }, 'refused a malformed connector message');
+      throw new UnrecoverableError(`malformed connector message: ${parsed.reason}`);
+    }
+    const message = parsed.value;
+    switch (message.kind) {
+      case 'sync-user':
+        return this.grants.onSyncResult(message);
+      case 'cleanup-user':
+        return this.grants.onCleanupResult(message);
+      case 'heartbeat':
+        return this.connectors.recordHeartbeat(message);
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { TIMERS_QUEUE } from '@doorman/contracts';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { GrantsService, TIMER_JOBS } from './grants.service';
+
+const ExpirePayload = z.object({ requestId: z.string().uuid() });
+const CleanupPayload = z.object({ databaseUserId: z.string().uuid() });
+
+/** The broker's delayed jobs: a grant's expiry and a database user's cleanup date. */
+@Processor(TIMERS_QUEUE, { concurrency: 16 })
+export class TimersProcessor extends WorkerHost {
+  constructor(private readonly grants: GrantsService) {
+    super();
+  }
+
+  async process(job: Job<unknown>): Promise<void> {
+    // A delayed job may fire a few milliseconds before its time by this process's clock.
+    const due = job.timestamp + (job.opts.delay ?? 0);
+    const early = due - Date.now();
+    if (early > 0 && early < 5000) await sleep(early);
+    switch (job.name) {
+      case TIMER_JOBS.expireGrant: {
+        const p = ExpirePayload.safeParse(job.data);
+        if (!p.success) throw new UnrecoverableError('malformed expire-grant payload');
+        await this.grants.expireGrant(p.data.requestId);
+        return;
+      }
+      case TIMER_JOBS.cleanupDue: {
+        const p = CleanupPayload.safeParse(job.data);
+        if (!p.success) throw new UnrecoverableError('malformed cleanup-due payload');
+        await this.grants.cleanupDue(p.data.databaseUserId);
+        return;
+      }
+      default:
+        throw new UnrecoverableError(`unknown timer job ${job.name}`);
+    }
+  }
+}

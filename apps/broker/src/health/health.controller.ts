@@ -1,0 +1,47 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { ConnectorsService } from '../connectors/connectors.service';
+import { Public } from '../identity/auth.decorators';
+import { QueueRegistry } from '../outbox/queue-registry';
+import { RESULTS_QUEUE } from '@doorman/contracts';
+
+async function probe(fn: () => Promise<unknown>): Promise<'up' | 'down'> {
+  try {
+    await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
+    return 'up';
+  } catch {
+    return 'down';
+  }
+}
+
+/** Database, Redis and the connectors seen recently; 503 when the broker itself cannot work. */
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly queues: QueueRegistry,
+    private readonly connectors: ConnectorsService,
+  ) {}
+
+  @Get()
+  @Public()
+  async health(@Res({ passthrough: true }) res: Response) {
+    const [database, redis] = await Promise.all([
+      probe(() => this.dataSource.query('SELECT 1')),
+      probe(() => this.queues.get(RESULTS_QUEUE).getWaitingCount()),
+    ]);
+    const connectors = database === 'up' ? await this.connectors.list() : [];
+    const ok = database === 'up' && redis === 'up';
+    res.status(ok ? 200 : 503);
+    return {
+      status: ok ? (connectors.every((c) => c.healthy) ? 'ok' : 'degraded') : 'down',
+      database,
+      redis,
+      connectors: connectors.map((c) => ({ id: c.id, name: c.name, healthy: c.healthy, lastHeartbeatAt: c.lastHeartbeatAt, version: c.version })),
+    };
+  }
+}

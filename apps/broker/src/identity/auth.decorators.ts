@@ -1,0 +1,16 @@
+import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { Actor } from './actor';
+import type { DoormanRole } from './doorman-roles';
+
+export const PUBLIC_KEY = 'doorman:public';
+export const ROLES_KEY = 'doorman:roles';
+
+/** No bearer token needed (health, docs). */
+export const Public = () => SetMetadata(PUBLIC_KEY, true);
+
+/** Any of these Doorman roles is required. */
+export const Roles = (...roles: DoormanRole[]) => SetMetadata(ROLES_KEY, roles);
+
+export const CurrentActor = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): Actor => ctx.switchToHttp().getRequest<{ actor: Actor }>().actor,
+);

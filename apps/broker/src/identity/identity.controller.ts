@@ -1,0 +1,62 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { IdPipe, openApiSchema, ZodPipe } from '../common/zod';
+import type { Actor } from './actor';
+import { CurrentActor, Roles } from './auth.decorators';
+import { CreateGroupSchema, CreateTokenSchema, CreateUserSchema } from './identity.dto';
+import { IdentityService } from './identity.service';
+import type { UserEntity } from './user.entity';
+
+const userView = (u: UserEntity) => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  roles: u.roles,
+  slackUserId: u.slackUserId,
+  createdAt: u.createdAt,
+});
+
+@ApiTags('identity')
+@ApiBearerAuth()
+@Controller()
+export class IdentityController {
+  constructor(private readonly identity: IdentityService) {}
+
+  @Post('users')
+  @Roles('admin')
+  @ApiBody({ schema: openApiSchema(CreateUserSchema) })
+  async createUser(@CurrentActor() actor: Actor, @Body(new ZodPipe(CreateUserSchema)) body: z.infer<typeof CreateUserSchema>) {
+    return userView(await this.identity.createUser(actor, body));
+  }
+
+  @Get('users')
+  @Roles('admin', 'security', 'auditor')
+  async listUsers() {
+    return (await this.identity.listUsers()).map(userView);
+  }
+
+  @Get('users/me')
+  async me(@CurrentActor() actor: Actor) {
+    return userView(await this.identity.getUser(actor.id));
+  }
+
+  @Post('users/:id/tokens')
+  @HttpCode(201)
+  @ApiBody({ schema: openApiSchema(CreateTokenSchema) })
+  async createToken(
+    @CurrentActor() actor: Actor,
+    @Param('id', new IdPipe('user')) id: string,
+    @Body(new ZodPipe(CreateTokenSchema)) body: z.infer<typeof CreateTokenSchema>,
+  ) {
+    return this.identity.createToken(actor, id, body.name);
+  }
+
+  @Post('groups')
+  @Roles('admin', 'security')
+  @ApiBody({ schema: openApiSchema(CreateGroupSchema) })
+  async createGroup(@CurrentActor() actor: Actor, @Body(new ZodPipe(CreateGroupSchema)) body: z.infer<typeof CreateGroupSchema>) {
+    const g = await this.identity.createGroup(actor, body);
+    return { id: g.id, name: g.name, memberIds: g.memberIds };
+  }
+}

@@ -1,0 +1,122 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { createHash, randomBytes } from 'node:crypto';
+import { In, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { DomainError } from '../common/errors';
+import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
+import type { Actor } from './actor';
+import { ApiTokenEntity } from './api-token.entity';
+import type { DoormanRole } from './doorman-roles';
+import { GroupEntity } from './group.entity';
+import { UserEntity } from './user.entity';
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+@Injectable()
+export class IdentityService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(IdentityService.name);
+
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    @InjectRepository(ApiTokenEntity) private readonly tokens: Repository<ApiTokenEntity>,
+    @InjectRepository(GroupEntity) private readonly groups: Repository<GroupEntity>,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** BOOTSTRAP_ADMIN_TOKEN is the first admin's token; idempotent across restarts and replicas. */
+  async onApplicationBootstrap(): Promise<void> {
+    const email = this.config.BOOTSTRAP_ADMIN_EMAIL.toLowerCase();
+    await this.users
+      .createQueryBuilder()
+      .insert()
+      .values({ email, name: 'Bootstrap admin', roles: ['admin'] })
+      .orIgnore()
+      .execute();
+    const admin = await this.users.findOneByOrFail({ email });
+    await this.tokens
+      .createQueryBuilder()
+      .insert()
+      .values({ userId: admin.id, tokenHash: hashToken(this.config.BOOTSTRAP_ADMIN_TOKEN), name: 'bootstrap' })
+      .orIgnore()
+      .execute();
+    this.logger.log(`bootstrap admin is ${email}`);
+  }
+
+  async authenticate(token: string): Promise<Actor | null> {
+    if (token.length > 200) return null;
+    const row = await this.tokens.findOneBy({ tokenHash: hashToken(token) });
+    if (!row) return null;
+    const user = await this.users.findOneBy({ id: row.userId });
+    if (!user) return null;
+    return { id: user.id, email: user.email, roles: user.roles, channel: 'api' };
+  }
+
+  async createUser(actor: Actor, input: { email: string; name: string; roles: DoormanRole[]; slackUserId?: string }): Promise<UserEntity> {
+    const email = input.email.toLowerCase();
+    if (await this.users.existsBy({ email })) throw DomainError.conflict(`a user with email ${email} exists`);
+    const user = await this.users.save(
+      this.users.create({ email, name: input.name, roles: [...new Set(input.roles)], slackUserId: input.slackUserId ?? null }),
+    );
+    await this.audit.record({ action: 'user.created', actor, details: { userId: user.id, email, roles: user.roles } });
+    return user;
+  }
+
+  async getUser(id: string): Promise<UserEntity> {
+    const user = await this.users.findOneBy({ id });
+    if (!user) throw DomainError.notFound('user', id);
+    return user;
+  }
+
+  async listUsers(): Promise<UserEntity[]> {
+    return this.users.find({ order: { createdAt: 'ASC' }, take: 1000 });
+  }
+
+  /** A new token, returned once; only its hash is kept. Admins mint for anyone, people for themselves. */
+  async createToken(actor: Actor, userId: string, name: string): Promise<{ id: string; token: string }> {
+    if (actor.id !== userId && !actor.roles.includes('admin')) {
+      throw DomainError.forbidden('only an admin may create tokens for another user');
+    }
+    await this.getUser(userId);
+    const token = `dm_${randomBytes(32).toString('base64url')}`;
+    const row = await this.tokens.save(this.tokens.create({ userId, name, tokenHash: hashToken(token) }));
+    await this.audit.record({ action: 'token.created', actor, details: { userId, tokenId: row.id, name } });
+    return { id: row.id, token };
+  }
+
+  async assertUsersExist(ids: string[], what: string): Promise<void> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return;
+    const found = await this.users.findBy({ id: In(unique) });
+    const missing = unique.filter((id) => !found.some((u) => u.id === id));
+    if (missing.length) throw DomainError.validation(`${what}: unknown user(s) ${missing.join(', ')}`);
+  }
+
+  async createGroup(actor: Actor, input: { name: string; memberIds: string[] }): Promise<GroupEntity> {
+    await this.assertUsersExist(input.memberIds, 'memberIds');
+    if (await this.groups.existsBy({ name: input.name })) throw DomainError.conflict(`group ${input.name} exists`);
+    const group = await this.groups.save(this.groups.create({ name: input.name, memberIds: [...new Set(input.memberIds)] }));
+    await this.audit.record({ action: 'group.created', actor, details: { groupId: group.id, name: group.name } });
+    return group;
+  }
+
+  async assertGroupsExist(ids: string[]): Promise<void> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return;
+    const found = await this.groups.findBy({ id: In(unique) });
+    const missing = unique.filter((id) => !found.some((g) => g.id === id));
+    if (missing.length) throw DomainError.validation(`groupIds: unknown group(s) ${missing.join(', ')}`);
+  }
+
+  async groupIdsOf(userId: string): Promise<string[]> {
+    const rows = await this.groups
+      .createQueryBuilder('g')
+      .select('g.id', 'id')
+      .where(':userId = ANY(g.member_ids)', { userId })
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+}

@@ -1,0 +1,52 @@
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { SslModeSchema } from '@doorman/contracts';
+import { z } from 'zod';
+import { IdPipe, openApiSchema, ZodPipe } from '../common/zod';
+import type { Actor } from '../identity/actor';
+import { CurrentActor, Roles } from '../identity/auth.decorators';
+import { IntegrationsService } from './integrations.service';
+
+const pgName = z
+  .string()
+  .min(1)
+  .refine((s) => Buffer.byteLength(s) <= 63 && !s.includes('\0'), 'must be a PostgreSQL name (1-63 bytes, no NUL)');
+
+const CreateIntegrationSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  connectorId: z.string().uuid(),
+  host: z.string().trim().min(1).max(253),
+  port: z.number().int().min(1).max(65535).default(5432),
+  databases: z.array(pgName).min(1).max(500),
+  sslMode: SslModeSchema.default('prefer'),
+  rotationDays: z.number().int().min(0).max(3650).default(0),
+  cleanupDays: z.number().int().min(0).max(3650).default(0),
+  adminRotationDays: z.number().int().min(0).max(3650).default(0),
+  customAccessDetails: z.string().max(400).nullable().optional(),
+  ownerIds: z.array(z.string().uuid()).max(100).default([]),
+  connectionLimit: z.number().int().min(1).max(1000).default(10),
+});
+
+@ApiTags('integrations')
+@ApiBearerAuth()
+@Controller('integrations')
+export class IntegrationsController {
+  constructor(private readonly integrations: IntegrationsService) {}
+
+  @Post()
+  @Roles('admin', 'security')
+  @ApiBody({ schema: openApiSchema(CreateIntegrationSchema) })
+  async create(@CurrentActor() actor: Actor, @Body(new ZodPipe(CreateIntegrationSchema)) body: z.infer<typeof CreateIntegrationSchema>) {
+    return this.integrations.create(actor, body);
+  }
+
+  @Get()
+  async list() {
+    return this.integrations.list();
+  }
+
+  @Get(':id')
+  async get(@Param('id', new IdPipe('integration')) id: string) {
+    return this.integrations.get(id);
+  }
+}

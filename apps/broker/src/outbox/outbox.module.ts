@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { OutboxEntity } from './outbox.entity';
+import { OutboxService } from './outbox.service';
+import { QueueRegistry } from './queue-registry';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([OutboxEntity])],
+  providers: [OutboxService, QueueRegistry],
+  exports: [OutboxService, QueueRegistry],
+})
+export class OutboxModule {}

@@ -1,0 +1,112 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { TIMERS_QUEUE } from '@doorman/contracts';
+import { DataSource, type EntityManager } from 'typeorm';
+import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
+import { SYNC_JOB_OPTIONS, TIMER_JOB_OPTIONS } from './job-options';
+import { OutboxEntity } from './outbox.entity';
+import { QueueRegistry } from './queue-registry';
+
+export interface OutboxJob {
+  queue: string;
+  jobName: string;
+  jobId: string;
+  payload: Record<string, unknown>;
+  runAt?: Date | null;
+}
+
+/**
+ * The transactional outbox (DESIGN §5). `add` writes inside the caller's transaction; the relay
+ * moves rows to BullMQ with their deterministic ids and deletes them. A crash between the two
+ * re-enqueues the same id, which BullMQ ignores; a flushed Redis is rebuilt by the sweeper.
+ */
+@Injectable()
+export class OutboxService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxService.name);
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly queues: QueueRegistry,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+  ) {}
+
+  async add(em: EntityManager, job: OutboxJob): Promise<void> {
+    await em.getRepository(OutboxEntity).insert({
+      queue: job.queue,
+      jobName: job.jobName,
+      jobId: job.jobId,
+      payload: job.payload as object,
+      runAt: job.runAt ?? null,
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.kick(), this.config.OUTBOX_POLL_MS);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Relay now (called after a commit that wrote outbox rows); coalesces concurrent calls. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .catch((err: unknown) => this.logger.warn({ err }, 'outbox relay failed; will retry'))
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const moved = await this.relayBatch(200);
+      if (moved < 200 || this.stopped) return;
+    }
+  }
+
+  private async relayBatch(limit: number): Promise<number> {
+    return this.dataSource.transaction(async (em) => {
+      const rows = await em
+        .getRepository(OutboxEntity)
+        .createQueryBuilder('o')
+        .orderBy('o.id', 'ASC')
+        .limit(limit)
+        .setLock('pessimistic_write')
+        .setOnLocked('skip_locked')
+        .getMany();
+      if (rows.length === 0) return 0;
+      const byQueue = new Map<string, OutboxEntity[]>();
+      for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
+      const now = Date.now();
+      for (const [queue, jobs] of byQueue) {
+        const opts = queue === TIMERS_QUEUE ? TIMER_JOB_OPTIONS : SYNC_JOB_OPTIONS;
+        await this.queues.get(queue).addBulk(
+          jobs.map((j) => ({
+            name: j.jobName,
+            data: j.payload,
+            opts: { ...opts, jobId: j.jobId, delay: j.runAt ? Math.max(0, j.runAt.getTime() - now) : undefined },
+          })),
+        );
+      }
+      await em.getRepository(OutboxEntity).delete(rows.map((r) => r.id));
+      return rows.length;
+    });
+  }
+}

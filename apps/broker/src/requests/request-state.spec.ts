@@ -1,0 +1,62 @@
+import {
+  IllegalTransitionError,
+  REQUEST_EVENTS,
+  REQUEST_STATUSES,
+  TERMINAL_STATUSES,
+  canTransition,
+  transition,
+  type RequestEvent,
+  type RequestStatus,
+} from './request-state';
+
+/** The whole table, written out independently of the implementation. */
+const LEGAL: Array<[RequestStatus, RequestEvent, RequestStatus]> = [
+  ['PENDING', 'approve', 'APPROVED'],
+  ['PENDING', 'deny', 'DENIED'],
+  ['PENDING', 'expirePending', 'EXPIRED'],
+  ['PENDING', 'cancel', 'CANCELLED'],
+  ['APPROVED', 'startGranting', 'GRANTING'],
+  ['APPROVED', 'revoke', 'REVOKED'],
+  ['APPROVED', 'cancel', 'CANCELLED'],
+  ['GRANTING', 'activate', 'ACTIVE'],
+  ['GRANTING', 'fail', 'FAILED'],
+  ['GRANTING', 'revoke', 'REVOKING'],
+  ['ACTIVE', 'expire', 'REVOKING'],
+  ['ACTIVE', 'revoke', 'REVOKING'],
+  ['ACTIVE', 'extend', 'ACTIVE'],
+  ['REVOKING', 'revoked', 'REVOKED'],
+];
+
+describe('request state machine', () => {
+  it.each(LEGAL)('%s --%s--> %s', (from, event, to) => {
+    expect(canTransition(from, event)).toBe(true);
+    expect(transition(from, event)).toBe(to);
+  });
+
+  const illegal: Array<[RequestStatus, RequestEvent]> = [];
+  for (const s of REQUEST_STATUSES) {
+    for (const e of REQUEST_EVENTS) {
+      if (!LEGAL.some(([f, ev]) => f === s && ev === e)) illegal.push([s, e]);
+    }
+  }
+
+  it('covers every (status, event) pair', () => {
+    expect(illegal.length + LEGAL.length).toBe(REQUEST_STATUSES.length * REQUEST_EVENTS.length);
+  });
+
+  it.each(illegal)('refuses %s --%s--> with a clear error', (from, event) => {
+    expect(canTransition(from, event)).toBe(false);
+    expect(() => transition(from, event)).toThrow(IllegalTransitionError);
+    expect(() => transition(from, event)).toThrow(`cannot ${event} a request that is ${from}`);
+  });
+
+  it('has exactly the terminal states of the design', () => {
+    expect([...TERMINAL_STATUSES].sort()).toEqual(['CANCELLED', 'DENIED', 'EXPIRED', 'FAILED', 'REVOKED']);
+  });
+
+  it('never leaves a terminal state', () => {
+    for (const s of TERMINAL_STATUSES) {
+      for (const e of REQUEST_EVENTS) expect(canTransition(s, e)).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,121 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { PermissionLevelSchema } from '@doorman/contracts';
+import { z } from 'zod';
+import { formatDuration } from '../common/durations';
+import { IdPipe, openApiSchema, ZodPipe } from '../common/zod';
+import type { Actor } from '../identity/actor';
+import { CurrentActor } from '../identity/auth.decorators';
+import type { AccessRequestEntity } from './access-request.entity';
+import { REQUEST_STATUSES } from './request-state';
+import { RequestsService } from './requests.service';
+
+const pgName = z
+  .string()
+  .min(1)
+  .refine((s) => Buffer.byteLength(s) <= 63 && !s.includes('\0'), 'must be a PostgreSQL name (1-63 bytes, no NUL)');
+
+const CreateRequestSchema = z.strictObject({
+  integrationId: z.string().uuid(),
+  database: pgName,
+  schema: pgName,
+  permission: PermissionLevelSchema,
+  duration: z.string().max(12).optional(),
+  justification: z.string().max(2000).nullable().optional(),
+});
+
+const ReasonSchema = z.strictObject({ reason: z.string().trim().max(1000).optional() });
+
+const ListSchema = z.strictObject({
+  mine: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  status: z.enum(REQUEST_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const requestView = (r: AccessRequestEntity) => ({
+  id: r.id,
+  status: r.status,
+  statusReason: r.statusReason,
+  requesterId: r.requesterId,
+  integrationId: r.integrationId,
+  flowId: r.flowId,
+  flowVersion: r.flowVersion,
+  database: r.database,
+  schema: r.schema,
+  permission: r.permission,
+  duration: formatDuration(r.durationSeconds),
+  durationSeconds: r.durationSeconds,
+  justification: r.justification,
+  decidedBy: r.decidedBy,
+  decidedAt: r.decidedAt,
+  grantedAt: r.grantedAt,
+  expiresAt: r.expiresAt,
+  endedAt: r.endedAt,
+  lastError: r.lastError,
+  syncAttempts: r.syncAttempts,
+  createdAt: r.createdAt,
+});
+
+@ApiTags('access-requests')
+@ApiBearerAuth()
+@Controller('access-requests')
+export class RequestsController {
+  constructor(private readonly requests: RequestsService) {}
+
+  @Post()
+  @ApiBody({ schema: openApiSchema(CreateRequestSchema) })
+  async create(@CurrentActor() actor: Actor, @Body(new ZodPipe(CreateRequestSchema)) body: z.infer<typeof CreateRequestSchema>) {
+    return requestView(await this.requests.create(actor, body));
+  }
+
+  @Get()
+  async list(@CurrentActor() actor: Actor, @Query(new ZodPipe(ListSchema)) q: z.infer<typeof ListSchema>) {
+    return (await this.requests.list(actor, q)).map(requestView);
+  }
+
+  @Get(':id')
+  async get(@CurrentActor() actor: Actor, @Param('id', new IdPipe('access request')) id: string) {
+    return requestView(await this.requests.getVisible(actor, id));
+  }
+
+  @Post(':id/approve')
+  @HttpCode(200)
+  async approve(@CurrentActor() actor: Actor, @Param('id', new IdPipe('access request')) id: string) {
+    return requestView(await this.requests.approve(actor, id));
+  }
+
+  @Post(':id/deny')
+  @HttpCode(200)
+  @ApiBody({ schema: openApiSchema(ReasonSchema), required: false })
+  async deny(
+    @CurrentActor() actor: Actor,
+    @Param('id', new IdPipe('access request')) id: string,
+    @Body(new ZodPipe(ReasonSchema)) body: z.infer<typeof ReasonSchema>,
+  ) {
+    return requestView(await this.requests.deny(actor, id, body.reason));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  async cancel(@CurrentActor() actor: Actor, @Param('id', new IdPipe('access request')) id: string) {
+    return requestView(await this.requests.cancel(actor, id));
+  }
+
+  @Post(':id/revoke')
+  @HttpCode(200)
+  @ApiBody({ schema: openApiSchema(ReasonSchema), required: false })
+  async revoke(
+    @CurrentActor() actor: Actor,
+    @Param('id', new IdPipe('access request')) id: string,
+    @Body(new ZodPipe(ReasonSchema)) body: z.infer<typeof ReasonSchema>,
+  ) {
+    return requestView(await this.requests.revoke(actor, id, body.reason));
+  }
+
+  /** Shown once to the requester, never logged; each reveal is audited. */
+  @Post(':id/credentials')
+  @HttpCode(200)
+  async credentials(@CurrentActor() actor: Actor, @Param('id', new IdPipe('access request')) id: string) {
+    return this.requests.revealCredentials(actor, id);
+  }
+}
