@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `npm test`: installs what is missing, then lint, format, types, build, and every test tier.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/ensure-services.sh
+
+echo "== lint"; npx eslint . --max-warnings=0
+echo "== format"; npx prettier --check . --log-level warn
+echo "== build (typecheck + compile)"; npx tsc -p tsconfig.json --noEmit && npm run -s build
+echo "== unit"; npx jest --selectProjects unit --ci
+echo "== integration"; npx jest --selectProjects int --ci --runInBand
+echo "== end to end"; npx jest --selectProjects e2e --ci --runInBand
