@@ -1,0 +1,165 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import { z } from 'zod';
+import { DEFAULT_REDIS_PREFIX, SSL_MODES, type SslMode } from '@doorman/contracts';
+
+/** Reported in heartbeats. */
+export const CONNECTOR_VERSION = '0.1.0';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/**
+ * The connector's environment (STYLE §4): validated once at boot; this module is the only
+ * reader of process.env. The target's superuser credentials live here and never leave
+ * the connector (DESIGN §1).
+ */
+export const ConnectorEnvSchema = z.object({
+  REDIS_URL: z
+    .string()
+    .url()
+    .refine((u) => /^rediss?:/.test(u), 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
+  CONNECTOR_ID: z.string().uuid(),
+  TARGET_DATABASE_URL: z
+    .string()
+    .url()
+    .refine((u) => /^postgres(ql)?:/.test(u), 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  PGHOST: z.string().min(1).optional(),
+  PGPORT: int(1, 65535).optional(),
+  PGUSER: z.string().min(1).optional(),
+  PGPASSWORD: z.string().optional(),
+  PGDATABASE: z.string().min(1).optional(),
+  PGSSLMODE: z.enum(SSL_MODES).default('prefer'),
+  PGSSLROOTCERT: z.string().min(1).optional(),
+  /** base64 SPKI DER of the broker's X25519 key: new passwords are sealed to it. */
+  BROKER_SEAL_PUBLIC_KEY: z.string().min(40),
+  CONNECTOR_CONCURRENCY: int(1, 256).default(8),
+  STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(15000),
+  HEARTBEAT_INTERVAL_MS: int(100, 3_600_000).default(10000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface TargetConnection {
+  host: string;
+  port: number;
+  user: string;
+  password: string | undefined;
+  /** The database the connector logs in to for role-level work; others are swapped in. */
+  database: string;
+  sslMode: SslMode;
+  /** What node-postgres is given for `ssl`; false for sslmode=disable. */
+  ssl: false | ConnectionOptions;
+}
+
+export interface ConnectorConfig {
+  redisUrl: string;
+  redisPrefix: string;
+  connectorId: string;
+  target: TargetConnection;
+  sealPublicKey: string;
+  concurrency: number;
+  statementTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {}
+
+/**
+ * libpq's sslmode for node-postgres. allow/prefer/require encrypt without checking the
+ * certificate (as libpq does); allow and prefer first try TLS, and the target client falls
+ * back to a plain connection only if the server refuses TLS. verify-ca checks the chain
+ * but not the host name; verify-full checks both.
+ */
+export function sslOptions(mode: SslMode, ca: string | undefined): false | ConnectionOptions {
+  switch (mode) {
+    case 'disable':
+      return false;
+    case 'allow':
+    case 'prefer':
+    case 'require':
+      return { rejectUnauthorized: false };
+    case 'verify-ca':
+      return { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined };
+    case 'verify-full':
+      return { rejectUnauthorized: true, ca };
+  }
+}
+
+type Env = z.infer<typeof ConnectorEnvSchema>;
+
+function targetFrom(env: Env, readFile: (path: string) => string): TargetConnection {
+  let host = env.PGHOST ?? 'localhost';
+  let port = env.PGPORT ?? 5432;
+  let user = env.PGUSER ?? 'postgres';
+  let password = env.PGPASSWORD;
+  let database = env.PGDATABASE ?? user;
+  let sslMode = env.PGSSLMODE;
+  let rootCert = env.PGSSLROOTCERT;
+  if (env.TARGET_DATABASE_URL) {
+    const u = new URL(env.TARGET_DATABASE_URL);
+    host = decodeURIComponent(u.hostname) || host;
+    port = u.port ? Number(u.port) : port;
+    user = u.username ? decodeURIComponent(u.username) : user;
+    password = u.password ? decodeURIComponent(u.password) : password;
+    database = u.pathname.length > 1 ? decodeURIComponent(u.pathname.slice(1)) : database;
+    const urlMode = u.searchParams.get('sslmode');
+    if (urlMode !== null) {
+      const parsed = z.enum(SSL_MODES).safeParse(urlMode);
+      if (!parsed.success) {
+        throw new ConfigError(
+          `Invalid connector configuration:\n  - TARGET_DATABASE_URL: sslmode must be one of ${SSL_MODES.join(', ')}`,
+        );
+      }
+      sslMode = parsed.data;
+    }
+    rootCert = u.searchParams.get('sslrootcert') ?? rootCert;
+  }
+  let ca: string | undefined;
+  if (rootCert && sslMode !== 'disable') {
+    try {
+      ca = readFile(rootCert);
+    } catch (err) {
+      throw new ConfigError(
+        `Invalid connector configuration:\n  - PGSSLROOTCERT: cannot read ${rootCert}: ${(err as Error).message}`,
+      );
+    }
+  }
+  return { host, port, user, password, database, sslMode, ssl: sslOptions(sslMode, ca) };
+}
+
+export function loadConnectorConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): ConnectorConfig {
+  const parsed = ConnectorEnvSchema.safeParse(env);
+  const lines = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(env)'}: ${i.message}`);
+  // Checked apart from the schema so it is reported together with every other problem.
+  if (!env.TARGET_DATABASE_URL && !env.PGHOST) {
+    lines.push(
+      '  - TARGET_DATABASE_URL: set TARGET_DATABASE_URL or PGHOST (with PGUSER, PGPASSWORD, PGDATABASE)',
+    );
+  }
+  if (!parsed.success || lines.length > 0) {
+    throw new ConfigError(`Invalid connector configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    connectorId: e.CONNECTOR_ID,
+    target: targetFrom(e, readFile),
+    sealPublicKey: e.BROKER_SEAL_PUBLIC_KEY,
+    concurrency: e.CONNECTOR_CONCURRENCY,
+    statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
+    heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** Injection token for the validated config. */
+export const CONNECTOR_CONFIG = Symbol('CONNECTOR_CONFIG');

@@ -1,0 +1,88 @@
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { Logger } from 'pino';
+import { loadSealPublicKey } from '@doorman/crypto';
+import { CONNECTOR_CONFIG, type ConnectorConfig } from './config/connector.config';
+import { ConnectorProcessor } from './jobs/connector.processor';
+import { ConnectorJobsService } from './jobs/connector-jobs.service';
+import { HeartbeatService } from './jobs/heartbeat.service';
+import { ResultsPublisher } from './jobs/results.publisher';
+import { LOGGER } from './logging/logger';
+import { GroupRolesService } from './postgres/group-roles.service';
+import { TargetClient } from './postgres/target-client';
+import { UserCleanupService } from './postgres/user-cleanup.service';
+import { UserSyncService } from './postgres/user-sync.service';
+
+/** Closes connections last, after the worker has drained (ConnectorProcessor.onModuleDestroy). */
+@Injectable()
+class ConnectionsCloser implements OnApplicationShutdown {
+  constructor(
+    @Inject(TargetClient) private readonly target: TargetClient,
+    @Inject(ResultsPublisher) private readonly results: ResultsPublisher,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.results.close(), this.target.close()]);
+  }
+}
+
+@Module({})
+export class ConnectorModule {
+  static forRoot(config: ConnectorConfig, logger: Logger): DynamicModule {
+    return {
+      module: ConnectorModule,
+      providers: [
+        { provide: CONNECTOR_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        {
+          provide: TargetClient,
+          // Room for every concurrent job plus the nested per-database and termination queries.
+          useFactory: () =>
+            new TargetClient(
+              config.target,
+              config.statementTimeoutMs,
+              config.concurrency + 2,
+              logger,
+            ),
+        },
+        { provide: ResultsPublisher, useFactory: () => new ResultsPublisher(config) },
+        {
+          provide: GroupRolesService,
+          useFactory: (t: TargetClient) => new GroupRolesService(t),
+          inject: [TargetClient],
+        },
+        {
+          provide: UserSyncService,
+          useFactory: (t: TargetClient, g: GroupRolesService) =>
+            new UserSyncService(t, g, loadSealPublicKey(config.sealPublicKey)),
+          inject: [TargetClient, GroupRolesService],
+        },
+        {
+          provide: UserCleanupService,
+          useFactory: (t: TargetClient, g: GroupRolesService) => new UserCleanupService(t, g),
+          inject: [TargetClient, GroupRolesService],
+        },
+        {
+          provide: ConnectorJobsService,
+          useFactory: (s: UserSyncService, c: UserCleanupService, r: ResultsPublisher) =>
+            new ConnectorJobsService(config.connectorId, s, c, r, logger),
+          inject: [UserSyncService, UserCleanupService, ResultsPublisher],
+        },
+        {
+          provide: HeartbeatService,
+          useFactory: (t: TargetClient, r: ResultsPublisher) =>
+            new HeartbeatService(config.connectorId, config.heartbeatIntervalMs, t, r, logger),
+          inject: [TargetClient, ResultsPublisher],
+        },
+        ConnectorProcessor,
+        ConnectionsCloser,
+      ],
+      exports: [TargetClient, UserSyncService, UserCleanupService, ConnectorJobsService],
+    };
+  }
+}

@@ -1,0 +1,259 @@
+import { createHash } from 'node:crypto';
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import {
+  CONNECTOR_JOB_KINDS,
+  CONTRACT_VERSION,
+  ConnectorMessageSchema,
+  parseConnectorJob,
+  type CleanupUserJob,
+  type CleanupUserResult,
+  type ConnectorJob,
+  type ConnectorJobKind,
+  type ConnectorMessage,
+  type JobError,
+  type SyncUserJob,
+  type SyncUserResult,
+} from '@doorman/contracts';
+import { ConnectorError } from '../common/connector.error';
+import { classifyError } from '../postgres/sqlstate';
+import type { UserCleanupService } from '../postgres/user-cleanup.service';
+import type { JobRef, UserSyncService } from '../postgres/user-sync.service';
+import type { ResultsPublisher } from './results.publisher';
+
+type Handler<K extends ConnectorJobKind> = (
+  job: Extract<ConnectorJob, { kind: K }>,
+  ref: JobRef,
+  base: ResultBase,
+) => Promise<ConnectorMessage>;
+type Handlers = { [K in ConnectorJobKind]: Handler<K> };
+
+interface ResultBase {
+  v: typeof CONTRACT_VERSION;
+  connectorId: string;
+  jobId: string;
+  integrationId: string;
+  personId: string;
+  username: string;
+  generation: number;
+  attempt: number;
+  correlationId?: string;
+}
+
+const MAX_EFFECTS = 200;
+const MAX_TEXT = 500;
+const MAX_REASSIGNED = 5000;
+
+const clip = (items: readonly string[], max: number): string[] =>
+  items.slice(0, max).map((s) => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT - 1)}…` : s));
+
+/** The result message id for one attempt: a redelivered attempt adds nothing twice. */
+export function resultJobId(jobId: string, attempt: number): string {
+  return `result-${jobId}-${attempt}`.replace(/:/g, '_');
+}
+
+/** A short, stable tag of the job for application_name (visible in pg_stat_activity). */
+export function shortJobId(jobId: string): string {
+  return createHash('sha256').update(jobId).digest('hex').slice(0, 10);
+}
+
+/**
+ * The job boundary (STYLE §8): validates a payload, runs its handler, reports one result
+ * per attempt on the results queue, and maps failures onto BullMQ: retryable errors are
+ * rethrown (BullMQ retries with the broker's backoff), permanent ones become
+ * UnrecoverableError.
+ */
+export class ConnectorJobsService {
+  private readonly handlers: Handlers;
+
+  constructor(
+    private readonly connectorId: string,
+    private readonly sync: UserSyncService,
+    private readonly cleanup: UserCleanupService,
+    private readonly results: ResultsPublisher,
+    private readonly logger: Logger,
+  ) {
+    this.handlers = {
+      'sync-user': (job, ref, base) => this.runSync(job, ref, base),
+      'cleanup-user': (job, ref, base) => this.runCleanup(job, ref, base),
+    };
+  }
+
+  /** Refuse to start if the contract knows a job kind this connector cannot handle (STYLE §5). */
+  assertHandlers(): void {
+    const missing = CONNECTOR_JOB_KINDS.filter((k) => typeof this.handlers[k] !== 'function');
+    if (missing.length > 0) throw new Error(`no handler for job kind(s): ${missing.join(', ')}`);
+  }
+
+  async process(bullJob: Job): Promise<string> {
+    const jobId = bullJob.id ?? 'unknown';
+    const attempt = bullJob.attemptsMade + 1;
+    const parsed = parseConnectorJob(bullJob.data);
+    if (!parsed.ok) {
+      const reason = `invalid job payload: ${parsed.reason}`;
+      this.logger.warn({ jobId, jobName: bullJob.name, attempt, reason }, 'refused job');
+      await this.reportUnparsable(bullJob.data, jobId, attempt, reason);
+      throw new UnrecoverableError(reason);
+    }
+
+    const job = parsed.value;
+    const ref: JobRef = { kind: job.kind, shortId: shortJobId(jobId) };
+    const base: ResultBase = {
+      v: CONTRACT_VERSION,
+      connectorId: this.connectorId,
+      jobId,
+      integrationId: job.integrationId,
+      personId: job.personId,
+      username: job.username,
+      generation: job.generation,
+      attempt,
+      correlationId: job.correlationId,
+    };
+    const log = this.logger.child({
+      jobId,
+      kind: job.kind,
+      tag: ref.shortId,
+      username: job.username,
+      generation: job.generation,
+      attempt,
+    });
+    const started = process.hrtime.bigint();
+
+    let message: ConnectorMessage;
+    let failure: ConnectorError | undefined;
+    try {
+      message = await this.dispatch(job, ref, base);
+    } catch (err) {
+      failure = classifyError(err);
+      message = this.failureMessage(job, base, failure);
+    }
+    await this.results.publish(message, resultJobId(jobId, attempt));
+
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    if (failure === undefined) {
+      const status = 'status' in message ? message.status : 'ok';
+      log.info({ status, ms, effects: 'effects' in message ? message.effects : [] }, 'job done');
+      return status;
+    }
+    const errorFields = {
+      code: failure.code,
+      sqlstate: failure.sqlstate,
+      retryable: failure.retryable,
+      message: failure.message,
+    };
+    if (failure.retryable) {
+      log.warn({ ms, error: errorFields }, 'job failed; will retry');
+      throw failure;
+    }
+    log.error({ ms, error: errorFields }, 'job failed permanently');
+    throw new UnrecoverableError(`${failure.code}: ${failure.message}`);
+  }
+
+  private dispatch(job: ConnectorJob, ref: JobRef, base: ResultBase): Promise<ConnectorMessage> {
+    switch (job.kind) {
+      case 'sync-user':
+        return this.handlers['sync-user'](job, ref, base);
+      case 'cleanup-user':
+        return this.handlers['cleanup-user'](job, ref, base);
+    }
+  }
+
+  private async runSync(job: SyncUserJob, ref: JobRef, base: ResultBase): Promise<SyncUserResult> {
+    const out = await this.sync.sync(job, ref);
+    return {
+      ...base,
+      kind: 'sync-user',
+      status: out.status,
+      startedAt: out.startedAt,
+      validUntil: out.validUntil,
+      sealedPassword: out.sealedPassword,
+      passwordIssuedAt: out.passwordIssuedAt,
+      sessionsTerminated: out.sessionsTerminated,
+      effects: clip(out.effects, MAX_EFFECTS),
+    };
+  }
+
+  private async runCleanup(
+    job: CleanupUserJob,
+    ref: JobRef,
+    base: ResultBase,
+  ): Promise<CleanupUserResult> {
+    const out = await this.cleanup.cleanup(job, ref);
+    const reassigned =
+      out.reassigned.length > MAX_REASSIGNED
+        ? [
+            ...clip(out.reassigned, MAX_REASSIGNED - 1),
+            `… and ${out.reassigned.length - MAX_REASSIGNED + 1} more`,
+          ]
+        : clip(out.reassigned, MAX_REASSIGNED);
+    return {
+      ...base,
+      kind: 'cleanup-user',
+      status: out.status,
+      reassigned,
+      effects: clip(out.effects, MAX_EFFECTS),
+    };
+  }
+
+  private failureMessage(job: ConnectorJob, base: ResultBase, e: ConnectorError): ConnectorMessage {
+    const error: JobError = {
+      code: e.code,
+      message: e.message.slice(0, 2000),
+      sqlstate: e.sqlstate,
+      retryable: e.retryable,
+    };
+    switch (job.kind) {
+      case 'sync-user':
+        return {
+          ...base,
+          kind: 'sync-user',
+          status: 'failed',
+          sessionsTerminated: 0,
+          effects: [],
+          error,
+        };
+      case 'cleanup-user':
+        return {
+          ...base,
+          kind: 'cleanup-user',
+          status: 'failed',
+          reassigned: [],
+          effects: [],
+          error,
+        };
+    }
+  }
+
+  /**
+   * A payload that does not parse still gets a failed result when it names enough of the
+   * job for the broker to know which one it was; otherwise the failed BullMQ job is the record.
+   */
+  private async reportUnparsable(
+    data: unknown,
+    jobId: string,
+    attempt: number,
+    reason: string,
+  ): Promise<void> {
+    const d = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+    const candidate = {
+      v: CONTRACT_VERSION,
+      kind: d.kind,
+      connectorId: this.connectorId,
+      jobId,
+      integrationId: d.integrationId,
+      personId: d.personId,
+      username: d.username,
+      generation: d.generation,
+      attempt,
+      status: 'failed',
+      error: { code: 'INVALID_PAYLOAD', message: reason.slice(0, 2000), retryable: false },
+    };
+    const parsed = ConnectorMessageSchema.safeParse(candidate);
+    if (!parsed.success) return;
+    try {
+      await this.results.publish(parsed.data, resultJobId(jobId, attempt));
+    } catch (err) {
+      this.logger.warn({ jobId, err }, 'could not report the refused job');
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import { connectorQueueName } from '@doorman/contracts';
+import { CONNECTOR_CONFIG, type ConnectorConfig } from '../config/connector.config';
+import { redisConnectionOptions } from '../config/redis';
+import { LOGGER } from '../logging/logger';
+import { connectorBackoffStrategy } from './backoff';
+import { ConnectorJobsService } from './connector-jobs.service';
+import { HeartbeatService } from './heartbeat.service';
+
+/**
+ * The BullMQ worker on this connector's queue (thin: every job goes to
+ * ConnectorJobsService.process). The queue name comes from config at runtime, which is
+ * why this is a plain Worker rather than a decorator-bound @Processor.
+ */
+@Injectable()
+export class ConnectorProcessor implements OnApplicationBootstrap, OnModuleDestroy {
+  private worker: Worker | null = null;
+
+  constructor(
+    @Inject(CONNECTOR_CONFIG) private readonly config: ConnectorConfig,
+    @Inject(ConnectorJobsService) private readonly jobs: ConnectorJobsService,
+    @Inject(HeartbeatService) private readonly heartbeat: HeartbeatService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.jobs.assertHandlers();
+    const queue = connectorQueueName(this.config.connectorId);
+    const worker = new Worker(queue, (job) => this.jobs.process(job), {
+      connection: redisConnectionOptions(this.config.redisUrl),
+      prefix: this.config.redisPrefix,
+      concurrency: this.config.concurrency,
+      settings: { backoffStrategy: connectorBackoffStrategy },
+    });
+    worker.on('error', (err) => this.logger.error({ err }, 'worker error'));
+    this.worker = worker;
+    this.heartbeat.start();
+    this.logger.info(
+      { queue, prefix: this.config.redisPrefix, concurrency: this.config.concurrency },
+      'worker listening',
+    );
+  }
+
+  /** Lets running jobs finish before the pools close (onApplicationShutdown). */
+  async onModuleDestroy(): Promise<void> {
+    await this.heartbeat.stop();
+    await this.worker?.close();
+    this.worker = null;
+  }
+}

@@ -1,0 +1,41 @@
+import { Queue } from 'bullmq';
+import {
+  ConnectorMessageSchema,
+  describeIssues,
+  RESULTS_QUEUE,
+  type ConnectorMessage,
+} from '@doorman/contracts';
+import type { ConnectorConfig } from '../config/connector.config';
+import { redisConnectionOptions } from '../config/redis';
+
+/**
+ * Sends results and heartbeats to the broker on the durable results queue (DESIGN §5).
+ * Every message is validated against the contract before it leaves.
+ */
+export class ResultsPublisher {
+  private readonly queue: Queue;
+
+  constructor(config: ConnectorConfig) {
+    this.queue = new Queue(RESULTS_QUEUE, {
+      connection: redisConnectionOptions(config.redisUrl),
+      prefix: config.redisPrefix,
+    });
+  }
+
+  async publish(message: ConnectorMessage, jobId?: string): Promise<void> {
+    const parsed = ConnectorMessageSchema.safeParse(message);
+    if (!parsed.success) {
+      throw new TypeError(
+        `connector produced an invalid ${message.kind} message: ${describeIssues(parsed.error)}`,
+      );
+    }
+    await this.queue.add(parsed.data.kind, parsed.data, {
+      jobId: jobId?.replace(/:/g, '_'),
+      removeOnComplete: true,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,137 @@
+import type { GroupGrant } from '@doorman/contracts';
+import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
+import {
+  formatGroupComment,
+  groupRoleName,
+  INHERITOR_COMMENT,
+  INHERITOR_ROLE,
+  isGroupComment,
+  MARKER_COMMENT,
+  MARKER_ROLE,
+} from './group-role';
+import * as sql from './sql';
+import { isAlreadyExists } from './sqlstate';
+import {
+  advisoryKey,
+  groupsLockKey,
+  type TargetClient,
+  type Tx,
+  type TxOptions,
+} from './target-client';
+
+interface Wanted {
+  grant: GroupGrant;
+  name: string;
+}
+
+/**
+ * Keeps the roles Doorman's users hang from (DESIGN §3.1–3.2): the marker and inheritor
+ * roles once per server, and one NOLOGIN group role per (database, schema, permission)
+ * holding the privileges, including default privileges for objects created later.
+ */
+export class GroupRolesService {
+  private baseRoles: Promise<void> | null = null;
+
+  constructor(private readonly target: TargetClient) {}
+
+  /** doorman_managed and doorman_inheritor, created once per process; safe if several connectors race. */
+  ensureBaseRoles(): Promise<void> {
+    this.baseRoles ??= this.createBaseRoles().catch((err: unknown) => {
+      this.baseRoles = null;
+      throw err;
+    });
+    return this.baseRoles;
+  }
+
+  private async createBaseRoles(): Promise<void> {
+    const wanted = new Map([
+      [MARKER_ROLE, MARKER_COMMENT],
+      [INHERITOR_ROLE, INHERITOR_COMMENT],
+    ]);
+    const existing = await this.target.query<{ name: string }>(sql.readRoles([...wanted.keys()]));
+    for (const { name } of existing) wanted.delete(name);
+    for (const [name, comment] of wanted) {
+      // Roles are cluster-wide while advisory locks are per database, so a concurrent
+      // creator may win; its duplicate_object / unique violation means we are done.
+      try {
+        await this.target.query(sql.createNologinRole(name));
+        await this.target.query(sql.commentOnRole(name, comment));
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+      }
+    }
+  }
+
+  /**
+   * Makes sure every group role for `grants` (all in one database) exists and holds what it
+   * should. The common path only reads catalogs; the per-database lock is taken only when
+   * something is missing, and the check is repeated under it.
+   */
+  async ensureGroups(
+    database: string,
+    grants: readonly GroupGrant[],
+    job: Omit<TxOptions, 'lockKey'>,
+  ): Promise<void> {
+    if (grants.length === 0) return;
+    const wanted = dedupe(grants);
+    await this.target.transaction(database, job, async (tx) => {
+      if ((await this.needingWork(tx, wanted)).length === 0) return;
+      await tx.run(sql.advisoryXactLock(advisoryKey(groupsLockKey(database))));
+      for (const w of await this.needingWork(tx, wanted)) await this.configure(tx, w);
+    });
+  }
+
+  private async needingWork(tx: Tx, wanted: readonly Wanted[]): Promise<Wanted[]> {
+    const rows = await tx.run<{ name: string; comment: string | null }>(
+      sql.readRoles(wanted.map((w) => w.name)),
+    );
+    const existing = new Map(rows.map((r) => [r.name, r.comment]));
+    const out: Wanted[] = [];
+    for (const w of wanted) {
+      if (!existing.has(w.name)) {
+        out.push(w);
+        continue;
+      }
+      if (!isGroupComment(existing.get(w.name))) {
+        throw ConnectorError.permanent(
+          ConnectorErrorCode.GroupNameClash,
+          `role ${JSON.stringify(w.name)} exists but is not a Doorman group role; left untouched`,
+        );
+      }
+      const [drift] = await tx.run<{ drift: boolean }>(sql.readGroupDrift(w.name, w.grant.schema));
+      if (drift.drift) out.push(w);
+    }
+    return out;
+  }
+
+  private async configure(tx: Tx, w: Wanted): Promise<void> {
+    const [owners] = await tx.run<{ schema_owner: string; object_owners: string[] }>(
+      sql.readSchemaOwners(w.grant.schema),
+    );
+    if (!owners) {
+      throw ConnectorError.permanent(
+        ConnectorErrorCode.SchemaMissing,
+        `schema ${JSON.stringify(w.grant.schema)} does not exist in database ${JSON.stringify(w.grant.database)}`,
+      );
+    }
+    const [exists] = await tx.run(sql.readRoles([w.name]));
+    if (!exists) {
+      await tx.run(sql.createNologinRole(w.name));
+      await tx.run(sql.commentOnRole(w.name, formatGroupComment(w.grant)));
+    }
+    for (const statement of sql.schemaGrantStatements({
+      ...w.grant,
+      group: w.name,
+      owners: [owners.schema_owner, ...owners.object_owners],
+    })) {
+      await tx.run(statement);
+    }
+  }
+}
+
+function dedupe(grants: readonly GroupGrant[]): Wanted[] {
+  const byName = new Map<string, Wanted>();
+  for (const grant of grants)
+    byName.set(groupRoleName(grant), { grant, name: groupRoleName(grant) });
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}

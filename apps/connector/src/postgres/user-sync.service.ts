@@ -1,0 +1,168 @@
+import type { KeyObject } from 'node:crypto';
+import type { GroupGrant, SealedBox, SyncUserJob } from '@doorman/contracts';
+import { generatePassword, scramSha256Verifier, seal } from '@doorman/crypto';
+import { ConnectorError } from '../common/connector.error';
+import { GROUP_COMMENT_PREFIX, MARKER_ROLE } from './group-role';
+import type { GroupRolesService } from './group-roles.service';
+import { renderRoleOps } from './role-ops';
+import * as sql from './sql';
+import { ABSENT_ROLE, planSync, type RoleState, type ServerContext } from './sync-planner';
+import { userLockKey, type TargetClient, type Tx } from './target-client';
+
+export interface JobRef {
+  kind: string;
+  shortId: string;
+}
+
+export interface SyncOutcome {
+  status: 'applied' | 'stale';
+  startedAt: string;
+  validUntil: string | null;
+  sealedPassword?: SealedBox;
+  passwordIssuedAt?: string;
+  sessionsTerminated: number;
+  effects: string[];
+}
+
+interface RoleRow {
+  oid: string;
+  can_login: boolean;
+  valid_until_ms: number | null;
+  connection_limit: number;
+  comment: string | null;
+  managed: boolean;
+  doorman_groups: string[];
+}
+
+/** How long pg_terminate_backend waits for each session to exit (PostgreSQL 14+). */
+const TERMINATE_WAIT_MS = 5000;
+
+export async function readRoleState(tx: Tx, username: string): Promise<RoleState> {
+  const [row] = await tx.run<RoleRow>(
+    sql.readRoleState(username, MARKER_ROLE, GROUP_COMMENT_PREFIX),
+  );
+  if (!row) return ABSENT_ROLE;
+  return {
+    exists: true,
+    managed: row.managed,
+    comment: row.comment,
+    canLogin: row.can_login,
+    validUntil: row.valid_until_ms === null ? null : new Date(row.valid_until_ms),
+    connectionLimit: row.connection_limit,
+    doormanGroups: row.doorman_groups,
+  };
+}
+
+export async function readServer(tx: Tx): Promise<ServerContext> {
+  const [row] = await tx.run<{ now_ms: number; version_num: number }>(sql.readServerClock());
+  return { now: new Date(row.now_ms), serverVersionNum: row.version_num };
+}
+
+/** Ends every session of `username` on the server; returns how many were ended. */
+export async function terminateSessions(
+  target: TargetClient,
+  username: string,
+  serverVersionNum: number,
+): Promise<number> {
+  const wait = serverVersionNum >= 140000 ? TERMINATE_WAIT_MS : null;
+  const [row] = await target.query<{ terminated: number }>(sql.terminateSessions(username, wait));
+  return row.terminated;
+}
+
+/**
+ * Converges one person's database user to a sync-user job (DESIGN §3): group roles first
+ * (their own transactions, per database), then the user in one transaction under the
+ * per-user advisory lock, then — after commit, so a killed session cannot log in again —
+ * the sessions the plan ends.
+ */
+export class UserSyncService {
+  constructor(
+    private readonly target: TargetClient,
+    private readonly groups: GroupRolesService,
+    private readonly sealKey: KeyObject,
+  ) {}
+
+  async sync(job: SyncUserJob, ref: JobRef): Promise<SyncOutcome> {
+    await this.groups.ensureBaseRoles();
+    for (const [database, grants] of byDatabase(job.groups)) {
+      await this.groups.ensureGroups(database, grants, { jobKind: ref.kind, shortId: ref.shortId });
+    }
+
+    const txResult = await this.target.transaction(
+      this.target.adminDatabase,
+      { jobKind: ref.kind, shortId: ref.shortId, lockKey: userLockKey(job.username) },
+      async (tx) => {
+        const server = await readServer(tx);
+        const state = await readRoleState(tx, job.username);
+        const plan = planSync(job, state, server);
+        switch (plan.kind) {
+          case 'refuse':
+            throw ConnectorError.permanent(plan.code, plan.message);
+          case 'stale':
+            return { plan, server, state, sealedPassword: undefined };
+          case 'apply': {
+            let sealedPassword: SealedBox | undefined;
+            let verifier: string | undefined;
+            if (plan.issuesPassword) {
+              // The plain password lives only in this block: PostgreSQL gets the SCRAM
+              // verifier, the broker gets a sealed box. Neither is logged.
+              const password = generatePassword();
+              verifier = scramSha256Verifier(password);
+              sealedPassword = seal(password, this.sealKey);
+            }
+            for (const statement of renderRoleOps(job.username, plan.ops, verifier)) {
+              await tx.run(statement);
+            }
+            return { plan, server, state, sealedPassword };
+          }
+        }
+      },
+    );
+
+    const { plan, server, state, sealedPassword } = txResult;
+    const startedAt = server.now.toISOString();
+    if (plan.kind === 'stale') {
+      // A retry after a crash between commit and termination lands here: a role that may
+      // not log in should have no sessions, so end any left over.
+      const sessionsTerminated =
+        state.exists && !state.canLogin
+          ? await terminateSessions(this.target, job.username, server.serverVersionNum)
+          : 0;
+      return {
+        status: 'stale',
+        startedAt,
+        validUntil: state.validUntil?.toISOString() ?? null,
+        sessionsTerminated,
+        effects: [
+          `generation ${plan.appliedGeneration} already applied; nothing changed`,
+          ...(sessionsTerminated ? [`terminated ${sessionsTerminated} leftover session(s)`] : []),
+        ],
+      };
+    }
+    if (plan.kind !== 'apply') throw new TypeError('unreachable');
+    const sessionsTerminated = plan.terminateSessions
+      ? await terminateSessions(this.target, job.username, server.serverVersionNum)
+      : 0;
+    return {
+      status: 'applied',
+      startedAt,
+      validUntil:
+        plan.validUntil === null || plan.validUntil === 'infinity'
+          ? null
+          : plan.validUntil.toISOString(),
+      sealedPassword,
+      passwordIssuedAt: sealedPassword ? startedAt : undefined,
+      sessionsTerminated,
+      effects: [
+        ...plan.effects,
+        ...(sessionsTerminated ? [`terminated ${sessionsTerminated} session(s)`] : []),
+      ],
+    };
+  }
+}
+
+function byDatabase(groups: readonly GroupGrant[]): Map<string, GroupGrant[]> {
+  const out = new Map<string, GroupGrant[]>();
+  for (const g of groups) out.set(g.database, [...(out.get(g.database) ?? []), g]);
+  return out;
+}
