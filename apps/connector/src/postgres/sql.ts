@@ -192,10 +192,10 @@ export function readRoleState(
        shobj_description(r.oid, 'pg_authid') AS comment,
        EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
                WHERE m.member = r.oid AND g.rolname = $2) AS managed,
-       ARRAY(SELECT DISTINCT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+       ARRAY(SELECT DISTINCT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
              WHERE m.member = r.oid
                AND left(shobj_description(g.oid, 'pg_authid'), length($3)) = $3
-             ORDER BY g.rolname) AS doorman_groups
+             ORDER BY 1) AS doorman_groups
   FROM pg_roles r
  WHERE r.rolname = $1`,
     values: [username, marker, groupCommentPrefix],
@@ -205,7 +205,7 @@ export function readRoleState(
 /** Roles among `names` that exist, with their comments. */
 export function readRoles(names: readonly string[]): Statement {
   return {
-    text: `SELECT r.rolname AS name, shobj_description(r.oid, 'pg_authid') AS comment
+    text: `SELECT r.rolname::text AS name, shobj_description(r.oid, 'pg_authid') AS comment
   FROM pg_roles r WHERE r.rolname = ANY($1::text[])`,
     values: [names],
   };
@@ -214,8 +214,8 @@ export function readRoles(names: readonly string[]): Statement {
 /** The schema's owner and every role owning a relation or routine in it (NULL if no such schema). */
 export function readSchemaOwners(schema: string): Statement {
   return {
-    text: `SELECT pg_get_userbyid(n.nspowner) AS schema_owner,
-       ARRAY(SELECT DISTINCT pg_get_userbyid(o) FROM (
+    text: `SELECT pg_get_userbyid(n.nspowner)::text AS schema_owner,
+       ARRAY(SELECT DISTINCT pg_get_userbyid(o)::text FROM (
                SELECT c.relowner AS o FROM pg_class c WHERE c.relnamespace = n.oid
                UNION SELECT p.proowner FROM pg_proc p WHERE p.pronamespace = n.oid) x
              ORDER BY 1) AS object_owners
@@ -256,9 +256,12 @@ export function terminateSessions(username: string, waitMs: number | null): Stat
   // PostgreSQL 14+ can wait for the backend to exit, so the caller knows it is gone.
   const call =
     waitMs === null ? 'pg_terminate_backend(pid)' : 'pg_terminate_backend(pid, $2::bigint)';
+  // The CTE is materialized so the user filter runs first: in a plain WHERE the planner
+  // may evaluate pg_terminate_backend before `usename = $1` and end everyone's session.
   return {
-    text: `SELECT count(*)::int AS terminated FROM pg_stat_activity
- WHERE usename = $1 AND pid <> pg_backend_pid() AND ${call}`,
+    text: `WITH sessions AS MATERIALIZED (
+  SELECT pid FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid())
+SELECT count(*) FILTER (WHERE ${call})::int AS terminated FROM sessions`,
     values: waitMs === null ? [username] : [username, waitMs],
   };
 }

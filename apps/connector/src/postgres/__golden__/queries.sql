@@ -8,20 +8,20 @@ SELECT r.oid::text AS oid,
        shobj_description(r.oid, 'pg_authid') AS comment,
        EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
                WHERE m.member = r.oid AND g.rolname = $2) AS managed,
-       ARRAY(SELECT DISTINCT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+       ARRAY(SELECT DISTINCT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
              WHERE m.member = r.oid
                AND left(shobj_description(g.oid, 'pg_authid'), length($3)) = $3
-             ORDER BY g.rolname) AS doorman_groups
+             ORDER BY 1) AS doorman_groups
   FROM pg_roles r
  WHERE r.rolname = $1;
 -- values: ["o'brien\"; DROP ROLE x; --","doorman_managed","doorman:group:v1 "]
 
-SELECT r.rolname AS name, shobj_description(r.oid, 'pg_authid') AS comment
+SELECT r.rolname::text AS name, shobj_description(r.oid, 'pg_authid') AS comment
   FROM pg_roles r WHERE r.rolname = ANY($1::text[]);
 -- values: [["doorman_managed","doorman_inheritor"]]
 
-SELECT pg_get_userbyid(n.nspowner) AS schema_owner,
-       ARRAY(SELECT DISTINCT pg_get_userbyid(o) FROM (
+SELECT pg_get_userbyid(n.nspowner)::text AS schema_owner,
+       ARRAY(SELECT DISTINCT pg_get_userbyid(o)::text FROM (
                SELECT c.relowner AS o FROM pg_class c WHERE c.relnamespace = n.oid
                UNION SELECT p.proowner FROM pg_proc p WHERE p.pronamespace = n.oid) x
              ORDER BY 1) AS object_owners
@@ -48,12 +48,14 @@ SELECT EXISTS (
                                             WHERE a.grantee = $1::regrole AND a.privilege_type = 'SELECT'))) AS drift;
 -- values: ["doorman_x","Ünïcode \"Sales\" Ω schema"]
 
-SELECT count(*)::int AS terminated FROM pg_stat_activity
- WHERE usename = $1 AND pid <> pg_backend_pid() AND pg_terminate_backend(pid, $2::bigint);
+WITH sessions AS MATERIALIZED (
+  SELECT pid FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid())
+SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, $2::bigint))::int AS terminated FROM sessions;
 -- values: ["o'brien\"; DROP ROLE x; --",5000]
 
-SELECT count(*)::int AS terminated FROM pg_stat_activity
- WHERE usename = $1 AND pid <> pg_backend_pid() AND pg_terminate_backend(pid);
+WITH sessions AS MATERIALIZED (
+  SELECT pid FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid())
+SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS terminated FROM sessions;
 -- values: ["o'brien\"; DROP ROLE x; --"]
 
 SELECT o.type AS type, o.identity AS identity
