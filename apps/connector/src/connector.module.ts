@@ -24,10 +24,12 @@ class ConnectionsCloser implements OnApplicationShutdown {
   constructor(
     @Inject(TargetClient) private readonly target: TargetClient,
     @Inject(ResultsPublisher) private readonly results: ResultsPublisher,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async onApplicationShutdown(): Promise<void> {
+  async onApplicationShutdown(signal?: string): Promise<void> {
     await Promise.allSettled([this.results.close(), this.target.close()]);
+    this.logger.info({ signal }, 'connector stopped');
   }
 }
 

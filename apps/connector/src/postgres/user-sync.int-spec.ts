@@ -383,6 +383,31 @@ describe('user sync and cleanup on a real PostgreSQL', () => {
     expect(await roleRow(who.username)).toBeUndefined();
   });
 
+  it('a dropped database under a held grant does not block revoking another grant', async () => {
+    await target.createDatabase('app2');
+    const READ_APP2: GroupGrant = { database: 'app2', schema: 'public', permission: 'read' };
+    const who = person();
+    const password = passwordOf(await run(syncJob(who, 1, [READ_PUBLIC, READ_APP2])));
+    await sql('DROP DATABASE app2 WITH (FORCE)');
+
+    const out = await run(syncJob(who, 2, [READ_APP2]));
+    expect(out.status).toBe('applied');
+    expect(out.effects).toContain(`revoked ${groupRoleName(READ_PUBLIC)}`);
+    expect(out.effects.join('\n')).toMatch(
+      /could not check group roles in database app2 \(DATABASE_MISSING\)/,
+    );
+    const c = await login(who, password);
+    await expect(c.query('SELECT * FROM public.orders')).rejects.toMatchObject({ code: '42501' });
+    await c.end();
+
+    // A grant not held yet still needs its database.
+    await expect(
+      run(syncJob(person(), 1, [READ_APP2])).catch((e: unknown) =>
+        Promise.reject(classifyError(e)),
+      ),
+    ).rejects.toMatchObject({ code: ConnectorErrorCode.DatabaseMissing });
+  });
+
   it('serialises concurrent syncs of many people onto shared group roles', async () => {
     const people = Array.from({ length: 12 }, () => person());
     const outs = await Promise.all(

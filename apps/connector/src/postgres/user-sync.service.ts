@@ -2,10 +2,11 @@ import type { KeyObject } from 'node:crypto';
 import type { GroupGrant, SealedBox, SyncUserJob } from '@doorman/contracts';
 import { generatePassword, scramSha256Verifier, seal } from '@doorman/crypto';
 import { ConnectorError } from '../common/connector.error';
-import { GROUP_COMMENT_PREFIX, MARKER_ROLE } from './group-role';
+import { GROUP_COMMENT_PREFIX, groupRoleName, MARKER_ROLE } from './group-role';
 import type { GroupRolesService } from './group-roles.service';
 import { renderRoleOps } from './role-ops';
 import * as sql from './sql';
+import { classifyError } from './sqlstate';
 import { ABSENT_ROLE, planSync, type RoleState, type ServerContext } from './sync-planner';
 import { userLockKey, type TargetClient, type Tx } from './target-client';
 
@@ -84,8 +85,23 @@ export class UserSyncService {
 
   async sync(job: SyncUserJob, ref: JobRef): Promise<SyncOutcome> {
     await this.groups.ensureBaseRoles();
+    const warnings: string[] = [];
     for (const [database, grants] of byDatabase(job.groups)) {
-      await this.groups.ensureGroups(database, grants, { jobKind: ref.kind, shortId: ref.shortId });
+      try {
+        await this.groups.ensureGroups(database, grants, {
+          jobKind: ref.kind,
+          shortId: ref.shortId,
+        });
+      } catch (err) {
+        // A database dropped (or unreachable) under a grant the user already holds must not
+        // block the rest of the sync — typically another grant's revoke. Only a group the
+        // user does not hold yet needs its database.
+        if (!(await this.holdsAll(job.username, grants))) throw err;
+        const e = classifyError(err);
+        warnings.push(
+          `could not check group roles in database ${database} (${e.code}); kept the memberships already held`,
+        );
+      }
     }
 
     const txResult = await this.target.transaction(
@@ -134,6 +150,7 @@ export class UserSyncService {
         validUntil: state.validUntil?.toISOString() ?? null,
         sessionsTerminated,
         effects: [
+          ...warnings,
           `generation ${plan.appliedGeneration} already applied; nothing changed`,
           ...(sessionsTerminated ? [`terminated ${sessionsTerminated} leftover session(s)`] : []),
         ],
@@ -154,10 +171,19 @@ export class UserSyncService {
       passwordIssuedAt: sealedPassword ? startedAt : undefined,
       sessionsTerminated,
       effects: [
+        ...warnings,
         ...plan.effects,
         ...(sessionsTerminated ? [`terminated ${sessionsTerminated} session(s)`] : []),
       ],
     };
+  }
+
+  private async holdsAll(username: string, grants: readonly GroupGrant[]): Promise<boolean> {
+    const [row] = await this.target.query<{ doorman_groups: string[] }>(
+      sql.readRoleState(username, MARKER_ROLE, GROUP_COMMENT_PREFIX),
+    );
+    const held = new Set(row?.doorman_groups ?? []);
+    return grants.every((g) => held.has(groupRoleName(g)));
   }
 }
 

@@ -1,0 +1,174 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import pino from 'pino';
+import { Writable } from 'node:stream';
+import {
+  parseConnectorMessage,
+  type CleanupUserJob,
+  type ConnectorMessage,
+  type SyncUserJob,
+} from '@doorman/contracts';
+import { generateSealKeyPair, loadSealPublicKey, seal } from '@doorman/crypto';
+import { cleanupJob, person, syncJob } from '../../../../test/support/connector-jobs';
+import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
+import { createLogger } from '../logging/logger';
+import type { UserCleanupService } from '../postgres/user-cleanup.service';
+import type { SyncOutcome, UserSyncService } from '../postgres/user-sync.service';
+import { ConnectorJobsService, resultJobId } from './connector-jobs.service';
+import type { ResultsPublisher } from './results.publisher';
+
+const CONNECTOR = '9a3f5b5e-2f57-4b8a-9a55-1e2d3c4b5a69';
+
+/** Fakes of our own services (STYLE §10): they record what the boundary does with outcomes. */
+class FakeResults {
+  readonly sent: { message: ConnectorMessage; jobId?: string }[] = [];
+  async publish(message: ConnectorMessage, jobId?: string): Promise<void> {
+    const parsed = parseConnectorMessage(message);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    this.sent.push({ message: parsed.value, jobId });
+  }
+}
+
+function setup(sync: (job: SyncUserJob) => Promise<SyncOutcome>) {
+  const results = new FakeResults();
+  const lines: string[] = [];
+  const logger = createLogger(
+    'trace',
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    }),
+  );
+  const service = new ConnectorJobsService(
+    CONNECTOR,
+    { sync } as unknown as UserSyncService,
+    {
+      cleanup: async (_job: CleanupUserJob) => ({
+        status: 'applied' as const,
+        reassigned: ['app: table public.t'],
+        effects: ['dropped role'],
+      }),
+    } as unknown as UserCleanupService,
+    results as unknown as ResultsPublisher,
+    logger,
+  );
+  return { service, results, lines };
+}
+
+const bullJob = (data: unknown, attemptsMade = 0, id = 'job-1') =>
+  ({ id, name: 'sync-user', data, attemptsMade }) as unknown as Job;
+
+const applied: SyncOutcome = {
+  status: 'applied',
+  startedAt: '2025-03-01T12:00:00.000Z',
+  validUntil: '2025-03-01T13:00:00.000Z',
+  sessionsTerminated: 0,
+  effects: ['granted x'],
+};
+
+describe('ConnectorJobsService (job boundary)', () => {
+  it('has a handler for every job kind of the contract', () => {
+    expect(() => setup(async () => applied).service.assertHandlers()).not.toThrow();
+  });
+
+  it('reports one valid result per attempt with a deterministic id', async () => {
+    const { service, results } = setup(async () => applied);
+    const who = person();
+    await expect(service.process(bullJob(syncJob(who, 3, []), 2))).resolves.toBe('applied');
+    expect(results.sent).toHaveLength(1);
+    expect(results.sent[0].jobId).toBe(resultJobId('job-1', 3));
+    expect(results.sent[0].message).toMatchObject({
+      kind: 'sync-user',
+      status: 'applied',
+      connectorId: CONNECTOR,
+      personId: who.personId,
+      generation: 3,
+      attempt: 3,
+    });
+  });
+
+  it('refuses a malformed payload as unrecoverable, naming the reason', async () => {
+    const { service, results } = setup(async () => applied);
+    const err = await service
+      .process(bullJob({ v: 1, kind: 'sync-user' }))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnrecoverableError);
+    expect((err as Error).message).toMatch(/^invalid job payload: .*personId/);
+    expect(results.sent).toHaveLength(0); // too little parsed to name the job
+  });
+
+  it('refuses an unknown contract version', async () => {
+    const { service } = setup(async () => applied);
+    await expect(service.process(bullJob({ ...syncJob(person(), 1, []), v: 2 }))).rejects.toThrow(
+      /unsupported contract version 2/,
+    );
+  });
+
+  it('rethrows a retryable failure after reporting it', async () => {
+    const { service, results } = setup(async () => {
+      throw Object.assign(new Error('the database system is shutting down'), { code: '57P03' });
+    });
+    const err = await service.process(bullJob(syncJob(person(), 1, []))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect(err).not.toBeInstanceOf(UnrecoverableError);
+    expect(results.sent[0].message).toMatchObject({
+      status: 'failed',
+      error: { code: ConnectorErrorCode.ConnectionFailed, sqlstate: '57P03', retryable: true },
+    });
+  });
+
+  it('turns a permanent failure into UnrecoverableError after reporting it', async () => {
+    const { service, results } = setup(async () => {
+      throw ConnectorError.permanent(
+        ConnectorErrorCode.NameClash,
+        'name clash with unmanaged role',
+      );
+    });
+    const err = await service.process(bullJob(syncJob(person(), 1, []))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnrecoverableError);
+    expect((err as Error).message).toContain('NAME_CLASH_UNMANAGED_ROLE');
+    expect(results.sent[0].message).toMatchObject({
+      status: 'failed',
+      error: { code: ConnectorErrorCode.NameClash, retryable: false },
+    });
+  });
+
+  it('handles cleanup jobs and reports reassigned objects', async () => {
+    const { service, results } = setup(async () => applied);
+    await service.process(bullJob(cleanupJob(person(), 2, ['app'])));
+    expect(results.sent[0].message).toMatchObject({
+      kind: 'cleanup-user',
+      status: 'applied',
+      reassigned: ['app: table public.t'],
+    });
+  });
+
+  it('sends only the sealed password and logs neither it nor the box', async () => {
+    const password = 'plain-Password-1234567890abcdef';
+    const box = seal(password, loadSealPublicKey(generateSealKeyPair().publicKey));
+    const { service, results, lines } = setup(async () => ({
+      ...applied,
+      sealedPassword: box,
+      passwordIssuedAt: applied.startedAt,
+    }));
+    await service.process(bullJob(syncJob(person(), 1, [])));
+    const sent = JSON.stringify(results.sent);
+    expect(sent).toContain(box.ct);
+    expect(sent).not.toContain(password);
+    expect(lines.join('')).not.toContain(password);
+    expect(lines.join('')).not.toContain(box.ct);
+  });
+});
+
+describe('logger redaction', () => {
+  it('redacts secrets by configuration', () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', { write: (s: string) => lines.push(s) });
+    logger.info({ password: 'p1', user: { password: 'p2' }, sealedPassword: { ct: 'c' } }, 'x');
+    const line = lines.join('');
+    expect(line).not.toMatch(/p1|p2|"ct"/);
+    expect(line).toContain('[redacted]');
+    expect(pino.levels.values.info).toBe(30);
+  });
+});
