@@ -11,7 +11,8 @@ async function call(method: string, path: string, token: string, body?: unknown)
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = await res.json().catch(() => ({}));
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  if (res.status >= 300)
+    throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
 }
 
@@ -25,9 +26,19 @@ async function main(): Promise<void> {
   };
   const alice = await person('alice@demo.doorman', 'Alice Engineer', ['requester']);
   const bob = await person('bob@demo.doorman', 'Bob Approver', ['approver']);
-  const connectors: Array<{ id: string; name: string }> = await call('GET', '/connectors', adminToken);
-  const connector = connectors.find((c) => c.name === 'demo-site') ?? (await call('POST', '/connectors', adminToken, { name: 'demo-site' }));
-  const integrations: Array<{ id: string; name: string }> = await call('GET', '/integrations', adminToken);
+  const connectors: Array<{ id: string; name: string }> = await call(
+    'GET',
+    '/connectors',
+    adminToken,
+  );
+  const connector =
+    connectors.find((c) => c.name === 'demo-site') ??
+    (await call('POST', '/connectors', adminToken, { name: 'demo-site' }));
+  const integrations: Array<{ id: string; name: string }> = await call(
+    'GET',
+    '/integrations',
+    adminToken,
+  );
   const integration =
     integrations.find((i) => i.name === 'demo-postgres') ??
     (await call('POST', '/integrations', adminToken, {

@@ -1,6 +1,13 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 import { ApiClient } from './support/api-client';
-import { createBrokerTestEnv, redisKeysAndValues, waitFor, type BrokerTestEnv } from './support/broker-env';
+import {
+  createBrokerTestEnv,
+  redisKeysAndValues,
+  waitFor,
+  type BrokerTestEnv,
+} from './support/broker-env';
 import { createWorld, type World } from './support/fixtures';
 import { AppProcess, freePort } from './support/processes';
 import { startTargetPostgres, type TargetPostgres } from './support/target-postgres';
@@ -47,27 +54,56 @@ describe('access lifecycle end to end', () => {
 
     env = await createBrokerTestEnv();
     const port = await freePort();
-    broker = AppProcess.start('broker', 'apps/broker/src/main.js', { ...env.env, PORT: String(port), LOG_LEVEL: 'info' });
+    broker = AppProcess.start('broker', 'apps/broker/src/main.js', {
+      ...env.env,
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+    });
     api = new ApiClient(`http://127.0.0.1:${port}`, env.adminToken);
-    await waitFor('the broker to serve /health', async () => (await api.get('/health')).status === 200, 30000, 200);
-    w = await createWorld(api, { host: '127.0.0.1', port: target.port, sslMode: 'verify-full', maxDuration: '1h', cleanupDays: 0 });
+    await waitFor(
+      'the broker to serve /health',
+      async () => (await api.get('/health')).status === 200,
+      30000,
+      200,
+    );
+    w = await createWorld(api, {
+      host: '127.0.0.1',
+      port: target.port,
+      sslMode: 'verify-full',
+      maxDuration: '1h',
+      cleanupDays: 0,
+    });
     connector = startConnector();
     await waitFor(
       'the connector heartbeat',
-      async () => (await api.get('/health')).body.connectors?.some((c: { id: string; healthy: boolean }) => c.id === w.connectorId && c.healthy),
+      async () =>
+        (await api.get('/health')).body.connectors?.some(
+          (c: { id: string; healthy: boolean }) => c.id === w.connectorId && c.healthy,
+        ),
       30000,
       200,
     );
   });
 
   afterAll(async () => {
+    // E2E_DEBUG=<lines> prints the tail of every process's output and the target's server log.
+    if (process.env.E2E_DEBUG) {
+      for (const p of [broker, ...connectors])
+        process.stdout.write(
+          `--- ${p.name}\n${p.lines.slice(-(Number(process.env.E2E_DEBUG) || 40)).join('\n')}\n`,
+        );
+      const serverLog = join(dirname(target.caFile), 'postgres.log');
+      if (existsSync(serverLog))
+        process.stdout.write(`--- target\n${readFileSync(serverLog, 'utf8').slice(-6000)}\n`);
+    }
     await connector?.stop();
     await broker?.stop();
     await env?.dispose();
     await target?.stop();
   });
 
-  const status = async (id: string) => (await w.alice.api.get(`/api/v1/access-requests/${id}`)).body;
+  const status = async (id: string) =>
+    (await w.alice.api.get(`/api/v1/access-requests/${id}`)).body;
 
   async function grant(permission: string, duration: string) {
     const created = await w.alice.api.post('/api/v1/access-requests', {
@@ -118,12 +154,21 @@ describe('access lifecycle end to end', () => {
     const session: Client = await target.connect(creds.username, creds.password, 'app');
     let sessionError: Error | null = null;
     session.on('error', (e) => (sessionError = e));
-    expect((await session.query('SELECT item FROM public.orders WHERE id = 1')).rows).toEqual([{ item: 'book' }]);
-    await expect(session.query("INSERT INTO public.orders VALUES (2, 'pen')")).rejects.toMatchObject({ code: '42501' });
+    expect((await session.query('SELECT item FROM public.orders WHERE id = 1')).rows).toEqual([
+      { item: 'book' },
+    ]);
+    await expect(
+      session.query("INSERT INTO public.orders VALUES (2, 'pen')"),
+    ).rejects.toMatchObject({ code: '42501' });
 
     // Expiry: the next login is refused and the open session is gone within 2 s of expiresAt.
     await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now())));
-    const refusedAt = await waitFor('login refused', async () => ((await loginFails(creds.username, creds.password)) ? Date.now() : undefined), 5000, 20);
+    const refusedAt = await waitFor(
+      'login refused',
+      async () => ((await loginFails(creds.username, creds.password)) ? Date.now() : undefined),
+      5000,
+      20,
+    );
     const sessionGoneAt = await waitFor(
       'the open session terminated',
       async () => {
@@ -178,7 +223,9 @@ describe('access lifecycle end to end', () => {
     await c.query("INSERT INTO public.orders VALUES (3, 'lamp')");
     await c.end();
 
-    const revoked = await w.alice.api.post(`/api/v1/access-requests/${id}/revoke`, { reason: 'done' });
+    const revoked = await w.alice.api.post(`/api/v1/access-requests/${id}/revoke`, {
+      reason: 'done',
+    });
     expect(revoked.status).toBe(200);
     expect(revoked.body.status).toBe('REVOKING');
     await waitFor('REVOKED', async () => (await status(id)).status === 'REVOKED');
@@ -189,7 +236,9 @@ describe('access lifecycle end to end', () => {
     await connector.stop();
     const closedPort = await freePort();
     connector = startConnector({
-      TARGET_DATABASE_URL: target.superuserUrl('postgres').replace(`:${target.port}/`, `:${closedPort}/`),
+      TARGET_DATABASE_URL: target
+        .superuserUrl('postgres')
+        .replace(`:${target.port}/`, `:${closedPort}/`),
     });
     const created = await w.alice.api.post('/api/v1/access-requests', {
       integrationId: w.integrationId,
@@ -199,17 +248,27 @@ describe('access lifecycle end to end', () => {
       duration: '5m',
     });
     await w.carol.api.post(`/api/v1/access-requests/${created.body.id}/approve`);
-    const failing = await waitFor('the request to show the failure', async () => {
-      const r = await status(created.body.id);
-      return r.lastError ? r : undefined;
-    }, 30000, 100);
+    const failing = await waitFor(
+      'the request to show the failure',
+      async () => {
+        const r = await status(created.body.id);
+        return r.lastError ? r : undefined;
+      },
+      30000,
+      100,
+    );
     expect(failing.status).toBe('GRANTING');
     expect(failing.lastError).toMatch(/retrying/);
 
     // The target comes back (here: the connector is pointed at it again) and the grant lands.
     await connector.stop();
     connector = startConnector();
-    await waitFor('ACTIVE after recovery', async () => (await status(created.body.id)).status === 'ACTIVE', 60000, 200);
+    await waitFor(
+      'ACTIVE after recovery',
+      async () => (await status(created.body.id)).status === 'ACTIVE',
+      60000,
+      200,
+    );
     const creds = await w.alice.api.post(`/api/v1/access-requests/${created.body.id}/credentials`);
     issuedPasswords.push(creds.body.password);
     const c = await target.connect(creds.body.username, creds.body.password, 'app');

@@ -5,7 +5,12 @@ import { connectorQueueName, parseConnectorJob } from '@doorman/contracts';
 import { Client } from 'pg';
 import { createBrokerApp } from '../apps/broker/src/bootstrap';
 import { ApiClient } from './support/api-client';
-import { createBrokerTestEnv, SHARED_REDIS, waitFor, type BrokerTestEnv } from './support/broker-env';
+import {
+  createBrokerTestEnv,
+  SHARED_REDIS,
+  waitFor,
+  type BrokerTestEnv,
+} from './support/broker-env';
 import { createWorld, type World } from './support/fixtures';
 
 /**
@@ -65,16 +70,27 @@ describe('REST API (broker on real PostgreSQL and Redis)', () => {
       expect(health.body).toMatchObject({ database: 'up', redis: 'up' });
       const docs = await admin.as(undefined).get('/api/docs-json');
       expect(docs.status).toBe(200);
-      expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/api/v1/access-requests', '/api/v1/access-requests/{id}/credentials']));
+      expect(Object.keys(docs.body.paths)).toEqual(
+        expect.arrayContaining([
+          '/api/v1/access-requests',
+          '/api/v1/access-requests/{id}/credentials',
+        ]),
+      );
     });
   });
 
   describe('bad input', () => {
     it('names every invalid field with 400', async () => {
-      const res = await w.alice.api.post('/api/v1/access-requests', { integrationId: 'nope', permission: 'root', database: 5 });
+      const res = await w.alice.api.post('/api/v1/access-requests', {
+        integrationId: 'nope',
+        permission: 'root',
+        database: 5,
+      });
       expect(res.status).toBe(400);
       const fields = res.body.fields.map((f: { field: string }) => f.field);
-      expect(fields).toEqual(expect.arrayContaining(['integrationId', 'permission', 'database', 'schema']));
+      expect(fields).toEqual(
+        expect.arrayContaining(['integrationId', 'permission', 'database', 'schema']),
+      );
     });
 
     it('refuses malformed JSON with 400', async () => {
@@ -95,15 +111,26 @@ describe('REST API (broker on real PostgreSQL and Redis)', () => {
     });
 
     it('answers 404 for unknown ids', async () => {
-      expect((await w.alice.api.get('/api/v1/access-requests/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+      expect(
+        (await w.alice.api.get('/api/v1/access-requests/00000000-0000-4000-8000-000000000000'))
+          .status,
+      ).toBe(404);
       expect((await w.alice.api.get('/api/v1/access-requests/not-an-id')).status).toBe(404);
-      expect((await w.bob.api.post('/api/v1/access-requests/00000000-0000-4000-8000-000000000000/approve')).status).toBe(404);
+      expect(
+        (
+          await w.bob.api.post(
+            '/api/v1/access-requests/00000000-0000-4000-8000-000000000000/approve',
+          )
+        ).status,
+      ).toBe(404);
     });
 
     it('lets only admin and security manage integrations and flows (403)', async () => {
       expect((await w.alice.api.post('/api/v1/connectors', { name: 'x' })).status).toBe(403);
       expect((await w.bob.api.post('/api/v1/access-flows', {})).status).toBe(403);
-      expect((await w.alice.api.post('/api/v1/users', { email: 'e@x.io', name: 'e' })).status).toBe(403);
+      expect((await w.alice.api.post('/api/v1/users', { email: 'e@x.io', name: 'e' })).status).toBe(
+        403,
+      );
     });
 
     it('refuses custom access details over 400 characters', async () => {
@@ -134,17 +161,29 @@ describe('REST API (broker on real PostgreSQL and Redis)', () => {
       const req = await w.alice.api.post('/api/v1/access-requests', ask());
       expect(req.status).toBe(201);
       expect(req.body.status).toBe('PENDING');
-      expect((await w.alice.api.post(`/api/v1/access-requests/${req.body.id}/approve`)).status).toBe(403);
-      expect((await w.mallory.api.post(`/api/v1/access-requests/${req.body.id}/approve`)).status).toBe(403);
+      expect(
+        (await w.alice.api.post(`/api/v1/access-requests/${req.body.id}/approve`)).status,
+      ).toBe(403);
+      expect(
+        (await w.mallory.api.post(`/api/v1/access-requests/${req.body.id}/approve`)).status,
+      ).toBe(403);
       expect((await admin.post(`/api/v1/access-requests/${req.body.id}/approve`)).status).toBe(403);
-      expect((await w.alice.api.get(`/api/v1/access-requests/${req.body.id}`)).body.status).toBe('PENDING');
+      expect((await w.alice.api.get(`/api/v1/access-requests/${req.body.id}`)).body.status).toBe(
+        'PENDING',
+      );
     });
 
     it('denies with a reason, then refuses any further decision (409)', async () => {
       const req = await w.alice.api.post('/api/v1/access-requests', ask());
-      const denied = await w.carol.api.post(`/api/v1/access-requests/${req.body.id}/deny`, { reason: 'not on call' });
+      const denied = await w.carol.api.post(`/api/v1/access-requests/${req.body.id}/deny`, {
+        reason: 'not on call',
+      });
       expect(denied.status).toBe(200);
-      expect(denied.body).toMatchObject({ status: 'DENIED', statusReason: 'not on call', decidedBy: w.carol.id });
+      expect(denied.body).toMatchObject({
+        status: 'DENIED',
+        statusReason: 'not on call',
+        decidedBy: w.carol.id,
+      });
       const again = await w.bob.api.post(`/api/v1/access-requests/${req.body.id}/approve`);
       expect(again.status).toBe(409);
       expect(again.body.message).toContain('DENIED');
@@ -152,7 +191,9 @@ describe('REST API (broker on real PostgreSQL and Redis)', () => {
 
     it('lets only the requester cancel', async () => {
       const req = await w.alice.api.post('/api/v1/access-requests', ask());
-      expect((await w.bob.api.post(`/api/v1/access-requests/${req.body.id}/cancel`)).status).toBe(403);
+      expect((await w.bob.api.post(`/api/v1/access-requests/${req.body.id}/cancel`)).status).toBe(
+        403,
+      );
       const cancelled = await w.alice.api.post(`/api/v1/access-requests/${req.body.id}/cancel`);
       expect(cancelled.body.status).toBe('CANCELLED');
     });
@@ -161,7 +202,9 @@ describe('REST API (broker on real PostgreSQL and Redis)', () => {
       const mine = await w.alice.api.get('/api/v1/access-requests?mine=true');
       expect(mine.status).toBe(200);
       expect(mine.body.length).toBeGreaterThan(0);
-      expect(mine.body.every((r: { requesterId: string }) => r.requesterId === w.alice.id)).toBe(true);
+      expect(mine.body.every((r: { requesterId: string }) => r.requesterId === w.alice.id)).toBe(
+        true,
+      );
       expect((await w.mallory.api.get('/api/v1/access-requests?mine=true')).body).toEqual([]);
     });
   });
@@ -173,7 +216,10 @@ describe('REST API (broker on real PostgreSQL and Redis)', () => {
       expect(approved.status).toBe(200);
       expect(approved.body.status).toBe('GRANTING');
 
-      const queue = new Queue(connectorQueueName(w.connectorId), { connection: { url: SHARED_REDIS } as never, prefix: env.redisPrefix });
+      const queue = new Queue(connectorQueueName(w.connectorId), {
+        connection: { url: SHARED_REDIS } as never,
+        prefix: env.redisPrefix,
+      });
       try {
         const jobs = await waitFor('the sync job', async () => {
           const j = await queue.getJobs(['waiting', 'prioritized', 'delayed', 'active']);
@@ -199,14 +245,22 @@ describe('REST API (broker on real PostgreSQL and Redis)', () => {
 
       const trail = await w.alice.api.get(`/api/v1/audit-events?requestId=${req.body.id}`);
       expect(trail.status).toBe(200);
-      expect(trail.body.map((e: { action: string }) => e.action)).toEqual(['request.created', 'request.approved', 'grant.requested']);
+      expect(trail.body.map((e: { action: string }) => e.action)).toEqual([
+        'request.created',
+        'request.approved',
+        'grant.requested',
+      ]);
       expect(trail.body[1]).toMatchObject({ actorId: w.bob.id, channel: 'api' });
-      expect((await w.mallory.api.get(`/api/v1/audit-events?requestId=${req.body.id}`)).status).toBe(403);
+      expect(
+        (await w.mallory.api.get(`/api/v1/audit-events?requestId=${req.body.id}`)).status,
+      ).toBe(403);
     });
 
     it('reveals credentials to the requester only, and only while active', async () => {
       const req = await w.alice.api.post('/api/v1/access-requests', ask());
-      expect((await w.bob.api.post(`/api/v1/access-requests/${req.body.id}/credentials`)).status).toBe(403);
+      expect(
+        (await w.bob.api.post(`/api/v1/access-requests/${req.body.id}/credentials`)).status,
+      ).toBe(403);
       const early = await w.alice.api.post(`/api/v1/access-requests/${req.body.id}/credentials`);
       expect(early.status).toBe(409);
       expect(early.body.message).toContain('PENDING');

@@ -20,7 +20,9 @@ export interface BrokerTestEnv {
 }
 
 /** A fresh broker database and Redis prefix, so test files never see each other's state. */
-export async function createBrokerTestEnv(overrides: Record<string, string> = {}): Promise<BrokerTestEnv> {
+export async function createBrokerTestEnv(
+  overrides: Record<string, string> = {},
+): Promise<BrokerTestEnv> {
   const id = randomBytes(5).toString('hex');
   const dbName = `doorman_test_${id}`;
   const admin = new Client({ connectionString: `${SHARED_PG}/postgres` });
@@ -59,7 +61,9 @@ export async function createBrokerTestEnv(overrides: Record<string, string> = {}
   };
 }
 
-export async function redisKeysAndValues(prefix: string): Promise<Array<{ key: string; value: string }>> {
+export async function redisKeysAndValues(
+  prefix: string,
+): Promise<Array<{ key: string; value: string }>> {
   const redis = new IORedis(SHARED_REDIS);
   try {
     const out: Array<{ key: string; value: string }> = [];
@@ -92,7 +96,12 @@ export async function deleteRedisPrefix(prefix: string): Promise<void> {
 }
 
 /** Polls until `check` returns a value (not undefined/false) or the time runs out. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 15000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -102,7 +111,10 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -9,12 +9,18 @@ export interface Person {
 
 let counter = 0;
 
-export async function createPerson(admin: ApiClient, name: string, roles: string[] = ['requester']): Promise<Person> {
+export async function createPerson(
+  admin: ApiClient,
+  name: string,
+  roles: string[] = ['requester'],
+): Promise<Person> {
   const email = `${name}.${Date.now().toString(36)}${counter++}@example.com`;
   const user = await admin.post('/api/v1/users', { email, name, roles });
-  if (user.status !== 201) throw new Error(`create user: ${user.status} ${JSON.stringify(user.body)}`);
+  if (user.status !== 201)
+    throw new Error(`create user: ${user.status} ${JSON.stringify(user.body)}`);
   const token = await admin.post(`/api/v1/users/${user.body.id}/tokens`, { name: 'test' });
-  if (token.status !== 201) throw new Error(`create token: ${token.status} ${JSON.stringify(token.body)}`);
+  if (token.status !== 201)
+    throw new Error(`create token: ${token.status} ${JSON.stringify(token.body)}`);
   return { id: user.body.id, email, token: token.body.token, api: admin.as(token.body.token) };
 }
 
@@ -50,7 +56,9 @@ export async function createWorld(admin: ApiClient, o: WorldOptions = {}): Promi
   const carol = await createPerson(admin, 'carol', ['approver']);
   const mallory = await createPerson(admin, 'mallory');
   const security = await createPerson(admin, 'sec', ['security']);
-  const connector = await security.api.post('/api/v1/connectors', { name: `site-${Date.now().toString(36)}${counter++}` });
+  const connector = await security.api.post('/api/v1/connectors', {
+    name: `site-${Date.now().toString(36)}${counter++}`,
+  });
   if (connector.status !== 201) throw new Error(`connector: ${JSON.stringify(connector.body)}`);
   const databases = o.databases ?? ['app'];
   const integration = await security.api.post('/api/v1/integrations', {
@@ -66,7 +74,8 @@ export async function createWorld(admin: ApiClient, o: WorldOptions = {}): Promi
     customAccessDetails: 'Use the VPN first.',
     ownerIds: [security.id],
   });
-  if (integration.status !== 201) throw new Error(`integration: ${JSON.stringify(integration.body)}`);
+  if (integration.status !== 201)
+    throw new Error(`integration: ${JSON.stringify(integration.body)}`);
   const flow = await security.api.post('/api/v1/access-flows', {
     name: `flow-${Date.now().toString(36)}${counter++}`,
     integrationId: integration.body.id,

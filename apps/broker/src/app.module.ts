@@ -44,12 +44,19 @@ export class AppModule {
             autoLogging: { ignore: (req) => req.url === '/health' },
             // Bodies are never logged: they may carry credentials.
             serializers: {
-              req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+              req: (req: { id: unknown; method: string; url: string }) => ({
+                id: req.id,
+                method: req.method,
+                url: req.url,
+              }),
             },
           },
         }),
         ScheduleModule.forRoot(),
-        BullModule.forRoot({ connection: redisConnectionOptions(config.REDIS_URL), prefix: config.REDIS_PREFIX }),
+        BullModule.forRoot({
+          connection: redisConnectionOptions(config.REDIS_URL),
+          prefix: config.REDIS_PREFIX,
+        }),
         DatabaseModule,
         IdentityModule,
         ConnectorsModule,

@@ -58,7 +58,10 @@ export const CleanupUserJobSchema = z.object({
 });
 export type CleanupUserJob = z.infer<typeof CleanupUserJobSchema>;
 
-export const ConnectorJobSchema = z.discriminatedUnion('kind', [SyncUserJobSchema, CleanupUserJobSchema]);
+export const ConnectorJobSchema = z.discriminatedUnion('kind', [
+  SyncUserJobSchema,
+  CleanupUserJobSchema,
+]);
 export type ConnectorJob = z.infer<typeof ConnectorJobSchema>;
 export type ConnectorJobKind = ConnectorJob['kind'];
 export const CONNECTOR_JOB_KINDS: readonly ConnectorJobKind[] = ['sync-user', 'cleanup-user'];
@@ -81,5 +84,7 @@ export function parseConnectorJob(input: unknown): ParseResult<ConnectorJob> {
     };
   }
   const parsed = ConnectorJobSchema.safeParse(input);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: describeIssues(parsed.error) };
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, reason: describeIssues(parsed.error) };
 }

@@ -5,6 +5,13 @@ export const PERMISSION_LEVELS = ['read', 'write', 'admin'] as const;
 export const PermissionLevelSchema = z.enum(PERMISSION_LEVELS);
 export type PermissionLevel = z.infer<typeof PermissionLevelSchema>;
 
-export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+export const SSL_MODES = [
+  'disable',
+  'allow',
+  'prefer',
+  'require',
+  'verify-ca',
+  'verify-full',
+] as const;
 export const SslModeSchema = z.enum(SSL_MODES);
 export type SslMode = z.infer<typeof SslModeSchema>;

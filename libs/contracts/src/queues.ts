@@ -24,5 +24,6 @@ export const jobIds = {
   cleanup: (integrationId: string, personId: string, generation: number) =>
     `cleanup-${integrationId}-${personId}-${generation}`,
   expire: (requestId: string, expiresAtMs: number) => `expire-${requestId}-${expiresAtMs}`,
-  cleanupDue: (databaseUserId: string, dueAtMs: number) => `cleanup-due-${databaseUserId}-${dueAtMs}`,
+  cleanupDue: (databaseUserId: string, dueAtMs: number) =>
+    `cleanup-due-${databaseUserId}-${dueAtMs}`,
 };

@@ -85,5 +85,7 @@ export function parseConnectorMessage(input: unknown): ParseResult<ConnectorMess
     };
   }
   const parsed = ConnectorMessageSchema.safeParse(input);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: describeIssues(parsed.error) };
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, reason: describeIssues(parsed.error) };
 }

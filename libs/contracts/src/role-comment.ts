@@ -18,7 +18,8 @@ export function parseRoleComment(comment: string | null | undefined): RoleCommen
   if (!comment?.startsWith(PREFIX)) return null;
   try {
     const v = JSON.parse(comment.slice(PREFIX.length)) as Partial<RoleComment>;
-    if (typeof v.person !== 'string' || typeof v.email !== 'string' || typeof v.gen !== 'number') return null;
+    if (typeof v.person !== 'string' || typeof v.email !== 'string' || typeof v.gen !== 'number')
+      return null;
     return { person: v.person, email: v.email, gen: v.gen };
   } catch {
     return null;

@@ -13,7 +13,11 @@ export function generatePassword(bytes = 24): string {
  * PostgreSQL's scram-common.c). Sending the verifier instead of the password keeps the
  * plain password out of the server's logs and pg_stat_statements (DESIGN §3).
  */
-export function scramSha256Verifier(password: string, iterations = 4096, salt = randomBytes(16)): string {
+export function scramSha256Verifier(
+  password: string,
+  iterations = 4096,
+  salt = randomBytes(16),
+): string {
   const salted = pbkdf2Sync(password.normalize('NFKC'), salt, iterations, 32, 'sha256');
   const clientKey = createHmac('sha256', salted).update('Client Key').digest();
   const storedKey = createHash('sha256').update(clientKey).digest();

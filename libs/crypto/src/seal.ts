@@ -34,13 +34,21 @@ export function generateSealKeyPair(): SealKeyPair {
 }
 
 export function loadSealPublicKey(base64Der: string): KeyObject {
-  const key = createPublicKey({ key: Buffer.from(base64Der, 'base64'), format: 'der', type: 'spki' });
+  const key = createPublicKey({
+    key: Buffer.from(base64Der, 'base64'),
+    format: 'der',
+    type: 'spki',
+  });
   if (key.asymmetricKeyType !== 'x25519') throw new Error('seal public key must be an X25519 key');
   return key;
 }
 
 export function loadSealPrivateKey(base64Der: string): KeyObject {
-  const key = createPrivateKey({ key: Buffer.from(base64Der, 'base64'), format: 'der', type: 'pkcs8' });
+  const key = createPrivateKey({
+    key: Buffer.from(base64Der, 'base64'),
+    format: 'der',
+    type: 'pkcs8',
+  });
   if (key.asymmetricKeyType !== 'x25519') throw new Error('seal private key must be an X25519 key');
   return key;
 }
@@ -80,5 +88,7 @@ export function open(box: SealedBox, recipientPrivateKey: KeyObject): string {
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(box.iv, 'base64'));
   decipher.setAAD(INFO);
   decipher.setAuthTag(Buffer.from(box.tag, 'base64'));
-  return Buffer.concat([decipher.update(Buffer.from(box.ct, 'base64')), decipher.final()]).toString('utf8');
+  return Buffer.concat([decipher.update(Buffer.from(box.ct, 'base64')), decipher.final()]).toString(
+    'utf8',
+  );
 }

@@ -1,4 +1,11 @@
-import { judgeRequest, mayCancel, mayDecide, mayRevoke, type FlowRules, type RequestAsk } from './access-flow.policy';
+import {
+  judgeRequest,
+  mayCancel,
+  mayDecide,
+  mayRevoke,
+  type FlowRules,
+  type RequestAsk,
+} from './access-flow.policy';
 
 const flow = (over: Partial<FlowRules> = {}): FlowRules => ({
   id: 'f1',
@@ -29,11 +36,17 @@ const ask = (over: Partial<RequestAsk> = {}): RequestAsk => ({
 
 describe('judgeRequest', () => {
   it('accepts a listed requestor with the default duration', () => {
-    expect(judgeRequest([flow()], ask())).toEqual({ ok: true, flow: flow(), durationSeconds: 3600 });
+    expect(judgeRequest([flow()], ask())).toEqual({
+      ok: true,
+      flow: flow(),
+      durationSeconds: 3600,
+    });
   });
 
   it('accepts a member of a requestor group', () => {
-    expect(judgeRequest([flow()], ask({ requesterId: 'dave', requesterGroupIds: ['eng'] })).ok).toBe(true);
+    expect(
+      judgeRequest([flow()], ask({ requesterId: 'dave', requesterGroupIds: ['eng'] })).ok,
+    ).toBe(true);
   });
 
   it('refuses someone who is not a requestor', () => {
@@ -65,7 +78,10 @@ describe('judgeRequest', () => {
 
   it('requires a justification when the flow says so', () => {
     const f = flow({ justificationRequired: true });
-    expect(judgeRequest([f], ask({ justification: '   ' }))).toMatchObject({ ok: false, kind: 'invalid' });
+    expect(judgeRequest([f], ask({ justification: '   ' }))).toMatchObject({
+      ok: false,
+      kind: 'invalid',
+    });
     expect(judgeRequest([f], ask({ justification: 'incident 42' })).ok).toBe(true);
   });
 
@@ -78,7 +94,8 @@ describe('judgeRequest', () => {
 });
 
 describe('who decides', () => {
-  it('lets an approver decide', () => expect(mayDecide(flow(), 'alice', 'bob')).toEqual({ ok: true }));
+  it('lets an approver decide', () =>
+    expect(mayDecide(flow(), 'alice', 'bob')).toEqual({ ok: true }));
   it('never lets the requester approve their own request, even as an approver', () => {
     expect(mayDecide(flow({ approverUserIds: ['alice'] }), 'alice', 'alice').ok).toBe(false);
   });

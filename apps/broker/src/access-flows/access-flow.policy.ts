@@ -38,7 +38,10 @@ export function mayRequestUnder(flow: FlowRules, requesterId: string, groupIds: 
   );
 }
 
-export function coversResource(flow: FlowRules, ask: Pick<RequestAsk, 'integrationId' | 'database' | 'schema' | 'permission'>): boolean {
+export function coversResource(
+  flow: FlowRules,
+  ask: Pick<RequestAsk, 'integrationId' | 'database' | 'schema' | 'permission'>,
+): boolean {
   return (
     flow.integrationId === ask.integrationId &&
     flow.permissions.includes(ask.permission) &&
@@ -64,7 +67,11 @@ export function judgeRequest(flows: FlowRules[], ask: RequestAsk): FlowDecision 
     .filter((f) => mayRequestUnder(f, ask.requesterId, ask.requesterGroupIds))
     .sort((a, b) => b.maxDurationSeconds - a.maxDurationSeconds);
   if (allowed.length === 0) {
-    return { ok: false, kind: 'forbidden', reason: 'you are not a requestor of any access flow covering this resource' };
+    return {
+      ok: false,
+      kind: 'forbidden',
+      reason: 'you are not a requestor of any access flow covering this resource',
+    };
   }
   const flow = allowed[0];
   const duration = ask.durationSeconds ?? flow.defaultDurationSeconds;
@@ -84,9 +91,15 @@ export function judgeRequest(flows: FlowRules[], ask: RequestAsk): FlowDecision 
 export type Verdict = { ok: true } | { ok: false; reason: string };
 
 /** Only the flow's approvers approve or deny, and never their own request (no flow allows it yet). */
-export function mayDecide(flow: Pick<FlowRules, 'approverUserIds'>, requesterId: string, actorId: string): Verdict {
-  if (actorId === requesterId) return { ok: false, reason: 'you cannot approve or deny your own request' };
-  if (!flow.approverUserIds.includes(actorId)) return { ok: false, reason: 'you are not an approver of this access flow' };
+export function mayDecide(
+  flow: Pick<FlowRules, 'approverUserIds'>,
+  requesterId: string,
+  actorId: string,
+): Verdict {
+  if (actorId === requesterId)
+    return { ok: false, reason: 'you cannot approve or deny your own request' };
+  if (!flow.approverUserIds.includes(actorId))
+    return { ok: false, reason: 'you are not an approver of this access flow' };
   return { ok: true };
 }
 
@@ -98,10 +111,15 @@ export function mayRevoke(
 ): Verdict {
   if (actor.id === requesterId || flow.approverUserIds.includes(actor.id)) return { ok: true };
   if (actor.roles.includes('admin') || actor.roles.includes('security')) return { ok: true };
-  return { ok: false, reason: 'only the requester, an approver of the flow, security or an admin may revoke' };
+  return {
+    ok: false,
+    reason: 'only the requester, an approver of the flow, security or an admin may revoke',
+  };
 }
 
 /** Cancelling is the requester's own act. */
 export function mayCancel(requesterId: string, actorId: string): Verdict {
-  return actorId === requesterId ? { ok: true } : { ok: false, reason: 'only the requester may cancel a request' };
+  return actorId === requesterId
+    ? { ok: true }
+    : { ok: false, reason: 'only the requester may cancel a request' };
 }

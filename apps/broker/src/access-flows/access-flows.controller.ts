@@ -12,7 +12,10 @@ import { AccessFlowsService } from './access-flows.service';
 const pgName = z
   .string()
   .min(1)
-  .refine((s) => Buffer.byteLength(s) <= 63 && !s.includes('\0'), 'must be a PostgreSQL name (1-63 bytes, no NUL)');
+  .refine(
+    (s) => Buffer.byteLength(s) <= 63 && !s.includes('\0'),
+    'must be a PostgreSQL name (1-63 bytes, no NUL)',
+  );
 const duration = z.string().max(12);
 
 const CreateFlowSchema = z.strictObject({
@@ -22,7 +25,10 @@ const CreateFlowSchema = z.strictObject({
     userIds: z.array(z.string().uuid()).max(10000).default([]),
     groupIds: z.array(z.string().uuid()).max(1000).default([]),
   }),
-  resources: z.array(z.strictObject({ database: pgName, schema: pgName })).min(1).max(1000),
+  resources: z
+    .array(z.strictObject({ database: pgName, schema: pgName }))
+    .min(1)
+    .max(1000),
   permissions: z.array(PermissionLevelSchema).min(1).max(3),
   approvers: z.strictObject({ userIds: z.array(z.string().uuid()).min(1).max(1000) }),
   defaultDuration: duration,
@@ -54,7 +60,10 @@ export class AccessFlowsController {
   @Post()
   @Roles('admin', 'security')
   @ApiBody({ schema: openApiSchema(CreateFlowSchema) })
-  async create(@CurrentActor() actor: Actor, @Body(new ZodPipe(CreateFlowSchema)) body: z.infer<typeof CreateFlowSchema>) {
+  async create(
+    @CurrentActor() actor: Actor,
+    @Body(new ZodPipe(CreateFlowSchema)) body: z.infer<typeof CreateFlowSchema>,
+  ) {
     return flowView(await this.flows.create(actor, body));
   }
 

@@ -8,7 +8,12 @@ import { AccessFlowsController } from './access-flows.controller';
 import { AccessFlowsService } from './access-flows.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([AccessFlowEntity]), IntegrationsModule, IdentityModule, AuditModule],
+  imports: [
+    TypeOrmModule.forFeature([AccessFlowEntity]),
+    IntegrationsModule,
+    IdentityModule,
+    AuditModule,
+  ],
   controllers: [AccessFlowsController],
   providers: [AccessFlowsService],
   exports: [AccessFlowsService],

@@ -62,13 +62,16 @@ export class AccessFlowsService {
     }
     const unknownDbs = input.resources.filter((r) => !integration.databases.includes(r.database));
     if (unknownDbs.length) {
-      problems.push(`resources: database(s) ${unknownDbs.map((r) => r.database).join(', ')} are not part of integration ${integration.name}`);
+      problems.push(
+        `resources: database(s) ${unknownDbs.map((r) => r.database).join(', ')} are not part of integration ${integration.name}`,
+      );
     }
     if (problems.length) throw DomainError.validation(problems.join('; '));
     await this.identity.assertUsersExist(input.requestors.userIds, 'requestors.userIds');
     await this.identity.assertGroupsExist(input.requestors.groupIds);
     await this.identity.assertUsersExist(input.approvers.userIds, 'approvers.userIds');
-    if (await this.flows.existsBy({ name: input.name })) throw DomainError.conflict(`an access flow named ${input.name} exists`);
+    if (await this.flows.existsBy({ name: input.name }))
+      throw DomainError.conflict(`an access flow named ${input.name} exists`);
     const flow = await this.flows.save(
       this.flows.create({
         name: input.name,

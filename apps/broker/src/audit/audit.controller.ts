@@ -26,11 +26,16 @@ export class AuditController {
 
   /** Security, admins and auditors see everything; a requester sees the trail of their own request. */
   @Get()
-  async list(@CurrentActor() actor: Actor, @Query(new ZodPipe(AuditQuerySchema)) q: z.infer<typeof AuditQuerySchema>) {
+  async list(
+    @CurrentActor() actor: Actor,
+    @Query(new ZodPipe(AuditQuerySchema)) q: z.infer<typeof AuditQuerySchema>,
+  ) {
     if (!hasAnyRole(actor, AUDIT_READERS)) {
-      if (!q.requestId) throw DomainError.forbidden('only admin, security and auditors may list all audit events');
+      if (!q.requestId)
+        throw DomainError.forbidden('only admin, security and auditors may list all audit events');
       const request = await this.requests.get(q.requestId);
-      if (request.requesterId !== actor.id) throw DomainError.forbidden('you may read the audit trail of your own requests only');
+      if (request.requesterId !== actor.id)
+        throw DomainError.forbidden('you may read the audit trail of your own requests only');
     }
     const events = await this.audit.list(q);
     return events.map((e) => ({

@@ -18,7 +18,9 @@ export interface AuditInput {
 /** Append-only; written in the same transaction as the change it records when one is given. */
 @Injectable()
 export class AuditService {
-  constructor(@InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>) {}
+  constructor(
+    @InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>,
+  ) {}
 
   async record(input: AuditInput, em?: EntityManager): Promise<void> {
     const repo = em ? em.getRepository(AuditEventEntity) : this.events;
@@ -33,7 +35,11 @@ export class AuditService {
     });
   }
 
-  async list(filter: { requestId?: string; integrationId?: string; limit: number }): Promise<AuditEventEntity[]> {
+  async list(filter: {
+    requestId?: string;
+    integrationId?: string;
+    limit: number;
+  }): Promise<AuditEventEntity[]> {
     const qb = this.events.createQueryBuilder('e').orderBy('e.id', 'ASC').take(filter.limit);
     if (filter.requestId) qb.andWhere('e.request_id = :r', { r: filter.requestId });
     if (filter.integrationId) qb.andWhere('e.integration_id = :i', { i: filter.integrationId });

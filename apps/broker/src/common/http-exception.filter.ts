@@ -31,16 +31,25 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const req = host.switchToHttp().getRequest<Request>();
     if (error instanceof DomainError) {
-      res.status(STATUS[error.code]).json({ error: error.code, message: error.message, ...error.details });
+      res
+        .status(STATUS[error.code])
+        .json({ error: error.code, message: error.message, ...error.details });
       return;
     }
     if (error instanceof HttpException) {
       const status = error.getStatus();
       const body = error.getResponse();
-      const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? error.message);
+      const message =
+        typeof body === 'string'
+          ? body
+          : ((body as { message?: unknown }).message ?? error.message);
       res.status(status).json({
-        error: status === 413 ? 'PAYLOAD_TOO_LARGE' : HttpStatus[status] ?? 'ERROR',
-        message: Array.isArray(message) ? message.join('; ') : String(message),
+        error: status === 413 ? 'PAYLOAD_TOO_LARGE' : (HttpStatus[status] ?? 'ERROR'),
+        message: Array.isArray(message)
+          ? message.join('; ')
+          : typeof message === 'string'
+            ? message
+            : error.message,
       });
       return;
     }

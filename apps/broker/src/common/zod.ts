@@ -23,7 +23,10 @@ export class ZodPipe<T extends z.ZodType> implements PipeTransform<unknown, z.in
 
 /** JSON Schema for OpenAPI, straight from the zod schema that validates the body. */
 export function openApiSchema(schema: z.ZodType): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   delete json.$schema;
   return json;
 }
@@ -36,7 +39,8 @@ export class IdPipe implements PipeTransform<string, string> {
   constructor(private readonly what: string) {}
 
   transform(value: string): string {
-    if (!UUID.safeParse(value).success) throw DomainError.notFound(this.what, JSON.stringify(value).slice(0, 80));
+    if (!UUID.safeParse(value).success)
+      throw DomainError.notFound(this.what, JSON.stringify(value).slice(0, 80));
     return value;
   }
 }

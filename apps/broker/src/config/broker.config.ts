@@ -1,17 +1,21 @@
 import { z } from 'zod';
 import { DEFAULT_REDIS_PREFIX } from '@doorman/contracts';
 
-const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /**
  * The broker's configuration: validated once at boot, the only place that reads process.env
  * (STYLE §4). Every bad variable is named in one error.
  */
 export const BrokerConfigSchema = z.object({
-  DATABASE_URL: z.string().url().refine((u) => u.startsWith('postgres'), 'must be a postgres:// URL'),
-  REDIS_URL: z.string().url().refine((u) => u.startsWith('redis'), 'must be a redis:// or rediss:// URL'),
+  DATABASE_URL: z
+    .string()
+    .url()
+    .refine((u) => u.startsWith('postgres'), 'must be a postgres:// URL'),
+  REDIS_URL: z
+    .string()
+    .url()
+    .refine((u) => u.startsWith('redis'), 'must be a redis:// or rediss:// URL'),
   REDIS_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('127.0.0.1'),

@@ -5,6 +5,10 @@ import { BROKER_CONFIG, type BrokerConfig } from './broker.config';
 @Module({})
 export class BrokerConfigModule {
   static forRoot(config: BrokerConfig): DynamicModule {
-    return { module: BrokerConfigModule, providers: [{ provide: BROKER_CONFIG, useValue: config }], exports: [BROKER_CONFIG] };
+    return {
+      module: BrokerConfigModule,
+      providers: [{ provide: BROKER_CONFIG, useValue: config }],
+      exports: [BROKER_CONFIG],
+    };
   }
 }

@@ -7,7 +7,12 @@ import { CurrentActor, Roles } from '../identity/auth.decorators';
 import { ConnectorsService } from './connectors.service';
 
 const CreateConnectorSchema = z.strictObject({
-  name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore only'),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore only'),
 });
 
 @ApiTags('connectors')
@@ -20,7 +25,10 @@ export class ConnectorsController {
   @Post()
   @Roles('admin', 'security')
   @ApiBody({ schema: openApiSchema(CreateConnectorSchema) })
-  async create(@CurrentActor() actor: Actor, @Body(new ZodPipe(CreateConnectorSchema)) body: z.infer<typeof CreateConnectorSchema>) {
+  async create(
+    @CurrentActor() actor: Actor,
+    @Body(new ZodPipe(CreateConnectorSchema)) body: z.infer<typeof CreateConnectorSchema>,
+  ) {
     const c = await this.connectors.create(actor, body.name);
     return { id: c.id, name: c.name, createdAt: c.createdAt };
   }

@@ -26,9 +26,14 @@ export class ConnectorsService {
   ) {}
 
   async create(actor: Actor, name: string): Promise<ConnectorEntity> {
-    if (await this.connectors.existsBy({ name })) throw DomainError.conflict(`a connector named ${name} exists`);
+    if (await this.connectors.existsBy({ name }))
+      throw DomainError.conflict(`a connector named ${name} exists`);
     const c = await this.connectors.save(this.connectors.create({ name }));
-    await this.audit.record({ action: 'connector.created', actor, details: { connectorId: c.id, name } });
+    await this.audit.record({
+      action: 'connector.created',
+      actor,
+      details: { connectorId: c.id, name },
+    });
     return c;
   }
 
@@ -46,7 +51,9 @@ export class ConnectorsService {
       version: c.version,
       serverVersion: c.serverVersion,
       lastHeartbeatAt: c.lastHeartbeatAt,
-      healthy: c.lastHeartbeatAt !== null && now.getTime() - c.lastHeartbeatAt.getTime() < this.config.CONNECTOR_STALE_AFTER_MS,
+      healthy:
+        c.lastHeartbeatAt !== null &&
+        now.getTime() - c.lastHeartbeatAt.getTime() < this.config.CONNECTOR_STALE_AFTER_MS,
     }));
   }
 

@@ -44,7 +44,10 @@ describe('desiredState', () => {
 
   it('VALID UNTIL follows the latest active expiry', () => {
     const d = desiredState(
-      [grant({ expiresAt: new Date('2026-11-21T13:00:00Z') }), grant({ schema: 'x', expiresAt: new Date('2026-11-21T15:00:00Z') })],
+      [
+        grant({ expiresAt: new Date('2026-11-21T13:00:00Z') }),
+        grant({ schema: 'x', expiresAt: new Date('2026-11-21T15:00:00Z') }),
+      ],
       facts(),
     );
     expect(d.validUntil?.toISOString()).toBe('2026-11-21T15:00:00.000Z');
@@ -53,7 +56,10 @@ describe('desiredState', () => {
 
   it('a starting grant contributes its duration, the longest of them', () => {
     const d = desiredState(
-      [grant({ status: 'GRANTING', expiresAt: null, durationSeconds: 60 }), grant({ status: 'GRANTING', expiresAt: null, durationSeconds: 600, schema: 'y' })],
+      [
+        grant({ status: 'GRANTING', expiresAt: null, durationSeconds: 60 }),
+        grant({ status: 'GRANTING', expiresAt: null, durationSeconds: 600, schema: 'y' }),
+      ],
       facts(),
     );
     expect(d.startingDurationSeconds).toBe(600);
@@ -61,14 +67,20 @@ describe('desiredState', () => {
   });
 
   it('an overlapping grant reuses the current password', () => {
-    const d = desiredState([grant(), grant({ status: 'GRANTING', expiresAt: null, schema: 'z' })], facts({ passwordIssuedAt: new Date('2020-01-01') }));
+    const d = desiredState(
+      [grant(), grant({ status: 'GRANTING', expiresAt: null, schema: 'z' })],
+      facts({ passwordIssuedAt: new Date('2020-01-01') }),
+    );
     expect(d.rotatePassword).toBe(false);
   });
 
   it('access beginning again with rotationDays 0 gets a new password', () => {
     const d = desiredState(
       [grant({ status: 'GRANTING', expiresAt: null })],
-      facts({ passwordIssuedAt: new Date('2026-11-21T09:00:00Z'), accessEndedAt: new Date('2026-11-21T10:00:00Z') }),
+      facts({
+        passwordIssuedAt: new Date('2026-11-21T09:00:00Z'),
+        accessEndedAt: new Date('2026-11-21T10:00:00Z'),
+      }),
     );
     expect(d.rotatePassword).toBe(true);
   });
@@ -83,7 +95,11 @@ describe('passwordDue', () => {
     expect(passwordDue(facts({ accessEndedAt: new Date('2026-11-21T10:00:00Z') }))).toBe(false);
   });
   it('rotationDays N: due only once older than N days', () => {
-    expect(passwordDue(facts({ rotationDays: 7, passwordIssuedAt: new Date('2026-11-15T12:00:00Z') }))).toBe(false);
-    expect(passwordDue(facts({ rotationDays: 7, passwordIssuedAt: new Date('2026-11-14T12:00:00Z') }))).toBe(true);
+    expect(
+      passwordDue(facts({ rotationDays: 7, passwordIssuedAt: new Date('2026-11-15T12:00:00Z') })),
+    ).toBe(false);
+    expect(
+      passwordDue(facts({ rotationDays: 7, passwordIssuedAt: new Date('2026-11-14T12:00:00Z') })),
+    ).toBe(true);
   });
 });

@@ -43,7 +43,9 @@ export function desiredState(grants: HeldGrant[], facts: PasswordFacts): Desired
   const validUntil = active.length
     ? new Date(Math.max(...active.map((g) => g.expiresAt!.getTime())))
     : null;
-  const startingDurationSeconds = starting.length ? Math.max(...starting.map((g) => g.durationSeconds)) : null;
+  const startingDurationSeconds = starting.length
+    ? Math.max(...starting.map((g) => g.durationSeconds))
+    : null;
   return {
     login: grants.length > 0,
     groups: [...groups.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1)),
@@ -60,6 +62,7 @@ export function desiredState(grants: HeldGrant[], facts: PasswordFacts): Desired
  */
 export function passwordDue(f: PasswordFacts): boolean {
   if (!f.hasSealedPassword || !f.passwordIssuedAt) return true;
-  if (f.rotationDays === 0) return f.accessEndedAt !== null && f.passwordIssuedAt <= f.accessEndedAt;
+  if (f.rotationDays === 0)
+    return f.accessEndedAt !== null && f.passwordIssuedAt <= f.accessEndedAt;
   return f.now.getTime() - f.passwordIssuedAt.getTime() >= f.rotationDays * 86400_000;
 }

@@ -59,7 +59,11 @@ export class GrantsService {
     const du = await this.lockDatabaseUser(em, integration.id, person);
     const requests = em.getRepository(AccessRequestEntity);
     const held = await requests.find({
-      where: { integrationId: integration.id, requesterId: person.id, status: In([...HELD_STATUSES]) },
+      where: {
+        integrationId: integration.id,
+        requesterId: person.id,
+        status: In([...HELD_STATUSES]),
+      },
     });
     const now = new Date();
     const desired = desiredState(
@@ -88,11 +92,14 @@ export class GrantsService {
       .createQueryBuilder()
       .update()
       .set({ syncGeneration: generation })
-      .where('integration_id = :i AND requester_id = :p AND status IN (:...s) AND sync_generation IS NULL', {
-        i: integration.id,
-        p: person.id,
-        s: ['GRANTING', 'REVOKING'],
-      })
+      .where(
+        'integration_id = :i AND requester_id = :p AND status IN (:...s) AND sync_generation IS NULL',
+        {
+          i: integration.id,
+          p: person.id,
+          s: ['GRANTING', 'REVOKING'],
+        },
+      )
       .execute();
     const job = SyncUserJobSchema.parse({
       v: CONTRACT_VERSION,
@@ -127,15 +134,29 @@ export class GrantsService {
   ): Promise<DatabaseUserEntity> {
     const repo = em.getRepository(DatabaseUserEntity);
     const find = () =>
-      repo.findOne({ where: { integrationId, userId: person.id }, lock: { mode: 'pessimistic_write' } });
+      repo.findOne({
+        where: { integrationId, userId: person.id },
+        lock: { mode: 'pessimistic_write' },
+      });
     const existing = await find();
     if (existing) return existing;
-    const taken = await repo.find({ select: { username: true, userId: true }, where: { integrationId } });
-    const username = chooseUsername(person.email, (n) => taken.some((t) => t.username === n && t.userId !== person.id));
+    const taken = await repo.find({
+      select: { username: true, userId: true },
+      where: { integrationId },
+    });
+    const username = chooseUsername(person.email, (n) =>
+      taken.some((t) => t.username === n && t.userId !== person.id),
+    );
     // ON CONFLICT DO NOTHING: a concurrent first request of the same person wins the insert.
-    await repo.createQueryBuilder().insert().values({ integrationId, userId: person.id, username }).orIgnore().execute();
+    await repo
+      .createQueryBuilder()
+      .insert()
+      .values({ integrationId, userId: person.id, username })
+      .orIgnore()
+      .execute();
     const row = await find();
-    if (!row) throw new Error(`database user name ${username} is taken on integration ${integrationId}`);
+    if (!row)
+      throw new Error(`database user name ${username} is taken on integration ${integrationId}`);
     return row;
   }
 
@@ -163,15 +184,18 @@ export class GrantsService {
         await this.recordSyncFailure(em, du, r, pending);
         return;
       }
-      if (r.status === 'stale') return;
-
+      // Stale: the database already holds a newer generation, which realises every transition
+      // up to this one too (a result lost after its commit lands here on retry).
       const now = new Date();
       const started = r.startedAt ? new Date(r.startedAt) : now;
       await users.update(du.id, {
         appliedGeneration: Math.max(du.appliedGeneration, r.generation),
         lastError: null,
-        ...(r.sealedPassword
-          ? { sealedPassword: r.sealedPassword, passwordIssuedAt: r.passwordIssuedAt ? new Date(r.passwordIssuedAt) : now }
+        ...(r.sealedPassword && r.status === 'applied'
+          ? {
+              sealedPassword: r.sealedPassword,
+              passwordIssuedAt: r.passwordIssuedAt ? new Date(r.passwordIssuedAt) : now,
+            }
           : {}),
       });
       for (const req of pending) {
@@ -211,7 +235,11 @@ export class GrantsService {
             em,
           );
         } else {
-          await requests.update(req.id, { status: transition(req.status, 'revoked'), endedAt: now, lastError: null });
+          await requests.update(req.id, {
+            status: transition(req.status, 'revoked'),
+            endedAt: now,
+            lastError: null,
+          });
           await this.audit.record(
             {
               action: 'grant.revoked',
@@ -235,15 +263,28 @@ export class GrantsService {
   }
 
   /** After the newest state was applied with nothing held or being revoked: the clock of cleanup starts. */
-  private async maybeEndAccess(em: EntityManager, du: DatabaseUserEntity, generation: number, now: Date): Promise<void> {
+  private async maybeEndAccess(
+    em: EntityManager,
+    du: DatabaseUserEntity,
+    generation: number,
+    now: Date,
+  ): Promise<void> {
     if (generation !== du.generation || du.state !== 'active') return;
     const open = await em.getRepository(AccessRequestEntity).count({
-      where: { integrationId: du.integrationId, requesterId: du.userId, status: In(['GRANTING', 'ACTIVE', 'REVOKING']) },
+      where: {
+        integrationId: du.integrationId,
+        requesterId: du.userId,
+        status: In(['GRANTING', 'ACTIVE', 'REVOKING']),
+      },
     });
     if (open > 0) return;
-    const integration = await em.getRepository(IntegrationEntity).findOneByOrFail({ id: du.integrationId });
+    const integration = await em
+      .getRepository(IntegrationEntity)
+      .findOneByOrFail({ id: du.integrationId });
     const cleanupDueAt = new Date(now.getTime() + integration.cleanupDays * 86400_000);
-    await em.getRepository(DatabaseUserEntity).update(du.id, { state: 'inactive', accessEndedAt: now, cleanupDueAt });
+    await em
+      .getRepository(DatabaseUserEntity)
+      .update(du.id, { state: 'inactive', accessEndedAt: now, cleanupDueAt });
     await this.outbox.add(em, {
       queue: TIMERS_QUEUE,
       jobName: TIMER_JOBS.cleanupDue,
@@ -259,7 +300,11 @@ export class GrantsService {
     r: SyncUserResult,
     pending: AccessRequestEntity[],
   ): Promise<void> {
-    const error = r.error ?? { code: 'UNKNOWN', message: 'the connector reported a failure', retryable: true };
+    const error = r.error ?? {
+      code: 'UNKNOWN',
+      message: 'the connector reported a failure',
+      retryable: true,
+    };
     const text = `${error.code}: ${error.message}${error.retryable ? ` (attempt ${r.attempt}, retrying)` : ''}`;
     await em.getRepository(DatabaseUserEntity).update(du.id, { lastError: text });
     const requests = em.getRepository(AccessRequestEntity);
@@ -283,11 +328,18 @@ export class GrantsService {
     // A grant that can never be applied fails; a revoke never gives up (DESIGN §5).
     const failing = pending.filter((p) => p.status === 'GRANTING');
     if (failing.length === 0) {
-      this.logger.error({ username: r.username, error }, 'a revoke failed permanently; it needs an operator');
+      this.logger.error(
+        { username: r.username, error },
+        'a revoke failed permanently; it needs an operator',
+      );
       return;
     }
     for (const req of failing) {
-      await requests.update(req.id, { status: transition(req.status, 'fail'), statusReason: text, endedAt: new Date() });
+      await requests.update(req.id, {
+        status: transition(req.status, 'fail'),
+        statusReason: text,
+        endedAt: new Date(),
+      });
     }
     await this.syncPerson(em, r.integrationId, r.personId, r.correlationId);
   }
@@ -303,7 +355,9 @@ export class GrantsService {
       if (!du || du.generation !== r.generation) return;
       if (r.status === 'failed') {
         const error = r.error;
-        await users.update(du.id, { lastError: error ? `${error.code}: ${error.message}` : 'cleanup failed' });
+        await users.update(du.id, {
+          lastError: error ? `${error.code}: ${error.message}` : 'cleanup failed',
+        });
         if (r.attempt === 1 || r.attempt % 10 === 0) {
           await this.audit.record(
             {
@@ -318,14 +372,26 @@ export class GrantsService {
         }
         return;
       }
-      await users.update(du.id, { state: 'deleted', sealedPassword: null, passwordIssuedAt: null, cleanupDueAt: null, lastError: null });
+      await users.update(du.id, {
+        state: 'deleted',
+        sealedPassword: null,
+        passwordIssuedAt: null,
+        cleanupDueAt: null,
+        lastError: null,
+      });
       await this.audit.record(
         {
           action: 'database_user.deleted',
           actorType: 'connector',
           channel: 'connector',
           integrationId: r.integrationId,
-          details: { username: r.username, personId: r.personId, status: r.status, reassigned: r.reassigned, effects: r.effects },
+          details: {
+            username: r.username,
+            personId: r.personId,
+            status: r.status,
+            reassigned: r.reassigned,
+            effects: r.effects,
+          },
         },
         em,
       );
@@ -336,7 +402,10 @@ export class GrantsService {
   async expireGrant(requestId: string, now = new Date()): Promise<boolean> {
     return this.inTransaction(async (em) => {
       const requests = em.getRepository(AccessRequestEntity);
-      const req = await requests.findOne({ where: { id: requestId }, lock: { mode: 'pessimistic_write' } });
+      const req = await requests.findOne({
+        where: { id: requestId },
+        lock: { mode: 'pessimistic_write' },
+      });
       if (!req || req.status !== 'ACTIVE' || !req.expiresAt || req.expiresAt > now) return false;
       await requests.update(req.id, {
         status: transition(req.status, 'expire'),
@@ -345,7 +414,12 @@ export class GrantsService {
         syncGeneration: null,
       });
       await this.audit.record(
-        { action: 'grant.expired', requestId: req.id, integrationId: req.integrationId, details: { expiresAt: req.expiresAt.toISOString() } },
+        {
+          action: 'grant.expired',
+          requestId: req.id,
+          integrationId: req.integrationId,
+          details: { expiresAt: req.expiresAt.toISOString() },
+        },
         em,
       );
       await this.syncPerson(em, req.integrationId, req.requesterId);
@@ -354,8 +428,15 @@ export class GrantsService {
   }
 
   /** Re-computes and sends the person's desired state (inside the caller's transaction). */
-  async syncPerson(em: EntityManager, integrationId: string, personId: string, correlationId?: string): Promise<number> {
-    const integration = await em.getRepository(IntegrationEntity).findOneByOrFail({ id: integrationId });
+  async syncPerson(
+    em: EntityManager,
+    integrationId: string,
+    personId: string,
+    correlationId?: string,
+  ): Promise<number> {
+    const integration = await em
+      .getRepository(IntegrationEntity)
+      .findOneByOrFail({ id: integrationId });
     const person = await em.getRepository(UserEntity).findOneByOrFail({ id: personId });
     return this.scheduleSync(em, integration, person, correlationId);
   }
@@ -364,9 +445,14 @@ export class GrantsService {
   async cleanupDue(databaseUserId: string, now = new Date()): Promise<boolean> {
     return this.inTransaction(async (em) => {
       const users = em.getRepository(DatabaseUserEntity);
-      const du = await users.findOne({ where: { id: databaseUserId }, lock: { mode: 'pessimistic_write' } });
+      const du = await users.findOne({
+        where: { id: databaseUserId },
+        lock: { mode: 'pessimistic_write' },
+      });
       if (!du || du.state !== 'inactive' || !du.cleanupDueAt || du.cleanupDueAt > now) return false;
-      const integration = await em.getRepository(IntegrationEntity).findOneByOrFail({ id: du.integrationId });
+      const integration = await em
+        .getRepository(IntegrationEntity)
+        .findOneByOrFail({ id: du.integrationId });
       const person = await em.getRepository(UserEntity).findOneByOrFail({ id: du.userId });
       const generation = du.generation + 1;
       await users.update(du.id, { generation, state: 'deleting', cleanupDueAt: null });
@@ -387,7 +473,11 @@ export class GrantsService {
         payload: job,
       });
       await this.audit.record(
-        { action: 'database_user.cleanup_scheduled', integrationId: du.integrationId, details: { username: du.username, generation } },
+        {
+          action: 'database_user.cleanup_scheduled',
+          integrationId: du.integrationId,
+          details: { username: du.username, generation },
+        },
         em,
       );
       return true;

@@ -23,7 +23,10 @@ export class ResultsProcessor extends WorkerHost {
   async process(job: Job<unknown>): Promise<void> {
     const parsed = parseConnectorMessage(job.data);
     if (!parsed.ok) {
-      this.logger.error({ jobId: job.id, reason: parsed.reason }, 'refused a malformed connector message');
+      this.logger.error(
+        { jobId: job.id, reason: parsed.reason },
+        'refused a malformed connector message',
+      );
       throw new UnrecoverableError(`malformed connector message: ${parsed.reason}`);
     }
     const message = parsed.value;

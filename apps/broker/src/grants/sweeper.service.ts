@@ -29,7 +29,8 @@ export class SweeperService implements OnApplicationBootstrap {
     this.busy = true;
     try {
       const { expired, cleanups } = await this.grants.sweep();
-      if (expired || cleanups) this.logger.log({ expired, cleanups }, 'sweeper caught overdue work');
+      if (expired || cleanups)
+        this.logger.log({ expired, cleanups }, 'sweeper caught overdue work');
     } catch (err) {
       this.logger.warn({ err }, 'sweep failed; next tick retries');
     } finally {

@@ -7,7 +7,10 @@ import { createHash } from 'node:crypto';
  */
 export function baseUsername(email: string): string {
   const local = email.split('@')[0].toLowerCase();
-  let name = local.replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40);
+  let name = local
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 40);
   if (!name) name = 'user';
   if (/^[0-9]/.test(name)) name = `u_${name}`;
   return `${name}_doorman`;

@@ -10,7 +10,10 @@ import { RESULTS_QUEUE } from '@doorman/contracts';
 
 async function probe(fn: () => Promise<unknown>): Promise<'up' | 'down'> {
   try {
-    await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
+    ]);
     return 'up';
   } catch {
     return 'down';
@@ -41,7 +44,13 @@ export class HealthController {
       status: ok ? (connectors.every((c) => c.healthy) ? 'ok' : 'degraded') : 'down',
       database,
       redis,
-      connectors: connectors.map((c) => ({ id: c.id, name: c.name, healthy: c.healthy, lastHeartbeatAt: c.lastHeartbeatAt, version: c.version })),
+      connectors: connectors.map((c) => ({
+        id: c.id,
+        name: c.name,
+        healthy: c.healthy,
+        lastHeartbeatAt: c.lastHeartbeatAt,
+        version: c.version,
+      })),
     };
   }
 }

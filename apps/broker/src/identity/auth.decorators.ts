@@ -12,5 +12,6 @@ export const Public = () => SetMetadata(PUBLIC_KEY, true);
 export const Roles = (...roles: DoormanRole[]) => SetMetadata(ROLES_KEY, roles);
 
 export const CurrentActor = createParamDecorator(
-  (_data: unknown, ctx: ExecutionContext): Actor => ctx.switchToHttp().getRequest<{ actor: Actor }>().actor,
+  (_data: unknown, ctx: ExecutionContext): Actor =>
+    ctx.switchToHttp().getRequest<{ actor: Actor }>().actor,
 );

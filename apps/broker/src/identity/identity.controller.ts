@@ -26,7 +26,10 @@ export class IdentityController {
   @Post('users')
   @Roles('admin')
   @ApiBody({ schema: openApiSchema(CreateUserSchema) })
-  async createUser(@CurrentActor() actor: Actor, @Body(new ZodPipe(CreateUserSchema)) body: z.infer<typeof CreateUserSchema>) {
+  async createUser(
+    @CurrentActor() actor: Actor,
+    @Body(new ZodPipe(CreateUserSchema)) body: z.infer<typeof CreateUserSchema>,
+  ) {
     return userView(await this.identity.createUser(actor, body));
   }
 
@@ -55,7 +58,10 @@ export class IdentityController {
   @Post('groups')
   @Roles('admin', 'security')
   @ApiBody({ schema: openApiSchema(CreateGroupSchema) })
-  async createGroup(@CurrentActor() actor: Actor, @Body(new ZodPipe(CreateGroupSchema)) body: z.infer<typeof CreateGroupSchema>) {
+  async createGroup(
+    @CurrentActor() actor: Actor,
+    @Body(new ZodPipe(CreateGroupSchema)) body: z.infer<typeof CreateGroupSchema>,
+  ) {
     const g = await this.identity.createGroup(actor, body);
     return { id: g.id, name: g.name, memberIds: g.memberIds };
   }

@@ -40,7 +40,11 @@ export class IdentityService implements OnApplicationBootstrap {
     await this.tokens
       .createQueryBuilder()
       .insert()
-      .values({ userId: admin.id, tokenHash: hashToken(this.config.BOOTSTRAP_ADMIN_TOKEN), name: 'bootstrap' })
+      .values({
+        userId: admin.id,
+        tokenHash: hashToken(this.config.BOOTSTRAP_ADMIN_TOKEN),
+        name: 'bootstrap',
+      })
       .orIgnore()
       .execute();
     this.logger.log(`bootstrap admin is ${email}`);
@@ -55,13 +59,26 @@ export class IdentityService implements OnApplicationBootstrap {
     return { id: user.id, email: user.email, roles: user.roles, channel: 'api' };
   }
 
-  async createUser(actor: Actor, input: { email: string; name: string; roles: DoormanRole[]; slackUserId?: string }): Promise<UserEntity> {
+  async createUser(
+    actor: Actor,
+    input: { email: string; name: string; roles: DoormanRole[]; slackUserId?: string },
+  ): Promise<UserEntity> {
     const email = input.email.toLowerCase();
-    if (await this.users.existsBy({ email })) throw DomainError.conflict(`a user with email ${email} exists`);
+    if (await this.users.existsBy({ email }))
+      throw DomainError.conflict(`a user with email ${email} exists`);
     const user = await this.users.save(
-      this.users.create({ email, name: input.name, roles: [...new Set(input.roles)], slackUserId: input.slackUserId ?? null }),
+      this.users.create({
+        email,
+        name: input.name,
+        roles: [...new Set(input.roles)],
+        slackUserId: input.slackUserId ?? null,
+      }),
     );
-    await this.audit.record({ action: 'user.created', actor, details: { userId: user.id, email, roles: user.roles } });
+    await this.audit.record({
+      action: 'user.created',
+      actor,
+      details: { userId: user.id, email, roles: user.roles },
+    });
     return user;
   }
 
@@ -76,14 +93,24 @@ export class IdentityService implements OnApplicationBootstrap {
   }
 
   /** A new token, returned once; only its hash is kept. Admins mint for anyone, people for themselves. */
-  async createToken(actor: Actor, userId: string, name: string): Promise<{ id: string; token: string }> {
+  async createToken(
+    actor: Actor,
+    userId: string,
+    name: string,
+  ): Promise<{ id: string; token: string }> {
     if (actor.id !== userId && !actor.roles.includes('admin')) {
       throw DomainError.forbidden('only an admin may create tokens for another user');
     }
     await this.getUser(userId);
     const token = `dm_${randomBytes(32).toString('base64url')}`;
-    const row = await this.tokens.save(this.tokens.create({ userId, name, tokenHash: hashToken(token) }));
-    await this.audit.record({ action: 'token.created', actor, details: { userId, tokenId: row.id, name } });
+    const row = await this.tokens.save(
+      this.tokens.create({ userId, name, tokenHash: hashToken(token) }),
+    );
+    await this.audit.record({
+      action: 'token.created',
+      actor,
+      details: { userId, tokenId: row.id, name },
+    });
     return { id: row.id, token };
   }
 
@@ -92,14 +119,25 @@ export class IdentityService implements OnApplicationBootstrap {
     if (unique.length === 0) return;
     const found = await this.users.findBy({ id: In(unique) });
     const missing = unique.filter((id) => !found.some((u) => u.id === id));
-    if (missing.length) throw DomainError.validation(`${what}: unknown user(s) ${missing.join(', ')}`);
+    if (missing.length)
+      throw DomainError.validation(`${what}: unknown user(s) ${missing.join(', ')}`);
   }
 
-  async createGroup(actor: Actor, input: { name: string; memberIds: string[] }): Promise<GroupEntity> {
+  async createGroup(
+    actor: Actor,
+    input: { name: string; memberIds: string[] },
+  ): Promise<GroupEntity> {
     await this.assertUsersExist(input.memberIds, 'memberIds');
-    if (await this.groups.existsBy({ name: input.name })) throw DomainError.conflict(`group ${input.name} exists`);
-    const group = await this.groups.save(this.groups.create({ name: input.name, memberIds: [...new Set(input.memberIds)] }));
-    await this.audit.record({ action: 'group.created', actor, details: { groupId: group.id, name: group.name } });
+    if (await this.groups.existsBy({ name: input.name }))
+      throw DomainError.conflict(`group ${input.name} exists`);
+    const group = await this.groups.save(
+      this.groups.create({ name: input.name, memberIds: [...new Set(input.memberIds)] }),
+    );
+    await this.audit.record({
+      action: 'group.created',
+      actor,
+      details: { groupId: group.id, name: group.name },
+    });
     return group;
   }
 
@@ -108,7 +146,8 @@ export class IdentityService implements OnApplicationBootstrap {
     if (unique.length === 0) return;
     const found = await this.groups.findBy({ id: In(unique) });
     const missing = unique.filter((id) => !found.some((g) => g.id === id));
-    if (missing.length) throw DomainError.validation(`groupIds: unknown group(s) ${missing.join(', ')}`);
+    if (missing.length)
+      throw DomainError.validation(`groupIds: unknown group(s) ${missing.join(', ')}`);
   }
 
   async groupIdsOf(userId: string): Promise<string[]> {

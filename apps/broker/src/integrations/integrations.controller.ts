@@ -10,7 +10,10 @@ import { IntegrationsService } from './integrations.service';
 const pgName = z
   .string()
   .min(1)
-  .refine((s) => Buffer.byteLength(s) <= 63 && !s.includes('\0'), 'must be a PostgreSQL name (1-63 bytes, no NUL)');
+  .refine(
+    (s) => Buffer.byteLength(s) <= 63 && !s.includes('\0'),
+    'must be a PostgreSQL name (1-63 bytes, no NUL)',
+  );
 
 const CreateIntegrationSchema = z.strictObject({
   name: z.string().trim().min(1).max(100),
@@ -36,7 +39,10 @@ export class IntegrationsController {
   @Post()
   @Roles('admin', 'security')
   @ApiBody({ schema: openApiSchema(CreateIntegrationSchema) })
-  async create(@CurrentActor() actor: Actor, @Body(new ZodPipe(CreateIntegrationSchema)) body: z.infer<typeof CreateIntegrationSchema>) {
+  async create(
+    @CurrentActor() actor: Actor,
+    @Body(new ZodPipe(CreateIntegrationSchema)) body: z.infer<typeof CreateIntegrationSchema>,
+  ) {
     return this.integrations.create(actor, body);
   }
 

@@ -8,7 +8,12 @@ import { IntegrationsController } from './integrations.controller';
 import { IntegrationsService } from './integrations.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([IntegrationEntity]), ConnectorsModule, IdentityModule, AuditModule],
+  imports: [
+    TypeOrmModule.forFeature([IntegrationEntity]),
+    ConnectorsModule,
+    IdentityModule,
+    AuditModule,
+  ],
   controllers: [IntegrationsController],
   providers: [IntegrationsService],
   exports: [IntegrationsService],

@@ -27,7 +27,8 @@ export interface CreateIntegrationInput {
 @Injectable()
 export class IntegrationsService {
   constructor(
-    @InjectRepository(IntegrationEntity) private readonly integrations: Repository<IntegrationEntity>,
+    @InjectRepository(IntegrationEntity)
+    private readonly integrations: Repository<IntegrationEntity>,
     private readonly connectors: ConnectorsService,
     private readonly identity: IdentityService,
     private readonly audit: AuditService,
@@ -38,7 +39,8 @@ export class IntegrationsService {
       throw DomainError.validation(`connectorId: unknown connector ${input.connectorId}`);
     });
     await this.identity.assertUsersExist(input.ownerIds, 'ownerIds');
-    if (await this.integrations.existsBy({ name: input.name })) throw DomainError.conflict(`an integration named ${input.name} exists`);
+    if (await this.integrations.existsBy({ name: input.name }))
+      throw DomainError.conflict(`an integration named ${input.name} exists`);
     const row = await this.integrations.save(
       this.integrations.create({
         ...input,
@@ -51,7 +53,13 @@ export class IntegrationsService {
       action: 'integration.created',
       actor,
       integrationId: row.id,
-      details: { name: row.name, connectorId: row.connectorId, host: row.host, port: row.port, databases: row.databases },
+      details: {
+        name: row.name,
+        connectorId: row.connectorId,
+        host: row.host,
+        port: row.port,
+        databases: row.databases,
+      },
     });
     return row;
   }

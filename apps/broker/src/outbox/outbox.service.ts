@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { TIMERS_QUEUE } from '@doorman/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -101,7 +107,11 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
           jobs.map((j) => ({
             name: j.jobName,
             data: j.payload,
-            opts: { ...opts, jobId: j.jobId, delay: j.runAt ? Math.max(0, j.runAt.getTime() - now) : undefined },
+            opts: {
+              ...opts,
+              jobId: j.jobId,
+              delay: j.runAt ? Math.max(0, j.runAt.getTime() - now) : undefined,
+            },
           })),
         );
       }

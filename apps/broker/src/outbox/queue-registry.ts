@@ -13,7 +13,10 @@ export class QueueRegistry implements OnApplicationShutdown {
   get(name: string): Queue {
     let q = this.queues.get(name);
     if (!q) {
-      q = new Queue(name, { connection: redisConnectionOptions(this.config.REDIS_URL), prefix: this.config.REDIS_PREFIX });
+      q = new Queue(name, {
+        connection: redisConnectionOptions(this.config.REDIS_URL),
+        prefix: this.config.REDIS_PREFIX,
+      });
       this.queues.set(name, q);
     }
     return q;

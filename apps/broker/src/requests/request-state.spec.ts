@@ -51,7 +51,13 @@ describe('request state machine', () => {
   });
 
   it('has exactly the terminal states of the design', () => {
-    expect([...TERMINAL_STATUSES].sort()).toEqual(['CANCELLED', 'DENIED', 'EXPIRED', 'FAILED', 'REVOKED']);
+    expect([...TERMINAL_STATUSES].sort()).toEqual([
+      'CANCELLED',
+      'DENIED',
+      'EXPIRED',
+      'FAILED',
+      'REVOKED',
+    ]);
   });
 
   it('never leaves a terminal state', () => {

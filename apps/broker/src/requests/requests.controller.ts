@@ -13,7 +13,10 @@ import { RequestsService } from './requests.service';
 const pgName = z
   .string()
   .min(1)
-  .refine((s) => Buffer.byteLength(s) <= 63 && !s.includes('\0'), 'must be a PostgreSQL name (1-63 bytes, no NUL)');
+  .refine(
+    (s) => Buffer.byteLength(s) <= 63 && !s.includes('\0'),
+    'must be a PostgreSQL name (1-63 bytes, no NUL)',
+  );
 
 const CreateRequestSchema = z.strictObject({
   integrationId: z.string().uuid(),
@@ -27,7 +30,10 @@ const CreateRequestSchema = z.strictObject({
 const ReasonSchema = z.strictObject({ reason: z.string().trim().max(1000).optional() });
 
 const ListSchema = z.strictObject({
-  mine: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  mine: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   status: z.enum(REQUEST_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
@@ -64,12 +70,18 @@ export class RequestsController {
 
   @Post()
   @ApiBody({ schema: openApiSchema(CreateRequestSchema) })
-  async create(@CurrentActor() actor: Actor, @Body(new ZodPipe(CreateRequestSchema)) body: z.infer<typeof CreateRequestSchema>) {
+  async create(
+    @CurrentActor() actor: Actor,
+    @Body(new ZodPipe(CreateRequestSchema)) body: z.infer<typeof CreateRequestSchema>,
+  ) {
     return requestView(await this.requests.create(actor, body));
   }
 
   @Get()
-  async list(@CurrentActor() actor: Actor, @Query(new ZodPipe(ListSchema)) q: z.infer<typeof ListSchema>) {
+  async list(
+    @CurrentActor() actor: Actor,
+    @Query(new ZodPipe(ListSchema)) q: z.infer<typeof ListSchema>,
+  ) {
     return (await this.requests.list(actor, q)).map(requestView);
   }
 
@@ -80,7 +92,10 @@ export class RequestsController {
 
   @Post(':id/approve')
   @HttpCode(200)
-  async approve(@CurrentActor() actor: Actor, @Param('id', new IdPipe('access request')) id: string) {
+  async approve(
+    @CurrentActor() actor: Actor,
+    @Param('id', new IdPipe('access request')) id: string,
+  ) {
     return requestView(await this.requests.approve(actor, id));
   }
 
@@ -97,7 +112,10 @@ export class RequestsController {
 
   @Post(':id/cancel')
   @HttpCode(200)
-  async cancel(@CurrentActor() actor: Actor, @Param('id', new IdPipe('access request')) id: string) {
+  async cancel(
+    @CurrentActor() actor: Actor,
+    @Param('id', new IdPipe('access request')) id: string,
+  ) {
     return requestView(await this.requests.cancel(actor, id));
   }
 
@@ -115,7 +133,10 @@ export class RequestsController {
   /** Shown once to the requester, never logged; each reveal is audited. */
   @Post(':id/credentials')
   @HttpCode(200)
-  async credentials(@CurrentActor() actor: Actor, @Param('id', new IdPipe('access request')) id: string) {
+  async credentials(
+    @CurrentActor() actor: Actor,
+    @Param('id', new IdPipe('access request')) id: string,
+  ) {
     return this.requests.revealCredentials(actor, id);
   }
 }

@@ -4,7 +4,13 @@ import type { PermissionLevel } from '@doorman/contracts';
 import { loadSealPrivateKey, open } from '@doorman/crypto';
 import type { KeyObject } from 'node:crypto';
 import { Brackets, type EntityManager, Repository } from 'typeorm';
-import { judgeRequest, mayCancel, mayDecide, mayRevoke, type Verdict } from '../access-flows/access-flow.policy';
+import {
+  judgeRequest,
+  mayCancel,
+  mayDecide,
+  mayRevoke,
+  type Verdict,
+} from '../access-flows/access-flow.policy';
 import { AccessFlowsService, toFlowRules } from '../access-flows/access-flows.service';
 import { AuditService } from '../audit/audit.service';
 import { DURATION_HINT, parseDuration } from '../common/durations';
@@ -50,8 +56,10 @@ export class RequestsService {
   private readonly privateKey: KeyObject;
 
   constructor(
-    @InjectRepository(AccessRequestEntity) private readonly requests: Repository<AccessRequestEntity>,
-    @InjectRepository(DatabaseUserEntity) private readonly databaseUsers: Repository<DatabaseUserEntity>,
+    @InjectRepository(AccessRequestEntity)
+    private readonly requests: Repository<AccessRequestEntity>,
+    @InjectRepository(DatabaseUserEntity)
+    private readonly databaseUsers: Repository<DatabaseUserEntity>,
     private readonly flows: AccessFlowsService,
     private readonly integrations: IntegrationsService,
     private readonly identity: IdentityService,
@@ -69,7 +77,8 @@ export class RequestsService {
     let durationSeconds: number | null = null;
     if (input.duration !== undefined) {
       durationSeconds = parseDuration(input.duration);
-      if (durationSeconds === null) throw DomainError.validation(`duration: must be ${DURATION_HINT}`);
+      if (durationSeconds === null)
+        throw DomainError.validation(`duration: must be ${DURATION_HINT}`);
     }
     const flows = (await this.flows.forIntegration(integration.id)).map(toFlowRules);
     const decision = judgeRequest(flows, {
@@ -83,7 +92,9 @@ export class RequestsService {
       justification: input.justification ?? null,
     });
     if (!decision.ok) {
-      throw decision.kind === 'forbidden' ? DomainError.forbidden(decision.reason) : DomainError.validation(decision.reason);
+      throw decision.kind === 'forbidden'
+        ? DomainError.forbidden(decision.reason)
+        : DomainError.validation(decision.reason);
     }
     const flow = await this.flows.get(decision.flow.id);
     const saved = await this.grants.inTransaction(async (em) => {
@@ -140,8 +151,14 @@ export class RequestsService {
     throw DomainError.forbidden('you may not see this request');
   }
 
-  async list(actor: Actor, filter: { mine: boolean; status?: string; limit: number }): Promise<AccessRequestEntity[]> {
-    const qb = this.requests.createQueryBuilder('r').orderBy('r.created_at', 'DESC').take(filter.limit);
+  async list(
+    actor: Actor,
+    filter: { mine: boolean; status?: string; limit: number },
+  ): Promise<AccessRequestEntity[]> {
+    const qb = this.requests
+      .createQueryBuilder('r')
+      .orderBy('r.created_at', 'DESC')
+      .take(filter.limit);
     if (filter.status) qb.andWhere('r.status = :status', { status: filter.status });
     if (filter.mine) {
       qb.andWhere('r.requester_id = :me', { me: actor.id });
@@ -151,7 +168,10 @@ export class RequestsService {
         new Brackets((w) =>
           w
             .where('r.requester_id = :me', { me: actor.id })
-            .orWhere('r.flow_id IN (SELECT f.id FROM access_flows f WHERE :me = ANY(f.approver_user_ids))', { me: actor.id }),
+            .orWhere(
+              'r.flow_id IN (SELECT f.id FROM access_flows f WHERE :me = ANY(f.approver_user_ids))',
+              { me: actor.id },
+            ),
         ),
       );
     }
@@ -166,7 +186,12 @@ export class RequestsService {
     return this.decide(actor, id, 'deny', reason);
   }
 
-  private async decide(actor: Actor, id: string, event: 'approve' | 'deny', reason?: string): Promise<AccessRequestEntity> {
+  private async decide(
+    actor: Actor,
+    id: string,
+    event: 'approve' | 'deny',
+    reason?: string,
+  ): Promise<AccessRequestEntity> {
     await this.grants.inTransaction(async (em) => {
       const req = await this.lockRequest(em, id);
       const flow = await this.flows.get(req.flowId);
@@ -195,9 +220,20 @@ export class RequestsService {
           status: transition(decided, 'startGranting'),
           syncGeneration: null,
         });
-        const generation = await this.grants.syncPerson(em, req.integrationId, req.requesterId, req.id);
+        const generation = await this.grants.syncPerson(
+          em,
+          req.integrationId,
+          req.requesterId,
+          req.id,
+        );
         await this.audit.record(
-          { action: 'grant.requested', actor, requestId: req.id, integrationId: req.integrationId, details: { generation } },
+          {
+            action: 'grant.requested',
+            actor,
+            requestId: req.id,
+            integrationId: req.integrationId,
+            details: { generation },
+          },
           em,
         );
       }
@@ -214,7 +250,10 @@ export class RequestsService {
         endedAt: new Date(),
         endedBy: actor.id,
       });
-      await this.audit.record({ action: 'request.cancelled', actor, requestId: req.id, integrationId: req.integrationId }, em);
+      await this.audit.record(
+        { action: 'request.cancelled', actor, requestId: req.id, integrationId: req.integrationId },
+        em,
+      );
     });
     return this.get(id);
   }
@@ -235,10 +274,17 @@ export class RequestsService {
         syncGeneration: null,
       });
       await this.audit.record(
-        { action: 'grant.revoke_requested', actor, requestId: req.id, integrationId: req.integrationId, details: reason ? { reason } : {} },
+        {
+          action: 'grant.revoke_requested',
+          actor,
+          requestId: req.id,
+          integrationId: req.integrationId,
+          details: reason ? { reason } : {},
+        },
         em,
       );
-      if (to === 'REVOKING') await this.grants.syncPerson(em, req.integrationId, req.requesterId, req.id);
+      if (to === 'REVOKING')
+        await this.grants.syncPerson(em, req.integrationId, req.requesterId, req.id);
     });
     return this.get(id);
   }
@@ -246,9 +292,12 @@ export class RequestsService {
   /** The requester alone sees their password, opened from its sealed box; every reveal is audited. */
   async revealCredentials(actor: Actor, id: string): Promise<Credentials> {
     const req = await this.get(id);
-    if (req.requesterId !== actor.id) throw DomainError.forbidden('only the requester may reveal credentials');
+    if (req.requesterId !== actor.id)
+      throw DomainError.forbidden('only the requester may reveal credentials');
     if (req.status !== 'ACTIVE') {
-      throw DomainError.conflict(`credentials are available while access is ACTIVE; this request is ${req.status}`);
+      throw DomainError.conflict(
+        `credentials are available while access is ACTIVE; this request is ${req.status}`,
+      );
     }
     const [integration, du] = await Promise.all([
       this.integrations.get(req.integrationId),
@@ -261,7 +310,10 @@ export class RequestsService {
       actor,
       requestId: req.id,
       integrationId: req.integrationId,
-      details: { username: du.username, passwordIssuedAt: du.passwordIssuedAt?.toISOString() ?? null },
+      details: {
+        username: du.username,
+        passwordIssuedAt: du.passwordIssuedAt?.toISOString() ?? null,
+      },
     });
     const connectionString =
       `postgresql://${encodeURIComponent(du.username)}:${encodeURIComponent(password)}` +
@@ -280,7 +332,9 @@ export class RequestsService {
   }
 
   private async lockRequest(em: EntityManager, id: string): Promise<AccessRequestEntity> {
-    const req = await em.getRepository(AccessRequestEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+    const req = await em
+      .getRepository(AccessRequestEntity)
+      .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
     if (!req) throw DomainError.notFound('access request', id);
     return req;
   }
@@ -289,7 +343,8 @@ export class RequestsService {
     try {
       return transition(req.status, event);
     } catch (e) {
-      if (e instanceof IllegalTransitionError) throw new DomainError(ErrorCode.IllegalTransition, e.message, { status: req.status });
+      if (e instanceof IllegalTransitionError)
+        throw new DomainError(ErrorCode.IllegalTransition, e.message, { status: req.status });
       throw e;
     }
   }
