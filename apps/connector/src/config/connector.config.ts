@@ -69,9 +69,9 @@ export class ConfigError extends Error {}
 
 /**
  * libpq's sslmode for node-postgres. allow/prefer/require encrypt without checking the
- * certificate (as libpq does); allow and prefer first try TLS, and the target client falls
- * back to a plain connection only if the server refuses TLS. verify-ca checks the chain
- * but not the host name; verify-full checks both.
+ * certificate (as libpq does); for allow and prefer the target client first asks the
+ * server whether it offers TLS and connects in plain text only if it does not. verify-ca
+ * checks the chain but not the host name; verify-full checks both.
  */
 export function sslOptions(mode: SslMode, ca: string | undefined): false | ConnectionOptions {
   switch (mode) {

@@ -3,6 +3,7 @@ import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import type { Logger } from 'pino';
 import type { TargetConnection } from '../config/connector.config';
 import * as sql from './sql';
+import { serverSupportsTls } from './tls-probe';
 
 /** Runs statements inside one job's transaction. */
 export interface Tx {
@@ -33,6 +34,7 @@ export const groupsLockKey = (database: string): string => `doorman:groups:${dat
 export class TargetClient {
   private readonly pools = new Map<string, Pool>();
   private closed = false;
+  private sslDecision: Promise<TargetConnection['ssl']> | null = null;
 
   constructor(
     private readonly target: TargetConnection,
@@ -46,8 +48,12 @@ export class TargetClient {
     return this.target.database;
   }
 
-  pool(database: string = this.target.database): Pool {
+  private async pool(database: string = this.target.database): Promise<Pool> {
     if (this.closed) throw new Error('target client is closed');
+    const existing = this.pools.get(database);
+    if (existing) return existing;
+    const ssl = await this.ssl();
+    // Another caller may have created it while we waited for the TLS decision.
     let pool = this.pools.get(database);
     if (!pool) {
       pool = new Pool({
@@ -56,7 +62,7 @@ export class TargetClient {
         user: this.target.user,
         password: this.target.password,
         database,
-        ssl: this.target.ssl,
+        ssl,
         max: this.poolSize,
         idleTimeoutMillis: 30_000,
         connectionTimeoutMillis: 10_000,
@@ -71,16 +77,38 @@ export class TargetClient {
     return pool;
   }
 
+  /**
+   * sslmode=prefer/allow: TLS when the server offers it, plain otherwise (asked once with
+   * an SSLRequest, as libpq does). Every other mode is fixed by configuration.
+   */
+  private ssl(): Promise<TargetConnection['ssl']> {
+    const { sslMode, ssl } = this.target;
+    if (sslMode !== 'prefer' && sslMode !== 'allow') return Promise.resolve(ssl);
+    this.sslDecision ??= serverSupportsTls(this.target.host, this.target.port).then(
+      (tls) => {
+        if (!tls)
+          this.logger.warn({ sslMode }, 'target server does not offer TLS; connecting without it');
+        return tls ? ssl : false;
+      },
+      (err: unknown) => {
+        this.sslDecision = null;
+        throw err;
+      },
+    );
+    return this.sslDecision;
+  }
+
   async query<R extends QueryResultRow = QueryResultRow>(
     statement: sql.Statement,
     database?: string,
   ): Promise<R[]> {
-    const result = await this.pool(database).query<R>(statement.text, statement.values);
+    const pool = await this.pool(database);
+    const result = await pool.query<R>(statement.text, statement.values);
     return result.rows;
   }
 
   async transaction<T>(database: string, opts: TxOptions, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const client = await this.pool(database).connect();
+    const client = await (await this.pool(database)).connect();
     const tx: Tx = {
       run: async <R extends QueryResultRow>(s: sql.Statement) =>
         (await client.query<R>(s.text, s.values)).rows,
