@@ -44,13 +44,17 @@ export class HeartbeatService {
       // Still report: a connector that cannot reach its database is news for the broker.
       this.logger.warn({ err }, 'target database unreachable for heartbeat');
     }
-    await this.results.publish({
-      v: CONTRACT_VERSION,
-      kind: 'heartbeat',
-      connectorId: this.connectorId,
-      version: CONNECTOR_VERSION,
-      at: new Date().toISOString(),
-      serverVersion,
-    });
+    await this.results.publish(
+      {
+        v: CONTRACT_VERSION,
+        kind: 'heartbeat',
+        connectorId: this.connectorId,
+        version: CONNECTOR_VERSION,
+        at: new Date().toISOString(),
+        serverVersion,
+      },
+      // One heartbeat waits at a time: while the broker is away they do not pile up.
+      `heartbeat-${this.connectorId}`,
+    );
   }
 }

@@ -32,6 +32,11 @@ export class ResultsPublisher {
     await this.queue.add(parsed.data.kind, parsed.data, {
       jobId: jobId?.replace(/:/g, '_'),
       removeOnComplete: true,
+      // The broker may be briefly unable to record a result (its database restarting):
+      // it retries rather than forgetting a grant's outcome.
+      attempts: 25,
+      backoff: { type: 'exponential', delay: 500 },
+      removeOnFail: { age: 7 * 86400 },
     });
   }
 

@@ -33,6 +33,8 @@ describe('SQLSTATE classification', () => {
     ['XX000', ConnectorErrorCode.ConcurrentUpdate],
     ['55P03', ConnectorErrorCode.ConcurrentUpdate],
     ['57014', ConnectorErrorCode.Timeout],
+    ['28P01', ConnectorErrorCode.AuthenticationFailed],
+    ['28000', ConnectorErrorCode.AuthenticationFailed],
   ])('%s is retryable (%s)', (code, expected) => {
     const e = classifyError(pgError(code));
     expect(e.code).toBe(expected);
@@ -42,8 +44,6 @@ describe('SQLSTATE classification', () => {
 
   it.each([
     ['42501', ConnectorErrorCode.InsufficientPrivilege],
-    ['28P01', ConnectorErrorCode.AuthenticationFailed],
-    ['28000', ConnectorErrorCode.AuthenticationFailed],
     ['3D000', ConnectorErrorCode.DatabaseMissing],
     ['3F000', ConnectorErrorCode.SchemaMissing],
     ['42601', ConnectorErrorCode.InvalidRequest],

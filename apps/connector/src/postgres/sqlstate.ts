@@ -89,8 +89,10 @@ export function classifyError(err: unknown): ConnectorError {
       return make(ConnectorErrorCode.ServerBusy, true);
     case '40': // serialization_failure, deadlock_detected
       return make(ConnectorErrorCode.ConcurrentUpdate, true);
-    case '28': // invalid authorization: the connector's own login no longer works
-      return make(ConnectorErrorCode.AuthenticationFailed, false);
+    case '28': // invalid authorization: the connector's own login no longer works.
+      // Retryable: a revoke must not give up (DESIGN §5); it resumes once an operator fixes
+      // the connector's credentials, and the broker shows the reason meanwhile.
+      return make(ConnectorErrorCode.AuthenticationFailed, true);
     case '22': // data exception
     case '42': // syntax error or access rule violation
     case '0A': // feature not supported
