@@ -11,6 +11,7 @@ import { CONNECTOR_CONFIG, type ConnectorConfig } from './config/connector.confi
 import { ConnectorProcessor } from './jobs/connector.processor';
 import { ConnectorJobsService } from './jobs/connector-jobs.service';
 import { HeartbeatService } from './jobs/heartbeat.service';
+import { InventoryService } from './jobs/inventory.service';
 import { ResultsPublisher } from './jobs/results.publisher';
 import { LOGGER } from './logging/logger';
 import { GroupRolesService } from './postgres/group-roles.service';
@@ -79,6 +80,12 @@ export class ConnectorModule {
           provide: HeartbeatService,
           useFactory: (t: TargetClient, r: ResultsPublisher) =>
             new HeartbeatService(config.connectorId, config.heartbeatIntervalMs, t, r, logger),
+          inject: [TargetClient, ResultsPublisher],
+        },
+        {
+          provide: InventoryService,
+          useFactory: (t: TargetClient, r: ResultsPublisher) =>
+            new InventoryService(config.connectorId, config.reconcileIntervalMs, t, r, logger),
           inject: [TargetClient, ResultsPublisher],
         },
         ConnectorProcessor,

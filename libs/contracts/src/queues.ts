@@ -26,4 +26,6 @@ export const jobIds = {
   expire: (requestId: string, expiresAtMs: number) => `expire-${requestId}-${expiresAtMs}`,
   cleanupDue: (databaseUserId: string, dueAtMs: number) =>
     `cleanup-due-${databaseUserId}-${dueAtMs}`,
+  retrySync: (databaseUserId: string, generation: number) =>
+    `retry-sync-${databaseUserId}-${generation}`,
 };

@@ -70,10 +70,47 @@ export const HeartbeatSchema = z.object({
 });
 export type Heartbeat = z.infer<typeof HeartbeatSchema>;
 
+/** One managed role as the target holds it (members of the marker role, DESIGN §5). */
+export const InventoryRoleSchema = z.object({
+  name: z.string().min(1).max(63),
+  /** From the role comment; null when the comment is missing or unreadable. */
+  person: z.string().uuid().nullable(),
+  generation: z.number().int().min(0).nullable(),
+  canLogin: z.boolean(),
+  /** null means no limit (NULL or 'infinity'). */
+  validUntil: z.string().datetime({ offset: true }).nullable(),
+  /** Doorman group roles the role is a member of, read from the groups' comments. */
+  groups: z
+    .array(
+      z.object({
+        database: z.string().min(1).max(63),
+        schema: z.string().min(1).max(63),
+        permission: z.string().min(1).max(63),
+      }),
+    )
+    .max(1000),
+});
+export type InventoryRole = z.infer<typeof InventoryRoleSchema>;
+
+/**
+ * The connector's periodic report of every managed role (DESIGN §5): the broker compares it
+ * with the desired state of every person and re-syncs what differs.
+ */
+export const InventorySchema = z.object({
+  v: z.literal(CONTRACT_VERSION),
+  kind: z.literal('inventory'),
+  connectorId: z.string().uuid(),
+  /** The target's now() when the roles were read. */
+  at: z.string().datetime({ offset: true }),
+  roles: z.array(InventoryRoleSchema).max(50000),
+});
+export type Inventory = z.infer<typeof InventorySchema>;
+
 export const ConnectorMessageSchema = z.discriminatedUnion('kind', [
   SyncUserResultSchema,
   CleanupUserResultSchema,
   HeartbeatSchema,
+  InventorySchema,
 ]);
 export type ConnectorMessage = z.infer<typeof ConnectorMessageSchema>;
 

@@ -26,6 +26,8 @@ export const BrokerConfigSchema = z.object({
   BROKER_SEAL_PRIVATE_KEY: z.string().min(40),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   OUTBOX_POLL_MS: z.coerce.number().int().min(20).default(500),
+  /** A revoke still failing after this many attempts raises an alert (it never gives up). */
+  REVOKE_ALERT_AFTER_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   CONNECTOR_STALE_AFTER_MS: z.coerce.number().int().min(1000).default(60000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.default(false),

@@ -38,6 +38,13 @@ export class DatabaseUserEntity {
   @Column({ name: 'password_issued_at', type: 'timestamptz', nullable: true })
   passwordIssuedAt!: Date | null;
 
+  /**
+   * The generation whose sync was sent asking for a new password, until a result brings one
+   * back: a stale result for it without a password means the password was lost (issue 5).
+   */
+  @Column({ name: 'password_pending_generation', type: 'int', nullable: true })
+  passwordPendingGeneration!: number | null;
+
   @Column({ name: 'access_ended_at', type: 'timestamptz', nullable: true })
   accessEndedAt!: Date | null;
 

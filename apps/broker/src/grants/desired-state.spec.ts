@@ -86,6 +86,18 @@ describe('desiredState', () => {
   });
 });
 
+describe('forceNewPassword', () => {
+  it('issues a new password in the middle of access only when forced', () => {
+    const active = [grant()];
+    expect(desiredState(active, facts()).rotatePassword).toBe(false);
+    expect(desiredState(active, facts({ forceNewPassword: true })).rotatePassword).toBe(true);
+  });
+
+  it('never for a person with no grant (nobody would be shown it)', () => {
+    expect(desiredState([], facts({ forceNewPassword: true })).rotatePassword).toBe(false);
+  });
+});
+
 describe('passwordDue', () => {
   it('is due when none is held', () => {
     expect(passwordDue(facts({ hasSealedPassword: false }))).toBe(true);

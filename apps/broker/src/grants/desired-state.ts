@@ -20,6 +20,11 @@ export interface PasswordFacts {
   passwordIssuedAt: Date | null;
   /** When the person's previous access on this integration ended, if it did. */
   accessEndedAt: Date | null;
+  /**
+   * A new password now even in the middle of access: asked for explicitly (reset my
+   * credentials, reset all) or because an issued password was lost on the way back.
+   */
+  forceNewPassword?: boolean;
 }
 
 export interface DesiredState {
@@ -51,7 +56,9 @@ export function desiredState(grants: HeldGrant[], facts: PasswordFacts): Desired
     groups: [...groups.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1)),
     validUntil,
     startingDurationSeconds,
-    rotatePassword: grants.length > 0 && active.length === 0 && passwordDue(facts),
+    rotatePassword:
+      grants.length > 0 &&
+      (facts.forceNewPassword === true || (active.length === 0 && passwordDue(facts))),
   };
 }
 

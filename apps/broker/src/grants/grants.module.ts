@@ -6,7 +6,9 @@ import { AuditModule } from '../audit/audit.module';
 import { ConnectorsModule } from '../connectors/connectors.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { DatabaseUserEntity } from './database-user.entity';
+import { FaultMetrics } from './fault-metrics';
 import { GrantsService } from './grants.service';
+import { ReconcileService } from './reconcile.service';
 import { ResultsProcessor } from './results.processor';
 import { SweeperService } from './sweeper.service';
 import { TimersProcessor } from './timers.processor';
@@ -19,7 +21,14 @@ import { TimersProcessor } from './timers.processor';
     AuditModule,
     ConnectorsModule,
   ],
-  providers: [GrantsService, ResultsProcessor, TimersProcessor, SweeperService],
-  exports: [GrantsService],
+  providers: [
+    GrantsService,
+    ReconcileService,
+    FaultMetrics,
+    ResultsProcessor,
+    TimersProcessor,
+    SweeperService,
+  ],
+  exports: [GrantsService, FaultMetrics],
 })
 export class GrantsModule {}

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
   CONTRACT_VERSION,
@@ -12,16 +12,30 @@ import {
 } from '@doorman/contracts';
 import { DataSource, type EntityManager, In, LessThanOrEqual } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { UserEntity } from '../identity/user.entity';
 import { IntegrationEntity } from '../integrations/integration.entity';
 import { OutboxService } from '../outbox/outbox.service';
 import { AccessRequestEntity } from '../requests/access-request.entity';
 import { HELD_STATUSES, transition } from '../requests/request-state';
 import { DatabaseUserEntity } from './database-user.entity';
-import { desiredState, type HeldGrant } from './desired-state';
+import { FaultMetrics } from './fault-metrics';
+import { desiredState, type DesiredState, type HeldGrant } from './desired-state';
 import { chooseUsername } from './username';
 
-export const TIMER_JOBS = { expireGrant: 'expire-grant', cleanupDue: 'cleanup-due' } as const;
+export interface SyncOptions {
+  /** A new password now, even in the middle of access (reset, or a lost password). */
+  forcePassword?: boolean;
+}
+
+export const TIMER_JOBS = {
+  expireGrant: 'expire-grant',
+  cleanupDue: 'cleanup-due',
+  retrySync: 'retry-sync',
+} as const;
+
+/** A revoke refused for good is tried again, as a new generation, after this long. */
+export const PERMANENT_REVOKE_RETRY_MS = 60_000;
 
 /**
  * Turns changes to a person's grants into desired states for the connector, and the
@@ -36,6 +50,8 @@ export class GrantsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
+    private readonly metrics: FaultMetrics,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
 
   /** Runs `work` in a transaction and relays its outbox rows right after the commit. */
@@ -55,40 +71,18 @@ export class GrantsService {
     integration: IntegrationEntity,
     person: Pick<UserEntity, 'id' | 'email'>,
     correlationId?: string,
+    opts: SyncOptions = {},
   ): Promise<number> {
     const du = await this.lockDatabaseUser(em, integration.id, person);
-    const requests = em.getRepository(AccessRequestEntity);
-    const held = await requests.find({
-      where: {
-        integrationId: integration.id,
-        requesterId: person.id,
-        status: In([...HELD_STATUSES]),
-      },
-    });
-    const now = new Date();
-    const desired = desiredState(
-      held.map<HeldGrant>((r) => ({
-        database: r.database,
-        schema: r.schema,
-        permission: r.permission,
-        status: r.status as HeldGrant['status'],
-        expiresAt: r.expiresAt,
-        durationSeconds: r.durationSeconds,
-      })),
-      {
-        now,
-        rotationDays: integration.rotationDays,
-        hasSealedPassword: du.sealedPassword !== null,
-        passwordIssuedAt: du.passwordIssuedAt,
-        accessEndedAt: du.accessEndedAt,
-      },
-    );
+    const desired = await this.desiredFor(em, integration, du, opts.forcePassword === true);
     const generation = du.generation + 1;
     await em.getRepository(DatabaseUserEntity).update(du.id, {
       generation,
       ...(desired.login ? { state: 'active', cleanupDueAt: null } : {}),
+      ...(desired.rotatePassword ? { passwordPendingGeneration: generation } : {}),
     });
-    await requests
+    await em
+      .getRepository(AccessRequestEntity)
       .createQueryBuilder()
       .update()
       .set({ syncGeneration: generation })
@@ -101,13 +95,89 @@ export class GrantsService {
         },
       )
       .execute();
+    await this.enqueueSync(
+      em,
+      integration,
+      person,
+      du.username,
+      generation,
+      desired,
+      correlationId,
+    );
+    return generation;
+  }
+
+  /**
+   * Sends the current generation again under its own job id (DESIGN §5): a no-op while the job
+   * is still in Redis, a recovery when it was lost (a flushed Redis). Never bumps the generation.
+   */
+  async resendSync(
+    em: EntityManager,
+    integration: IntegrationEntity,
+    person: Pick<UserEntity, 'id' | 'email'>,
+    du: DatabaseUserEntity,
+  ): Promise<void> {
+    if (du.generation === 0) return;
+    if (du.state === 'deleting') {
+      await this.enqueueCleanup(em, integration, person, du, du.generation);
+      return;
+    }
+    const desired = await this.desiredFor(em, integration, du, false);
+    await this.enqueueSync(em, integration, person, du.username, du.generation, {
+      ...desired,
+      rotatePassword: desired.rotatePassword || du.passwordPendingGeneration === du.generation,
+    });
+  }
+
+  /** The person's desired state on the integration from every grant they hold (DESIGN §3). */
+  async desiredFor(
+    em: EntityManager,
+    integration: IntegrationEntity,
+    du: DatabaseUserEntity,
+    forceNewPassword: boolean,
+  ): Promise<DesiredState & { held: HeldGrant[] }> {
+    const rows = await em.getRepository(AccessRequestEntity).find({
+      where: {
+        integrationId: integration.id,
+        requesterId: du.userId,
+        status: In([...HELD_STATUSES]),
+      },
+    });
+    const held = rows.map<HeldGrant>((r) => ({
+      database: r.database,
+      schema: r.schema,
+      permission: r.permission,
+      status: r.status as HeldGrant['status'],
+      expiresAt: r.expiresAt,
+      durationSeconds: r.durationSeconds,
+    }));
+    const desired = desiredState(held, {
+      now: new Date(),
+      rotationDays: integration.rotationDays,
+      hasSealedPassword: du.sealedPassword !== null,
+      passwordIssuedAt: du.passwordIssuedAt,
+      accessEndedAt: du.accessEndedAt,
+      forceNewPassword,
+    });
+    return { ...desired, held };
+  }
+
+  private async enqueueSync(
+    em: EntityManager,
+    integration: IntegrationEntity,
+    person: Pick<UserEntity, 'id' | 'email'>,
+    username: string,
+    generation: number,
+    desired: DesiredState,
+    correlationId?: string,
+  ): Promise<void> {
     const job = SyncUserJobSchema.parse({
       v: CONTRACT_VERSION,
       kind: 'sync-user',
       integrationId: integration.id,
       personId: person.id,
       personEmail: person.email,
-      username: du.username,
+      username,
       generation,
       login: desired.login,
       groups: desired.groups,
@@ -123,7 +193,31 @@ export class GrantsService {
       jobId: jobIds.sync(integration.id, person.id, generation),
       payload: job,
     });
-    return generation;
+  }
+
+  private async enqueueCleanup(
+    em: EntityManager,
+    integration: IntegrationEntity,
+    person: Pick<UserEntity, 'id' | 'email'>,
+    du: DatabaseUserEntity,
+    generation: number,
+  ): Promise<void> {
+    const job = CleanupUserJobSchema.parse({
+      v: CONTRACT_VERSION,
+      kind: 'cleanup-user',
+      integrationId: du.integrationId,
+      personId: du.userId,
+      personEmail: person.email,
+      username: du.username,
+      generation,
+      databases: integration.databases,
+    });
+    await this.outbox.add(em, {
+      queue: connectorQueueName(integration.connectorId),
+      jobName: job.kind,
+      jobId: jobIds.cleanup(du.integrationId, du.userId, generation),
+      payload: job,
+    });
   }
 
   /** Locks (creating if needed) the person's database user row on the integration. */
@@ -195,9 +289,35 @@ export class GrantsService {
           ? {
               sealedPassword: r.sealedPassword,
               passwordIssuedAt: r.passwordIssuedAt ? new Date(r.passwordIssuedAt) : now,
+              ...(du.passwordPendingGeneration !== null &&
+              r.generation >= du.passwordPendingGeneration
+                ? { passwordPendingGeneration: null }
+                : {}),
             }
           : {}),
       });
+      // The password this generation asked for was issued, but its result was lost (a crash
+      // between commit and report): the retry finds the generation applied and cannot know it.
+      // Nobody holds that password, so issue another one at once (forced, even mid-access).
+      const passwordLost =
+        r.status === 'stale' &&
+        !r.sealedPassword &&
+        du.passwordPendingGeneration !== null &&
+        r.generation >= du.passwordPendingGeneration;
+      if (passwordLost) {
+        this.metrics.passwordsLost++;
+        await users.update(du.id, { passwordPendingGeneration: null });
+        await this.audit.record(
+          {
+            action: 'password.lost',
+            actorType: 'connector',
+            channel: 'connector',
+            integrationId: r.integrationId,
+            details: { username: r.username, generation: r.generation },
+          },
+          em,
+        );
+      }
       for (const req of pending) {
         if (req.status === 'GRANTING') {
           const expiresAt = new Date(started.getTime() + req.durationSeconds * 1000);
@@ -259,6 +379,10 @@ export class GrantsService {
         }
       }
       await this.maybeEndAccess(em, du, r.generation, now);
+      if (passwordLost)
+        await this.syncPerson(em, r.integrationId, r.personId, r.correlationId, {
+          forcePassword: true,
+        });
     });
   }
 
@@ -324,14 +448,22 @@ export class GrantsService {
         em,
       );
     }
+    // A sync that takes access away: a request being revoked, or a correction with none pending.
+    const revoking = pending.length === 0 || pending.some((p) => p.status === 'REVOKING');
+    if (revoking) await this.alertRevoke(em, du, r, error, pending);
     if (error.retryable) return;
-    // A grant that can never be applied fails; a revoke never gives up (DESIGN §5).
+    // A grant that can never be applied fails; a revoke never gives up (DESIGN §5): a new
+    // generation is tried again later (the connector's error may be fixed by then).
     const failing = pending.filter((p) => p.status === 'GRANTING');
     if (failing.length === 0) {
-      this.logger.error(
-        { username: r.username, error },
-        'a revoke failed permanently; it needs an operator',
-      );
+      const runAt = new Date(Date.now() + PERMANENT_REVOKE_RETRY_MS);
+      await this.outbox.add(em, {
+        queue: TIMERS_QUEUE,
+        jobName: TIMER_JOBS.retrySync,
+        jobId: jobIds.retrySync(du.id, r.generation),
+        payload: { databaseUserId: du.id, generation: r.generation },
+        runAt,
+      });
       return;
     }
     for (const req of failing) {
@@ -342,6 +474,60 @@ export class GrantsService {
       });
     }
     await this.syncPerson(em, r.integrationId, r.personId, r.correlationId);
+  }
+
+  /**
+   * A revoke still failing after REVOKE_ALERT_AFTER_ATTEMPTS attempts (or refused for good):
+   * an error log on every such attempt, an audit event and a counter at the threshold and
+   * every hundred attempts after it. The retries go on regardless.
+   */
+  private async alertRevoke(
+    em: EntityManager,
+    du: DatabaseUserEntity,
+    r: SyncUserResult,
+    error: NonNullable<SyncUserResult['error']>,
+    pending: AccessRequestEntity[],
+  ): Promise<void> {
+    const threshold = this.config.REVOKE_ALERT_AFTER_ATTEMPTS;
+    if (error.retryable && r.attempt < threshold) return;
+    this.logger.error(
+      { username: r.username, generation: r.generation, attempt: r.attempt, error },
+      'revoke still failing; retrying',
+    );
+    const due = !error.retryable || r.attempt === threshold || (r.attempt - threshold) % 100 === 0;
+    if (!due) return;
+    this.metrics.revokeAlerts++;
+    await this.audit.record(
+      {
+        action: 'revoke.alert',
+        actorType: 'system',
+        integrationId: du.integrationId,
+        requestId: pending.length === 1 ? pending[0].id : null,
+        details: {
+          username: r.username,
+          generation: r.generation,
+          attempt: r.attempt,
+          threshold,
+          error,
+          retrying: true,
+        },
+      },
+      em,
+    );
+  }
+
+  /** A permanently refused revoke, tried again as a new generation (never given up). */
+  async retrySync(databaseUserId: string, generation: number): Promise<boolean> {
+    return this.inTransaction(async (em) => {
+      const du = await em.getRepository(DatabaseUserEntity).findOne({
+        where: { id: databaseUserId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      // Something newer was sent, or this one went through after all.
+      if (!du || du.generation !== generation || du.appliedGeneration >= generation) return false;
+      await this.syncPerson(em, du.integrationId, du.userId);
+      return true;
+    });
   }
 
   async onCleanupResult(r: CleanupUserResult): Promise<void> {
@@ -433,12 +619,13 @@ export class GrantsService {
     integrationId: string,
     personId: string,
     correlationId?: string,
+    opts: SyncOptions = {},
   ): Promise<number> {
     const integration = await em
       .getRepository(IntegrationEntity)
       .findOneByOrFail({ id: integrationId });
     const person = await em.getRepository(UserEntity).findOneByOrFail({ id: personId });
-    return this.scheduleSync(em, integration, person, correlationId);
+    return this.scheduleSync(em, integration, person, correlationId, opts);
   }
 
   /** `cleanupDays` after the last access ended, unless access began again (DESIGN §3.5). */
@@ -456,22 +643,7 @@ export class GrantsService {
       const person = await em.getRepository(UserEntity).findOneByOrFail({ id: du.userId });
       const generation = du.generation + 1;
       await users.update(du.id, { generation, state: 'deleting', cleanupDueAt: null });
-      const job = CleanupUserJobSchema.parse({
-        v: CONTRACT_VERSION,
-        kind: 'cleanup-user',
-        integrationId: du.integrationId,
-        personId: du.userId,
-        personEmail: person.email,
-        username: du.username,
-        generation,
-        databases: integration.databases,
-      });
-      await this.outbox.add(em, {
-        queue: connectorQueueName(integration.connectorId),
-        jobName: job.kind,
-        jobId: jobIds.cleanup(du.integrationId, du.userId, generation),
-        payload: job,
-      });
+      await this.enqueueCleanup(em, integration, person, du, generation);
       await this.audit.record(
         {
           action: 'database_user.cleanup_scheduled',

@@ -4,6 +4,7 @@ import { RESULTS_QUEUE, parseConnectorMessage } from '@doorman/contracts';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { ConnectorsService } from '../connectors/connectors.service';
 import { GrantsService } from './grants.service';
+import { ReconcileService } from './reconcile.service';
 
 /**
  * Results and heartbeats from every connector, on a durable queue: a broker that was down
@@ -16,6 +17,7 @@ export class ResultsProcessor extends WorkerHost {
   constructor(
     private readonly grants: GrantsService,
     private readonly connectors: ConnectorsService,
+    private readonly reconciler: ReconcileService,
   ) {
     super();
   }
@@ -37,6 +39,9 @@ export class ResultsProcessor extends WorkerHost {
         return this.grants.onCleanupResult(message);
       case 'heartbeat':
         return this.connectors.recordHeartbeat(message);
+      case 'inventory':
+        await this.reconciler.onInventory(message);
+        return;
     }
   }
 }

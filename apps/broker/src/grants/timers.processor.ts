@@ -7,6 +7,10 @@ import { GrantsService, TIMER_JOBS } from './grants.service';
 
 const ExpirePayload = z.object({ requestId: z.string().uuid() });
 const CleanupPayload = z.object({ databaseUserId: z.string().uuid() });
+const RetrySyncPayload = z.object({
+  databaseUserId: z.string().uuid(),
+  generation: z.number().int().positive(),
+});
 
 /** The broker's delayed jobs: a grant's expiry and a database user's cleanup date. */
 @Processor(TIMERS_QUEUE, { concurrency: 16 })
@@ -31,6 +35,12 @@ export class TimersProcessor extends WorkerHost {
         const p = CleanupPayload.safeParse(job.data);
         if (!p.success) throw new UnrecoverableError('malformed cleanup-due payload');
         await this.grants.cleanupDue(p.data.databaseUserId);
+        return;
+      }
+      case TIMER_JOBS.retrySync: {
+        const p = RetrySyncPayload.safeParse(job.data);
+        if (!p.success) throw new UnrecoverableError('malformed retry-sync payload');
+        await this.grants.retrySync(p.data.databaseUserId, p.data.generation);
         return;
       }
       default:

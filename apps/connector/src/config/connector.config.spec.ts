@@ -20,6 +20,7 @@ describe('connector config', () => {
       concurrency: 8,
       statementTimeoutMs: 15000,
       heartbeatIntervalMs: 10000,
+      reconcileIntervalMs: 60000,
       logLevel: 'info',
     });
     expect(c.target).toMatchObject({

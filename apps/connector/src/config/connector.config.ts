@@ -38,6 +38,8 @@ export const ConnectorEnvSchema = z.object({
   CONNECTOR_CONCURRENCY: int(1, 256).default(8),
   STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(15000),
   HEARTBEAT_INTERVAL_MS: int(100, 3_600_000).default(10000),
+  /** How often the managed roles are reported to the broker for reconciliation (DESIGN §5). */
+  RECONCILE_INTERVAL_MS: int(100, 86_400_000).default(60000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -62,6 +64,7 @@ export interface ConnectorConfig {
   concurrency: number;
   statementTimeoutMs: number;
   heartbeatIntervalMs: number;
+  reconcileIntervalMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -157,6 +160,7 @@ export function loadConnectorConfig(
     concurrency: e.CONNECTOR_CONCURRENCY,
     statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -13,6 +13,7 @@ import { LOGGER } from '../logging/logger';
 import { connectorBackoffStrategy } from './backoff';
 import { ConnectorJobsService } from './connector-jobs.service';
 import { HeartbeatService } from './heartbeat.service';
+import { InventoryService } from './inventory.service';
 
 /**
  * The BullMQ worker on this connector's queue (thin: every job goes to
@@ -27,6 +28,7 @@ export class ConnectorProcessor implements OnApplicationBootstrap, OnModuleDestr
     @Inject(CONNECTOR_CONFIG) private readonly config: ConnectorConfig,
     @Inject(ConnectorJobsService) private readonly jobs: ConnectorJobsService,
     @Inject(HeartbeatService) private readonly heartbeat: HeartbeatService,
+    @Inject(InventoryService) private readonly inventory: InventoryService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -42,6 +44,7 @@ export class ConnectorProcessor implements OnApplicationBootstrap, OnModuleDestr
     worker.on('error', (err) => this.logger.error({ err }, 'worker error'));
     this.worker = worker;
     this.heartbeat.start();
+    this.inventory.start();
     this.logger.info(
       { queue, prefix: this.config.redisPrefix, concurrency: this.config.concurrency },
       'worker listening',
@@ -50,7 +53,7 @@ export class ConnectorProcessor implements OnApplicationBootstrap, OnModuleDestr
 
   /** Lets running jobs finish before the pools close (onApplicationShutdown). */
   async onModuleDestroy(): Promise<void> {
-    await this.heartbeat.stop();
+    await Promise.all([this.heartbeat.stop(), this.inventory.stop()]);
     await this.worker?.close();
     this.worker = null;
   }

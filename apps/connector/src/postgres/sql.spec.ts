@@ -122,6 +122,7 @@ describe('SQL builders (golden)', () => {
       sql.terminateSessions(NASTY_USER, null),
       sql.listOwnedObjects(NASTY_USER, true),
       sql.serverVersion(),
+      sql.readInventory('doorman_managed', 'doorman:group:v1 '),
     ]);
   });
 

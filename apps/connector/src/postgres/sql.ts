@@ -288,3 +288,29 @@ export function serverVersion(): Statement {
     values: [],
   };
 }
+
+/**
+ * Every member of the marker role (DESIGN §5 reconciliation), with its comment, login flag,
+ * VALID UNTIL and the comments of the Doorman group roles it belongs to. Roles outside the
+ * marker role are never read, so never reported, so never touched.
+ */
+export function readInventory(marker: string, groupCommentPrefix: string): Statement {
+  return {
+    text: `SELECT r.rolname::text AS name,
+       shobj_description(r.oid, 'pg_authid') AS comment,
+       r.rolcanlogin AS can_login,
+       CASE WHEN r.rolvaliduntil IS NULL OR r.rolvaliduntil = 'infinity' THEN NULL
+            ELSE floor(extract(epoch FROM r.rolvaliduntil) * 1000)::float8 END AS valid_until_ms,
+       ARRAY(SELECT DISTINCT shobj_description(g.oid, 'pg_authid')
+               FROM pg_auth_members gm JOIN pg_roles g ON g.oid = gm.roleid
+              WHERE gm.member = r.oid
+                AND left(shobj_description(g.oid, 'pg_authid'), length($2)) = $2
+              ORDER BY 1) AS group_comments,
+       floor(extract(epoch FROM now()) * 1000)::float8 AS now_ms
+  FROM pg_roles r
+  JOIN pg_auth_members m ON m.member = r.oid
+  JOIN pg_roles mk ON mk.oid = m.roleid AND mk.rolname = $1
+ ORDER BY 1`,
+    values: [marker, groupCommentPrefix],
+  };
+}

@@ -1,0 +1,158 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Inventory, InventoryRole } from '@doorman/contracts';
+import { DataSource, LessThanOrEqual } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { UserEntity } from '../identity/user.entity';
+import { IntegrationEntity } from '../integrations/integration.entity';
+import { AccessRequestEntity } from '../requests/access-request.entity';
+import { DatabaseUserEntity } from './database-user.entity';
+import { FaultMetrics } from './fault-metrics';
+import { GrantsService } from './grants.service';
+import { roleDrift } from './reconcile.policy';
+
+export interface ReconcileOutcome {
+  expired: number;
+  corrected: number;
+  resent: number;
+  unknown: number;
+}
+
+/**
+ * Reconciliation (DESIGN §5): the connector's inventory of managed roles against the desired
+ * state of every person on its integrations. What differs is re-synced as a new generation
+ * (the connector converges it), lost jobs are sent again under their own ids, and every
+ * correction is audited. It only ever acts through sync jobs, so roles outside the marker
+ * role — never reported — are never touched.
+ */
+@Injectable()
+export class ReconcileService {
+  private readonly logger = new Logger(ReconcileService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly grants: GrantsService,
+    private readonly audit: AuditService,
+    private readonly metrics: FaultMetrics,
+  ) {}
+
+  async onInventory(inventory: Inventory): Promise<ReconcileOutcome> {
+    const out: ReconcileOutcome = { expired: 0, corrected: 0, resent: 0, unknown: 0 };
+    const integrations = await this.dataSource
+      .getRepository(IntegrationEntity)
+      .find({ where: { connectorId: inventory.connectorId } });
+    if (integrations.length === 0) return out;
+    const at = new Date(inventory.at);
+    const now = new Date();
+    const roles = new Map(inventory.roles.map((r) => [r.name, r]));
+    const known = new Set<string>();
+
+    for (const integration of integrations) {
+      // Grants past their expiry end first, so the desired states below no longer hold them.
+      const overdue = await this.dataSource.getRepository(AccessRequestEntity).find({
+        select: { id: true },
+        where: { integrationId: integration.id, status: 'ACTIVE', expiresAt: LessThanOrEqual(now) },
+      });
+      for (const r of overdue) if (await this.grants.expireGrant(r.id, now)) out.expired++;
+
+      const users = await this.dataSource
+        .getRepository(DatabaseUserEntity)
+        .find({ select: { id: true, username: true }, where: { integrationId: integration.id } });
+      for (const u of users) {
+        known.add(u.username);
+        const outcome = await this.reconcileUser(
+          integration,
+          u.id,
+          roles.get(u.username) ?? null,
+          at,
+        );
+        if (outcome === 'corrected') out.corrected++;
+        if (outcome === 'resent') out.resent++;
+      }
+    }
+
+    for (const role of roles.values()) {
+      if (known.has(role.name) || !role.canLogin) continue;
+      // A managed role the broker has no record of (its database restored from an older
+      // backup?): reported loudly; the connector needs a person to converge it for.
+      out.unknown++;
+      this.metrics.unknownRoles++;
+      this.logger.warn({ username: role.name }, 'managed role unknown to the broker can log in');
+      await this.audit.record({
+        action: 'reconcile.unknown_role',
+        actorType: 'system',
+        integrationId: integrations.length === 1 ? integrations[0].id : null,
+        details: { username: role.name, person: role.person, generation: role.generation },
+      });
+    }
+    if (out.expired || out.corrected || out.resent || out.unknown)
+      this.logger.log({ connectorId: inventory.connectorId, ...out }, 'reconciliation acted');
+    return out;
+  }
+
+  private async reconcileUser(
+    integration: IntegrationEntity,
+    databaseUserId: string,
+    role: InventoryRole | null,
+    at: Date,
+  ): Promise<'ok' | 'corrected' | 'resent'> {
+    return this.grants.inTransaction(async (em) => {
+      const users = em.getRepository(DatabaseUserEntity);
+      const du = await users.findOne({
+        where: { id: databaseUserId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!du || du.generation === 0) return 'ok';
+      const person = await em.getRepository(UserEntity).findOneBy({ id: du.userId });
+      if (!person) return 'ok';
+      if (role?.person && role.person !== du.userId) return 'ok'; // the connector refuses it
+
+      // Sent but not yet applied (or cleanup under way): send it again under its own job id —
+      // a no-op while the job is in Redis, the recovery when Redis lost it.
+      if (du.state === 'deleting' || du.generation > du.appliedGeneration) {
+        if (du.state === 'deleting' && !role) return 'ok'; // done; its result is on its way
+        await this.grants.resendSync(em, integration, person, du);
+        return 'resent';
+      }
+      // A snapshot older than what the broker already knows was applied: judge the next one.
+      if (role?.generation != null && role.generation < du.appliedGeneration) return 'ok';
+
+      const desired = await this.grants.desiredFor(em, integration, du, false);
+      if (desired.held.some((g) => g.status === 'GRANTING')) return 'ok';
+      const drift = roleDrift(desired, role, at);
+      if (drift.length === 0) return 'ok';
+
+      // The role's comment holds a generation the broker never sent (its database restored
+      // from a backup): jump past it, or the connector would call every sync stale.
+      if (role?.generation != null && role.generation > du.generation)
+        await users.update(du.id, { generation: role.generation });
+      if (du.state === 'deleted' || du.state === 'none') {
+        // Cleaned up (or never created) but present again: take login away, then clean up anew.
+        await users.update(du.id, {
+          state: 'inactive',
+          accessEndedAt: at,
+          cleanupDueAt: at,
+        });
+      }
+      const generation = await this.grants.scheduleSync(em, integration, person);
+      this.metrics.reconcileCorrections++;
+      await this.audit.record(
+        {
+          action: 'reconcile.corrected',
+          actorType: 'system',
+          integrationId: integration.id,
+          details: {
+            username: du.username,
+            personId: du.userId,
+            drift,
+            observedAt: at.toISOString(),
+            generation,
+          },
+        },
+        em,
+      );
+      this.logger.warn({ username: du.username, drift, generation }, 'drift corrected');
+      return 'corrected';
+    });
+  }
+}
