@@ -1,0 +1,180 @@
+import { ApiClient } from './support/api-client';
+import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
+import { createWorld, type World } from './support/fixtures';
+import { AppProcess, freePort } from './support/processes';
+import { startTargetPostgres, type TargetPostgres } from './support/target-postgres';
+
+jest.setTimeout(120_000);
+
+/**
+ * Reconciliation (DESIGN §5, issue 5) with real processes: the target is changed behind
+ * Doorman's back and the broker puts it right from the connector's inventory.
+ */
+describe('reconciliation end to end', () => {
+  let target: TargetPostgres;
+  let env: BrokerTestEnv;
+  let broker: AppProcess;
+  let connector: AppProcess;
+  let api: ApiClient;
+  let w: World;
+
+  beforeAll(async () => {
+    target = await startTargetPostgres();
+    await target.createDatabase('app');
+    await target.query('CREATE TABLE public.orders (id int PRIMARY KEY, item text)', [], 'app');
+    env = await createBrokerTestEnv();
+    const port = await freePort();
+    broker = AppProcess.start('broker', 'apps/broker/src/main.js', {
+      ...env.env,
+      PORT: String(port),
+    });
+    api = new ApiClient(`http://127.0.0.1:${port}`, env.adminToken);
+    await waitFor('the broker', async () => (await api.get('/health')).status === 200, 30000, 200);
+    // Cleanup far away: revoked roles stay (NOLOGIN) for the tampering below.
+    w = await createWorld(api, {
+      port: target.port,
+      sslMode: 'verify-full',
+      cleanupDays: 30,
+    });
+    connector = AppProcess.start('connector', 'apps/connector/src/main.js', {
+      REDIS_URL: env.env.REDIS_URL,
+      REDIS_PREFIX: env.redisPrefix,
+      CONNECTOR_ID: w.connectorId,
+      TARGET_DATABASE_URL: target.superuserUrl('postgres'),
+      PGSSLMODE: 'verify-full',
+      PGSSLROOTCERT: target.caFile,
+      BROKER_SEAL_PUBLIC_KEY: env.env.BROKER_SEAL_PUBLIC_KEY,
+      HEARTBEAT_INTERVAL_MS: '1000',
+      RECONCILE_INTERVAL_MS: '500',
+      LOG_LEVEL: 'warn',
+    });
+  });
+
+  afterAll(async () => {
+    if (process.env.E2E_DEBUG)
+      for (const p of [broker, connector])
+        process.stdout.write(`--- ${p?.name}\n${p?.lines.slice(-40).join('\n')}\n`);
+    await connector?.stop();
+    await broker?.stop();
+    await env?.dispose();
+    await target?.stop();
+  });
+
+  const status = async (id: string) =>
+    (await w.alice.api.get(`/api/v1/access-requests/${id}`)).body;
+
+  async function grant(duration = '1h') {
+    const created = await w.alice.api.post('/api/v1/access-requests', {
+      integrationId: w.integrationId,
+      database: 'app',
+      schema: 'public',
+      permission: 'read',
+      duration,
+      justification: 'reconciliation test',
+    });
+    expect(created.status).toBe(201);
+    await w.bob.api.post(`/api/v1/access-requests/${created.body.id}/approve`);
+    await waitFor('ACTIVE', async () => (await status(created.body.id)).status === 'ACTIVE');
+    const creds = await w.alice.api.post(`/api/v1/access-requests/${created.body.id}/credentials`);
+    expect(creds.status).toBe(200);
+    return {
+      id: created.body.id as string,
+      username: creds.body.username as string,
+      password: creds.body.password as string,
+    };
+  }
+
+  const role = async (name: string) =>
+    (
+      await target.query<{ rolcanlogin: boolean; groups: string[]; valid_until: Date | null }>(
+        `SELECT r.rolcanlogin, r.rolvaliduntil AS valid_until,
+                ARRAY(SELECT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+                       WHERE m.member = r.oid AND g.rolname <> 'doorman_managed') AS groups
+           FROM pg_roles r WHERE r.rolname = $1`,
+        [name],
+      )
+    ).rows[0];
+
+  const corrections = async (username: string) => {
+    const events = await api.get(
+      `/api/v1/audit-events?integrationId=${w.integrationId}&limit=1000`,
+    );
+    return (
+      events.body as Array<{ action: string; details: { username?: string; drift?: string[] } }>
+    )
+      .filter((e) => e.action === 'reconcile.corrected' && e.details.username === username)
+      .flatMap((e) => e.details.drift ?? []);
+  };
+
+  async function canLogin(username: string, password: string): Promise<boolean> {
+    try {
+      const c = await target.connect(username, password, 'app');
+      await c.end();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  it('a revoked user given LOGIN again behind Doorman’s back is made NOLOGIN again, and audited', async () => {
+    const g = await grant();
+    await w.alice.api.post(`/api/v1/access-requests/${g.id}/revoke`, { reason: 'done' });
+    await waitFor('REVOKED', async () => (await status(g.id)).status === 'REVOKED');
+    expect((await role(g.username)).rolcanlogin).toBe(false);
+
+    await target.query(`ALTER ROLE "${g.username}" LOGIN VALID UNTIL 'infinity'`);
+    const started = Date.now();
+    await waitFor(
+      'the orphan login to be taken away',
+      async () => !(await role(g.username)).rolcanlogin,
+    );
+    const ms = Date.now() - started;
+    expect(await canLogin(g.username, g.password)).toBe(false);
+    const drift = await waitFor('the audit event', async () => {
+      const d = await corrections(g.username);
+      return d.length ? d : undefined;
+    });
+    expect(drift).toContain('can log in without an active grant');
+    process.stdout.write(`orphan login corrected in ${ms} ms\n`);
+  });
+
+  it('a group membership revoked behind Doorman’s back comes back while the grant is active', async () => {
+    const g = await grant();
+    const held = (await role(g.username)).groups;
+    expect(held).toHaveLength(1);
+    await target.query(`REVOKE "${held[0]}" FROM "${g.username}"`);
+    await waitFor('the membership to return', async () =>
+      (await role(g.username)).groups.includes(held[0]),
+    );
+    const drift = await corrections(g.username);
+    expect(drift.some((d) => d.startsWith('missing membership read app.public'))).toBe(true);
+    expect(await canLogin(g.username, g.password)).toBe(true);
+    await w.alice.api.post(`/api/v1/access-requests/${g.id}/revoke`, { reason: 'done' });
+    await waitFor('REVOKED', async () => (await status(g.id)).status === 'REVOKED');
+  });
+
+  it('a role dropped while a grant is active is created again with a new password', async () => {
+    const g = await grant();
+    await target.query(`DROP ROLE "${g.username}"`);
+    await waitFor(
+      'the role to be back',
+      async () => (await role(g.username))?.rolcanlogin === true,
+    );
+    expect(await corrections(g.username)).toContain('role missing while a grant is active');
+    const creds = await waitFor('new credentials', async () => {
+      const c = await w.alice.api.post(`/api/v1/access-requests/${g.id}/credentials`);
+      return c.status === 200 && c.body.password !== g.password ? c.body : undefined;
+    });
+    expect(await canLogin(g.username, creds.password)).toBe(true);
+    expect(await canLogin(g.username, g.password)).toBe(false);
+  });
+
+  it('roles outside the marker role are never touched', async () => {
+    await target.query(
+      "CREATE ROLE bystander LOGIN PASSWORD 'bystander-pass' VALID UNTIL 'infinity'",
+    );
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await role('bystander')).rolcanlogin).toBe(true);
+    expect(await canLogin('bystander', 'bystander-pass')).toBe(true);
+  });
+});
