@@ -1,6 +1,18 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { PermissionLevel } from '@doorman/contracts';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import type { FlowDefinition } from './flow-definition';
 
+/**
+ * The current version of an access flow. Editing a flow creates a new version; every
+ * version's definition is kept in access_flow_versions, and each request records the version
+ * it was judged under.
+ */
 @Entity({ name: 'access_flows' })
 export class AccessFlowEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -13,33 +25,15 @@ export class AccessFlowEntity {
   @Column({ name: 'integration_id', type: 'uuid' })
   integrationId!: string;
 
-  @Column({ name: 'requestor_user_ids', type: 'uuid', array: true, default: () => "'{}'" })
-  requestorUserIds!: string[];
-
-  @Column({ name: 'requestor_group_ids', type: 'uuid', array: true, default: () => "'{}'" })
-  requestorGroupIds!: string[];
-
-  @Column({ type: 'jsonb' })
-  resources!: Array<{ database: string; schema: string }>;
-
-  @Column({ type: 'text', array: true })
-  permissions!: PermissionLevel[];
-
-  @Column({ name: 'approver_user_ids', type: 'uuid', array: true, default: () => "'{}'" })
-  approverUserIds!: string[];
-
-  @Column({ name: 'default_duration_seconds', type: 'int' })
-  defaultDurationSeconds!: number;
-
-  @Column({ name: 'max_duration_seconds', type: 'int' })
-  maxDurationSeconds!: number;
-
-  @Column({ name: 'justification_required', type: 'boolean', default: false })
-  justificationRequired!: boolean;
-
   @Column({ type: 'int', default: 1 })
   version!: number;
 
+  @Column({ type: 'jsonb' })
+  definition!: FlowDefinition;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
 }

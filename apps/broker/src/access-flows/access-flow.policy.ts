@@ -1,19 +1,29 @@
 import type { PermissionLevel } from '@doorman/contracts';
 import { formatDuration } from '../common/durations';
+import type { StepRule } from './approval.policy';
+import type { AutoApproveRule } from './time-window';
 
 /** What the rules need to know about a flow: plain data, no entities (STYLE §1). */
 export interface FlowRules {
   id: string;
+  version: number;
   name: string;
   integrationId: string;
   requestorUserIds: string[];
   requestorGroupIds: string[];
-  resources: Array<{ database: string; schema: string }>;
+  resources: Array<{ database: string; schema: string; ownerIds: string[] }>;
   permissions: PermissionLevel[];
-  approverUserIds: string[];
+  /** Ordered approval steps; none means auto-approval only. */
+  steps: StepRule[];
+  autoApprove: AutoApproveRule | null;
+  allowSelfApproval: boolean;
   defaultDurationSeconds: number;
   maxDurationSeconds: number;
   justificationRequired: boolean;
+  pendingTtlSeconds: number;
+  extensions: { maxCount: number; maxDurationSeconds: number; auto: boolean };
+  /** People who may grant themselves access at once, flagged and reviewed. */
+  breakGlassUserIds: string[];
 }
 
 export interface RequestAsk {
@@ -90,26 +100,13 @@ export function judgeRequest(flows: FlowRules[], ask: RequestAsk): FlowDecision 
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
 
-/** Only the flow's approvers approve or deny, and never their own request (no flow allows it yet). */
-export function mayDecide(
-  flow: Pick<FlowRules, 'approverUserIds'>,
-  requesterId: string,
-  actorId: string,
-): Verdict {
-  if (actorId === requesterId)
-    return { ok: false, reason: 'you cannot approve or deny your own request' };
-  if (!flow.approverUserIds.includes(actorId))
-    return { ok: false, reason: 'you are not an approver of this access flow' };
-  return { ok: true };
-}
-
 /** Revoke now: the requester, any approver of the flow, security or admin (DESIGN §2). */
 export function mayRevoke(
-  flow: Pick<FlowRules, 'approverUserIds'>,
+  approverIds: readonly string[],
   requesterId: string,
   actor: { id: string; roles: string[] },
 ): Verdict {
-  if (actor.id === requesterId || flow.approverUserIds.includes(actor.id)) return { ok: true };
+  if (actor.id === requesterId || approverIds.includes(actor.id)) return { ok: true };
   if (actor.roles.includes('admin') || actor.roles.includes('security')) return { ok: true };
   return {
     ok: false,
@@ -122,4 +119,34 @@ export function mayCancel(requesterId: string, actorId: string): Verdict {
   return actorId === requesterId
     ? { ok: true }
     : { ok: false, reason: 'only the requester may cancel a request' };
+}
+
+export interface ExtensionAsk {
+  status: string;
+  extensionCount: number;
+  durationSeconds: number;
+}
+
+/** Extensions: the flow says how many and how long each; only ACTIVE access is extended. */
+export function mayExtend(flow: Pick<FlowRules, 'extensions'>, grant: ExtensionAsk): Verdict {
+  if (grant.status !== 'ACTIVE')
+    return {
+      ok: false,
+      reason: `only ACTIVE access can be extended; this request is ${grant.status}`,
+    };
+  if (flow.extensions.maxCount === 0)
+    return { ok: false, reason: 'this access flow allows no extensions' };
+  if (grant.extensionCount >= flow.extensions.maxCount) {
+    return {
+      ok: false,
+      reason: `this access was already extended ${grant.extensionCount} time(s), the flow's maximum`,
+    };
+  }
+  if (grant.durationSeconds > flow.extensions.maxDurationSeconds) {
+    return {
+      ok: false,
+      reason: `an extension may last at most ${formatDuration(flow.extensions.maxDurationSeconds)}`,
+    };
+  }
+  return { ok: true };
 }

@@ -1,70 +1,48 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { PermissionLevelSchema } from '@doorman/contracts';
 import { z } from 'zod';
-import { formatDuration } from '../common/durations';
 import { IdPipe, openApiSchema, ZodPipe } from '../common/zod';
 import type { Actor } from '../identity/actor';
 import { CurrentActor, Roles } from '../identity/auth.decorators';
-import type { AccessFlowEntity } from './access-flow.entity';
 import { AccessFlowsService } from './access-flows.service';
+import { FlowInputSchema, flowView, type FlowInput } from './flow-definition';
+import { WhyService } from './why.service';
 
-const pgName = z
-  .string()
-  .min(1)
-  .refine(
-    (s) => Buffer.byteLength(s) <= 63 && !s.includes('\0'),
-    'must be a PostgreSQL name (1-63 bytes, no NUL)',
-  );
-const duration = z.string().max(12);
-
-const CreateFlowSchema = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+const WhyQuerySchema = z.strictObject({
+  userId: z.string().uuid().optional(),
   integrationId: z.string().uuid(),
-  requestors: z.strictObject({
-    userIds: z.array(z.string().uuid()).max(10000).default([]),
-    groupIds: z.array(z.string().uuid()).max(1000).default([]),
-  }),
-  resources: z
-    .array(z.strictObject({ database: pgName, schema: pgName }))
-    .min(1)
-    .max(1000),
-  permissions: z.array(PermissionLevelSchema).min(1).max(3),
-  approvers: z.strictObject({ userIds: z.array(z.string().uuid()).min(1).max(1000) }),
-  defaultDuration: duration,
-  maxDuration: duration,
-  justificationRequired: z.boolean().default(false),
-});
-
-const flowView = (f: AccessFlowEntity) => ({
-  id: f.id,
-  name: f.name,
-  version: f.version,
-  integrationId: f.integrationId,
-  requestors: { userIds: f.requestorUserIds, groupIds: f.requestorGroupIds },
-  resources: f.resources,
-  permissions: f.permissions,
-  approvers: { userIds: f.approverUserIds },
-  defaultDuration: formatDuration(f.defaultDurationSeconds),
-  maxDuration: formatDuration(f.maxDurationSeconds),
-  justificationRequired: f.justificationRequired,
-  createdAt: f.createdAt,
+  database: z.string().min(1).max(63),
+  schema: z.string().min(1).max(63),
+  permission: PermissionLevelSchema,
 });
 
 @ApiTags('access-flows')
 @ApiBearerAuth()
 @Controller('access-flows')
 export class AccessFlowsController {
-  constructor(private readonly flows: AccessFlowsService) {}
+  constructor(
+    private readonly flows: AccessFlowsService,
+    private readonly why: WhyService,
+  ) {}
 
   @Post()
   @Roles('admin', 'security')
-  @ApiBody({ schema: openApiSchema(CreateFlowSchema) })
-  async create(
-    @CurrentActor() actor: Actor,
-    @Body(new ZodPipe(CreateFlowSchema)) body: z.infer<typeof CreateFlowSchema>,
-  ) {
+  @ApiBody({ schema: openApiSchema(FlowInputSchema) })
+  async create(@CurrentActor() actor: Actor, @Body(new ZodPipe(FlowInputSchema)) body: FlowInput) {
     return flowView(await this.flows.create(actor, body));
+  }
+
+  /** Replaces the definition: a new version when anything changed. */
+  @Put(':id')
+  @Roles('admin', 'security')
+  @ApiBody({ schema: openApiSchema(FlowInputSchema) })
+  async update(
+    @CurrentActor() actor: Actor,
+    @Param('id', new IdPipe('access flow')) id: string,
+    @Body(new ZodPipe(FlowInputSchema)) body: FlowInput,
+  ) {
+    return flowView((await this.flows.update(actor, id, body)).flow);
   }
 
   @Get()
@@ -72,8 +50,28 @@ export class AccessFlowsController {
     return (await this.flows.list()).map(flowView);
   }
 
+  /**
+   * Why may (or may not) this person have this access: which flows allow it, who would
+   * approve, the longest duration — or, when nothing allows it, why not.
+   */
+  @Get('why')
+  async explain(
+    @CurrentActor() actor: Actor,
+    @Query(new ZodPipe(WhyQuerySchema)) q: z.infer<typeof WhyQuerySchema>,
+  ) {
+    return this.why.explain(actor, { ...q, userId: q.userId ?? actor.id });
+  }
+
   @Get(':id')
   async get(@Param('id', new IdPipe('access flow')) id: string) {
     return flowView(await this.flows.get(id));
+  }
+
+  @Get(':id/versions/:version')
+  async version(
+    @Param('id', new IdPipe('access flow')) id: string,
+    @Param('version', new ZodPipe(z.coerce.number().int().min(1))) version: number,
+  ) {
+    return flowView(await this.flows.getVersion(id, version));
   }
 }

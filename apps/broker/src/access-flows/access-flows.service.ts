@@ -1,112 +1,207 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { PermissionLevel } from '@doorman/contracts';
-import { Repository } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, In, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
-import { DURATION_HINT, parseDuration } from '../common/durations';
 import type { Actor } from '../identity/actor';
+import { GroupEntity } from '../identity/group.entity';
 import { IdentityService } from '../identity/identity.service';
+import type { IntegrationEntity } from '../integrations/integration.entity';
 import { IntegrationsService } from '../integrations/integrations.service';
+import { AccessFlowVersionEntity } from './access-flow-version.entity';
 import { AccessFlowEntity } from './access-flow.entity';
 import type { FlowRules } from './access-flow.policy';
+import { validateSteps, type ApproverContext } from './approval.policy';
+import { normaliseFlow, type FlowDefinition, type FlowInput } from './flow-definition';
 
-export interface CreateFlowInput {
-  name: string;
-  integrationId: string;
-  requestors: { userIds: string[]; groupIds: string[] };
-  resources: Array<{ database: string; schema: string }>;
-  permissions: PermissionLevel[];
-  approvers: { userIds: string[] };
-  defaultDuration: string;
-  maxDuration: string;
-  justificationRequired: boolean;
-}
-
-export function toFlowRules(f: AccessFlowEntity): FlowRules {
-  return {
-    id: f.id,
-    name: f.name,
-    integrationId: f.integrationId,
-    requestorUserIds: f.requestorUserIds,
-    requestorGroupIds: f.requestorGroupIds,
-    resources: f.resources,
-    permissions: f.permissions,
-    approverUserIds: f.approverUserIds,
-    defaultDurationSeconds: f.defaultDurationSeconds,
-    maxDurationSeconds: f.maxDurationSeconds,
-    justificationRequired: f.justificationRequired,
-  };
+export function toFlowRules(f: Pick<AccessFlowEntity, 'id' | 'version' | 'definition'>): FlowRules {
+  return { ...f.definition, id: f.id, version: f.version };
 }
 
 @Injectable()
 export class AccessFlowsService {
   constructor(
     @InjectRepository(AccessFlowEntity) private readonly flows: Repository<AccessFlowEntity>,
+    @InjectRepository(AccessFlowVersionEntity)
+    private readonly versions: Repository<AccessFlowVersionEntity>,
+    @InjectRepository(GroupEntity) private readonly groups: Repository<GroupEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly integrations: IntegrationsService,
     private readonly identity: IdentityService,
     private readonly audit: AuditService,
   ) {}
 
-  async create(actor: Actor, input: CreateFlowInput): Promise<AccessFlowEntity> {
-    const integration = await this.integrations.get(input.integrationId).catch(() => {
-      throw DomainError.validation(`integrationId: unknown integration ${input.integrationId}`);
+  async create(actor: Actor, input: FlowInput): Promise<FlowRules> {
+    const definition = await this.validate(input);
+    if (await this.flows.existsBy({ name: definition.name }))
+      throw DomainError.conflict(`an access flow named ${definition.name} exists`);
+    const flow = await this.dataSource.transaction(async (em) => {
+      const row = await em
+        .getRepository(AccessFlowEntity)
+        .save(
+          em
+            .getRepository(AccessFlowEntity)
+            .create({
+              name: definition.name,
+              integrationId: definition.integrationId,
+              version: 1,
+              definition,
+            }),
+        );
+      await em
+        .getRepository(AccessFlowVersionEntity)
+        .insert({ flowId: row.id, version: 1, definition, createdBy: actor.id });
+      await this.audit.record(
+        {
+          action: 'access_flow.created',
+          actor,
+          integrationId: row.integrationId,
+          details: { flowId: row.id, name: row.name, version: 1 },
+        },
+        em,
+      );
+      return row;
     });
-    const defaultSeconds = parseDuration(input.defaultDuration);
-    const maxSeconds = parseDuration(input.maxDuration);
+    return toFlowRules(flow);
+  }
+
+  /** Editing a flow creates a new version; requests keep the version they were judged under. */
+  async update(
+    actor: Actor,
+    id: string,
+    input: FlowInput,
+  ): Promise<{ flow: FlowRules; changed: boolean }> {
+    const definition = await this.validate(input);
+    const result = await this.dataSource.transaction(async (em) => {
+      const repo = em.getRepository(AccessFlowEntity);
+      const current = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!current) throw DomainError.notFound('access flow', id);
+      if (JSON.stringify(current.definition) === JSON.stringify(definition))
+        return { flow: current, changed: false };
+      if (definition.name !== current.name && (await repo.existsBy({ name: definition.name }))) {
+        throw DomainError.conflict(`an access flow named ${definition.name} exists`);
+      }
+      const version = current.version + 1;
+      await repo.update(id, {
+        name: definition.name,
+        integrationId: definition.integrationId,
+        version,
+        definition,
+      });
+      await em
+        .getRepository(AccessFlowVersionEntity)
+        .insert({ flowId: id, version, definition, createdBy: actor.id });
+      await this.audit.record(
+        {
+          action: 'access_flow.updated',
+          actor,
+          integrationId: definition.integrationId,
+          details: { flowId: id, name: definition.name, version },
+        },
+        em,
+      );
+      return { flow: { ...current, version, definition, name: definition.name }, changed: true };
+    });
+    return { flow: toFlowRules(result.flow), changed: result.changed };
+  }
+
+  private async validate(input: FlowInput): Promise<FlowDefinition> {
+    const definition = normaliseFlow(input);
+    const integration = await this.integrations.get(definition.integrationId).catch(() => {
+      throw DomainError.validation(
+        `integrationId: unknown integration ${definition.integrationId}`,
+      );
+    });
     const problems: string[] = [];
-    if (defaultSeconds === null) problems.push(`defaultDuration: must be ${DURATION_HINT}`);
-    if (maxSeconds === null) problems.push(`maxDuration: must be ${DURATION_HINT}`);
-    if (defaultSeconds !== null && maxSeconds !== null && defaultSeconds > maxSeconds) {
-      problems.push('defaultDuration: must not exceed maxDuration');
-    }
-    const unknownDbs = input.resources.filter((r) => !integration.databases.includes(r.database));
+    const unknownDbs = definition.resources.filter(
+      (r) => !integration.databases.includes(r.database),
+    );
     if (unknownDbs.length) {
       problems.push(
         `resources: database(s) ${unknownDbs.map((r) => r.database).join(', ')} are not part of integration ${integration.name}`,
       );
     }
-    if (problems.length) throw DomainError.validation(problems.join('; '));
-    await this.identity.assertUsersExist(input.requestors.userIds, 'requestors.userIds');
-    await this.identity.assertGroupsExist(input.requestors.groupIds);
-    await this.identity.assertUsersExist(input.approvers.userIds, 'approvers.userIds');
-    if (await this.flows.existsBy({ name: input.name }))
-      throw DomainError.conflict(`an access flow named ${input.name} exists`);
-    const flow = await this.flows.save(
-      this.flows.create({
-        name: input.name,
-        integrationId: input.integrationId,
-        requestorUserIds: [...new Set(input.requestors.userIds)],
-        requestorGroupIds: [...new Set(input.requestors.groupIds)],
-        resources: input.resources,
-        permissions: [...new Set(input.permissions)],
-        approverUserIds: [...new Set(input.approvers.userIds)],
-        defaultDurationSeconds: defaultSeconds!,
-        maxDurationSeconds: maxSeconds!,
-        justificationRequired: input.justificationRequired,
-        version: 1,
-      }),
+    const userIds = [
+      ...definition.requestorUserIds,
+      ...definition.breakGlassUserIds,
+      ...definition.resources.flatMap((r) => r.ownerIds),
+      ...definition.steps.flatMap((s) => [...s.approvers.userIds, ...(s.fallback?.userIds ?? [])]),
+    ];
+    const groupIds = [
+      ...definition.requestorGroupIds,
+      ...definition.steps.flatMap((s) => [
+        ...s.approvers.groupIds,
+        ...(s.fallback?.groupIds ?? []),
+      ]),
+    ];
+    await this.identity.assertUsersExist(userIds, 'flow users');
+    await this.identity.assertGroupsExist(groupIds);
+    const ctx = await this.approverContext(
+      definition,
+      integration,
+      definition.resources.flatMap((r) => r.ownerIds),
     );
-    await this.audit.record({
-      action: 'access_flow.created',
-      actor,
-      integrationId: flow.integrationId,
-      details: { flowId: flow.id, name: flow.name, version: flow.version },
-    });
-    return flow;
+    problems.push(
+      ...validateSteps(
+        definition.steps,
+        definition.requestorUserIds,
+        definition.allowSelfApproval,
+        ctx,
+      ),
+    );
+    if (problems.length) throw DomainError.validation(problems.join('; '));
+    return definition;
   }
 
-  async get(id: string): Promise<AccessFlowEntity> {
+  /** Group members, integration and resource owners: what approver specs resolve against. */
+  async approverContext(
+    flow: Pick<FlowDefinition, 'steps' | 'requestorGroupIds'>,
+    integration: Pick<IntegrationEntity, 'ownerIds'>,
+    resourceOwnerIds: string[],
+  ): Promise<ApproverContext> {
+    const groupIds = [
+      ...new Set([
+        ...flow.requestorGroupIds,
+        ...flow.steps.flatMap((s) => [...s.approvers.groupIds, ...(s.fallback?.groupIds ?? [])]),
+      ]),
+    ];
+    const groups = groupIds.length ? await this.groups.findBy({ id: In(groupIds) }) : [];
+    return {
+      groupMembers: new Map(groups.map((g) => [g.id, g.memberIds])),
+      integrationOwnerIds: integration.ownerIds,
+      resourceOwnerIds,
+    };
+  }
+
+  async get(id: string): Promise<FlowRules> {
     const flow = await this.flows.findOneBy({ id });
     if (!flow) throw DomainError.notFound('access flow', id);
-    return flow;
+    return toFlowRules(flow);
   }
 
-  async forIntegration(integrationId: string): Promise<AccessFlowEntity[]> {
-    return this.flows.find({ where: { integrationId }, order: { createdAt: 'ASC' } });
+  /** The flow as it was at `version` (what a request recorded). */
+  async getVersion(id: string, version: number): Promise<FlowRules> {
+    const row = await this.versions.findOneBy({ flowId: id, version });
+    if (!row) throw DomainError.notFound('access flow version', `${id}@${version}`);
+    return { ...row.definition, id, version };
   }
 
-  async list(): Promise<AccessFlowEntity[]> {
-    return this.flows.find({ order: { createdAt: 'ASC' } });
+  async forIntegration(integrationId: string): Promise<FlowRules[]> {
+    return (await this.flows.find({ where: { integrationId }, order: { createdAt: 'ASC' } })).map(
+      toFlowRules,
+    );
+  }
+
+  async list(): Promise<Array<FlowRules & { createdAt: Date; updatedAt: Date }>> {
+    return (await this.flows.find({ order: { createdAt: 'ASC' } })).map((f) => ({
+      ...toFlowRules(f),
+      createdAt: f.createdAt,
+      updatedAt: f.updatedAt,
+    }));
+  }
+
+  async findByName(name: string): Promise<FlowRules | null> {
+    const f = await this.flows.findOneBy({ name });
+    return f ? toFlowRules(f) : null;
   }
 }

@@ -1,3 +1,4 @@
+import { AccessFlowVersionEntity } from '../access-flows/access-flow-version.entity';
 import { AccessFlowEntity } from '../access-flows/access-flow.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { ConnectorEntity } from '../connectors/connector.entity';
@@ -8,6 +9,7 @@ import { UserEntity } from '../identity/user.entity';
 import { IntegrationEntity } from '../integrations/integration.entity';
 import { OutboxEntity } from '../outbox/outbox.entity';
 import { AccessRequestEntity } from '../requests/access-request.entity';
+import { ApprovalEntity } from '../requests/approval.entity';
 
 export const ENTITIES = [
   UserEntity,
@@ -16,6 +18,8 @@ export const ENTITIES = [
   ConnectorEntity,
   IntegrationEntity,
   AccessFlowEntity,
+  AccessFlowVersionEntity,
+  ApprovalEntity,
   AccessRequestEntity,
   DatabaseUserEntity,
   OutboxEntity,

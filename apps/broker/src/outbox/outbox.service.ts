@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { TIMERS_QUEUE } from '@doorman/contracts';
+import { connectorQueueName } from '@doorman/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { SYNC_JOB_OPTIONS, TIMER_JOB_OPTIONS } from './job-options';
@@ -102,7 +102,10 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
       for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
       const now = Date.now();
       for (const [queue, jobs] of byQueue) {
-        const opts = queue === TIMERS_QUEUE ? TIMER_JOB_OPTIONS : SYNC_JOB_OPTIONS;
+        // Connector queues carry syncs that retry for ever; the broker's own queues carry timers.
+        const opts = queue.startsWith(connectorQueueName(''))
+          ? SYNC_JOB_OPTIONS
+          : TIMER_JOB_OPTIONS;
         await this.queues.get(queue).addBulk(
           jobs.map((j) => ({
             name: j.jobName,

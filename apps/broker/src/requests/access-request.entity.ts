@@ -80,6 +80,48 @@ export class AccessRequestEntity {
   @Column({ name: 'sync_attempts', type: 'int', default: 0 })
   syncAttempts!: number;
 
+  /** 'access', or 'extension' of the ACTIVE request in extendsRequestId. */
+  @Column({ type: 'text', default: 'access' })
+  kind!: 'access' | 'extension';
+
+  @Column({ name: 'extends_request_id', type: 'uuid', nullable: true })
+  extendsRequestId!: string | null;
+
+  /** Everyone who could decide some step, at creation: for visibility and revoke rights. */
+  @Column({ name: 'approver_ids', type: 'uuid', array: true, default: () => "'{}'" })
+  approverIds!: string[];
+
+  @Column({ name: 'current_step', type: 'int', default: 0 })
+  currentStep!: number;
+
+  @Column({ name: 'step_started_at', type: 'timestamptz', nullable: true })
+  stepStartedAt!: Date | null;
+
+  @Column({ type: 'boolean', default: false })
+  escalated!: boolean;
+
+  @Column({ name: 'pending_expires_at', type: 'timestamptz', nullable: true })
+  pendingExpiresAt!: Date | null;
+
+  @Column({ name: 'extension_count', type: 'int', default: 0 })
+  extensionCount!: number;
+
+  @Column({ name: 'break_glass', type: 'boolean', default: false })
+  breakGlass!: boolean;
+
+  /** Break-glass follow-up review: 'open' until security closes it. */
+  @Column({ name: 'review_status', type: 'text', nullable: true })
+  reviewStatus!: 'open' | 'closed' | null;
+
+  @Column({ name: 'review_note', type: 'text', nullable: true })
+  reviewNote!: string | null;
+
+  @Column({ name: 'review_closed_by', type: 'uuid', nullable: true })
+  reviewClosedBy!: string | null;
+
+  @Column({ name: 'review_closed_at', type: 'timestamptz', nullable: true })
+  reviewClosedAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -16,6 +16,7 @@ const LEGAL: Array<[RequestStatus, RequestEvent, RequestStatus]> = [
   ['PENDING', 'expirePending', 'EXPIRED'],
   ['PENDING', 'cancel', 'CANCELLED'],
   ['APPROVED', 'startGranting', 'GRANTING'],
+  ['APPROVED', 'applyExtension', 'APPLIED'],
   ['APPROVED', 'revoke', 'REVOKED'],
   ['APPROVED', 'cancel', 'CANCELLED'],
   ['GRANTING', 'activate', 'ACTIVE'],
@@ -52,6 +53,7 @@ describe('request state machine', () => {
 
   it('has exactly the terminal states of the design', () => {
     expect([...TERMINAL_STATUSES].sort()).toEqual([
+      'APPLIED',
       'CANCELLED',
       'DENIED',
       'EXPIRED',

@@ -13,6 +13,7 @@ export const REQUEST_STATUSES = [
   'EXPIRED',
   'CANCELLED',
   'FAILED',
+  'APPLIED',
 ] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
@@ -28,12 +29,19 @@ export const REQUEST_EVENTS = [
   'revoke',
   'revoked',
   'extend',
+  'applyExtension',
 ] as const;
 export type RequestEvent = (typeof REQUEST_EVENTS)[number];
 
 const TRANSITIONS: Record<RequestStatus, Partial<Record<RequestEvent, RequestStatus>>> = {
   PENDING: { approve: 'APPROVED', deny: 'DENIED', expirePending: 'EXPIRED', cancel: 'CANCELLED' },
-  APPROVED: { startGranting: 'GRANTING', revoke: 'REVOKED', cancel: 'CANCELLED' },
+  // An approved extension is applied to the grant it extends instead of granting anew.
+  APPROVED: {
+    startGranting: 'GRANTING',
+    applyExtension: 'APPLIED',
+    revoke: 'REVOKED',
+    cancel: 'CANCELLED',
+  },
   GRANTING: { activate: 'ACTIVE', fail: 'FAILED', revoke: 'REVOKING' },
   ACTIVE: { expire: 'REVOKING', revoke: 'REVOKING', extend: 'ACTIVE' },
   REVOKING: { revoked: 'REVOKED' },
@@ -42,6 +50,7 @@ const TRANSITIONS: Record<RequestStatus, Partial<Record<RequestEvent, RequestSta
   EXPIRED: {},
   CANCELLED: {},
   FAILED: {},
+  APPLIED: {},
 };
 
 export const TERMINAL_STATUSES: readonly RequestStatus[] = REQUEST_STATUSES.filter(

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { formatDuration } from '../common/durations';
 import { IdPipe, openApiSchema, ZodPipe } from '../common/zod';
 import type { Actor } from '../identity/actor';
-import { CurrentActor } from '../identity/auth.decorators';
+import { CurrentActor, Roles } from '../identity/auth.decorators';
 import type { AccessRequestEntity } from './access-request.entity';
 import { REQUEST_STATUSES } from './request-state';
 import { RequestsService } from './requests.service';
@@ -25,7 +25,15 @@ const CreateRequestSchema = z.strictObject({
   permission: PermissionLevelSchema,
   duration: z.string().max(12).optional(),
   justification: z.string().max(2000).nullable().optional(),
+  breakGlass: z.boolean().optional(),
 });
+
+const ExtendSchema = z.strictObject({
+  duration: z.string().max(12),
+  justification: z.string().max(2000).optional(),
+});
+
+const ReviewSchema = z.strictObject({ note: z.string().trim().min(1).max(2000) });
 
 const ReasonSchema = z.strictObject({ reason: z.string().trim().max(1000).optional() });
 
@@ -59,6 +67,22 @@ export const requestView = (r: AccessRequestEntity) => ({
   endedAt: r.endedAt,
   lastError: r.lastError,
   syncAttempts: r.syncAttempts,
+  kind: r.kind,
+  extendsRequestId: r.extendsRequestId,
+  approverIds: r.approverIds,
+  currentStep: r.currentStep + 1,
+  escalated: r.escalated,
+  pendingExpiresAt: r.pendingExpiresAt,
+  extensionCount: r.extensionCount,
+  breakGlass: r.breakGlass,
+  review: r.breakGlass
+    ? {
+        status: r.reviewStatus,
+        note: r.reviewNote,
+        closedBy: r.reviewClosedBy,
+        closedAt: r.reviewClosedAt,
+      }
+    : null,
   createdAt: r.createdAt,
 });
 
@@ -128,6 +152,47 @@ export class RequestsController {
     @Body(new ZodPipe(ReasonSchema)) body: z.infer<typeof ReasonSchema>,
   ) {
     return requestView(await this.requests.revoke(actor, id, body.reason));
+  }
+
+  /** Ask for more time: an extension request that follows the flow's rules. */
+  @Post(':id/extend')
+  @ApiBody({ schema: openApiSchema(ExtendSchema) })
+  async extend(
+    @CurrentActor() actor: Actor,
+    @Param('id', new IdPipe('access request')) id: string,
+    @Body(new ZodPipe(ExtendSchema)) body: z.infer<typeof ExtendSchema>,
+  ) {
+    return requestView(await this.requests.extend(actor, id, body.duration, body.justification));
+  }
+
+  /** Each decision on each approval step. */
+  @Get(':id/approvals')
+  async approvals(
+    @CurrentActor() actor: Actor,
+    @Param('id', new IdPipe('access request')) id: string,
+  ) {
+    await this.requests.getVisible(actor, id);
+    return (await this.requests.approvalsOf(id)).map((a) => ({
+      step: a.step + 1,
+      approverId: a.approverId,
+      decision: a.decision,
+      reason: a.reason,
+      channel: a.channel,
+      at: a.at,
+    }));
+  }
+
+  /** Security closes the follow-up review of a break-glass grant. */
+  @Post(':id/review')
+  @HttpCode(200)
+  @Roles('admin', 'security')
+  @ApiBody({ schema: openApiSchema(ReviewSchema) })
+  async closeReview(
+    @CurrentActor() actor: Actor,
+    @Param('id', new IdPipe('access request')) id: string,
+    @Body(new ZodPipe(ReviewSchema)) body: z.infer<typeof ReviewSchema>,
+  ) {
+    return requestView(await this.requests.closeReview(actor, id, body.note));
   }
 
   /** Shown once to the requester, never logged; each reveal is audited. */

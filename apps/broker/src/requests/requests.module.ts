@@ -1,3 +1,4 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessFlowsModule } from '../access-flows/access-flows.module';
@@ -7,22 +8,29 @@ import { DatabaseUserEntity } from '../grants/database-user.entity';
 import { GrantsModule } from '../grants/grants.module';
 import { IdentityModule } from '../identity/identity.module';
 import { IntegrationsModule } from '../integrations/integrations.module';
+import { OutboxModule } from '../outbox/outbox.module';
 import { AccessRequestEntity } from './access-request.entity';
+import { ApprovalEntity } from './approval.entity';
+import { IncidentsController } from './incidents.controller';
+import { RequestTimersProcessor } from './request-timers.processor';
+import { RequestsSweeperService } from './requests-sweeper.service';
 import { RequestsController } from './requests.controller';
-import { RequestsService } from './requests.service';
+import { REQUEST_TIMERS_QUEUE, RequestsService } from './requests.service';
 
 /** The audit API lives here: reading a request's trail needs the request's visibility rules. */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([AccessRequestEntity, DatabaseUserEntity]),
+    TypeOrmModule.forFeature([AccessRequestEntity, ApprovalEntity, DatabaseUserEntity]),
+    BullModule.registerQueue({ name: REQUEST_TIMERS_QUEUE }),
     AccessFlowsModule,
     IntegrationsModule,
     IdentityModule,
     GrantsModule,
     AuditModule,
+    OutboxModule,
   ],
-  controllers: [RequestsController, AuditController],
-  providers: [RequestsService],
+  controllers: [RequestsController, IncidentsController, AuditController],
+  providers: [RequestsService, RequestTimersProcessor, RequestsSweeperService],
   exports: [RequestsService],
 })
 export class RequestsModule {}

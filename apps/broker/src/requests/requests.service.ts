@@ -1,29 +1,49 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { PermissionLevel } from '@doorman/contracts';
+import { jobIds, TIMERS_QUEUE, type PermissionLevel } from '@doorman/contracts';
 import { loadSealPrivateKey, open } from '@doorman/crypto';
 import type { KeyObject } from 'node:crypto';
-import { Brackets, type EntityManager, Repository } from 'typeorm';
+import { Brackets, type EntityManager, In, LessThanOrEqual, Repository } from 'typeorm';
 import {
   judgeRequest,
   mayCancel,
-  mayDecide,
+  mayExtend,
   mayRevoke,
+  type FlowRules,
   type Verdict,
 } from '../access-flows/access-flow.policy';
-import { AccessFlowsService, toFlowRules } from '../access-flows/access-flows.service';
+import { AccessFlowsService } from '../access-flows/access-flows.service';
+import {
+  anyApprover,
+  evaluateApprovals,
+  mayDecideStep,
+  onStepTimeout,
+  type ApproverContext,
+} from '../access-flows/approval.policy';
+import { autoApproves } from '../access-flows/time-window';
 import { AuditService } from '../audit/audit.service';
-import { DURATION_HINT, parseDuration } from '../common/durations';
+import { DURATION_HINT, formatDuration, parseDuration } from '../common/durations';
 import { DomainError, ErrorCode } from '../common/errors';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { DatabaseUserEntity } from '../grants/database-user.entity';
-import { GrantsService } from '../grants/grants.service';
+import { GrantsService, TIMER_JOBS } from '../grants/grants.service';
 import { hasAnyRole, type Actor } from '../identity/actor';
 import { AUDIT_READERS } from '../identity/doorman-roles';
 import { IdentityService } from '../identity/identity.service';
+import { UserEntity } from '../identity/user.entity';
+import type { IntegrationEntity } from '../integrations/integration.entity';
 import { IntegrationsService } from '../integrations/integrations.service';
+import { OutboxService } from '../outbox/outbox.service';
 import { AccessRequestEntity } from './access-request.entity';
+import { ApprovalEntity } from './approval.entity';
 import { IllegalTransitionError, transition, type RequestEvent } from './request-state';
+
+/** The broker's own timers for pending requests: step timeouts and pending expiry. */
+export const REQUEST_TIMERS_QUEUE = 'request-timers';
+export const REQUEST_TIMER_JOBS = {
+  stepTimeout: 'step-timeout',
+  pendingExpire: 'pending-expire',
+} as const;
 
 export interface CreateRequestInput {
   integrationId: string;
@@ -32,6 +52,8 @@ export interface CreateRequestInput {
   permission: PermissionLevel;
   duration?: string;
   justification?: string | null;
+  /** Grant myself access at once under a flow that names me for break-glass. */
+  breakGlass?: boolean;
 }
 
 export interface Credentials {
@@ -50,7 +72,12 @@ function assertVerdict(v: Verdict): void {
   if (!v.ok) throw DomainError.forbidden(v.reason);
 }
 
-/** The request lifecycle, shared by every channel (REST now, Slack next) — one code path. */
+type Opening = 'pending' | 'auto' | 'break-glass';
+
+/**
+ * The request lifecycle, shared by every channel (REST, Slack) — one code path, one set of
+ * rules: approval steps and quorum, escalation, auto-approval, break-glass, extensions.
+ */
 @Injectable()
 export class RequestsService {
   private readonly privateKey: KeyObject;
@@ -65,23 +92,23 @@ export class RequestsService {
     private readonly identity: IdentityService,
     private readonly grants: GrantsService,
     private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
     @Inject(BROKER_CONFIG) config: BrokerConfig,
   ) {
     this.privateKey = loadSealPrivateKey(config.BROKER_SEAL_PRIVATE_KEY);
   }
 
-  async create(actor: Actor, input: CreateRequestInput): Promise<AccessRequestEntity> {
+  async create(
+    actor: Actor,
+    input: CreateRequestInput,
+    now = new Date(),
+  ): Promise<AccessRequestEntity> {
     const integration = await this.integrations.get(input.integrationId).catch(() => {
       throw DomainError.validation(`integrationId: unknown integration ${input.integrationId}`);
     });
-    let durationSeconds: number | null = null;
-    if (input.duration !== undefined) {
-      durationSeconds = parseDuration(input.duration);
-      if (durationSeconds === null)
-        throw DomainError.validation(`duration: must be ${DURATION_HINT}`);
-    }
-    const flows = (await this.flows.forIntegration(integration.id)).map(toFlowRules);
-    const decision = judgeRequest(flows, {
+    const durationSeconds = this.parseDuration(input.duration);
+    const flows = await this.flows.forIntegration(integration.id);
+    const ask = {
       requesterId: actor.id,
       requesterGroupIds: await this.identity.groupIdsOf(actor.id),
       integrationId: integration.id,
@@ -90,31 +117,135 @@ export class RequestsService {
       permission: input.permission,
       durationSeconds,
       justification: input.justification ?? null,
-    });
+    };
+    const decision = judgeRequest(
+      input.breakGlass ? flows.filter((f) => f.breakGlassUserIds.includes(actor.id)) : flows,
+      ask,
+    );
     if (!decision.ok) {
+      const reason = input.breakGlass ? `break-glass refused: ${decision.reason}` : decision.reason;
       throw decision.kind === 'forbidden'
-        ? DomainError.forbidden(decision.reason)
-        : DomainError.validation(decision.reason);
+        ? DomainError.forbidden(reason)
+        : DomainError.validation(reason);
     }
-    const flow = await this.flows.get(decision.flow.id);
-    const saved = await this.grants.inTransaction(async (em) => {
-      const row = await em.getRepository(AccessRequestEntity).save(
-        em.getRepository(AccessRequestEntity).create({
-          requesterId: actor.id,
-          integrationId: integration.id,
+    const flow = decision.flow;
+    await this.refuseDuplicate(actor.id, input);
+    let opening: Opening = 'pending';
+    if (input.breakGlass) {
+      opening = 'break-glass';
+    } else if (flow.autoApprove) {
+      const auto = autoApproves(
+        flow.autoApprove,
+        { permission: input.permission, durationSeconds: decision.durationSeconds },
+        now,
+      );
+      if (auto.ok) opening = 'auto';
+      else if (flow.steps.length === 0)
+        throw DomainError.forbidden(`flow "${flow.name}" only auto-approves, and ${auto.reason}`);
+    }
+    return this.open(
+      actor,
+      integration,
+      flow,
+      { ...ask, durationSeconds: decision.durationSeconds },
+      opening,
+      null,
+      now,
+    );
+  }
+
+  /** An extension is a request of its own that follows the flow's rules (or is automatic). */
+  async extend(
+    actor: Actor,
+    id: string,
+    duration: string,
+    justification?: string,
+    now = new Date(),
+  ): Promise<AccessRequestEntity> {
+    const grant = await this.get(id);
+    if (grant.requesterId !== actor.id)
+      throw DomainError.forbidden('only the requester may extend their access');
+    if (grant.kind !== 'access')
+      throw DomainError.validation('an extension cannot itself be extended');
+    const durationSeconds = this.parseDuration(duration)!;
+    const flow = await this.flows.getVersion(grant.flowId, grant.flowVersion);
+    const verdict = mayExtend(flow, {
+      status: grant.status,
+      extensionCount: grant.extensionCount,
+      durationSeconds,
+    });
+    if (!verdict.ok)
+      throw grant.status === 'ACTIVE'
+        ? DomainError.forbidden(verdict.reason)
+        : DomainError.conflict(verdict.reason);
+    if (await this.requests.existsBy({ extendsRequestId: grant.id, status: 'PENDING' })) {
+      throw DomainError.conflict('an extension of this access is already waiting for approval');
+    }
+    const integration = await this.integrations.get(grant.integrationId);
+    let opening: Opening = 'pending';
+    if (flow.extensions.auto) opening = 'auto';
+    else if (
+      flow.autoApprove &&
+      autoApproves(flow.autoApprove, { permission: grant.permission, durationSeconds }, now).ok
+    )
+      opening = 'auto';
+    else if (flow.steps.length === 0)
+      throw DomainError.forbidden(
+        `flow "${flow.name}" cannot approve this extension automatically`,
+      );
+    const ask = {
+      requesterId: actor.id,
+      integrationId: grant.integrationId,
+      database: grant.database,
+      schema: grant.schema,
+      permission: grant.permission,
+      durationSeconds,
+      justification: justification ?? null,
+    };
+    return this.open(actor, integration, flow, ask, opening, grant.id, now);
+  }
+
+  private async open(
+    actor: Actor,
+    integration: IntegrationEntity,
+    flow: FlowRules,
+    ask: Pick<
+      AccessRequestEntity,
+      | 'requesterId'
+      | 'integrationId'
+      | 'database'
+      | 'schema'
+      | 'permission'
+      | 'durationSeconds'
+      | 'justification'
+    >,
+    opening: Opening,
+    extendsRequestId: string | null,
+    now: Date,
+  ): Promise<AccessRequestEntity> {
+    const ctx = await this.contextFor(flow, integration, ask);
+    const id = await this.grants.inTransaction(async (em) => {
+      const repo = em.getRepository(AccessRequestEntity);
+      const row = await repo.save(
+        repo.create({
+          ...ask,
+          justification: ask.justification?.trim() || null,
           flowId: flow.id,
           flowVersion: flow.version,
-          database: input.database,
-          schema: input.schema,
-          permission: input.permission,
-          durationSeconds: decision.durationSeconds,
-          justification: input.justification?.trim() || null,
           status: 'PENDING',
+          kind: extendsRequestId ? 'extension' : 'access',
+          extendsRequestId,
+          approverIds: anyApprover(flow.steps, ctx),
+          currentStep: 0,
+          stepStartedAt: now,
+          pendingExpiresAt: new Date(now.getTime() + flow.pendingTtlSeconds * 1000),
+          breakGlass: opening === 'break-glass',
+          reviewStatus: opening === 'break-glass' ? 'open' : null,
         }),
       );
       await this.audit.record(
         {
-          action: 'request.created',
+          action: extendsRequestId ? 'extension.requested' : 'request.created',
           actor,
           requestId: row.id,
           integrationId: row.integrationId,
@@ -126,14 +257,89 @@ export class RequestsService {
             permission: row.permission,
             durationSeconds: row.durationSeconds,
             justification: row.justification,
-            approvers: flow.approverUserIds,
+            approvers: row.approverIds,
+            extends: extendsRequestId,
+            breakGlass: row.breakGlass,
           },
         },
         em,
       );
-      return row;
+      if (opening === 'pending') {
+        await this.scheduleTimer(
+          em,
+          REQUEST_TIMER_JOBS.pendingExpire,
+          row.id,
+          row.pendingExpiresAt!,
+        );
+        await this.scheduleStepTimeout(em, row, flow, now);
+        return row.id;
+      }
+      if (opening === 'break-glass') {
+        await this.audit.record(
+          {
+            action: 'request.break_glass',
+            actor,
+            requestId: row.id,
+            integrationId: row.integrationId,
+            // Owners and security are told (Slack listens to this event); security must close the review.
+            details: {
+              notify: { integrationOwners: integration.ownerIds, roles: ['security'] },
+              review: 'open',
+            },
+          },
+          em,
+        );
+      }
+      await this.finishApproval(
+        em,
+        row,
+        actor,
+        opening === 'auto' ? 'request.auto_approved' : 'request.approved',
+        now,
+      );
+      return row.id;
     });
-    return saved;
+    return this.get(id);
+  }
+
+  private async refuseDuplicate(requesterId: string, input: CreateRequestInput): Promise<void> {
+    const same = await this.requests.findOne({
+      where: {
+        requesterId,
+        integrationId: input.integrationId,
+        database: input.database,
+        schema: input.schema,
+        permission: input.permission,
+        kind: 'access',
+        status: In(['APPROVED', 'GRANTING', 'ACTIVE']),
+      },
+    });
+    if (!same) return;
+    throw new DomainError(
+      ErrorCode.Conflict,
+      `you already have ${same.permission} on ${same.database}.${same.schema}` +
+        (same.expiresAt ? ` until ${same.expiresAt.toISOString()}` : '') +
+        `; extend it instead: POST /api/v1/access-requests/${same.id}/extend`,
+      { requestId: same.id, offer: 'extend' },
+    );
+  }
+
+  private parseDuration(text: string | undefined): number | null {
+    if (text === undefined) return null;
+    const seconds = parseDuration(text);
+    if (seconds === null) throw DomainError.validation(`duration: must be ${DURATION_HINT}`);
+    return seconds;
+  }
+
+  private async contextFor(
+    flow: FlowRules,
+    integration: Pick<IntegrationEntity, 'ownerIds'>,
+    req: Pick<AccessRequestEntity, 'database' | 'schema'>,
+  ): Promise<ApproverContext> {
+    const resource = flow.resources.find(
+      (r) => r.database === req.database && r.schema === req.schema,
+    );
+    return this.flows.approverContext(flow, integration, resource?.ownerIds ?? []);
   }
 
   async get(id: string): Promise<AccessRequestEntity> {
@@ -145,9 +351,12 @@ export class RequestsService {
   /** The requester, the flow's approvers and audit readers may see a request. */
   async getVisible(actor: Actor, id: string): Promise<AccessRequestEntity> {
     const row = await this.get(id);
-    if (row.requesterId === actor.id || hasAnyRole(actor, AUDIT_READERS)) return row;
-    const flow = await this.flows.get(row.flowId);
-    if (flow.approverUserIds.includes(actor.id)) return row;
+    if (
+      row.requesterId === actor.id ||
+      row.approverIds.includes(actor.id) ||
+      hasAnyRole(actor, AUDIT_READERS)
+    )
+      return row;
     throw DomainError.forbidden('you may not see this request');
   }
 
@@ -168,14 +377,17 @@ export class RequestsService {
         new Brackets((w) =>
           w
             .where('r.requester_id = :me', { me: actor.id })
-            .orWhere(
-              'r.flow_id IN (SELECT f.id FROM access_flows f WHERE :me = ANY(f.approver_user_ids))',
-              { me: actor.id },
-            ),
+            .orWhere(':me = ANY(r.approver_ids)', { me: actor.id }),
         ),
       );
     }
     return qb.getMany();
+  }
+
+  async approvalsOf(requestId: string): Promise<ApprovalEntity[]> {
+    return this.requests.manager
+      .getRepository(ApprovalEntity)
+      .find({ where: { requestId }, order: { at: 'ASC' } });
   }
 
   async approve(actor: Actor, id: string): Promise<AccessRequestEntity> {
@@ -189,67 +401,366 @@ export class RequestsService {
   private async decide(
     actor: Actor,
     id: string,
-    event: 'approve' | 'deny',
+    decision: 'approve' | 'deny',
     reason?: string,
   ): Promise<AccessRequestEntity> {
+    const now = new Date();
     await this.grants.inTransaction(async (em) => {
       const req = await this.lockRequest(em, id);
-      const flow = await this.flows.get(req.flowId);
-      assertVerdict(mayDecide(flow, req.requesterId, actor.id));
-      const now = new Date();
-      const decided = this.next(req, event);
-      await em.getRepository(AccessRequestEntity).update(req.id, {
-        status: decided,
-        decidedBy: actor.id,
-        decidedAt: now,
-        statusReason: reason ?? null,
-        ...(event === 'deny' ? { endedAt: now } : {}),
-      });
-      await this.audit.record(
-        {
-          action: event === 'approve' ? 'request.approved' : 'request.denied',
-          actor,
-          requestId: req.id,
-          integrationId: req.integrationId,
-          details: reason ? { reason } : {},
-        },
-        em,
+      if (req.status !== 'PENDING') await this.refuseDecided(req, decision);
+      const flow = await this.flows.getVersion(req.flowId, req.flowVersion);
+      const ctx = await this.contextFor(flow, await this.integrations.get(req.integrationId), req);
+      const approvals = await em
+        .getRepository(ApprovalEntity)
+        .find({ where: { requestId: req.id } });
+      assertVerdict(
+        mayDecideStep(
+          flow.steps,
+          req,
+          approvals.map((x) => ({ step: x.step, approverId: x.approverId, decision: x.decision })),
+          actor.id,
+          flow.allowSelfApproval,
+          ctx,
+        ),
       );
-      if (event === 'approve') {
-        await em.getRepository(AccessRequestEntity).update(req.id, {
-          status: transition(decided, 'startGranting'),
-          syncGeneration: null,
-        });
-        const generation = await this.grants.syncPerson(
-          em,
-          req.integrationId,
-          req.requesterId,
-          req.id,
-        );
-        await this.audit.record(
-          {
-            action: 'grant.requested',
-            actor,
-            requestId: req.id,
-            integrationId: req.integrationId,
-            details: { generation },
-          },
-          em,
-        );
+      const step = req.currentStep;
+      await em.getRepository(ApprovalEntity).insert({
+        requestId: req.id,
+        step,
+        approverId: actor.id,
+        decision,
+        reason: reason ?? null,
+        channel: actor.channel,
+      });
+      const all = [
+        ...approvals.map((x) => ({ step: x.step, approverId: x.approverId, decision: x.decision })),
+        { step, approverId: actor.id, decision },
+      ];
+      const outcome = evaluateApprovals(flow.steps, req, all);
+      const requests = em.getRepository(AccessRequestEntity);
+      switch (outcome.outcome) {
+        case 'denied':
+          await requests.update(req.id, {
+            status: this.next(req, 'deny'),
+            decidedBy: actor.id,
+            decidedAt: now,
+            statusReason: reason ?? null,
+            endedAt: now,
+          });
+          await this.audit.record(
+            {
+              action: 'request.denied',
+              actor,
+              requestId: req.id,
+              integrationId: req.integrationId,
+              details: { step: step + 1, ...(reason ? { reason } : {}) },
+            },
+            em,
+          );
+          return;
+        case 'approved':
+          await this.finishApproval(em, req, actor, 'request.approved', now, step);
+          return;
+        case 'pending':
+          await this.audit.record(
+            {
+              action: 'request.step_approved',
+              actor,
+              requestId: req.id,
+              integrationId: req.integrationId,
+              details: {
+                step: step + 1,
+                nextStep: outcome.currentStep + 1,
+                advanced: outcome.advanced,
+              },
+            },
+            em,
+          );
+          if (outcome.advanced) {
+            await requests.update(req.id, {
+              currentStep: outcome.currentStep,
+              stepStartedAt: now,
+              escalated: false,
+            });
+            await this.scheduleStepTimeout(
+              em,
+              { ...req, currentStep: outcome.currentStep },
+              flow,
+              now,
+            );
+          }
+          return;
       }
     });
     return this.get(id);
+  }
+
+  /** A clear answer to a decision on a request that is no longer pending ("already approved by X"). */
+  private async refuseDecided(
+    req: AccessRequestEntity,
+    decision: 'approve' | 'deny',
+  ): Promise<never> {
+    const by = req.decidedBy ? await this.identity.getUser(req.decidedBy).catch(() => null) : null;
+    const verb = {
+      APPROVED: 'approved',
+      GRANTING: 'approved',
+      ACTIVE: 'approved',
+      DENIED: 'denied',
+    } as Record<string, string>;
+    const what = verb[req.status]
+      ? `already ${verb[req.status]}${by ? ` by ${by.email}` : ''}`
+      : req.status;
+    throw new DomainError(
+      ErrorCode.IllegalTransition,
+      `cannot ${decision} a request that is ${req.status} (${what})`,
+      {
+        status: req.status,
+        decidedBy: req.decidedBy,
+      },
+    );
+  }
+
+  /** Every step's quorum met (or auto/break-glass): grant it, or apply the extension. */
+  private async finishApproval(
+    em: EntityManager,
+    req: AccessRequestEntity,
+    actor: Actor | null,
+    action: string,
+    now: Date,
+    step?: number,
+  ): Promise<void> {
+    const requests = em.getRepository(AccessRequestEntity);
+    const approved = this.next(req, 'approve');
+    await requests.update(req.id, {
+      status: approved,
+      decidedBy: actor?.id ?? null,
+      decidedAt: now,
+    });
+    await this.audit.record(
+      {
+        action,
+        actor,
+        requestId: req.id,
+        integrationId: req.integrationId,
+        details: step === undefined ? {} : { step: step + 1 },
+      },
+      em,
+    );
+    if (req.kind === 'extension') {
+      await this.applyExtension(em, { ...req, status: approved }, actor, now);
+      return;
+    }
+    await requests.update(req.id, {
+      status: transition(approved, 'startGranting'),
+      syncGeneration: null,
+    });
+    const generation = await this.grants.syncPerson(em, req.integrationId, req.requesterId, req.id);
+    await this.audit.record(
+      {
+        action: 'grant.requested',
+        actor,
+        requestId: req.id,
+        integrationId: req.integrationId,
+        details: { generation },
+      },
+      em,
+    );
+  }
+
+  /** Moves the grant's expiry, its revoke timer and the role's VALID UNTIL (a new generation). */
+  private async applyExtension(
+    em: EntityManager,
+    ext: AccessRequestEntity,
+    actor: Actor | null,
+    now: Date,
+  ): Promise<void> {
+    const requests = em.getRepository(AccessRequestEntity);
+    const grant = await requests.findOne({
+      where: { id: ext.extendsRequestId! },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!grant || grant.status !== 'ACTIVE' || !grant.expiresAt) {
+      await requests.update(ext.id, {
+        status: transition(ext.status, 'cancel'),
+        statusReason: 'the access it extends has ended',
+        endedAt: now,
+      });
+      return;
+    }
+    const expiresAt = new Date(grant.expiresAt.getTime() + ext.durationSeconds * 1000);
+    await requests.update(grant.id, {
+      status: transition(grant.status, 'extend'),
+      expiresAt,
+      extensionCount: grant.extensionCount + 1,
+    });
+    await requests.update(ext.id, {
+      status: transition(ext.status, 'applyExtension'),
+      grantedAt: now,
+      expiresAt,
+    });
+    await this.outbox.add(em, {
+      queue: TIMERS_QUEUE,
+      jobName: TIMER_JOBS.expireGrant,
+      jobId: jobIds.expire(grant.id, expiresAt.getTime()),
+      payload: { requestId: grant.id },
+      runAt: expiresAt,
+    });
+    const generation = await this.grants.syncPerson(
+      em,
+      grant.integrationId,
+      grant.requesterId,
+      grant.id,
+    );
+    await this.audit.record(
+      {
+        action: 'grant.extended',
+        actor,
+        requestId: grant.id,
+        integrationId: grant.integrationId,
+        details: {
+          extensionId: ext.id,
+          by: formatDuration(ext.durationSeconds),
+          previousExpiresAt: grant.expiresAt.toISOString(),
+          expiresAt: expiresAt.toISOString(),
+          generation,
+        },
+      },
+      em,
+    );
+  }
+
+  private async scheduleStepTimeout(
+    em: EntityManager,
+    req: Pick<AccessRequestEntity, 'id' | 'currentStep'>,
+    flow: FlowRules,
+    from: Date,
+  ): Promise<void> {
+    const step = flow.steps[req.currentStep];
+    if (!step?.timeoutSeconds) return;
+    await this.scheduleTimer(
+      em,
+      REQUEST_TIMER_JOBS.stepTimeout,
+      req.id,
+      new Date(from.getTime() + step.timeoutSeconds * 1000),
+      req.currentStep,
+    );
+  }
+
+  private async scheduleTimer(
+    em: EntityManager,
+    name: string,
+    requestId: string,
+    at: Date,
+    step?: number,
+  ): Promise<void> {
+    await this.outbox.add(em, {
+      queue: REQUEST_TIMERS_QUEUE,
+      jobName: name,
+      jobId: `${name}-${requestId}-${step ?? 0}-${at.getTime()}`,
+      payload: { requestId, step: step ?? 0 },
+      runAt: at,
+    });
+  }
+
+  /** A step's timeout passed: escalate to its fallback approvers, or deny (the flow says which). */
+  async stepTimedOut(requestId: string, step: number, now = new Date()): Promise<boolean> {
+    return this.grants.inTransaction(async (em) => {
+      const req = await em
+        .getRepository(AccessRequestEntity)
+        .findOne({ where: { id: requestId }, lock: { mode: 'pessimistic_write' } });
+      if (!req || req.status !== 'PENDING' || req.currentStep !== step || !req.stepStartedAt)
+        return false;
+      const flow = await this.flows.getVersion(req.flowId, req.flowVersion);
+      const rule = flow.steps[step];
+      if (
+        !rule?.timeoutSeconds ||
+        req.stepStartedAt.getTime() + rule.timeoutSeconds * 1000 > now.getTime()
+      )
+        return false;
+      const what = onStepTimeout(rule, req);
+      if (what === 'nothing') return false;
+      if (what === 'escalate') {
+        await em.getRepository(AccessRequestEntity).update(req.id, { escalated: true });
+        await this.audit.record(
+          {
+            action: 'request.escalated',
+            requestId: req.id,
+            integrationId: req.integrationId,
+            details: { step: step + 1, fallback: rule.fallback },
+          },
+          em,
+        );
+        return true;
+      }
+      await em.getRepository(AccessRequestEntity).update(req.id, {
+        status: this.next(req, 'deny'),
+        statusReason: `approval step ${step + 1} timed out`,
+        decidedAt: now,
+        endedAt: now,
+      });
+      await this.audit.record(
+        {
+          action: 'request.denied',
+          requestId: req.id,
+          integrationId: req.integrationId,
+          details: { step: step + 1, reason: 'timed out' },
+        },
+        em,
+      );
+      return true;
+    });
+  }
+
+  /** Nobody answered within the flow's pending TTL: the request expires. */
+  async pendingExpired(requestId: string, now = new Date()): Promise<boolean> {
+    return this.grants.inTransaction(async (em) => {
+      const req = await em
+        .getRepository(AccessRequestEntity)
+        .findOne({ where: { id: requestId }, lock: { mode: 'pessimistic_write' } });
+      if (!req || req.status !== 'PENDING' || !req.pendingExpiresAt || req.pendingExpiresAt > now)
+        return false;
+      await em.getRepository(AccessRequestEntity).update(req.id, {
+        status: this.next(req, 'expirePending'),
+        statusReason: 'nobody decided before the pending time limit',
+        endedAt: now,
+      });
+      await this.audit.record(
+        { action: 'request.expired', requestId: req.id, integrationId: req.integrationId },
+        em,
+      );
+      return true;
+    });
+  }
+
+  /** Catches step timeouts and pending expiry whose timers were lost. */
+  async sweepPending(now = new Date()): Promise<number> {
+    let changed = 0;
+    const expired = await this.requests.find({
+      select: { id: true },
+      where: { status: 'PENDING', pendingExpiresAt: LessThanOrEqual(now) },
+      take: 500,
+    });
+    for (const r of expired) if (await this.pendingExpired(r.id, now)) changed++;
+    const waiting = await this.requests.find({
+      select: { id: true, currentStep: true },
+      where: { status: 'PENDING', stepStartedAt: LessThanOrEqual(now) },
+      take: 500,
+    });
+    for (const r of waiting) if (await this.stepTimedOut(r.id, r.currentStep, now)) changed++;
+    return changed;
   }
 
   async cancel(actor: Actor, id: string): Promise<AccessRequestEntity> {
     await this.grants.inTransaction(async (em) => {
       const req = await this.lockRequest(em, id);
       assertVerdict(mayCancel(req.requesterId, actor.id));
-      await em.getRepository(AccessRequestEntity).update(req.id, {
-        status: this.next(req, 'cancel'),
-        endedAt: new Date(),
-        endedBy: actor.id,
-      });
+      await em
+        .getRepository(AccessRequestEntity)
+        .update(req.id, {
+          status: this.next(req, 'cancel'),
+          endedAt: new Date(),
+          endedBy: actor.id,
+        });
       await this.audit.record(
         { action: 'request.cancelled', actor, requestId: req.id, integrationId: req.integrationId },
         em,
@@ -262,17 +773,8 @@ export class RequestsService {
   async revoke(actor: Actor, id: string, reason?: string): Promise<AccessRequestEntity> {
     await this.grants.inTransaction(async (em) => {
       const req = await this.lockRequest(em, id);
-      const flow = await this.flows.get(req.flowId);
-      assertVerdict(mayRevoke(flow, req.requesterId, actor));
-      const to = this.next(req, 'revoke');
-      const now = new Date();
-      await em.getRepository(AccessRequestEntity).update(req.id, {
-        status: to,
-        statusReason: reason ?? 'revoked',
-        endedAt: now,
-        endedBy: actor.id,
-        syncGeneration: null,
-      });
+      assertVerdict(mayRevoke(req.approverIds, req.requesterId, actor));
+      const to = await this.endGrant(em, req, actor, reason ?? 'revoked');
       await this.audit.record(
         {
           action: 'grant.revoke_requested',
@@ -287,6 +789,109 @@ export class RequestsService {
         await this.grants.syncPerson(em, req.integrationId, req.requesterId, req.id);
     });
     return this.get(id);
+  }
+
+  private async endGrant(
+    em: EntityManager,
+    req: AccessRequestEntity,
+    actor: Actor,
+    reason: string,
+  ) {
+    const to = this.next(req, 'revoke');
+    await em.getRepository(AccessRequestEntity).update(req.id, {
+      status: to,
+      statusReason: reason,
+      endedAt: new Date(),
+      endedBy: actor.id,
+      syncGeneration: null,
+    });
+    return to;
+  }
+
+  /**
+   * The incident button: every grant on the integration ends now, approved-but-not-granted ones
+   * too, and pending requests are denied. One sync per person.
+   */
+  async revokeAll(
+    actor: Actor,
+    integrationId: string,
+    reason: string,
+  ): Promise<{ revoked: number; denied: number; people: number }> {
+    await this.integrations.get(integrationId);
+    return this.grants.inTransaction(async (em) => {
+      const repo = em.getRepository(AccessRequestEntity);
+      const open = await repo.find({
+        where: { integrationId, status: In(['PENDING', 'APPROVED', 'GRANTING', 'ACTIVE']) },
+        lock: { mode: 'pessimistic_write' },
+        order: { id: 'ASC' },
+      });
+      let revoked = 0;
+      let denied = 0;
+      const people = new Set<string>();
+      for (const req of open) {
+        if (req.status === 'PENDING') {
+          await repo.update(req.id, {
+            status: 'DENIED',
+            statusReason: `revoke-all: ${reason}`,
+            decidedBy: actor.id,
+            decidedAt: new Date(),
+            endedAt: new Date(),
+          });
+          denied++;
+          continue;
+        }
+        const to = await this.endGrant(em, req, actor, `revoke-all: ${reason}`);
+        revoked++;
+        if (to === 'REVOKING') people.add(req.requesterId);
+      }
+      for (const person of people) await this.grants.syncPerson(em, integrationId, person);
+      await this.audit.record(
+        {
+          action: 'integration.revoke_all',
+          actor,
+          integrationId,
+          details: { reason, revoked, denied, people: people.size },
+        },
+        em,
+      );
+      return { revoked, denied, people: people.size };
+    });
+  }
+
+  /** Security closes a break-glass grant's follow-up review. */
+  async closeReview(actor: Actor, id: string, note: string): Promise<AccessRequestEntity> {
+    await this.grants.inTransaction(async (em) => {
+      const req = await this.lockRequest(em, id);
+      if (!req.breakGlass) throw DomainError.validation('only break-glass requests have a review');
+      if (req.reviewStatus !== 'open') throw DomainError.conflict('this review is already closed');
+      await em
+        .getRepository(AccessRequestEntity)
+        .update(req.id, {
+          reviewStatus: 'closed',
+          reviewNote: note,
+          reviewClosedBy: actor.id,
+          reviewClosedAt: new Date(),
+        });
+      await this.audit.record(
+        {
+          action: 'break_glass.review_closed',
+          actor,
+          requestId: req.id,
+          integrationId: req.integrationId,
+          details: { note },
+        },
+        em,
+      );
+    });
+    return this.get(id);
+  }
+
+  async reviews(status: 'open' | 'closed'): Promise<AccessRequestEntity[]> {
+    return this.requests.find({
+      where: { breakGlass: true, reviewStatus: status },
+      order: { createdAt: 'DESC' },
+      take: 500,
+    });
   }
 
   /** The requester alone sees their password, opened from its sealed box; every reveal is audited. */
@@ -331,6 +936,10 @@ export class RequestsService {
     };
   }
 
+  async requesterOf(req: AccessRequestEntity): Promise<UserEntity> {
+    return this.identity.getUser(req.requesterId);
+  }
+
   private async lockRequest(em: EntityManager, id: string): Promise<AccessRequestEntity> {
     const req = await em
       .getRepository(AccessRequestEntity)
@@ -339,7 +948,7 @@ export class RequestsService {
     return req;
   }
 
-  private next(req: AccessRequestEntity, event: RequestEvent) {
+  private next(req: Pick<AccessRequestEntity, 'status'>, event: RequestEvent) {
     try {
       return transition(req.status, event);
     } catch (e) {

@@ -1,0 +1,220 @@
+import { PermissionLevelSchema } from '@doorman/contracts';
+import { z } from 'zod';
+import { DURATION_HINT, formatDuration, parseDuration } from '../common/durations';
+import type { FlowRules } from './access-flow.policy';
+import type { ApproverSpec, StepRule } from './approval.policy';
+import { isValidTimeZone, WEEKDAYS, type AutoApproveRule } from './time-window';
+
+const pgName = z
+  .string()
+  .min(1)
+  .refine(
+    (s) => Buffer.byteLength(s) <= 63 && !s.includes('\0'),
+    'must be a PostgreSQL name (1-63 bytes, no NUL)',
+  );
+const duration = z
+  .string()
+  .max(12)
+  .refine((s) => parseDuration(s) !== null, `must be ${DURATION_HINT}`);
+const ids = (max: number) => z.array(z.string().uuid()).max(max).default([]);
+const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'must be HH:MM (24h)');
+
+const ApproverSpecInput = z.strictObject({
+  userIds: ids(1000),
+  groupIds: ids(100),
+  integrationOwners: z.boolean().default(false),
+  resourceOwners: z.boolean().default(false),
+});
+
+const StepInput = z.strictObject({
+  approvers: ApproverSpecInput,
+  quorum: z.number().int().min(1).max(50).default(1),
+  timeout: duration.optional(),
+  onTimeout: z.enum(['escalate', 'deny']).default('deny'),
+  fallback: ApproverSpecInput.optional(),
+});
+
+/** A flow as people write it (REST body and YAML), before normalisation. */
+export const FlowInputSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    integrationId: z.string().uuid(),
+    requestors: z.strictObject({ userIds: ids(10000), groupIds: ids(1000) }),
+    resources: z
+      .array(z.strictObject({ database: pgName, schema: pgName, ownerIds: ids(100) }))
+      .min(1)
+      .max(1000),
+    permissions: z.array(PermissionLevelSchema).min(1).max(3),
+    /** Shorthand for one step: any one of these users approves. */
+    approvers: z.strictObject({ userIds: z.array(z.string().uuid()).min(1).max(1000) }).optional(),
+    steps: z.array(StepInput).max(10).optional(),
+    autoApprove: z
+      .strictObject({
+        permissions: z.array(PermissionLevelSchema).min(1).max(3).optional(),
+        maxDuration: duration.optional(),
+        window: z
+          .strictObject({
+            days: z.array(z.enum(WEEKDAYS)).min(1).max(7),
+            start: hhmm,
+            end: hhmm,
+            timeZone: z
+              .string()
+              .max(64)
+              .refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
+          })
+          .optional(),
+      })
+      .nullable()
+      .optional(),
+    allowSelfApproval: z.boolean().default(false),
+    defaultDuration: duration,
+    maxDuration: duration,
+    justificationRequired: z.boolean().default(false),
+    pendingTtl: duration.default('24h'),
+    extensions: z
+      .strictObject({
+        maxCount: z.number().int().min(0).max(100).default(0),
+        maxDuration: duration.optional(),
+        auto: z.boolean().default(false),
+      })
+      .optional(),
+    breakGlass: z.strictObject({ userIds: ids(100) }).optional(),
+  })
+  .superRefine((f, ctx) => {
+    if (f.approvers && f.steps)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['steps'],
+        message: 'give either approvers or steps, not both',
+      });
+    if (!f.approvers && !f.steps?.length && !f.autoApprove) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['steps'],
+        message: 'a flow needs approval steps, approvers, or autoApprove',
+      });
+    }
+    const d = parseDuration(f.defaultDuration);
+    const m = parseDuration(f.maxDuration);
+    if (d !== null && m !== null && d > m)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultDuration'],
+        message: 'must not exceed maxDuration',
+      });
+  });
+export type FlowInput = z.infer<typeof FlowInputSchema>;
+
+/** The stored, normalised definition of one flow version (durations in seconds). */
+export type FlowDefinition = Omit<FlowRules, 'id' | 'version'>;
+
+const spec = (s: z.infer<typeof ApproverSpecInput>): ApproverSpec => ({
+  userIds: [...new Set(s.userIds)],
+  groupIds: [...new Set(s.groupIds)],
+  integrationOwners: s.integrationOwners,
+  resourceOwners: s.resourceOwners,
+});
+const seconds = (s: string) => parseDuration(s)!;
+
+export function normaliseFlow(f: FlowInput): FlowDefinition {
+  const steps: StepRule[] = f.approvers
+    ? [
+        {
+          approvers: spec({
+            userIds: f.approvers.userIds,
+            groupIds: [],
+            integrationOwners: false,
+            resourceOwners: false,
+          }),
+          quorum: 1,
+          timeoutSeconds: null,
+          onTimeout: 'deny',
+          fallback: null,
+        },
+      ]
+    : (f.steps ?? []).map((s) => ({
+        approvers: spec(s.approvers),
+        quorum: s.quorum,
+        timeoutSeconds: s.timeout ? seconds(s.timeout) : null,
+        onTimeout: s.onTimeout,
+        fallback: s.fallback ? spec(s.fallback) : null,
+      }));
+  const autoApprove: AutoApproveRule | null = f.autoApprove
+    ? {
+        permissions: f.autoApprove.permissions ?? null,
+        maxDurationSeconds: f.autoApprove.maxDuration ? seconds(f.autoApprove.maxDuration) : null,
+        window: f.autoApprove.window ?? null,
+      }
+    : null;
+  const maxDurationSeconds = seconds(f.maxDuration);
+  return {
+    name: f.name,
+    integrationId: f.integrationId,
+    requestorUserIds: [...new Set(f.requestors.userIds)],
+    requestorGroupIds: [...new Set(f.requestors.groupIds)],
+    resources: f.resources.map((r) => ({
+      database: r.database,
+      schema: r.schema,
+      ownerIds: [...new Set(r.ownerIds)],
+    })),
+    permissions: [...new Set(f.permissions)],
+    steps,
+    autoApprove,
+    allowSelfApproval: f.allowSelfApproval,
+    defaultDurationSeconds: seconds(f.defaultDuration),
+    maxDurationSeconds,
+    justificationRequired: f.justificationRequired,
+    pendingTtlSeconds: seconds(f.pendingTtl),
+    extensions: {
+      maxCount: f.extensions?.maxCount ?? 0,
+      maxDurationSeconds: f.extensions?.maxDuration
+        ? seconds(f.extensions.maxDuration)
+        : maxDurationSeconds,
+      auto: f.extensions?.auto ?? false,
+    },
+    breakGlassUserIds: [...new Set(f.breakGlass?.userIds ?? [])],
+  };
+}
+
+const specView = (s: ApproverSpec) => s;
+
+/** The definition as the API shows it: durations as strings again. */
+export function flowView(f: FlowRules & { createdAt?: Date; updatedAt?: Date }) {
+  return {
+    id: f.id,
+    name: f.name,
+    version: f.version,
+    integrationId: f.integrationId,
+    requestors: { userIds: f.requestorUserIds, groupIds: f.requestorGroupIds },
+    resources: f.resources,
+    permissions: f.permissions,
+    steps: f.steps.map((s) => ({
+      approvers: specView(s.approvers),
+      quorum: s.quorum,
+      timeout: s.timeoutSeconds === null ? null : formatDuration(s.timeoutSeconds),
+      onTimeout: s.onTimeout,
+      fallback: s.fallback ? specView(s.fallback) : null,
+    })),
+    autoApprove: f.autoApprove && {
+      permissions: f.autoApprove.permissions,
+      maxDuration:
+        f.autoApprove.maxDurationSeconds === null
+          ? null
+          : formatDuration(f.autoApprove.maxDurationSeconds),
+      window: f.autoApprove.window,
+    },
+    allowSelfApproval: f.allowSelfApproval,
+    defaultDuration: formatDuration(f.defaultDurationSeconds),
+    maxDuration: formatDuration(f.maxDurationSeconds),
+    justificationRequired: f.justificationRequired,
+    pendingTtl: formatDuration(f.pendingTtlSeconds),
+    extensions: {
+      maxCount: f.extensions.maxCount,
+      maxDuration: formatDuration(f.extensions.maxDurationSeconds),
+      auto: f.extensions.auto,
+    },
+    breakGlass: { userIds: f.breakGlassUserIds },
+    createdAt: f.createdAt,
+    updatedAt: f.updatedAt,
+  };
+}
