@@ -240,8 +240,11 @@ describe('REST API (broker on real PostgreSQL and Redis)', () => {
       } finally {
         await queue.close();
       }
-      const outbox = await db.query('SELECT count(*)::int AS n FROM outbox');
-      expect(outbox.rows[0].n).toBe(0);
+      // The relay deletes its rows in the transaction that enqueued them: it commits just after.
+      await waitFor('the outbox to drain', async () => {
+        const outbox = await db.query('SELECT count(*)::int AS n FROM outbox');
+        return outbox.rows[0].n === 0;
+      });
 
       const trail = await w.alice.api.get(`/api/v1/audit-events?requestId=${req.body.id}`);
       expect(trail.status).toBe(200);

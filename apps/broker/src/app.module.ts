@@ -15,6 +15,7 @@ import { HealthModule } from './health/health.module';
 import { IdentityModule } from './identity/identity.module';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { RequestsModule } from './requests/requests.module';
+import { SlackModule } from './slack/slack.module';
 
 /** Secrets never reach a log line, whatever a developer logs later (DESIGN §4). */
 export const REDACTED_PATHS = [
@@ -65,6 +66,7 @@ export class AppModule {
         GrantsModule,
         RequestsModule,
         HealthModule,
+        SlackModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

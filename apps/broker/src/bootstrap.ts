@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { BrokerConfig } from './config/broker.config';
+import { SlackAppService } from './slack/slack-app.service';
 
 /** Builds the broker's HTTP application: used by main.ts and by tests. */
 export async function createBrokerApp(config: BrokerConfig): Promise<INestApplication> {
@@ -14,6 +15,8 @@ export async function createBrokerApp(config: BrokerConfig): Promise<INestApplic
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  // Slack signs the raw body: its endpoint goes ahead of the JSON parser and reads the body itself.
+  app.get(SlackAppService).mount(app.getHttpAdapter().getInstance());
   app.useBodyParser('json', { limit: '100kb' });
   app.disable('x-powered-by');
   app.setGlobalPrefix('api/v1', { exclude: [{ path: 'health', method: RequestMethod.GET }] });

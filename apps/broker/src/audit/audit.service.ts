@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Repository } from 'typeorm';
+import { DomainEventBus } from '../common/domain-events';
 import type { Actor } from '../identity/actor';
 import { AuditEventEntity, type AuditChannel } from './audit-event.entity';
 
@@ -20,19 +21,23 @@ export interface AuditInput {
 export class AuditService {
   constructor(
     @InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>,
+    private readonly bus: DomainEventBus,
   ) {}
 
   async record(input: AuditInput, em?: EntityManager): Promise<void> {
     const repo = em ? em.getRepository(AuditEventEntity) : this.events;
-    await repo.insert({
+    const row = {
       action: input.action,
       actorId: input.actor?.id ?? null,
       actorType: input.actorType ?? (input.actor ? 'user' : 'system'),
       channel: input.channel ?? input.actor?.channel ?? 'system',
       requestId: input.requestId ?? null,
       integrationId: input.integrationId ?? null,
-      details: (input.details ?? {}) as object,
-    });
+      details: input.details ?? {},
+    } as const;
+    await repo.insert({ ...row, details: row.details as object });
+    // Every audited change is also a domain event, published once its transaction commits.
+    this.bus.publishAfterCommit(row, em);
   }
 
   async list(filter: {

@@ -31,9 +31,48 @@ export const BrokerConfigSchema = z.object({
   CONNECTOR_STALE_AFTER_MS: z.coerce.number().int().min(1000).default(60000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.default(false),
+  /** Slack (issue #3): all optional; without a signing secret and bot token Slack is off. */
+  SLACK_SIGNING_SECRET: z.string().min(8).optional(),
+  SLACK_BOT_TOKEN: z.string().min(8).optional(),
+  /** Slack's Web API base; tests point it at a fake on loopback. */
+  SLACK_API_URL: z.string().url().default('https://slack.com/api/'),
+  /** Socket Mode instead of the HTTP endpoint (needs an app-level token, xapp-…). */
+  SLACK_SOCKET_MODE: bool.default(false),
+  SLACK_APP_TOKEN: z.string().min(8).optional(),
+  /** How long before expiry the requester is warned, and how often that is checked. */
+  SLACK_EXPIRY_WARNING_SECONDS: z.coerce.number().int().min(0).default(300),
+  SLACK_EXPIRY_CHECK_MS: z.coerce.number().int().min(100).default(30000),
 });
 
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
+
+/** What Slack needs, or why it is off. */
+export function slackSettings(
+  c: BrokerConfig,
+):
+  | {
+      enabled: true;
+      signingSecret: string;
+      botToken: string;
+      apiUrl: string;
+      socketMode: boolean;
+      appToken?: string;
+    }
+  | { enabled: false; reason: string } {
+  if (!c.SLACK_SIGNING_SECRET || !c.SLACK_BOT_TOKEN)
+    return { enabled: false, reason: 'SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are not both set' };
+  if (c.SLACK_SOCKET_MODE && !c.SLACK_APP_TOKEN)
+    return { enabled: false, reason: 'SLACK_SOCKET_MODE is on but SLACK_APP_TOKEN is not set' };
+  return {
+    enabled: true,
+    signingSecret: c.SLACK_SIGNING_SECRET,
+    botToken: c.SLACK_BOT_TOKEN,
+    // WebClient joins method names onto the base: it must end with a slash.
+    apiUrl: c.SLACK_API_URL.endsWith('/') ? c.SLACK_API_URL : `${c.SLACK_API_URL}/`,
+    socketMode: c.SLACK_SOCKET_MODE,
+    appToken: c.SLACK_APP_TOKEN,
+  };
+}
 
 export class ConfigError extends Error {}
 

@@ -10,6 +10,7 @@ import { IntegrationEntity } from '../integrations/integration.entity';
 import { OutboxEntity } from '../outbox/outbox.entity';
 import { AccessRequestEntity } from '../requests/access-request.entity';
 import { ApprovalEntity } from '../requests/approval.entity';
+import { SlackMessageEntity } from '../slack/slack-message.entity';
 
 export const ENTITIES = [
   UserEntity,
@@ -24,4 +25,5 @@ export const ENTITIES = [
   DatabaseUserEntity,
   OutboxEntity,
   AuditEventEntity,
+  SlackMessageEntity,
 ];

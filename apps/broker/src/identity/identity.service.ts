@@ -82,6 +82,48 @@ export class IdentityService implements OnApplicationBootstrap {
     return user;
   }
 
+  /** A person as an actor of the given channel (Slack resolves people itself, then acts as them). */
+  actorOf(user: UserEntity, channel: Actor['channel']): Actor {
+    return { id: user.id, email: user.email, roles: user.roles, channel };
+  }
+
+  async findBySlackUserId(slackUserId: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ slackUserId });
+  }
+
+  async findByEmail(email: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ email: email.toLowerCase() });
+  }
+
+  async findByIds(ids: string[]): Promise<UserEntity[]> {
+    return ids.length ? this.users.findBy({ id: In([...new Set(ids)]) }) : [];
+  }
+
+  /**
+   * Remembers a person's Slack user id once matched by email. Only a person with none yet
+   * is linked, so a Slack account can never take over someone already linked.
+   */
+  async linkSlackUser(userId: string, slackUserId: string): Promise<boolean> {
+    const res = await this.users
+      .createQueryBuilder()
+      .update()
+      .set({ slackUserId })
+      .where('id = :userId AND slack_user_id IS NULL', { userId })
+      .andWhere('NOT EXISTS (SELECT 1 FROM users u WHERE u.slack_user_id = :slackUserId)', {
+        slackUserId,
+      })
+      .execute();
+    const linked = (res.affected ?? 0) > 0;
+    if (linked) {
+      await this.audit.record({
+        action: 'user.slack_linked',
+        channel: 'slack',
+        details: { userId, slackUserId },
+      });
+    }
+    return linked;
+  }
+
   async getUser(id: string): Promise<UserEntity> {
     const user = await this.users.findOneBy({ id });
     if (!user) throw DomainError.notFound('user', id);

@@ -1,10 +1,12 @@
 import { Initial1763769600000 } from './1763769600000-initial';
 import { PasswordPending1763900000000 } from './1763900000000-password-pending';
 import { ApprovalWorkflows1763950000000 } from './1763950000000-approval-workflows';
+import { SlackMessages1764000000000 } from './1764000000000-slack-messages';
 
 /** Every migration, in order. Reviewed code: entities never synchronise the schema. */
 export const MIGRATIONS = [
   Initial1763769600000,
   PasswordPending1763900000000,
   ApprovalWorkflows1763950000000,
+  SlackMessages1764000000000,
 ];

@@ -1,0 +1,80 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type {
+  DataSource,
+  EntityManager,
+  EntitySubscriberInterface,
+  TransactionCommitEvent,
+  TransactionRollbackEvent,
+} from 'typeorm';
+
+/** Something that happened and was committed: the audit record, as a notification. */
+export interface DomainEvent {
+  action: string;
+  actorId: string | null;
+  channel: string;
+  requestId: string | null;
+  integrationId: string | null;
+  details: Record<string, unknown>;
+}
+
+export type DomainEventHandler = (event: DomainEvent) => Promise<void>;
+
+const PENDING = 'doormanPendingEvents';
+
+/**
+ * In-process publish/subscribe for committed state changes. Services do not know who
+ * listens (Slack today): they record audit events, and those recorded inside a transaction
+ * are published only after it commits — never for a rollback, never inside the transaction,
+ * so a slow subscriber (an HTTP call to Slack) never holds a row lock.
+ */
+@Injectable()
+export class DomainEventBus implements EntitySubscriberInterface {
+  private readonly logger = new Logger(DomainEventBus.name);
+  private readonly handlers = new Set<DomainEventHandler>();
+
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    dataSource.subscribers.push(this);
+  }
+
+  subscribe(handler: DomainEventHandler): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  /** Publishes `event` once `em`'s transaction commits, or right away outside a transaction. */
+  publishAfterCommit(event: DomainEvent, em?: EntityManager): void {
+    const runner = em?.queryRunner;
+    if (runner?.isTransactionActive) {
+      const data = runner.data as Record<string, DomainEvent[] | undefined>;
+      (data[PENDING] ??= []).push(event);
+      return;
+    }
+    this.publish(event);
+  }
+
+  afterTransactionCommit(e: TransactionCommitEvent): void {
+    const data = e.queryRunner.data as Record<string, DomainEvent[] | undefined>;
+    const events = data[PENDING] ?? [];
+    delete data[PENDING];
+    for (const event of events) this.publish(event);
+  }
+
+  afterTransactionRollback(e: TransactionRollbackEvent): void {
+    delete (e.queryRunner.data as Record<string, unknown>)[PENDING];
+  }
+
+  private publish(event: DomainEvent): void {
+    for (const handler of this.handlers) {
+      // Subscribers run detached from the caller: a failing notification never fails a decision.
+      setImmediate(() => {
+        handler(event).catch((err: unknown) =>
+          this.logger.error(
+            { action: event.action, requestId: event.requestId, err },
+            'event subscriber failed',
+          ),
+        );
+      });
+    }
+  }
+}

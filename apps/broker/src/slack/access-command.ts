@@ -1,0 +1,63 @@
+import { formatDuration } from '../common/durations';
+import { resourceLine, timeLeft, type RequestView } from './views/format';
+
+/** What `/access …` asks for, parsed without any I/O. */
+export type AccessCommand =
+  | { kind: 'modal' }
+  | { kind: 'list' }
+  | { kind: 'help' }
+  | {
+      kind: 'request';
+      integration: string;
+      database: string;
+      schema: string;
+      permission: string;
+      duration: string;
+      reason: string;
+    }
+  | { kind: 'malformed'; problem: string };
+
+export const ACCESS_USAGE = [
+  '*Usage*',
+  '• `/access` opens the request form',
+  '• `/access <integration> <database>.<schema> <permission> <duration> <reason>` asks in one line, e.g. `/access prod-pg app.public read 2h investigating INC-42`',
+  '• `/access list` shows your requests',
+].join('\n');
+
+export function parseAccessCommand(text: string): AccessCommand {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return { kind: 'modal' };
+  if (words.length === 1 && words[0].toLowerCase() === 'list') return { kind: 'list' };
+  if (words.length === 1 && words[0].toLowerCase() === 'help') return { kind: 'help' };
+  if (words.length < 4)
+    return {
+      kind: 'malformed',
+      problem: 'expected an integration, database.schema, permission and duration',
+    };
+  const [integration, target, permission, duration, ...reason] = words;
+  const dot = target.indexOf('.');
+  if (dot <= 0 || dot === target.length - 1 || target.indexOf('.', dot + 1) !== -1)
+    return { kind: 'malformed', problem: `\`${target}\` is not <database>.<schema>` };
+  return {
+    kind: 'request',
+    integration,
+    database: target.slice(0, dot),
+    schema: target.slice(dot + 1),
+    permission: permission.toLowerCase(),
+    duration,
+    reason: reason.join(' '),
+  };
+}
+
+/** `/access list`: my requests, newest first. */
+export function listText(rows: RequestView[], now: Date): string {
+  if (!rows.length) return 'You have no access requests. Ask with `/access`.';
+  const lines = rows.slice(0, 20).map((r) => {
+    const when =
+      r.status === 'ACTIVE' && r.expiresAt
+        ? `${timeLeft(r.expiresAt, now)} left`
+        : formatDuration(r.durationSeconds);
+    return `• *${r.status}* ${r.permission} on ${resourceLine(r)} · ${when}`;
+  });
+  return ['*Your access requests*', ...lines].join('\n');
+}

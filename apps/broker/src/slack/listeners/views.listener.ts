@@ -1,0 +1,19 @@
+import type { App } from '@slack/bolt';
+import { SlackIds } from '../slack-ids';
+import type { SlackInteractionsService } from '../slack-interactions.service';
+
+/**
+ * Modal submissions. The one exception to "ack first": the service call comes before ack,
+ * because a refusal (duration over the maximum, …) is shown on the form's own fields.
+ */
+export function registerViews(app: App, h: SlackInteractionsService): void {
+  app.view(SlackIds.requestModal, async ({ ack, body, view }) => {
+    const errors = await h.submitRequest({ slackUserId: body.user.id }, view.state.values);
+    await ack(errors ? { response_action: 'errors', errors } : undefined);
+  });
+  app.view(SlackIds.denyModal, async ({ ack, body, view }) => {
+    const reason = view.state.values[SlackIds.blocks.reason]?.[SlackIds.blocks.reason]?.value ?? '';
+    const errors = await h.submitDeny({ slackUserId: body.user.id }, view.private_metadata, reason);
+    await ack(errors ? { response_action: 'errors', errors } : undefined);
+  });
+}

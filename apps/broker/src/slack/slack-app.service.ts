@@ -1,0 +1,90 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { App, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import type { Application } from 'express';
+import { BROKER_CONFIG, type BrokerConfig, slackSettings } from '../config/broker.config';
+import { registerActions } from './listeners/actions.listener';
+import { registerCommands } from './listeners/commands.listener';
+import { registerEvents } from './listeners/events.listener';
+import { registerViews } from './listeners/views.listener';
+import { SlackInteractionsService } from './slack-interactions.service';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+/**
+ * Bolt inside the broker: over HTTP at /slack/events (signature and timestamp checked by
+ * Bolt's receiver, on the raw body) or over Socket Mode. Off, with a log line saying why,
+ * when Slack is not configured; the REST API works either way.
+ */
+@Injectable()
+export class SlackAppService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(SlackAppService.name);
+  private readonly app: App | null = null;
+  private readonly receiver: ExpressReceiver | null = null;
+  private readonly socketMode: boolean = false;
+
+  constructor(@Inject(BROKER_CONFIG) config: BrokerConfig, interactions: SlackInteractionsService) {
+    const s = slackSettings(config);
+    if (!s.enabled) {
+      this.logger.log(`Slack is off: ${s.reason}`);
+      return;
+    }
+    const common = {
+      token: s.botToken,
+      clientOptions: { slackApiUrl: s.apiUrl },
+      logLevel: LogLevel.ERROR,
+    };
+    if (s.socketMode) {
+      this.socketMode = true;
+      this.app = new App({
+        ...common,
+        receiver: new SocketModeReceiver({
+          appToken: s.appToken!,
+          logLevel: LogLevel.ERROR,
+          installerOptions: { clientOptions: { slackApiUrl: s.apiUrl } },
+        }),
+      });
+    } else {
+      this.receiver = new ExpressReceiver({
+        signingSecret: s.signingSecret,
+        endpoints: SLACK_EVENTS_PATH,
+        logLevel: LogLevel.ERROR,
+      });
+      this.app = new App({ ...common, receiver: this.receiver });
+    }
+    registerCommands(this.app, interactions);
+    registerActions(this.app, interactions);
+    registerViews(this.app, interactions);
+    registerEvents(this.app, interactions);
+    this.app.error(async (error) => {
+      this.logger.error({ err: error }, 'Slack listener failed');
+    });
+  }
+
+  get enabled(): boolean {
+    return this.app !== null;
+  }
+
+  /** Mounts the HTTP endpoint: before any body parser, since signatures cover the raw body. */
+  mount(express: Application): void {
+    if (!this.receiver) return;
+    express.use(this.receiver.router);
+    this.logger.log(`Slack is on over HTTP at ${SLACK_EVENTS_PATH}`);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.app && this.socketMode) {
+      await this.app.start();
+      this.logger.log('Slack is on over Socket Mode');
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.app && this.socketMode) await this.app.stop();
+  }
+}

@@ -1,0 +1,79 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
+import { IdentityService } from '../identity/identity.service';
+import { SLACK_CLIENT, type SlackClient } from './slack-client';
+import { SlackMessagesRepository } from './slack-messages.repository';
+import { SlackPeopleService } from './slack-people.service';
+import { expiringSoonMessage } from './views/messages.view';
+
+/**
+ * "Expiring soon" with Revoke now, shortly before a grant ends. Each warning is claimed in
+ * slack_messages first, so several broker replicas send it once.
+ */
+@Injectable()
+export class SlackExpiryWarningsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(SlackExpiryWarningsService.name);
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+
+  constructor(
+    @Inject(SLACK_CLIENT) private readonly slack: SlackClient,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+    private readonly messages: SlackMessagesRepository,
+    private readonly people: SlackPeopleService,
+    private readonly identity: IdentityService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.slack || this.config.SLACK_EXPIRY_WARNING_SECONDS === 0) return;
+    this.timer = setInterval(() => {
+      void this.tick();
+    }, this.config.SLACK_EXPIRY_CHECK_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      await this.warnDue(new Date());
+    } catch (err) {
+      this.logger.error({ err }, 'expiry warnings failed');
+    } finally {
+      this.running = false;
+    }
+  }
+
+  async warnDue(now: Date): Promise<number> {
+    const due = await this.messages.expiringUnwarned(
+      now,
+      this.config.SLACK_EXPIRY_WARNING_SECONDS * 1000,
+    );
+    let sent = 0;
+    for (const req of due) {
+      if (!(await this.messages.claim(req.id, 'expiry_warning', req.requesterId))) continue;
+      const [requester] = await this.identity.findByIds([req.requesterId]);
+      if (!requester) continue;
+      // Extend waits for extensions in RequestsService (issue #4); until then: Revoke now only.
+      const ref = await this.people.dm(
+        requester,
+        expiringSoonMessage(await this.people.view(req), false),
+      );
+      if (ref) {
+        await this.messages.posted(req.id, 'expiry_warning', req.requesterId, ref);
+        sent++;
+      }
+    }
+    return sent;
+  }
+}

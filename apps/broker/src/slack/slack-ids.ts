@@ -1,0 +1,19 @@
+/** Action ids, callback ids and block ids shared by views and listeners. */
+export const SlackIds = {
+  command: '/access',
+  requestModal: 'doorman_request',
+  denyModal: 'doorman_deny',
+  credentialsModal: 'doorman_credentials',
+  approve: 'doorman_approve',
+  deny: 'doorman_deny_open',
+  reveal: 'doorman_reveal',
+  revoke: 'doorman_revoke',
+  extend: 'doorman_extend',
+  blocks: {
+    resource: 'resource',
+    permission: 'permission',
+    duration: 'duration',
+    justification: 'justification',
+    reason: 'reason',
+  },
+} as const;

@@ -1,0 +1,289 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { PermissionLevel } from '@doorman/contracts';
+import { AccessFlowsService } from '../access-flows/access-flows.service';
+import { DomainError, ErrorCode } from '../common/errors';
+import type { Actor } from '../identity/actor';
+import { IdentityService } from '../identity/identity.service';
+import { IntegrationsService } from '../integrations/integrations.service';
+import type { AccessRequestEntity } from '../requests/access-request.entity';
+import { RequestsService } from '../requests/requests.service';
+import { ACCESS_USAGE, listText, parseAccessCommand } from './access-command';
+import { requestCatalog } from './access-catalog';
+import { SlackIds } from './slack-ids';
+import { SlackPeopleService } from './slack-people.service';
+import { slackErrorText, UNKNOWN_PERSON_TEXT } from './slack-responder';
+import { homeView } from './views/home.view';
+import { credentialsModal, denyModal, parseOptionValue, requestModal } from './views/modals.view';
+import { escapeText, formatDuration, resourceLine } from './views/format';
+
+/** Where a Slack interaction came from: who, in which channel, with which modal trigger. */
+export interface SlackOrigin {
+  slackUserId: string;
+  channel?: string;
+  triggerId?: string;
+}
+
+/** Values of a submitted modal, as Bolt hands them over. */
+export type ViewValues = Record<
+  string,
+  Record<string, { value?: string | null; selected_option?: { value: string } | null }>
+>;
+
+export type ViewErrors = Record<string, string> | null;
+
+const DECIDED: Record<string, string> = {
+  APPROVED: 'approved',
+  GRANTING: 'approved',
+  ACTIVE: 'approved',
+  REVOKING: 'approved',
+  REVOKED: 'approved',
+  FAILED: 'approved',
+  DENIED: 'denied',
+  CANCELLED: 'cancelled by the requester',
+  EXPIRED: 'expired before anyone decided',
+};
+
+/**
+ * What each Slack listener does: resolve the person, make one call to the same service the
+ * REST API uses (same authorisation, channel 'slack' in the audit), answer in Slack.
+ */
+@Injectable()
+export class SlackInteractionsService {
+  private readonly logger = new Logger(SlackInteractionsService.name);
+
+  constructor(
+    private readonly people: SlackPeopleService,
+    private readonly requests: RequestsService,
+    private readonly flows: AccessFlowsService,
+    private readonly integrations: IntegrationsService,
+    private readonly identity: IdentityService,
+  ) {}
+
+  async command(o: SlackOrigin, text: string): Promise<void> {
+    await this.as(o, async (actor) => {
+      const cmd = parseAccessCommand(text);
+      switch (cmd.kind) {
+        case 'help':
+          return this.people.tell(o.slackUserId, o.channel, ACCESS_USAGE);
+        case 'malformed':
+          return this.people.tell(
+            o.slackUserId,
+            o.channel,
+            `That request is not in the expected form: ${cmd.problem}.\n${ACCESS_USAGE}`,
+          );
+        case 'list': {
+          const rows = await this.requests.list(actor, { mine: true, limit: 20 });
+          const views = await Promise.all(rows.map((r) => this.people.view(r)));
+          return this.people.tell(o.slackUserId, o.channel, listText(views, new Date()));
+        }
+        case 'modal':
+          return this.openRequestModal(actor, o);
+        case 'request': {
+          const all = await this.integrations.list();
+          const integration = all.find(
+            (i) => i.name.toLowerCase() === cmd.integration.toLowerCase(),
+          );
+          if (!integration) {
+            return this.people.tell(
+              o.slackUserId,
+              o.channel,
+              `There is no integration named \`${escapeText(cmd.integration)}\`.\n${ACCESS_USAGE}`,
+            );
+          }
+          const created = await this.requests.create(actor, {
+            integrationId: integration.id,
+            database: cmd.database,
+            schema: cmd.schema,
+            permission: cmd.permission as PermissionLevel,
+            duration: cmd.duration,
+            justification: cmd.reason || null,
+          });
+          return this.people.tell(
+            o.slackUserId,
+            o.channel,
+            `Request submitted: ${created.permission} on ${resourceLine({ integration: integration.name, ...created })} for ${formatDuration(created.durationSeconds)}. I'll message you as it moves.`,
+          );
+        }
+      }
+    });
+  }
+
+  private async openRequestModal(actor: Actor, o: SlackOrigin): Promise<void> {
+    const [flows, integrations, groupIds] = await Promise.all([
+      this.flows.list(),
+      this.integrations.list(),
+      this.identity.groupIdsOf(actor.id),
+    ]);
+    const catalog = requestCatalog(
+      flows,
+      { id: actor.id, groupIds },
+      new Map(integrations.map((i) => [i.id, i.name])),
+    );
+    if (!catalog || !catalog.options.length) {
+      return this.people.tell(
+        o.slackUserId,
+        o.channel,
+        'No access flow lets you request anything yet.',
+      );
+    }
+    await this.people.client.views.open({ trigger_id: o.triggerId!, view: requestModal(catalog) });
+  }
+
+  /** The request form was submitted: errors go back onto the form's fields. */
+  async submitRequest(o: SlackOrigin, values: ViewValues): Promise<ViewErrors> {
+    const b = SlackIds.blocks;
+    const picked = parseOptionValue(values[b.resource]?.[b.resource]?.selected_option?.value ?? '');
+    if (!picked) return { [b.resource]: 'Choose a database and schema' };
+    let errors: ViewErrors = null;
+    await this.as(o, async (actor) => {
+      try {
+        await this.requests.create(actor, {
+          ...picked,
+          permission: (values[b.permission]?.[b.permission]?.selected_option?.value ??
+            '') as PermissionLevel,
+          duration: values[b.duration]?.[b.duration]?.value?.trim() || undefined,
+          justification: values[b.justification]?.[b.justification]?.value ?? null,
+        });
+      } catch (e) {
+        if (!(e instanceof DomainError) || e.code === ErrorCode.NotFound) throw e;
+        const m = e.message;
+        const block = /duration/i.test(m)
+          ? b.duration
+          : /justification/i.test(m)
+            ? b.justification
+            : /permission|offers/i.test(m)
+              ? b.permission
+              : b.resource;
+        errors = { [block]: m.slice(0, 150) };
+      }
+    });
+    return errors;
+  }
+
+  async approve(o: SlackOrigin, requestId: string): Promise<void> {
+    await this.as(o, async (actor) => {
+      try {
+        await this.requests.approve(actor, requestId);
+      } catch (e) {
+        if (e instanceof DomainError && e.code === ErrorCode.IllegalTransition)
+          return this.people.tell(
+            o.slackUserId,
+            o.channel,
+            await this.alreadyDecided(actor, requestId),
+          );
+        throw e;
+      }
+    });
+  }
+
+  async openDeny(o: SlackOrigin, requestId: string): Promise<void> {
+    await this.as(o, async (actor) => {
+      const req = await this.requests.getVisible(actor, requestId);
+      if (req.status !== 'PENDING')
+        return this.people.tell(
+          o.slackUserId,
+          o.channel,
+          await this.alreadyDecided(actor, requestId, req),
+        );
+      const v = await this.people.view(req);
+      await this.people.client.views.open({
+        trigger_id: o.triggerId!,
+        view: denyModal(
+          req.id,
+          `${v.requester}: *${escapeText(v.permission)}* on ${resourceLine(v)}`,
+        ),
+      });
+    });
+  }
+
+  async submitDeny(o: SlackOrigin, requestId: string, reason: string): Promise<ViewErrors> {
+    let errors: ViewErrors = null;
+    await this.as(o, async (actor) => {
+      try {
+        await this.requests.deny(actor, requestId, reason.trim() || undefined);
+      } catch (e) {
+        if (e instanceof DomainError && e.code === ErrorCode.IllegalTransition) {
+          errors = {
+            [SlackIds.blocks.reason]: (await this.alreadyDecided(actor, requestId)).slice(0, 150),
+          };
+          return;
+        }
+        if (e instanceof DomainError && e.code === ErrorCode.Forbidden) {
+          errors = { [SlackIds.blocks.reason]: e.message.slice(0, 150) };
+          return;
+        }
+        throw e;
+      }
+    });
+    return errors;
+  }
+
+  /** Credentials only ever travel in a modal, opened for the requester and audited by the service. */
+  async reveal(o: SlackOrigin, requestId: string): Promise<void> {
+    await this.as(o, async (actor) => {
+      const creds = await this.requests.revealCredentials(actor, requestId);
+      await this.people.client.views.open({
+        trigger_id: o.triggerId!,
+        view: credentialsModal(creds),
+      });
+    });
+  }
+
+  async revoke(o: SlackOrigin, requestId: string): Promise<void> {
+    await this.as(o, async (actor) => {
+      await this.requests.revoke(actor, requestId, 'revoked from Slack');
+      await this.people.tell(
+        o.slackUserId,
+        o.channel,
+        'Revoking now; I will tell you when the access has ended.',
+      );
+    });
+    if (!o.channel) await this.publishHome(o.slackUserId);
+  }
+
+  async publishHome(slackUserId: string): Promise<void> {
+    const user = await this.people.resolve(slackUserId);
+    if (!user) return;
+    const actor = this.identity.actorOf(user, 'slack');
+    const [mine, pending] = await Promise.all([
+      this.requests.list(actor, { mine: true, limit: 50 }),
+      this.requests.list(actor, { mine: false, status: 'PENDING', limit: 50 }),
+    ]);
+    const view = async (rows: AccessRequestEntity[]) =>
+      Promise.all(rows.map((r) => this.people.view(r)));
+    const home = homeView({
+      active: await view(mine.filter((r) => r.status === 'ACTIVE' || r.status === 'GRANTING')),
+      pending: await view(mine.filter((r) => r.status === 'PENDING' || r.status === 'APPROVED')),
+      toApprove: await view(pending.filter((r) => r.requesterId !== user.id)),
+      now: new Date(),
+      canExtend: false,
+    });
+    await this.people.client.views.publish({ user_id: slackUserId, view: home });
+  }
+
+  private async alreadyDecided(
+    actor: Actor,
+    id: string,
+    known?: AccessRequestEntity,
+  ): Promise<string> {
+    const req = known ?? (await this.requests.getVisible(actor, id));
+    const outcome = DECIDED[req.status] ?? req.status.toLowerCase();
+    const by = req.decidedBy ? await this.people.mentionOf(req.decidedBy) : null;
+    return `This request was already ${outcome}${by && outcome !== DECIDED.CANCELLED ? ` by ${by}` : ''}; nothing changed.`;
+  }
+
+  /** Resolves the Slack user and runs `work` as them; every failure becomes a clear answer. */
+  private async as(o: SlackOrigin, work: (actor: Actor) => Promise<void>): Promise<void> {
+    try {
+      const user = await this.people.resolve(o.slackUserId);
+      if (!user) return await this.people.tell(o.slackUserId, o.channel, UNKNOWN_PERSON_TEXT);
+      await work(this.identity.actorOf(user, 'slack'));
+    } catch (e) {
+      const { text, correlationId } = slackErrorText(e);
+      if (correlationId) this.logger.error({ err: e, correlationId }, 'Slack interaction failed');
+      await this.people
+        .tell(o.slackUserId, o.channel, text)
+        .catch((err: unknown) => this.logger.error({ err }, 'could not answer in Slack'));
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * A Slack message Doorman posted about a request, so it can be updated in place later
+ * (every approver's copy when someone decides), and a claim that makes one-time notices
+ * (the expiry warning) happen once across broker replicas.
+ */
+export type SlackMessageKind = 'approval' | 'expiry_warning';
+
+@Entity({ name: 'slack_messages' })
+@Index(['requestId', 'kind', 'recipientUserId'], { unique: true })
+export class SlackMessageEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'request_id', type: 'uuid' })
+  requestId!: string;
+
+  @Column({ type: 'text' })
+  kind!: SlackMessageKind;
+
+  /** The Doorman user the message was sent to. */
+  @Column({ name: 'recipient_user_id', type: 'uuid' })
+  recipientUserId!: string;
+
+  /** Null while claimed but not yet posted. */
+  @Column({ type: 'text', nullable: true })
+  channel!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  ts!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,161 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { DomainEventBus, type DomainEvent } from '../common/domain-events';
+import { IdentityService } from '../identity/identity.service';
+import type { AccessRequestEntity } from '../requests/access-request.entity';
+import { RequestsService } from '../requests/requests.service';
+import { SLACK_CLIENT, type SlackClient } from './slack-client';
+import { SlackMessagesRepository } from './slack-messages.repository';
+import { SlackPeopleService } from './slack-people.service';
+import { mention } from './views/format';
+import {
+  approvalMessage,
+  decidedMessage,
+  endedMessage,
+  readyMessage,
+  submittedMessage,
+  type Decision,
+} from './views/messages.view';
+
+const OUTCOME: Record<string, string> = {
+  APPROVED: 'approved',
+  GRANTING: 'approved',
+  ACTIVE: 'approved',
+  REVOKING: 'approved',
+  REVOKED: 'approved',
+  FAILED: 'approved',
+  DENIED: 'denied',
+  CANCELLED: 'cancelled',
+  EXPIRED: 'expired',
+};
+
+/**
+ * Tells people in Slack what happened, driven by committed domain events (never from inside
+ * a transaction): the requester at each step, every approver's copy updated in place.
+ */
+@Injectable()
+export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(SlackNotifierService.name);
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    @Inject(SLACK_CLIENT) private readonly slack: SlackClient,
+    private readonly bus: DomainEventBus,
+    private readonly people: SlackPeopleService,
+    private readonly identity: IdentityService,
+    private readonly requests: RequestsService,
+    private readonly messages: SlackMessagesRepository,
+  ) {}
+
+  onModuleInit(): void {
+    if (this.slack) this.unsubscribe = this.bus.subscribe((e) => this.handle(e));
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+
+  async handle(e: DomainEvent): Promise<void> {
+    if (!e.requestId) return;
+    switch (e.action) {
+      case 'request.created':
+        return this.onCreated(e.requestId, e.details);
+      case 'request.approved':
+      case 'request.denied':
+        await this.refreshApprovals(e.requestId);
+        return this.tellRequesterDecision(e.requestId);
+      case 'grant.activated':
+        return this.onReady(e.requestId);
+      case 'grant.revoked':
+        return this.onEnded(e.requestId);
+      default:
+        // Cancellations, pending expiry, approval steps: whatever changes a pending request.
+        if (/^(request|approval)\./.test(e.action)) await this.refreshApprovals(e.requestId);
+    }
+  }
+
+  private async onCreated(requestId: string, details: Record<string, unknown>): Promise<void> {
+    const req = await this.requests.get(requestId);
+    const view = await this.people.view(req);
+    const approverIds = (
+      Array.isArray(details.approvers) ? (details.approvers as string[]) : []
+    ).filter((id) => id !== req.requesterId);
+    const approvers = await this.identity.findByIds(approverIds);
+    const message = approvalMessage(view, null);
+    for (const approver of approvers) {
+      if (!(await this.messages.claim(req.id, 'approval', approver.id))) continue;
+      try {
+        const ref = await this.people.dm(approver, message);
+        if (ref) await this.messages.posted(req.id, 'approval', approver.id, ref);
+        else await this.messages.release(req.id, 'approval', approver.id);
+      } catch (err) {
+        await this.messages.release(req.id, 'approval', approver.id);
+        this.logger.error({ err, requestId }, 'could not message an approver');
+      }
+    }
+    // A decision may have landed while the messages were being posted.
+    const now = await this.requests.get(requestId);
+    if (now.status !== 'PENDING') await this.refreshApprovals(requestId);
+    const [requester] = await this.identity.findByIds([req.requesterId]);
+    if (requester) await this.people.dm(requester, submittedMessage(view, approvers.map(mention)));
+  }
+
+  private async decisionOf(req: AccessRequestEntity): Promise<Decision | null> {
+    if (req.status === 'PENDING') return null;
+    const outcome = OUTCOME[req.status] ?? req.status.toLowerCase();
+    const byId = outcome === 'approved' || outcome === 'denied' ? req.decidedBy : req.endedBy;
+    return {
+      outcome,
+      by: outcome === 'expired' ? null : await this.people.mentionOf(byId),
+      at: req.decidedAt ?? req.endedAt ?? new Date(),
+      reason: outcome === 'denied' ? req.statusReason : null,
+    };
+  }
+
+  /** Every approver's copy shows the current state, so nobody acts on a stale request. */
+  private async refreshApprovals(requestId: string): Promise<void> {
+    const posted = await this.messages.postedFor(requestId, 'approval');
+    if (!posted.length) return;
+    const req = await this.requests.get(requestId);
+    const message = approvalMessage(await this.people.view(req), await this.decisionOf(req));
+    for (const m of posted) {
+      await this.people.client.chat
+        .update({ channel: m.channel!, ts: m.ts!, ...message })
+        .catch((err: unknown) =>
+          this.logger.error({ err, requestId }, 'could not update an approval message'),
+        );
+    }
+  }
+
+  private async tellRequesterDecision(requestId: string): Promise<void> {
+    const req = await this.requests.get(requestId);
+    const decision = await this.decisionOf(req);
+    if (!decision || (decision.outcome !== 'approved' && decision.outcome !== 'denied')) return;
+    const [requester] = await this.identity.findByIds([req.requesterId]);
+    if (requester)
+      await this.people.dm(requester, decidedMessage(await this.people.view(req), decision));
+  }
+
+  private async onReady(requestId: string): Promise<void> {
+    const req = await this.requests.get(requestId);
+    const [requester] = await this.identity.findByIds([req.requesterId]);
+    if (requester) await this.people.dm(requester, readyMessage(await this.people.view(req)));
+  }
+
+  private async onEnded(requestId: string): Promise<void> {
+    const req = await this.requests.get(requestId);
+    const [requester] = await this.identity.findByIds([req.requesterId]);
+    if (!requester) return;
+    let how = 'expired';
+    if (req.statusReason !== 'expired') {
+      const by = req.endedBy === req.requesterId ? 'you' : await this.people.mentionOf(req.endedBy);
+      how = `revoked${by ? ` by ${by}` : ''}`;
+    }
+    await this.people.dm(requester, endedMessage(await this.people.view(req), how));
+  }
+}

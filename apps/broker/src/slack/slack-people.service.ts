@@ -1,0 +1,101 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { WebClient } from '@slack/web-api';
+import type { UserEntity } from '../identity/user.entity';
+import { IdentityService } from '../identity/identity.service';
+import { IntegrationsService } from '../integrations/integrations.service';
+import type { AccessRequestEntity } from '../requests/access-request.entity';
+import { SLACK_CLIENT, type SlackClient } from './slack-client';
+import { mention, type RequestView } from './views/format';
+import type { SlackMessage } from './views/messages.view';
+
+/** Who is who between Slack and Doorman, and how to reach a person in Slack. */
+@Injectable()
+export class SlackPeopleService {
+  private readonly logger = new Logger(SlackPeopleService.name);
+
+  constructor(
+    @Inject(SLACK_CLIENT) private readonly slack: SlackClient,
+    private readonly identity: IdentityService,
+    private readonly integrations: IntegrationsService,
+  ) {}
+
+  get client(): WebClient {
+    if (!this.slack) throw new Error('Slack is not configured');
+    return this.slack;
+  }
+
+  /** A Slack user → a Doorman user: by linked Slack id, else by the email Slack knows. */
+  async resolve(slackUserId: string): Promise<UserEntity | null> {
+    const linked = await this.identity.findBySlackUserId(slackUserId);
+    if (linked) return linked;
+    const info = await this.client.users.info({ user: slackUserId }).catch(() => null);
+    const email = info?.user?.profile?.email;
+    if (!email || info?.user?.deleted || info?.user?.is_bot) return null;
+    const user = await this.identity.findByEmail(email);
+    if (!user || user.slackUserId) return null;
+    await this.identity.linkSlackUser(user.id, slackUserId);
+    return { ...user, slackUserId };
+  }
+
+  /** A Doorman user's Slack id: linked, or looked up by email once and remembered. */
+  async slackIdOf(user: UserEntity): Promise<string | null> {
+    if (user.slackUserId) return user.slackUserId;
+    const found = await this.client.users.lookupByEmail({ email: user.email }).catch(() => null);
+    const id = found?.user?.id;
+    if (!id) return null;
+    return (await this.identity.linkSlackUser(user.id, id)) ? id : null;
+  }
+
+  async mentionOf(userId: string | null): Promise<string | null> {
+    if (!userId) return null;
+    const [u] = await this.identity.findByIds([userId]);
+    return u ? mention(u) : null;
+  }
+
+  async view(r: AccessRequestEntity): Promise<RequestView> {
+    const [requester, integration] = await Promise.all([
+      this.mentionOf(r.requesterId),
+      this.integrations.get(r.integrationId).catch(() => null),
+    ]);
+    return {
+      id: r.id,
+      requester: requester ?? 'someone',
+      integration: integration?.name ?? r.integrationId,
+      database: r.database,
+      schema: r.schema,
+      permission: r.permission,
+      durationSeconds: r.durationSeconds,
+      justification: r.justification,
+      status: r.status,
+      expiresAt: r.expiresAt,
+    };
+  }
+
+  /** Sends a direct message; null when the person cannot be found in Slack. */
+  async dm(
+    user: UserEntity,
+    message: SlackMessage,
+  ): Promise<{ channel: string; ts: string } | null> {
+    const slackId = await this.slackIdOf(user);
+    if (!slackId) {
+      this.logger.warn({ userId: user.id }, 'no Slack account for a person to notify');
+      return null;
+    }
+    const opened = await this.client.conversations.open({ users: slackId });
+    const channel = opened.channel?.id;
+    if (!channel) return null;
+    const posted = await this.client.chat.postMessage({ channel, ...message });
+    return posted.ts ? { channel, ts: posted.ts } : null;
+  }
+
+  /** An answer only the person sees: ephemeral where they clicked, else a DM. */
+  async tell(slackUserId: string, channel: string | undefined, text: string): Promise<void> {
+    if (channel) {
+      await this.client.chat.postEphemeral({ channel, user: slackUserId, text });
+      return;
+    }
+    const opened = await this.client.conversations.open({ users: slackUserId });
+    if (opened.channel?.id)
+      await this.client.chat.postMessage({ channel: opened.channel.id, text });
+  }
+}

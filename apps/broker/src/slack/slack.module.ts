@@ -1,0 +1,44 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessFlowsModule } from '../access-flows/access-flows.module';
+import { AuditModule } from '../audit/audit.module';
+import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
+import { IdentityModule } from '../identity/identity.module';
+import { IntegrationsModule } from '../integrations/integrations.module';
+import { AccessRequestEntity } from '../requests/access-request.entity';
+import { RequestsModule } from '../requests/requests.module';
+import { SlackAppService } from './slack-app.service';
+import { createSlackClient, SLACK_CLIENT } from './slack-client';
+import { SlackExpiryWarningsService } from './slack-expiry-warnings.service';
+import { SlackInteractionsService } from './slack-interactions.service';
+import { SlackMessageEntity } from './slack-message.entity';
+import { SlackMessagesRepository } from './slack-messages.repository';
+import { SlackNotifierService } from './slack-notifier.service';
+import { SlackPeopleService } from './slack-people.service';
+
+/** The Slack app (DESIGN §6): one more edge over the same services as the REST API. */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([SlackMessageEntity, AccessRequestEntity]),
+    AuditModule,
+    IdentityModule,
+    IntegrationsModule,
+    AccessFlowsModule,
+    RequestsModule,
+  ],
+  providers: [
+    {
+      provide: SLACK_CLIENT,
+      inject: [BROKER_CONFIG],
+      useFactory: (config: BrokerConfig) => createSlackClient(config),
+    },
+    SlackMessagesRepository,
+    SlackPeopleService,
+    SlackInteractionsService,
+    SlackNotifierService,
+    SlackExpiryWarningsService,
+    SlackAppService,
+  ],
+  exports: [SlackAppService],
+})
+export class SlackModule {}

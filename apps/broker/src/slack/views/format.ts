@@ -1,0 +1,57 @@
+import type { types } from '@slack/bolt';
+import { formatDuration } from '../../common/durations';
+
+/** What a Slack view shows about a request: plain data, already resolved to names. */
+export interface RequestView {
+  id: string;
+  requester: string;
+  integration: string;
+  database: string;
+  schema: string;
+  permission: string;
+  durationSeconds: number;
+  justification: string | null;
+  status: string;
+  expiresAt: Date | null;
+}
+
+/** A person as Slack shows them: a mention when their Slack id is known. */
+export function mention(p: { slackUserId: string | null; name: string; email: string }): string {
+  return p.slackUserId ? `<@${p.slackUserId}>` : `${escapeText(p.name)} (${escapeText(p.email)})`;
+}
+
+/** Slack's mrkdwn treats &, < and > as control characters. */
+export function escapeText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function resourceLine(r: Pick<RequestView, 'integration' | 'database' | 'schema'>): string {
+  return `${escapeText(r.integration)} › ${escapeText(r.database)}.${escapeText(r.schema)}`;
+}
+
+/** Time left, rounded down to what a person cares about. */
+export function timeLeft(expiresAt: Date, now: Date): string {
+  const s = Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return m ? `${h}h ${m}m` : `${h}h`;
+}
+
+/** Slack renders `<!date^…>` in the reader's own time zone. */
+export function slackDate(d: Date): string {
+  const epoch = Math.floor(d.getTime() / 1000);
+  return `<!date^${epoch}^{date_short_pretty} {time}|${d.toISOString()}>`;
+}
+
+export function truncate(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+export { formatDuration };
+
+export type KnownBlock = types.KnownBlock;
+export type Block = types.Block;
+export type ModalView = types.ModalView;
+export type HomeView = types.HomeView;

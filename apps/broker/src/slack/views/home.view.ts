@@ -1,0 +1,103 @@
+import { SlackIds } from '../slack-ids';
+import {
+  formatDuration,
+  type HomeView,
+  type KnownBlock,
+  resourceLine,
+  timeLeft,
+  truncate,
+  escapeText,
+  type RequestView,
+} from './format';
+
+export interface HomeInput {
+  active: RequestView[];
+  pending: RequestView[];
+  toApprove: RequestView[];
+  now: Date;
+  canExtend: boolean;
+}
+
+const header = (text: string): KnownBlock => ({
+  type: 'header',
+  text: { type: 'plain_text', text },
+});
+const note = (text: string): KnownBlock => ({
+  type: 'context',
+  elements: [{ type: 'mrkdwn', text }],
+});
+
+/** App Home: my access with time left, my pending requests, what waits for my approval. */
+export function homeView(h: HomeInput): HomeView {
+  const blocks: KnownBlock[] = [header('My access')];
+  if (!h.active.length) blocks.push(note('No active access. Ask with `/access`.'));
+  for (const r of h.active.slice(0, 15)) {
+    const left = r.expiresAt ? `${timeLeft(r.expiresAt, h.now)} left` : r.status.toLowerCase();
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(`*${escapeText(r.permission)}* on ${resourceLine(r)} · ${left}`, 3000),
+      },
+      accessory: {
+        type: 'button',
+        style: 'danger',
+        text: { type: 'plain_text', text: 'Revoke now' },
+        action_id: SlackIds.revoke,
+        value: r.id,
+      },
+    });
+  }
+  blocks.push(header('My pending requests'));
+  if (!h.pending.length) blocks.push(note('Nothing pending.'));
+  for (const r of h.pending.slice(0, 10)) {
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(
+          `*${escapeText(r.permission)}* on ${resourceLine(r)} for ${formatDuration(r.durationSeconds)} · ${r.status.toLowerCase()}`,
+          3000,
+        ),
+      },
+    });
+  }
+  blocks.push(header('Waiting for my approval'));
+  if (!h.toApprove.length) blocks.push(note('Nothing waits for you.'));
+  for (const r of h.toApprove.slice(0, 10)) {
+    blocks.push(
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: truncate(
+            `${r.requester}: *${escapeText(r.permission)}* on ${resourceLine(r)} for ${formatDuration(r.durationSeconds)}\n>${escapeText(r.justification ?? '—')}`,
+            3000,
+          ),
+        },
+      },
+      {
+        type: 'actions',
+        block_id: `home-decide:${r.id}`,
+        elements: [
+          {
+            type: 'button',
+            style: 'primary',
+            text: { type: 'plain_text', text: 'Approve' },
+            action_id: SlackIds.approve,
+            value: r.id,
+          },
+          {
+            type: 'button',
+            style: 'danger',
+            text: { type: 'plain_text', text: 'Deny' },
+            action_id: SlackIds.deny,
+            value: r.id,
+          },
+        ],
+      },
+    );
+  }
+  // Slack allows 100 blocks in a Home tab; the slices above keep well under it.
+  return { type: 'home', blocks };
+}

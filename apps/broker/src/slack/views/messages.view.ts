@@ -1,0 +1,196 @@
+import { SlackIds } from '../slack-ids';
+import {
+  type Block,
+  type KnownBlock,
+  escapeText,
+  formatDuration,
+  resourceLine,
+  slackDate,
+  truncate,
+  type RequestView,
+} from './format';
+
+export interface SlackMessage {
+  text: string;
+  blocks: Array<KnownBlock | Block>;
+}
+
+/** The outcome shown on every approver's copy once someone decided. */
+export interface Decision {
+  /** approved, denied, cancelled, expired, … */
+  outcome: string;
+  by: string | null;
+  at: Date;
+  reason: string | null;
+}
+
+const section = (text: string): KnownBlock => ({
+  type: 'section',
+  text: { type: 'mrkdwn', text: truncate(text, 3000) },
+});
+
+function facts(r: RequestView): KnownBlock {
+  return {
+    type: 'section',
+    fields: [
+      { type: 'mrkdwn', text: `*Resource*\n${resourceLine(r)}` },
+      { type: 'mrkdwn', text: `*Permission*\n${escapeText(r.permission)}` },
+      { type: 'mrkdwn', text: `*Duration*\n${formatDuration(r.durationSeconds)}` },
+      {
+        type: 'mrkdwn',
+        text: `*Justification*\n${truncate(escapeText(r.justification ?? '—'), 1900)}`,
+      },
+    ],
+  };
+}
+
+/** What each approver sees: the request and Approve / Deny, or who decided once someone did. */
+export function approvalMessage(r: RequestView, decision: Decision | null): SlackMessage {
+  const head = `${r.requester} requests *${escapeText(r.permission)}* access to ${resourceLine(r)} for ${formatDuration(r.durationSeconds)}`;
+  const blocks: KnownBlock[] = [section(head), facts(r)];
+  if (decision) {
+    const by = decision.by ? ` by ${decision.by}` : '';
+    const why = decision.reason ? `: ${escapeText(decision.reason)}` : '';
+    blocks.push({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: truncate(`*${decision.outcome}*${by} ${slackDate(decision.at)}${why}`, 3000),
+        },
+      ],
+    });
+  } else {
+    blocks.push({
+      type: 'actions',
+      block_id: `decide:${r.id}`,
+      elements: [
+        {
+          type: 'button',
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Approve' },
+          action_id: SlackIds.approve,
+          value: r.id,
+        },
+        {
+          type: 'button',
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Deny' },
+          action_id: SlackIds.deny,
+          value: r.id,
+        },
+      ],
+    });
+  }
+  const text = decision
+    ? `Access request ${decision.outcome}: ${r.permission} on ${r.database}.${r.schema}`
+    : `Access request waiting for your approval: ${r.permission} on ${r.database}.${r.schema}`;
+  return { text, blocks };
+}
+
+export function submittedMessage(r: RequestView, approvers: string[]): SlackMessage {
+  const who = approvers.length ? approvers.join(', ') : 'the flow’s approvers';
+  return {
+    text: `Your access request was submitted: ${r.permission} on ${r.database}.${r.schema}`,
+    blocks: [
+      section(
+        `Your request for *${escapeText(r.permission)}* on ${resourceLine(r)} for ${formatDuration(r.durationSeconds)} was submitted. It can be approved by ${who}.`,
+      ),
+    ],
+  };
+}
+
+export function decidedMessage(r: RequestView, decision: Decision): SlackMessage {
+  const by = decision.by ? ` by ${decision.by}` : '';
+  const why = decision.reason ? `\n>${escapeText(decision.reason)}` : '';
+  const next = decision.outcome === 'approved' ? ' Your access is being set up now.' : '';
+  return {
+    text: `Your access request was ${decision.outcome}`,
+    blocks: [
+      section(
+        `Your request for *${escapeText(r.permission)}* on ${resourceLine(r)} was *${escapeText(decision.outcome)}*${by}.${next}${why}`,
+      ),
+    ],
+  };
+}
+
+function accessButtons(r: RequestView, opts: { reveal: boolean; extend: boolean }): KnownBlock {
+  return {
+    type: 'actions',
+    block_id: `access:${r.id}`,
+    elements: [
+      ...(opts.reveal
+        ? [
+            {
+              type: 'button' as const,
+              style: 'primary' as const,
+              text: { type: 'plain_text' as const, text: 'Reveal credentials' },
+              action_id: SlackIds.reveal,
+              value: r.id,
+            },
+          ]
+        : []),
+      ...(opts.extend
+        ? [
+            {
+              type: 'button' as const,
+              text: { type: 'plain_text' as const, text: 'Extend' },
+              action_id: SlackIds.extend,
+              value: r.id,
+            },
+          ]
+        : []),
+      {
+        type: 'button',
+        style: 'danger',
+        text: { type: 'plain_text', text: 'Revoke now' },
+        action_id: SlackIds.revoke,
+        value: r.id,
+        confirm: {
+          title: { type: 'plain_text', text: 'Revoke access now?' },
+          text: { type: 'plain_text', text: 'Your sessions on the database end at once.' },
+          confirm: { type: 'plain_text', text: 'Revoke' },
+          deny: { type: 'plain_text', text: 'Keep' },
+        },
+      },
+    ],
+  };
+}
+
+/** Access is ready: the password is never in the message, only behind the Reveal button. */
+export function readyMessage(r: RequestView): SlackMessage {
+  const until = r.expiresAt ? ` until ${slackDate(r.expiresAt)}` : '';
+  return {
+    text: `Your access is ready: ${r.permission} on ${r.database}.${r.schema}`,
+    blocks: [
+      section(
+        `:white_check_mark: Your *${escapeText(r.permission)}* access to ${resourceLine(r)} is ready${until}.`,
+      ),
+      accessButtons(r, { reveal: true, extend: false }),
+    ],
+  };
+}
+
+export function expiringSoonMessage(r: RequestView, canExtend: boolean): SlackMessage {
+  const at = r.expiresAt ? slackDate(r.expiresAt) : 'soon';
+  return {
+    text: `Your access to ${r.database}.${r.schema} expires soon`,
+    blocks: [
+      section(
+        `:hourglass_flowing_sand: Your *${escapeText(r.permission)}* access to ${resourceLine(r)} expires ${at}.`,
+      ),
+      accessButtons(r, { reveal: false, extend: canExtend }),
+    ],
+  };
+}
+
+export function endedMessage(r: RequestView, how: string): SlackMessage {
+  return {
+    text: `Your access to ${r.database}.${r.schema} has ended`,
+    blocks: [
+      section(
+        `Your *${escapeText(r.permission)}* access to ${resourceLine(r)} has ended (${escapeText(how)}). Your database sessions were closed.`,
+      ),
+    ],
+  };
+}

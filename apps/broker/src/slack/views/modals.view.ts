@@ -1,0 +1,183 @@
+import { SlackIds } from '../slack-ids';
+import { escapeText, formatDuration, type KnownBlock, type ModalView, truncate } from './format';
+
+/** One (integration, database, schema) the requester may ask for under some flow. */
+export interface RequestOption {
+  integrationId: string;
+  integration: string;
+  database: string;
+  schema: string;
+}
+
+export interface RequestModalInput {
+  options: RequestOption[];
+  permissions: string[];
+  maxDurationSeconds: number;
+  defaultDurationSeconds: number;
+  justificationRequired: boolean;
+}
+
+export const optionValue = (o: Pick<RequestOption, 'integrationId' | 'database' | 'schema'>) =>
+  `${o.integrationId}|${o.database}|${o.schema}`;
+
+export function parseOptionValue(
+  v: string,
+): { integrationId: string; database: string; schema: string } | null {
+  const [integrationId, database, schema, ...rest] = v.split('|');
+  if (!integrationId || !database || !schema || rest.length) return null;
+  return { integrationId, database, schema };
+}
+
+const plain = (text: string) => ({ type: 'plain_text' as const, text: truncate(text, 75) });
+
+/** `/access` without arguments: what the requester may ask for, from their flows. */
+export function requestModal(input: RequestModalInput): ModalView {
+  const blocks: KnownBlock[] = [
+    {
+      type: 'input',
+      block_id: SlackIds.blocks.resource,
+      label: plain('Database and schema'),
+      element: {
+        type: 'static_select',
+        action_id: SlackIds.blocks.resource,
+        placeholder: plain('Choose'),
+        // Slack allows 100 options in a static select.
+        options: input.options.slice(0, 100).map((o) => ({
+          text: plain(`${o.integration} › ${o.database}.${o.schema}`),
+          value: optionValue(o),
+        })),
+      },
+    },
+    {
+      type: 'input',
+      block_id: SlackIds.blocks.permission,
+      label: plain('Permission'),
+      element: {
+        type: 'static_select',
+        action_id: SlackIds.blocks.permission,
+        options: input.permissions.map((p) => ({ text: plain(p), value: p })),
+        ...(input.permissions.length
+          ? { initial_option: { text: plain(input.permissions[0]), value: input.permissions[0] } }
+          : {}),
+      },
+    },
+    {
+      type: 'input',
+      block_id: SlackIds.blocks.duration,
+      label: plain('Duration'),
+      hint: plain(`e.g. 30m or 2h; at most ${formatDuration(input.maxDurationSeconds)}`),
+      element: {
+        type: 'plain_text_input',
+        action_id: SlackIds.blocks.duration,
+        initial_value: formatDuration(input.defaultDurationSeconds),
+        max_length: 10,
+      },
+    },
+    {
+      type: 'input',
+      block_id: SlackIds.blocks.justification,
+      label: plain('Justification'),
+      optional: !input.justificationRequired,
+      element: {
+        type: 'plain_text_input',
+        action_id: SlackIds.blocks.justification,
+        multiline: true,
+        max_length: 1000,
+      },
+    },
+  ];
+  return {
+    type: 'modal',
+    callback_id: SlackIds.requestModal,
+    title: plain('Request access'),
+    submit: plain('Request'),
+    close: plain('Cancel'),
+    blocks,
+  };
+}
+
+export function denyModal(requestId: string, summary: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: SlackIds.denyModal,
+    private_metadata: requestId,
+    title: plain('Deny access'),
+    submit: plain('Deny'),
+    close: plain('Cancel'),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: truncate(summary, 3000) } },
+      {
+        type: 'input',
+        block_id: SlackIds.blocks.reason,
+        label: plain('Reason (shown to the requester)'),
+        element: {
+          type: 'plain_text_input',
+          action_id: SlackIds.blocks.reason,
+          multiline: true,
+          max_length: 500,
+        },
+      },
+    ],
+  };
+}
+
+export interface CredentialsView {
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  password: string;
+  sslMode: string;
+  connectionString: string;
+  customAccessDetails: string | null;
+  expiresAt: Date | null;
+}
+
+/** Opened on request only: a modal does not stay in channel history (DESIGN §4). */
+export function credentialsModal(c: CredentialsView): ModalView {
+  const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+  const blocks: KnownBlock[] = [
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Host*\n${code(c.host)}` },
+        { type: 'mrkdwn', text: `*Port*\n${code(String(c.port))}` },
+        { type: 'mrkdwn', text: `*Database*\n${code(c.database)}` },
+        { type: 'mrkdwn', text: `*User*\n${code(c.username)}` },
+        { type: 'mrkdwn', text: `*Password*\n${code(c.password)}` },
+        { type: 'mrkdwn', text: `*SSL mode*\n${code(c.sslMode)}` },
+      ],
+    },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(`*psql*\n\`\`\`psql '${c.connectionString}'\`\`\``, 3000),
+      },
+    },
+  ];
+  if (c.customAccessDetails) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(escapeText(c.customAccessDetails), 3000) },
+    });
+  }
+  if (c.expiresAt) {
+    blocks.push({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `Valid until ${c.expiresAt.toISOString()}. This reveal is audited.`,
+        },
+      ],
+    });
+  }
+  return {
+    type: 'modal',
+    callback_id: SlackIds.credentialsModal,
+    title: plain('Your credentials'),
+    close: plain('Close'),
+    blocks,
+  };
+}
