@@ -12,6 +12,7 @@ import { ConnectorsModule } from './connectors/connectors.module';
 import { DatabaseModule } from './database/database.module';
 import { GrantsModule } from './grants/grants.module';
 import { HealthModule } from './health/health.module';
+import { PolicyModule } from './policy/policy.module';
 import { IdentityModule } from './identity/identity.module';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { RequestsModule } from './requests/requests.module';
@@ -66,6 +67,7 @@ export class AppModule {
         GrantsModule,
         RequestsModule,
         HealthModule,
+        PolicyModule,
         SlackModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { canonicalJson } from '../common/canonical-json';
 import { DomainError } from '../common/errors';
 import type { Actor } from '../identity/actor';
 import { GroupEntity } from '../identity/group.entity';
@@ -36,18 +37,14 @@ export class AccessFlowsService {
     if (await this.flows.existsBy({ name: definition.name }))
       throw DomainError.conflict(`an access flow named ${definition.name} exists`);
     const flow = await this.dataSource.transaction(async (em) => {
-      const row = await em
-        .getRepository(AccessFlowEntity)
-        .save(
-          em
-            .getRepository(AccessFlowEntity)
-            .create({
-              name: definition.name,
-              integrationId: definition.integrationId,
-              version: 1,
-              definition,
-            }),
-        );
+      const row = await em.getRepository(AccessFlowEntity).save(
+        em.getRepository(AccessFlowEntity).create({
+          name: definition.name,
+          integrationId: definition.integrationId,
+          version: 1,
+          definition,
+        }),
+      );
       await em
         .getRepository(AccessFlowVersionEntity)
         .insert({ flowId: row.id, version: 1, definition, createdBy: actor.id });
@@ -76,8 +73,9 @@ export class AccessFlowsService {
       const repo = em.getRepository(AccessFlowEntity);
       const current = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!current) throw DomainError.notFound('access flow', id);
-      if (JSON.stringify(current.definition) === JSON.stringify(definition))
+      if (canonicalJson(current.definition) === canonicalJson(definition)) {
         return { flow: current, changed: false };
+      }
       if (definition.name !== current.name && (await repo.existsBy({ name: definition.name }))) {
         throw DomainError.conflict(`an access flow named ${definition.name} exists`);
       }
@@ -105,7 +103,7 @@ export class AccessFlowsService {
     return { flow: toFlowRules(result.flow), changed: result.changed };
   }
 
-  private async validate(input: FlowInput): Promise<FlowDefinition> {
+  async validate(input: FlowInput): Promise<FlowDefinition> {
     const definition = normaliseFlow(input);
     const integration = await this.integrations.get(definition.integrationId).catch(() => {
       throw DomainError.validation(

@@ -31,6 +31,8 @@ export const BrokerConfigSchema = z.object({
   CONNECTOR_STALE_AFTER_MS: z.coerce.number().int().min(1000).default(60000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.default(false),
+  /** A policy file (YAML) applied at every start; an invalid file stops the start. */
+  POLICY_FILE: z.string().min(1).optional(),
   /** Slack (issue #3): all optional; without a signing secret and bot token Slack is off. */
   SLACK_SIGNING_SECRET: z.string().min(8).optional(),
   SLACK_BOT_TOKEN: z.string().min(8).optional(),

@@ -1,0 +1,84 @@
+import { parsePolicy, PolicyFileError } from './policy-file';
+
+const valid = `version: 1
+users:
+  - email: Alice@Example.com
+    name: Alice
+groups:
+  - name: dba
+    members: [alice@example.com]
+connectors:
+  - name: site-a
+integrations:
+  - name: prod
+    connector: site-a
+    host: db.internal
+    databases: [app]
+flows:
+  - name: app-read
+    integration: prod
+    requestors: { users: [alice@example.com] }
+    resources: [{ database: app, schema: public }]
+    permissions: [read]
+    steps:
+      - approvers: { groups: [dba] }
+    defaultDuration: 1h
+    maxDuration: 8h
+`;
+
+function errorsOf(text: string) {
+  try {
+    parsePolicy(text);
+  } catch (e) {
+    if (e instanceof PolicyFileError) return e.errors;
+    throw e;
+  }
+  throw new Error('expected the file to be refused');
+}
+
+describe('policy files', () => {
+  it('parses a valid file with defaults, emails lower-cased', () => {
+    const { policy } = parsePolicy(valid);
+    expect(policy.users[0]).toEqual({
+      email: 'alice@example.com',
+      name: 'Alice',
+      roles: ['requester'],
+    });
+    expect(policy.integrations[0]).toMatchObject({ port: 5432, sslMode: 'prefer', cleanupDays: 0 });
+    expect(policy.flows[0].steps[0]).toMatchObject({ quorum: 1, onTimeout: 'deny' });
+  });
+
+  it('names the line of a bad value', () => {
+    const errors = errorsOf(valid.replace('maxDuration: 8h', 'maxDuration: forever'));
+    expect(errors).toEqual([
+      { line: 24, path: 'flows.0.maxDuration', message: expect.stringContaining('duration') },
+    ]);
+  });
+
+  it('names the line of an unknown key and of a bad enum', () => {
+    const errors = errorsOf(
+      valid
+        .replace('    host: db.internal', '    hots: db.internal')
+        .replace('permissions: [read]', 'permissions: [root]'),
+    );
+    // 11: the integration now lacks `host`; 13: the unknown key `hots`; 20: the bad permission.
+    expect(errors.map((e) => e.line).sort((a, b) => a! - b!)).toEqual([11, 13, 20]);
+  });
+
+  it('names the line of a YAML syntax error', () => {
+    const errors = errorsOf('version: 1\nusers:\n  - email: [unclosed\n');
+    expect(errors[0].line).toBeGreaterThanOrEqual(3);
+  });
+
+  it('refuses duplicates by name, at the second one', () => {
+    const errors = errorsOf(
+      valid.replace(
+        'connectors:\n  - name: site-a',
+        'connectors:\n  - name: site-a\n  - name: site-a',
+      ),
+    );
+    expect(errors).toEqual([
+      { line: 10, path: 'connectors.1', message: 'duplicate connector site-a' },
+    ]);
+  });
+});

@@ -1,0 +1,214 @@
+import { PermissionLevelSchema, SslModeSchema } from '@doorman/contracts';
+import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { z } from 'zod';
+import { DOORMAN_ROLES } from '../identity/doorman-roles';
+import { WEEKDAYS } from '../access-flows/time-window';
+
+/**
+ * Policy as code (issue 4): integrations, groups and flows declared in YAML, referring to
+ * people by email and to everything else by name. Pure: parse and validate, with every
+ * error naming its line.
+ */
+const email = z.string().trim().toLowerCase().pipe(z.email());
+const emails = z.array(email).max(10000).default([]);
+const names = z.array(z.string().min(1).max(100)).max(1000).default([]);
+const duration = z
+  .string()
+  .regex(/^[1-9][0-9]{0,6}[smhd]$/, 'must be a duration such as 30s, 15m, 2h or 7d');
+const pgName = z
+  .string()
+  .min(1)
+  .refine(
+    (s) => Buffer.byteLength(s) <= 63 && !s.includes('\0'),
+    'must be a PostgreSQL name (1-63 bytes, no NUL)',
+  );
+
+const Approvers = z.strictObject({
+  users: emails,
+  groups: names,
+  integrationOwners: z.boolean().default(false),
+  resourceOwners: z.boolean().default(false),
+});
+
+export const PolicySchema = z.strictObject({
+  version: z.literal(1),
+  users: z
+    .array(
+      z.strictObject({
+        email,
+        name: z.string().trim().min(1).max(200),
+        roles: z.array(z.enum(DOORMAN_ROLES)).max(5).default(['requester']),
+      }),
+    )
+    .default([]),
+  groups: z
+    .array(z.strictObject({ name: z.string().trim().min(1).max(100), members: emails }))
+    .default([]),
+  connectors: z
+    .array(
+      z.strictObject({
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, dot, dash and underscore only'),
+      }),
+    )
+    .default([]),
+  integrations: z
+    .array(
+      z.strictObject({
+        name: z.string().trim().min(1).max(100),
+        connector: z.string().min(1).max(100),
+        host: z.string().trim().min(1).max(253),
+        port: z.number().int().min(1).max(65535).default(5432),
+        databases: z.array(pgName).min(1).max(500),
+        sslMode: SslModeSchema.default('prefer'),
+        rotationDays: z.number().int().min(0).max(3650).default(0),
+        cleanupDays: z.number().int().min(0).max(3650).default(0),
+        adminRotationDays: z.number().int().min(0).max(3650).default(0),
+        customAccessDetails: z.string().max(400).nullable().default(null),
+        owners: emails,
+        connectionLimit: z.number().int().min(1).max(1000).default(10),
+      }),
+    )
+    .default([]),
+  flows: z
+    .array(
+      z.strictObject({
+        name: z.string().trim().min(1).max(100),
+        integration: z.string().min(1).max(100),
+        requestors: z.strictObject({ users: emails, groups: names }),
+        resources: z
+          .array(z.strictObject({ database: pgName, schema: pgName, owners: emails }))
+          .min(1)
+          .max(1000),
+        permissions: z.array(PermissionLevelSchema).min(1).max(3),
+        steps: z
+          .array(
+            z.strictObject({
+              approvers: Approvers,
+              quorum: z.number().int().min(1).max(50).default(1),
+              timeout: duration.optional(),
+              onTimeout: z.enum(['escalate', 'deny']).default('deny'),
+              fallback: Approvers.optional(),
+            }),
+          )
+          .max(10)
+          .default([]),
+        autoApprove: z
+          .strictObject({
+            permissions: z.array(PermissionLevelSchema).min(1).max(3).optional(),
+            maxDuration: duration.optional(),
+            window: z
+              .strictObject({
+                days: z.array(z.enum(WEEKDAYS)).min(1),
+                start: z.string(),
+                end: z.string(),
+                timeZone: z.string(),
+              })
+              .optional(),
+          })
+          .optional(),
+        allowSelfApproval: z.boolean().default(false),
+        defaultDuration: duration,
+        maxDuration: duration,
+        justificationRequired: z.boolean().default(false),
+        pendingTtl: duration.default('24h'),
+        extensions: z
+          .strictObject({
+            maxCount: z.number().int().min(0).max(100).default(0),
+            maxDuration: duration.optional(),
+            auto: z.boolean().default(false),
+          })
+          .optional(),
+        breakGlass: z.strictObject({ users: emails }).optional(),
+      }),
+    )
+    .default([]),
+});
+export type Policy = z.infer<typeof PolicySchema>;
+
+export interface PolicyError {
+  line: number | null;
+  path: string;
+  message: string;
+}
+
+export class PolicyFileError extends Error {
+  constructor(readonly errors: PolicyError[]) {
+    super(
+      `invalid policy file:\n${errors.map((e) => `  line ${e.line ?? '?'}: ${e.path ? `${e.path}: ` : ''}${e.message}`).join('\n')}`,
+    );
+    this.name = 'PolicyFileError';
+  }
+}
+
+/** A parsed file that can say where any path of it is written. */
+export class PolicySource {
+  private constructor(
+    private readonly doc: ReturnType<typeof parseDocument>,
+    private readonly lines: LineCounter,
+  ) {}
+
+  static parse(text: string): { source: PolicySource; value: unknown } {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const source = new PolicySource(doc, lines);
+    if (doc.errors.length) {
+      throw new PolicyFileError(
+        doc.errors.map((e) => ({
+          line: lines.linePos(e.pos[0]).line,
+          path: '',
+          message: e.message.split('\n')[0],
+        })),
+      );
+    }
+    return { source, value: doc.toJS() };
+  }
+
+  /** The line of the node at `path`, or of its nearest ancestor written in the file. */
+  lineOf(path: ReadonlyArray<PropertyKey>): number | null {
+    for (let n = path.length; n >= 0; n--) {
+      const node = this.doc.getIn(path.slice(0, n) as Array<string | number>, true) as
+        Node | undefined;
+      if (node && (isMap(node) || isSeq(node) || 'range' in node) && node.range)
+        return this.lines.linePos(node.range[0]).line;
+    }
+    return null;
+  }
+
+  error(path: ReadonlyArray<PropertyKey>, message: string): PolicyError {
+    return { line: this.lineOf(path), path: path.map(String).join('.'), message };
+  }
+}
+
+export function parsePolicy(text: string): { policy: Policy; source: PolicySource } {
+  const { source, value } = PolicySource.parse(text);
+  const parsed = PolicySchema.safeParse(value ?? {});
+  if (!parsed.success) {
+    throw new PolicyFileError(
+      parsed.error.issues.map((i) =>
+        // An unknown key is reported where the key itself is written.
+        source.error(i.code === 'unrecognized_keys' ? [...i.path, i.keys[0]] : i.path, i.message),
+      ),
+    );
+  }
+  const errors: PolicyError[] = [];
+  const unique = (
+    kind: 'users' | 'groups' | 'connectors' | 'integrations' | 'flows',
+    key: (x: never) => string,
+  ) => {
+    const seen = new Set<string>();
+    (parsed.data[kind] as never[]).forEach((x, i) => {
+      const k = key(x);
+      if (seen.has(k)) errors.push(source.error([kind, i], `duplicate ${kind.slice(0, -1)} ${k}`));
+      seen.add(k);
+    });
+  };
+  unique('users', (u: { email: string }) => u.email);
+  unique('groups', (g: { name: string }) => g.name);
+  unique('connectors', (c: { name: string }) => c.name);
+  unique('integrations', (i: { name: string }) => i.name);
+  unique('flows', (f: { name: string }) => f.name);
+  if (errors.length) throw new PolicyFileError(errors);
+  return { policy: parsed.data, source };
+}
