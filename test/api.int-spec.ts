@@ -209,6 +209,43 @@ describe('REST API (broker on real PostgreSQL and Redis)', () => {
     });
   });
 
+  describe('groups', () => {
+    it('membership managed through the API decides who may request under a group flow', async () => {
+      const group = await w.security.api.post('/api/v1/groups', {
+        name: 'oncall',
+        memberIds: [w.mallory.id],
+      });
+      expect(group.status).toBe(201);
+      const flow = await w.security.api.post('/api/v1/access-flows', {
+        name: 'oncall-flow',
+        integrationId: w.integrationId,
+        requestors: { groupIds: [group.body.id] },
+        resources: [{ database: 'app', schema: 'oncall' }],
+        permissions: ['read'],
+        approvers: { userIds: [w.bob.id] },
+        defaultDuration: '1h',
+        maxDuration: '1h',
+      });
+      expect(flow.status).toBe(201);
+      const askOncall = () =>
+        w.mallory.api.post('/api/v1/access-requests', { ...ask(), schema: 'oncall' });
+      expect((await askOncall()).status).toBe(201);
+      const updated = await w.security.api.request('PUT', `/api/v1/groups/${group.body.id}`, {
+        memberIds: [w.carol.id],
+      });
+      expect(updated.body.memberIds).toEqual([w.carol.id]);
+      expect((await askOncall()).status).toBe(403);
+      expect(
+        (await w.alice.api.request('PUT', `/api/v1/groups/${group.body.id}`, { memberIds: [] }))
+          .status,
+      ).toBe(403);
+      const listed = (await w.alice.api.get('/api/v1/groups')).body;
+      expect(listed.find((g: { id: string }) => g.id === group.body.id).memberIds).toEqual([
+        w.carol.id,
+      ]);
+    });
+  });
+
   describe('approval hands the connector a desired state, never a secret', () => {
     it('approve → GRANTING, one sync-user job with a deterministic id on the connector queue, audited', async () => {
       const req = await w.alice.api.post('/api/v1/access-requests', ask({ permission: 'write' }));

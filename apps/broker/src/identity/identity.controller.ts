@@ -1,10 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { IdPipe, openApiSchema, ZodPipe } from '../common/zod';
 import type { Actor } from './actor';
 import { CurrentActor, Roles } from './auth.decorators';
-import { CreateGroupSchema, CreateTokenSchema, CreateUserSchema } from './identity.dto';
+import {
+  CreateGroupSchema,
+  CreateTokenSchema,
+  CreateUserSchema,
+  UpdateGroupSchema,
+} from './identity.dto';
 import { IdentityService } from './identity.service';
 import type { UserEntity } from './user.entity';
 
@@ -63,6 +68,28 @@ export class IdentityController {
     @Body(new ZodPipe(CreateGroupSchema)) body: z.infer<typeof CreateGroupSchema>,
   ) {
     const g = await this.identity.createGroup(actor, body);
+    return { id: g.id, name: g.name, memberIds: g.memberIds };
+  }
+
+  @Get('groups')
+  async listGroups() {
+    return (await this.identity.listGroups()).map((g) => ({
+      id: g.id,
+      name: g.name,
+      memberIds: g.memberIds,
+    }));
+  }
+
+  /** Replaces the members: flows that name the group follow at once. */
+  @Put('groups/:id')
+  @Roles('admin', 'security')
+  @ApiBody({ schema: openApiSchema(UpdateGroupSchema) })
+  async updateGroup(
+    @CurrentActor() actor: Actor,
+    @Param('id', new IdPipe('group')) id: string,
+    @Body(new ZodPipe(UpdateGroupSchema)) body: z.infer<typeof UpdateGroupSchema>,
+  ) {
+    const g = await this.identity.updateGroup(actor, id, body);
     return { id: g.id, name: g.name, memberIds: g.memberIds };
   }
 }

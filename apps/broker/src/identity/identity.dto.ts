@@ -19,3 +19,8 @@ export const CreateGroupSchema = z.strictObject({
   name: z.string().trim().min(1).max(100),
   memberIds: z.array(z.string().uuid()).max(10000).default([]),
 });
+
+export const UpdateGroupSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional(),
+  memberIds: z.array(z.string().uuid()).max(10000),
+});

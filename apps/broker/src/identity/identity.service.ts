@@ -183,6 +183,37 @@ export class IdentityService implements OnApplicationBootstrap {
     return group;
   }
 
+  /** Replaces a group's members (and optionally its name); audited with who joined and left. */
+  async updateGroup(
+    actor: Actor,
+    id: string,
+    input: { name?: string; memberIds: string[] },
+  ): Promise<GroupEntity> {
+    const group = await this.groups.findOneBy({ id });
+    if (!group) throw DomainError.notFound('group', id);
+    await this.assertUsersExist(input.memberIds, 'memberIds');
+    const memberIds = [...new Set(input.memberIds)];
+    const name = input.name ?? group.name;
+    if (name !== group.name && (await this.groups.existsBy({ name })))
+      throw DomainError.conflict(`group ${name} exists`);
+    await this.groups.update(id, { name, memberIds });
+    await this.audit.record({
+      action: 'group.updated',
+      actor,
+      details: {
+        groupId: id,
+        name,
+        added: memberIds.filter((m) => !group.memberIds.includes(m)),
+        removed: group.memberIds.filter((m) => !memberIds.includes(m)),
+      },
+    });
+    return { ...group, name, memberIds };
+  }
+
+  async listGroups(): Promise<GroupEntity[]> {
+    return this.groups.find({ order: { name: 'ASC' } });
+  }
+
   async assertGroupsExist(ids: string[]): Promise<void> {
     const unique = [...new Set(ids)];
     if (unique.length === 0) return;
