@@ -63,6 +63,15 @@ describe('faults end to end', () => {
     await startBroker();
     w = await createWorld(api, { port: target.port, sslMode: 'verify-full', cleanupDays: 30 });
     startConnector();
+    await waitFor(
+      'the connector heartbeat',
+      async () =>
+        (await api.get('/health')).body.connectors?.some(
+          (c: { id: string; healthy: boolean }) => c.id === w.connectorId && c.healthy,
+        ),
+      30000,
+      200,
+    );
   });
 
   afterAll(async () => {

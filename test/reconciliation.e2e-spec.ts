@@ -1,3 +1,5 @@
+import { Queue } from 'bullmq';
+import { CONTRACT_VERSION, RESULTS_QUEUE } from '@doorman/contracts';
 import { ApiClient } from './support/api-client';
 import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
 import { createWorld, type World } from './support/fixtures';
@@ -10,7 +12,7 @@ jest.setTimeout(120_000);
  * Reconciliation (DESIGN §5, issue 5) with real processes: the target is changed behind
  * Doorman's back and the broker puts it right from the connector's inventory.
  */
-describe('reconciliation end to end', () => {
+describe('reconciliation and credentials end to end', () => {
   let target: TargetPostgres;
   let env: BrokerTestEnv;
   let broker: AppProcess;
@@ -36,6 +38,29 @@ describe('reconciliation end to end', () => {
       sslMode: 'verify-full',
       cleanupDays: 30,
     });
+    startConnector();
+    await waitFor(
+      'the connector heartbeat',
+      async () =>
+        (await api.get('/health')).body.connectors?.some(
+          (c: { id: string; healthy: boolean }) => c.id === w.connectorId && c.healthy,
+        ),
+      30000,
+      200,
+    );
+  });
+
+  afterAll(async () => {
+    if (process.env.E2E_DEBUG)
+      for (const p of [broker, connector])
+        process.stdout.write(`--- ${p?.name}\n${p?.lines.slice(-40).join('\n')}\n`);
+    await connector?.stop();
+    await broker?.stop();
+    await env?.dispose();
+    await target?.stop();
+  });
+
+  function startConnector() {
     connector = AppProcess.start('connector', 'apps/connector/src/main.js', {
       REDIS_URL: env.env.REDIS_URL,
       REDIS_PREFIX: env.redisPrefix,
@@ -48,17 +73,7 @@ describe('reconciliation end to end', () => {
       RECONCILE_INTERVAL_MS: '500',
       LOG_LEVEL: 'warn',
     });
-  });
-
-  afterAll(async () => {
-    if (process.env.E2E_DEBUG)
-      for (const p of [broker, connector])
-        process.stdout.write(`--- ${p?.name}\n${p?.lines.slice(-40).join('\n')}\n`);
-    await connector?.stop();
-    await broker?.stop();
-    await env?.dispose();
-    await target?.stop();
-  });
+  }
 
   const status = async (id: string) =>
     (await w.alice.api.get(`/api/v1/access-requests/${id}`)).body;
@@ -167,6 +182,8 @@ describe('reconciliation end to end', () => {
     });
     expect(await canLogin(g.username, creds.password)).toBe(true);
     expect(await canLogin(g.username, g.password)).toBe(false);
+    await w.alice.api.post(`/api/v1/access-requests/${g.id}/revoke`, { reason: 'done' });
+    await waitFor('REVOKED', async () => (await status(g.id)).status === 'REVOKED');
   });
 
   it('roles outside the marker role are never touched', async () => {
@@ -176,5 +193,128 @@ describe('reconciliation end to end', () => {
     await new Promise((r) => setTimeout(r, 2500));
     expect((await role('bystander')).rolcanlogin).toBe(true);
     expect(await canLogin('bystander', 'bystander-pass')).toBe(true);
+  });
+
+  const auditActions = async () =>
+    (
+      (await api.get(`/api/v1/audit-events?integrationId=${w.integrationId}&limit=1000`))
+        .body as Array<{ action: string; details: Record<string, unknown> }>
+    ).map((e) => e.action);
+
+  const databaseUser = async (username: string) =>
+    (
+      (await w.security.api.get(`/api/v1/integrations/${w.integrationId}/database-users`))
+        .body as Array<Record<string, unknown>>
+    ).find((u) => u.username === username);
+
+  it('reset my credentials: a new password now, the old one stops working, audited', async () => {
+    const g = await grant();
+    const reset = await w.alice.api.post(
+      `/api/v1/integrations/${w.integrationId}/credentials/reset`,
+    );
+    expect(reset.status).toBe(202);
+    const fresh = await waitFor('a new password', async () => {
+      const c = await w.alice.api.post(`/api/v1/access-requests/${g.id}/credentials`);
+      return c.status === 200 && c.body.password !== g.password ? c.body : undefined;
+    });
+    expect(await canLogin(g.username, fresh.password)).toBe(true);
+    expect(await canLogin(g.username, g.password)).toBe(false);
+    expect(await auditActions()).toContain('credentials.reset');
+    // Nobody else's, and not without access.
+    const none = await w.mallory.api.post(
+      `/api/v1/integrations/${w.integrationId}/credentials/reset`,
+    );
+    expect(none.status).toBe(409);
+    const notAllowed = await w.alice.api.post(
+      `/api/v1/integrations/${w.integrationId}/credentials/reset-all`,
+    );
+    expect(notAllowed.status).toBe(403);
+
+    const all = await w.security.api.post(
+      `/api/v1/integrations/${w.integrationId}/credentials/reset-all`,
+    );
+    expect(all.status).toBe(202);
+    expect(all.body.rotatedNow).toBe(1);
+    const third = await waitFor('another new password', async () => {
+      const c = await w.alice.api.post(`/api/v1/access-requests/${g.id}/credentials`);
+      return c.status === 200 && c.body.password !== fresh.password ? c.body : undefined;
+    });
+    expect(await canLogin(g.username, third.password)).toBe(true);
+    expect(await canLogin(g.username, fresh.password)).toBe(false);
+
+    const listed = await databaseUser(g.username);
+    expect(listed).toMatchObject({
+      state: 'active',
+      personEmail: expect.stringContaining('alice'),
+    });
+    expect(listed?.passwordAgeDays).toBe(0);
+    await w.alice.api.post(`/api/v1/access-requests/${g.id}/revoke`, { reason: 'done' });
+    await waitFor('REVOKED', async () => (await status(g.id)).status === 'REVOKED');
+    // Waiting for cleanup, with its due date (cleanupDays 30).
+    const inactive = (
+      await w.security.api.get(
+        `/api/v1/integrations/${w.integrationId}/database-users?state=inactive`,
+      )
+    ).body as Array<{ username: string; cleanupDueAt: string }>;
+    const due = inactive.find((u) => u.username === g.username)?.cleanupDueAt;
+    expect(Date.parse(due!) - Date.now()).toBeGreaterThan(29 * 86400_000);
+    expect(
+      (await w.alice.api.get(`/api/v1/integrations/${w.integrationId}/database-users`)).status,
+    ).toBe(403);
+  });
+
+  it('a password lost on the way back (stale result without it) is replaced by a forced new one', async () => {
+    await connector.stop();
+    const created = await w.alice.api.post('/api/v1/access-requests', {
+      integrationId: w.integrationId,
+      database: 'app',
+      schema: 'public',
+      permission: 'read',
+      duration: '1h',
+      justification: 'lost password test',
+    });
+    await w.bob.api.post(`/api/v1/access-requests/${created.body.id}/approve`);
+    const before = await waitFor('the sync to be sent', async () => {
+      const all = (
+        await w.security.api.get(`/api/v1/integrations/${w.integrationId}/database-users`)
+      ).body as Array<Record<string, unknown>>;
+      const u = all.find((x) => String(x.personEmail).startsWith('alice'));
+      return u && (u.generation as number) > (u.appliedGeneration as number) ? u : undefined;
+    });
+    // What the broker would see if the connector applied it, lost the result, and retried.
+    const results = new Queue(RESULTS_QUEUE, {
+      connection: { host: '127.0.0.1', port: Number(new URL(env.env.REDIS_URL).port || 6379) },
+      prefix: env.redisPrefix,
+    });
+    await results.add('sync-user', {
+      v: CONTRACT_VERSION,
+      kind: 'sync-user',
+      connectorId: w.connectorId,
+      jobId: 'lost-result-retry',
+      integrationId: w.integrationId,
+      personId: before.personId,
+      username: before.username,
+      generation: before.generation,
+      attempt: 2,
+      status: 'stale',
+      startedAt: new Date().toISOString(),
+      sessionsTerminated: 0,
+      effects: [],
+    });
+    await results.close();
+    await waitFor('password.lost', async () => (await auditActions()).includes('password.lost'));
+    startConnector();
+    await waitFor('the forced generation applied', async () => {
+      const u = await databaseUser(before.username as string);
+      return (
+        (u?.appliedGeneration as number) > (before.generation as number) &&
+        u?.generation === u?.appliedGeneration
+      );
+    });
+    const creds = await w.alice.api.post(`/api/v1/access-requests/${created.body.id}/credentials`);
+    expect(creds.status).toBe(200);
+    expect(await canLogin(creds.body.username, creds.body.password)).toBe(true);
+    await w.alice.api.post(`/api/v1/access-requests/${created.body.id}/revoke`, { reason: 'done' });
+    await waitFor('REVOKED', async () => (await status(created.body.id)).status === 'REVOKED');
   });
 });

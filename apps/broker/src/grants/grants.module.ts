@@ -6,6 +6,8 @@ import { AuditModule } from '../audit/audit.module';
 import { ConnectorsModule } from '../connectors/connectors.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { DatabaseUserEntity } from './database-user.entity';
+import { CredentialsService } from './credentials.service';
+import { DatabaseUsersController } from './database-users.controller';
 import { FaultMetrics } from './fault-metrics';
 import { GrantsService } from './grants.service';
 import { ReconcileService } from './reconcile.service';
@@ -21,8 +23,10 @@ import { TimersProcessor } from './timers.processor';
     AuditModule,
     ConnectorsModule,
   ],
+  controllers: [DatabaseUsersController],
   providers: [
     GrantsService,
+    CredentialsService,
     ReconcileService,
     FaultMetrics,
     ResultsProcessor,

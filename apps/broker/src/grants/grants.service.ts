@@ -36,6 +36,8 @@ export const TIMER_JOBS = {
 
 /** A revoke refused for good is tried again, as a new generation, after this long. */
 export const PERMANENT_REVOKE_RETRY_MS = 60_000;
+/** A cleanup refused for good is scheduled again after this long. */
+export const CLEANUP_RETRY_MS = 3600_000;
 
 /**
  * Turns changes to a person's grants into desired states for the connector, and the
@@ -541,10 +543,22 @@ export class GrantsService {
       if (!du || du.generation !== r.generation) return;
       if (r.status === 'failed') {
         const error = r.error;
-        await users.update(du.id, {
-          lastError: error ? `${error.code}: ${error.message}` : 'cleanup failed',
-        });
-        if (r.attempt === 1 || r.attempt % 10 === 0) {
+        const reason = error ? `${error.code}: ${error.message}` : 'cleanup failed';
+        await users.update(du.id, { lastError: reason });
+        if (error && !error.retryable) {
+          // The connector gave this job up (e.g. objects it may not reassign): the user stays
+          // NOLOGIN, is listed as waiting for cleanup with the reason, and is tried again.
+          const cleanupDueAt = new Date(Date.now() + CLEANUP_RETRY_MS);
+          await users.update(du.id, { state: 'inactive', cleanupDueAt });
+          await this.outbox.add(em, {
+            queue: TIMERS_QUEUE,
+            jobName: TIMER_JOBS.cleanupDue,
+            jobId: jobIds.cleanupDue(du.id, cleanupDueAt.getTime()),
+            payload: { databaseUserId: du.id },
+            runAt: cleanupDueAt,
+          });
+        }
+        if (r.attempt === 1 || r.attempt % 10 === 0 || !error?.retryable) {
           await this.audit.record(
             {
               action: 'database_user.cleanup_failed',
