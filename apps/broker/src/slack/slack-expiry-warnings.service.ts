@@ -5,8 +5,10 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { AccessFlowsService } from '../access-flows/access-flows.service';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { IdentityService } from '../identity/identity.service';
+import type { AccessRequestEntity } from '../requests/access-request.entity';
 import { SLACK_CLIENT, type SlackClient } from './slack-client';
 import { SlackMessagesRepository } from './slack-messages.repository';
 import { SlackPeopleService } from './slack-people.service';
@@ -28,6 +30,7 @@ export class SlackExpiryWarningsService implements OnApplicationBootstrap, OnApp
     private readonly messages: SlackMessagesRepository,
     private readonly people: SlackPeopleService,
     private readonly identity: IdentityService,
+    private readonly flows: AccessFlowsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -54,6 +57,13 @@ export class SlackExpiryWarningsService implements OnApplicationBootstrap, OnApp
     }
   }
 
+  /** Extend is offered only where the flow the grant was approved under allows another one. */
+  private async canExtend(req: AccessRequestEntity): Promise<boolean> {
+    if (req.kind !== 'access') return false;
+    const flow = await this.flows.getVersion(req.flowId, req.flowVersion).catch(() => null);
+    return flow !== null && req.extensionCount < flow.extensions.maxCount;
+  }
+
   async warnDue(now: Date): Promise<number> {
     const due = await this.messages.expiringUnwarned(
       now,
@@ -67,7 +77,7 @@ export class SlackExpiryWarningsService implements OnApplicationBootstrap, OnApp
       // Extend waits for extensions in RequestsService (issue #4); until then: Revoke now only.
       const ref = await this.people.dm(
         requester,
-        expiringSoonMessage(await this.people.view(req), false),
+        expiringSoonMessage(await this.people.view(req), await this.canExtend(req)),
       );
       if (ref) {
         await this.messages.posted(req.id, 'expiry_warning', req.requesterId, ref);

@@ -3,6 +3,7 @@ export const SlackIds = {
   command: '/access',
   requestModal: 'doorman_request',
   denyModal: 'doorman_deny',
+  extendModal: 'doorman_extend_modal',
   credentialsModal: 'doorman_credentials',
   approve: 'doorman_approve',
   deny: 'doorman_deny_open',

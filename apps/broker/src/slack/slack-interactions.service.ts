@@ -13,8 +13,22 @@ import { SlackIds } from './slack-ids';
 import { SlackPeopleService } from './slack-people.service';
 import { slackErrorText, UNKNOWN_PERSON_TEXT } from './slack-responder';
 import { homeView } from './views/home.view';
-import { credentialsModal, denyModal, parseOptionValue, requestModal } from './views/modals.view';
+import {
+  credentialsModal,
+  denyModal,
+  extendModal,
+  parseOptionValue,
+  requestModal,
+} from './views/modals.view';
 import { escapeText, formatDuration, resourceLine } from './views/format';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A request id from a button or modal: Slack echoes what we sent, but check before querying. */
+function validId(value: string): string {
+  if (!UUID.test(value)) throw DomainError.notFound('access request', value || '(none)');
+  return value;
+}
 
 /** Where a Slack interaction came from: who, in which channel, with which modal trigger. */
 export interface SlackOrigin {
@@ -160,17 +174,13 @@ export class SlackInteractionsService {
     return errors;
   }
 
-  async approve(o: SlackOrigin, requestId: string): Promise<void> {
+  async approve(o: SlackOrigin, id: string): Promise<void> {
     await this.as(o, async (actor) => {
       try {
-        await this.requests.approve(actor, requestId);
+        await this.requests.approve(actor, validId(id));
       } catch (e) {
         if (e instanceof DomainError && e.code === ErrorCode.IllegalTransition)
-          return this.people.tell(
-            o.slackUserId,
-            o.channel,
-            await this.alreadyDecided(actor, requestId),
-          );
+          return this.people.tell(o.slackUserId, o.channel, await this.alreadyDecided(actor, id));
         throw e;
       }
     });
@@ -178,6 +188,7 @@ export class SlackInteractionsService {
 
   async openDeny(o: SlackOrigin, requestId: string): Promise<void> {
     await this.as(o, async (actor) => {
+      validId(requestId);
       const req = await this.requests.getVisible(actor, requestId);
       if (req.status !== 'PENDING')
         return this.people.tell(
@@ -199,6 +210,7 @@ export class SlackInteractionsService {
   async submitDeny(o: SlackOrigin, requestId: string, reason: string): Promise<ViewErrors> {
     let errors: ViewErrors = null;
     await this.as(o, async (actor) => {
+      validId(requestId);
       try {
         await this.requests.deny(actor, requestId, reason.trim() || undefined);
       } catch (e) {
@@ -221,6 +233,7 @@ export class SlackInteractionsService {
   /** Credentials only ever travel in a modal, opened for the requester and audited by the service. */
   async reveal(o: SlackOrigin, requestId: string): Promise<void> {
     await this.as(o, async (actor) => {
+      validId(requestId);
       const creds = await this.requests.revealCredentials(actor, requestId);
       await this.people.client.views.open({
         trigger_id: o.triggerId!,
@@ -229,8 +242,53 @@ export class SlackInteractionsService {
     });
   }
 
+  async openExtend(o: SlackOrigin, requestId: string): Promise<void> {
+    await this.as(o, async (actor) => {
+      validId(requestId);
+      const grant = await this.requests.getVisible(actor, requestId);
+      const v = await this.people.view(grant);
+      await this.people.client.views.open({
+        trigger_id: o.triggerId!,
+        view: extendModal(grant.id, `*${escapeText(v.permission)}* on ${resourceLine(v)}`),
+      });
+    });
+  }
+
+  /** An extension is a request of its own: the flow's extension rules judge it in the service. */
+  async submitExtend(
+    o: SlackOrigin,
+    requestId: string,
+    duration: string,
+    justification: string,
+  ): Promise<ViewErrors> {
+    let errors: ViewErrors = null;
+    await this.as(o, async (actor) => {
+      validId(requestId);
+      try {
+        const ext = await this.requests.extend(
+          actor,
+          requestId,
+          duration.trim(),
+          justification.trim() || undefined,
+        );
+        await this.people.tell(
+          o.slackUserId,
+          undefined,
+          ext.status === 'PENDING'
+            ? 'Extension requested; I will tell you when it is decided.'
+            : 'Extension granted.',
+        );
+      } catch (e) {
+        if (!(e instanceof DomainError) || e.code === ErrorCode.NotFound) throw e;
+        errors = { [SlackIds.blocks.duration]: e.message.slice(0, 150) };
+      }
+    });
+    return errors;
+  }
+
   async revoke(o: SlackOrigin, requestId: string): Promise<void> {
     await this.as(o, async (actor) => {
+      validId(requestId);
       await this.requests.revoke(actor, requestId, 'revoked from Slack');
       await this.people.tell(
         o.slackUserId,
@@ -256,7 +314,7 @@ export class SlackInteractionsService {
       pending: await view(mine.filter((r) => r.status === 'PENDING' || r.status === 'APPROVED')),
       toApprove: await view(pending.filter((r) => r.requesterId !== user.id)),
       now: new Date(),
-      canExtend: false,
+      canExtend: true,
     });
     await this.people.client.views.publish({ user_id: slackUserId, view: home });
   }

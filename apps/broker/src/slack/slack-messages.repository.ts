@@ -45,6 +45,11 @@ export class SlackMessagesRepository {
     await this.messages.delete({ requestId, kind, recipientUserId, ts: IsNull() });
   }
 
+  /** Forgets a one-time notice, so it can be sent again (an extended grant warns again). */
+  async forget(requestId: string, kind: SlackMessageKind): Promise<void> {
+    await this.messages.delete({ requestId, kind });
+  }
+
   async postedFor(requestId: string, kind: SlackMessageKind): Promise<SlackMessageEntity[]> {
     const rows = await this.messages.find({
       where: { requestId, kind },
@@ -58,6 +63,7 @@ export class SlackMessagesRepository {
     return this.requests
       .createQueryBuilder('r')
       .where('r.status = :s', { s: 'ACTIVE' })
+      .andWhere("r.kind = 'access'")
       .andWhere('r.expires_at > :now AND r.expires_at <= :until', {
         now,
         until: new Date(now.getTime() + withinMs),

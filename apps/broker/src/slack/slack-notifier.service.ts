@@ -17,6 +17,7 @@ import {
   approvalMessage,
   decidedMessage,
   endedMessage,
+  extendedMessage,
   readyMessage,
   submittedMessage,
   type Decision,
@@ -29,6 +30,7 @@ const OUTCOME: Record<string, string> = {
   REVOKING: 'approved',
   REVOKED: 'approved',
   FAILED: 'approved',
+  APPLIED: 'approved',
   DENIED: 'denied',
   CANCELLED: 'cancelled',
   EXPIRED: 'expired',
@@ -64,13 +66,18 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     if (!e.requestId) return;
     switch (e.action) {
       case 'request.created':
-        return this.onCreated(e.requestId, e.details);
+      case 'extension.requested':
+        return this.onCreated(e.requestId);
       case 'request.approved':
+      case 'request.auto_approved':
       case 'request.denied':
         await this.refreshApprovals(e.requestId);
-        return this.tellRequesterDecision(e.requestId);
+        return this.tellRequesterDecision(e.requestId, e.action === 'request.auto_approved');
       case 'grant.activated':
         return this.onReady(e.requestId);
+      case 'grant.extended':
+        await this.messages.forget(e.requestId, 'expiry_warning');
+        return this.onExtended(e.requestId);
       case 'grant.revoked':
         return this.onEnded(e.requestId);
       default:
@@ -79,13 +86,14 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async onCreated(requestId: string, details: Record<string, unknown>): Promise<void> {
+  private async onCreated(requestId: string): Promise<void> {
     const req = await this.requests.get(requestId);
     const view = await this.people.view(req);
-    const approverIds = (
-      Array.isArray(details.approvers) ? (details.approvers as string[]) : []
-    ).filter((id) => id !== req.requesterId);
-    const approvers = await this.identity.findByIds(approverIds);
+    // Auto-approved and break-glass requests are decided before anyone could be asked.
+    const approvers =
+      req.status === 'PENDING'
+        ? await this.identity.findByIds(req.approverIds.filter((id) => id !== req.requesterId))
+        : [];
     const message = approvalMessage(view, null);
     for (const approver of approvers) {
       if (!(await this.messages.claim(req.id, 'approval', approver.id))) continue;
@@ -101,8 +109,11 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     // A decision may have landed while the messages were being posted.
     const now = await this.requests.get(requestId);
     if (now.status !== 'PENDING') await this.refreshApprovals(requestId);
+    if (req.status !== 'PENDING') return;
     const [requester] = await this.identity.findByIds([req.requesterId]);
-    if (requester) await this.people.dm(requester, submittedMessage(view, approvers.map(mention)));
+    // Re-read: approvers found in Slack by email were linked while being messaged.
+    const named = await this.identity.findByIds(approvers.map((a) => a.id));
+    if (requester) await this.people.dm(requester, submittedMessage(view, named.map(mention)));
   }
 
   private async decisionOf(req: AccessRequestEntity): Promise<Decision | null> {
@@ -122,7 +133,11 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     const posted = await this.messages.postedFor(requestId, 'approval');
     if (!posted.length) return;
     const req = await this.requests.get(requestId);
-    const message = approvalMessage(await this.people.view(req), await this.decisionOf(req));
+    const message = approvalMessage(
+      await this.people.view(req),
+      await this.decisionOf(req),
+      await this.progressOf(req),
+    );
     for (const m of posted) {
       await this.people.client.chat
         .update({ channel: m.channel!, ts: m.ts!, ...message })
@@ -132,10 +147,25 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async tellRequesterDecision(requestId: string): Promise<void> {
+  /** Approvals so far on a multi-step request: "approved by X (step 1)". */
+  private async progressOf(req: AccessRequestEntity): Promise<string[]> {
+    if (req.status !== 'PENDING') return [];
+    const approvals = await this.requests.approvalsOf(req.id);
+    const out: string[] = [];
+    for (const a of approvals) {
+      if (a.decision !== 'approve') continue;
+      out.push(
+        `:white_check_mark: approved by ${await this.people.mentionOf(a.approverId)} (step ${a.step + 1})`,
+      );
+    }
+    return out;
+  }
+
+  private async tellRequesterDecision(requestId: string, automatic = false): Promise<void> {
     const req = await this.requests.get(requestId);
     const decision = await this.decisionOf(req);
     if (!decision || (decision.outcome !== 'approved' && decision.outcome !== 'denied')) return;
+    if (automatic) decision.by = 'the flow’s automatic approval';
     const [requester] = await this.identity.findByIds([req.requesterId]);
     if (requester)
       await this.people.dm(requester, decidedMessage(await this.people.view(req), decision));
@@ -145,6 +175,12 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     const req = await this.requests.get(requestId);
     const [requester] = await this.identity.findByIds([req.requesterId]);
     if (requester) await this.people.dm(requester, readyMessage(await this.people.view(req)));
+  }
+
+  private async onExtended(grantId: string): Promise<void> {
+    const grant = await this.requests.get(grantId);
+    const [requester] = await this.identity.findByIds([grant.requesterId]);
+    if (requester) await this.people.dm(requester, extendedMessage(await this.people.view(grant)));
   }
 
   private async onEnded(requestId: string): Promise<void> {

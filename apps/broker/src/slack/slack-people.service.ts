@@ -68,6 +68,7 @@ export class SlackPeopleService {
       justification: r.justification,
       status: r.status,
       expiresAt: r.expiresAt,
+      isExtension: r.kind === 'extension',
     };
   }
 

@@ -20,6 +20,10 @@ export function registerActions(app: App, h: SlackInteractionsService): void {
     await ack();
     await h.reveal(origin(body), action.value ?? '');
   });
+  app.action<BlockAction<ButtonAction>>(SlackIds.extend, async ({ ack, body, action }) => {
+    await ack();
+    await h.openExtend(origin(body), action.value ?? '');
+  });
   app.action<BlockAction<ButtonAction>>(SlackIds.revoke, async ({ ack, body, action }) => {
     await ack();
     await h.revoke(origin(body), action.value ?? '');

@@ -16,4 +16,15 @@ export function registerViews(app: App, h: SlackInteractionsService): void {
     const errors = await h.submitDeny({ slackUserId: body.user.id }, view.private_metadata, reason);
     await ack(errors ? { response_action: 'errors', errors } : undefined);
   });
+  app.view(SlackIds.extendModal, async ({ ack, body, view }) => {
+    const v = view.state.values;
+    const b = SlackIds.blocks;
+    const errors = await h.submitExtend(
+      { slackUserId: body.user.id },
+      view.private_metadata,
+      v[b.duration]?.[b.duration]?.value ?? '',
+      v[b.justification]?.[b.justification]?.value ?? '',
+    );
+    await ack(errors ? { response_action: 'errors', errors } : undefined);
+  });
 }

@@ -13,6 +13,8 @@ export interface RequestView {
   justification: string | null;
   status: string;
   expiresAt: Date | null;
+  /** An extension of an ACTIVE grant rather than new access. */
+  isExtension: boolean;
 }
 
 /** A person as Slack shows them: a mention when their Slack id is known. */

@@ -33,20 +33,38 @@ export function homeView(h: HomeInput): HomeView {
   if (!h.active.length) blocks.push(note('No active access. Ask with `/access`.'));
   for (const r of h.active.slice(0, 15)) {
     const left = r.expiresAt ? `${timeLeft(r.expiresAt, h.now)} left` : r.status.toLowerCase();
-    blocks.push({
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: truncate(`*${escapeText(r.permission)}* on ${resourceLine(r)} · ${left}`, 3000),
+    blocks.push(
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: truncate(`*${escapeText(r.permission)}* on ${resourceLine(r)} · ${left}`, 3000),
+        },
       },
-      accessory: {
-        type: 'button',
-        style: 'danger',
-        text: { type: 'plain_text', text: 'Revoke now' },
-        action_id: SlackIds.revoke,
-        value: r.id,
+      {
+        type: 'actions',
+        block_id: `home-access:${r.id}`,
+        elements: [
+          ...(h.canExtend && r.status === 'ACTIVE'
+            ? [
+                {
+                  type: 'button' as const,
+                  text: { type: 'plain_text' as const, text: 'Extend' },
+                  action_id: SlackIds.extend,
+                  value: r.id,
+                },
+              ]
+            : []),
+          {
+            type: 'button',
+            style: 'danger',
+            text: { type: 'plain_text', text: 'Revoke now' },
+            action_id: SlackIds.revoke,
+            value: r.id,
+          },
+        ],
       },
-    });
+    );
   }
   blocks.push(header('My pending requests'));
   if (!h.pending.length) blocks.push(note('Nothing pending.'));

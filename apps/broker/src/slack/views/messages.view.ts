@@ -45,9 +45,21 @@ function facts(r: RequestView): KnownBlock {
 }
 
 /** What each approver sees: the request and Approve / Deny, or who decided once someone did. */
-export function approvalMessage(r: RequestView, decision: Decision | null): SlackMessage {
-  const head = `${r.requester} requests *${escapeText(r.permission)}* access to ${resourceLine(r)} for ${formatDuration(r.durationSeconds)}`;
+export function approvalMessage(
+  r: RequestView,
+  decision: Decision | null,
+  progress: string[] = [],
+): SlackMessage {
+  const head = r.isExtension
+    ? `${r.requester} asks to extend their *${escapeText(r.permission)}* access to ${resourceLine(r)} by ${formatDuration(r.durationSeconds)}`
+    : `${r.requester} requests *${escapeText(r.permission)}* access to ${resourceLine(r)} for ${formatDuration(r.durationSeconds)}`;
   const blocks: KnownBlock[] = [section(head), facts(r)];
+  if (progress.length && !decision) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: truncate(progress.join(' · '), 3000) }],
+    });
+  }
   if (decision) {
     const by = decision.by ? ` by ${decision.by}` : '';
     const why = decision.reason ? `: ${escapeText(decision.reason)}` : '';
@@ -103,12 +115,14 @@ export function submittedMessage(r: RequestView, approvers: string[]): SlackMess
 export function decidedMessage(r: RequestView, decision: Decision): SlackMessage {
   const by = decision.by ? ` by ${decision.by}` : '';
   const why = decision.reason ? `\n>${escapeText(decision.reason)}` : '';
-  const next = decision.outcome === 'approved' ? ' Your access is being set up now.' : '';
+  const next =
+    decision.outcome === 'approved' && !r.isExtension ? ' Your access is being set up now.' : '';
+  const what = r.isExtension ? 'extension of' : 'request for';
   return {
     text: `Your access request was ${decision.outcome}`,
     blocks: [
       section(
-        `Your request for *${escapeText(r.permission)}* on ${resourceLine(r)} was *${escapeText(decision.outcome)}*${by}.${next}${why}`,
+        `Your ${what} *${escapeText(r.permission)}* on ${resourceLine(r)} was *${escapeText(decision.outcome)}*${by}.${next}${why}`,
       ),
     ],
   };
@@ -180,6 +194,18 @@ export function expiringSoonMessage(r: RequestView, canExtend: boolean): SlackMe
         `:hourglass_flowing_sand: Your *${escapeText(r.permission)}* access to ${resourceLine(r)} expires ${at}.`,
       ),
       accessButtons(r, { reveal: false, extend: canExtend }),
+    ],
+  };
+}
+
+export function extendedMessage(r: RequestView): SlackMessage {
+  const until = r.expiresAt ? slackDate(r.expiresAt) : 'later';
+  return {
+    text: `Your access to ${r.database}.${r.schema} was extended`,
+    blocks: [
+      section(
+        `Your *${escapeText(r.permission)}* access to ${resourceLine(r)} was extended; it now ends ${until}.`,
+      ),
     ],
   };
 }

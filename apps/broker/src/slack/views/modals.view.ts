@@ -121,6 +121,45 @@ export function denyModal(requestId: string, summary: string): ModalView {
   };
 }
 
+/** Extend: an extension is a request of its own, judged by the flow's extension rules. */
+export function extendModal(grantId: string, summary: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: SlackIds.extendModal,
+    private_metadata: grantId,
+    title: plain('Extend access'),
+    submit: plain('Extend'),
+    close: plain('Cancel'),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: truncate(summary, 3000) } },
+      {
+        type: 'input',
+        block_id: SlackIds.blocks.duration,
+        label: plain('Extend by'),
+        hint: plain('e.g. 30m or 1h'),
+        element: {
+          type: 'plain_text_input',
+          action_id: SlackIds.blocks.duration,
+          initial_value: '30m',
+          max_length: 10,
+        },
+      },
+      {
+        type: 'input',
+        block_id: SlackIds.blocks.justification,
+        label: plain('Why'),
+        optional: true,
+        element: {
+          type: 'plain_text_input',
+          action_id: SlackIds.blocks.justification,
+          multiline: true,
+          max_length: 1000,
+        },
+      },
+    ],
+  };
+}
+
 export interface CredentialsView {
   host: string;
   port: number;

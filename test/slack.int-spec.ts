@@ -1,0 +1,455 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { CONTRACT_VERSION, jobIds } from '@doorman/contracts';
+import { loadSealPublicKey, seal } from '@doorman/crypto';
+import { Client } from 'pg';
+import { createBrokerApp } from '../apps/broker/src/bootstrap';
+import { GrantsService } from '../apps/broker/src/grants/grants.service';
+import { ApiClient } from './support/api-client';
+import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
+import { FakeSlack } from './support/fake-slack';
+import { createWorld, type World } from './support/fixtures';
+import { SlackDriver, slackSignature } from './support/slack-driver';
+
+const SECRET = 'test-signing-secret-0123456789';
+const TOKEN = 'xoxb-test-bot-token';
+const PASSWORD = 'Sup3r-Secret-Revealed-Only-In-A-Modal';
+
+jest.setTimeout(30_000);
+
+/**
+ * The Slack app in the broker, in-process on real PostgreSQL and Redis, driven only through
+ * signed HTTP requests to /slack/events, with a fake Slack Web API on loopback.
+ */
+describe('Slack app (broker in-process, fake Slack Web API)', () => {
+  let fake: FakeSlack;
+  let env: BrokerTestEnv;
+  let app: INestApplication;
+  let slack: SlackDriver;
+  let w: World;
+  let db: Client;
+  let integrationName: string;
+
+  const ALICE = 'UALICE';
+  const BOB = 'UBOB';
+  const CAROL = 'UCAROL';
+  const STRANGER = 'USTRANGER';
+
+  beforeAll(async () => {
+    fake = await FakeSlack.start(TOKEN);
+    env = await createBrokerTestEnv({
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: TOKEN,
+      SLACK_API_URL: fake.url,
+      // Every grant is "expiring soon" at once, so the warning shows up in this test.
+      SLACK_EXPIRY_WARNING_SECONDS: '86400',
+      SLACK_EXPIRY_CHECK_MS: '200',
+    });
+    app = await createBrokerApp(env.config);
+    await app.listen(0, '127.0.0.1');
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    slack = new SlackDriver(`${url}/slack/events`, SECRET);
+    const admin = new ApiClient(url, env.adminToken);
+    w = await createWorld(admin, { maxDuration: '2h', defaultDuration: '1h' });
+    integrationName = (await w.security.api.get(`/api/v1/integrations/${w.integrationId}`)).body
+      .name;
+    fake.addUser(ALICE, w.alice.email);
+    fake.addUser(BOB, w.bob.email);
+    fake.addUser(CAROL, w.carol.email);
+    fake.addUser(STRANGER, 'stranger@elsewhere.example');
+    db = new Client({ connectionString: env.databaseUrl });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await app?.close();
+    await env?.dispose();
+    await fake?.close();
+  });
+
+  const requestRow = async (id: string) =>
+    (await db.query('SELECT * FROM access_requests WHERE id = $1', [id])).rows[0];
+  const ephemeralTo = (user: string, contains: string) =>
+    waitFor(`an ephemeral message to ${user} containing "${contains}"`, async () =>
+      fake
+        .callsOf('chat.postEphemeral')
+        .find((c) => c.args.user === user && String(c.args.text).includes(contains)),
+    );
+  const dmTo = (user: string, match: (text: string) => boolean, what: string) =>
+    waitFor(`a DM to ${user}: ${what}`, async () =>
+      fake
+        .callsOf('chat.postMessage')
+        .find((c) => c.args.channel === fake.dmOf(user) && match(JSON.stringify(c.args))),
+    );
+  const buttonsOf = (blocks: any[] | undefined): any[] =>
+    (blocks ?? []).flatMap((b) => [...(b.elements ?? []), ...(b.accessory ? [b.accessory] : [])]);
+  const oneLiner = (rest: string) => `${integrationName} ${rest}`;
+
+  /** Stands in for the connector's result for a person's newest sync (the e2e drives a real one). */
+  async function activate(requestId: string, password = PASSWORD): Promise<string> {
+    const row = await requestRow(requestId);
+    const du = (
+      await db.query('SELECT username FROM database_users WHERE user_id = $1', [row.requester_id])
+    ).rows[0];
+    await app.get(GrantsService).onSyncResult({
+      v: CONTRACT_VERSION,
+      kind: 'sync-user',
+      connectorId: w.connectorId,
+      jobId: jobIds.sync(w.integrationId, row.requester_id, row.sync_generation),
+      integrationId: w.integrationId,
+      personId: row.requester_id,
+      username: du.username,
+      generation: row.sync_generation,
+      attempt: 1,
+      status: 'applied',
+      startedAt: new Date().toISOString(),
+      sealedPassword: seal(password, loadSealPublicKey(env.env.BROKER_SEAL_PUBLIC_KEY)),
+      passwordIssuedAt: new Date().toISOString(),
+      sessionsTerminated: 0,
+      effects: [],
+    });
+    return du.username as string;
+  }
+
+  async function requestFromSlack(user: string, rest: string): Promise<string> {
+    const before = (await db.query('SELECT id FROM access_requests')).rows.map((r) => r.id);
+    expect((await slack.command(user, oneLiner(rest))).status).toBe(200);
+    return waitFor('the request row', async () => {
+      const rows = await db.query('SELECT id FROM access_requests ORDER BY created_at DESC');
+      return rows.rows.map((r) => r.id as string).find((id) => !before.includes(id));
+    });
+  }
+
+  describe('request authenticity', () => {
+    it('refuses unsigned, badly signed and stale requests with 401, and does nothing', async () => {
+      const body = slack.commandBody(ALICE, oneLiner('app.public read 30m sneaky'));
+      const form = 'application/x-www-form-urlencoded';
+      expect((await slack.send(body, form, { signature: null })).status).toBe(401);
+      expect((await slack.send(body, form, { signature: 'v0=deadbeef' })).status).toBe(401);
+      const stale = Math.floor(Date.now() / 1000) - 10 * 60;
+      const staleRes = await slack.send(body, form, {
+        timestamp: stale,
+        signature: slackSignature(SECRET, stale, body),
+      });
+      expect(staleRes.status).toBe(401);
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await db.query('SELECT count(*)::int AS n FROM access_requests')).rows[0].n).toBe(0);
+      expect(fake.calls.filter((c) => c.method.startsWith('chat.'))).toEqual([]);
+    });
+  });
+
+  describe('people and commands', () => {
+    it('tells an unknown Slack user, in an ephemeral message, that it does not know them', async () => {
+      expect((await slack.command(STRANGER, 'list')).status).toBe(200);
+      const msg = await ephemeralTo(STRANGER, "I don't know you yet");
+      expect(msg.args.text).not.toMatch(/error|stack|at /i);
+    });
+
+    it('answers a malformed one-line request with the usage, and links the person by email', async () => {
+      await slack.command(ALICE, 'pg app read');
+      await ephemeralTo(ALICE, 'Usage');
+      await slack.command(ALICE, oneLiner('app-without-schema read 30m x'));
+      await ephemeralTo(ALICE, 'is not <database>.<schema>');
+      const linked = await db.query('SELECT slack_user_id FROM users WHERE id = $1', [w.alice.id]);
+      expect(linked.rows[0].slack_user_id).toBe(ALICE);
+    });
+  });
+
+  describe('a request from Slack, decided in Slack', () => {
+    let first: string;
+    let approverMessages: Array<{ channel: string; ts: string }>;
+
+    it('/access <one line> creates the request, audited as slack, and asks every approver', async () => {
+      first = await requestFromSlack(ALICE, 'app.public read 30m debugging INC-1');
+      const row = await requestRow(first);
+      expect(row).toMatchObject({ status: 'PENDING', permission: 'read', duration_seconds: 1800 });
+      const audit = await db.query(
+        `SELECT channel, actor_id FROM audit_events WHERE request_id = $1 AND action = 'request.created'`,
+        [first],
+      );
+      expect(audit.rows).toEqual([{ channel: 'slack', actor_id: w.alice.id }]);
+
+      approverMessages = [];
+      for (const approver of [BOB, CAROL]) {
+        const call = await dmTo(approver, (t) => t.includes(first), 'the approval message');
+        const buttons = buttonsOf(call.args.blocks);
+        expect(buttons.map((b) => [b.action_id, b.value])).toEqual([
+          ['doorman_approve', first],
+          ['doorman_deny_open', first],
+        ]);
+        expect(JSON.stringify(call.args.blocks)).toContain('debugging INC-1');
+        const ts = fake
+          .messagesTo(approver)
+          .find((m) => JSON.stringify(m.blocks).includes(first))!.ts;
+        approverMessages.push({ channel: fake.dmOf(approver), ts });
+      }
+      const submitted = await dmTo(ALICE, (t) => t.includes('was submitted'), 'submitted');
+      expect(JSON.stringify(submitted.args)).toContain(`<@${BOB}>`);
+      expect(JSON.stringify(submitted.args)).toContain(`<@${CAROL}>`);
+    });
+
+    it('refuses the requester approving their own request, by the same rule as the REST API', async () => {
+      const rest = await w.alice.api.post(`/api/v1/access-requests/${first}/approve`);
+      expect(rest.status).toBe(403);
+      await slack.click(ALICE, 'doorman_approve', first);
+      await ephemeralTo(ALICE, rest.body.message);
+      expect((await requestRow(first)).status).toBe('PENDING');
+    });
+
+    it("an approver's click approves it; every approver's copy is updated in place", async () => {
+      await slack.click(BOB, 'doorman_approve', first, approverMessages[0]);
+      await waitFor('GRANTING', async () => (await requestRow(first)).status === 'GRANTING');
+      for (const m of approverMessages) {
+        const update = await waitFor(`chat.update of ${m.channel}`, async () =>
+          fake
+            .callsOf('chat.update')
+            .find((c) => c.args.channel === m.channel && c.args.ts === m.ts),
+        );
+        const text = JSON.stringify(update.args.blocks);
+        expect(text).toContain('*approved* by <@UBOB>');
+        expect(buttonsOf(update.args.blocks).filter((b) => b.type === 'button')).toEqual([]);
+      }
+      await dmTo(ALICE, (t) => t.includes('was *approved* by <@UBOB>'), 'approved');
+      const audit = await db.query(
+        `SELECT channel FROM audit_events WHERE request_id = $1 AND action = 'request.approved'`,
+        [first],
+      );
+      expect(audit.rows).toEqual([{ channel: 'slack' }]);
+    });
+
+    it('a second click answers "already approved by X" and changes nothing', async () => {
+      await slack.click(CAROL, 'doorman_approve', first, approverMessages[1]);
+      await ephemeralTo(CAROL, 'already approved by <@UBOB>');
+      const approvals = await db.query('SELECT approver_id FROM approvals WHERE request_id = $1', [
+        first,
+      ]);
+      expect(approvals.rows).toEqual([{ approver_id: w.bob.id }]);
+      expect((await requestRow(first)).status).toBe('GRANTING');
+    });
+
+    it('ready: Reveal opens a modal with the password, never a message; audited as slack', async () => {
+      const username = await activate(first);
+      expect((await requestRow(first)).status).toBe('ACTIVE');
+      const ready = await dmTo(ALICE, (t) => t.includes('is ready'), 'ready');
+      expect(buttonsOf(ready.args.blocks).map((b) => b.action_id)).toEqual([
+        'doorman_reveal',
+        'doorman_revoke',
+      ]);
+
+      // Someone else's click reveals nothing.
+      await slack.click(BOB, 'doorman_reveal', first);
+      await ephemeralTo(BOB, 'only the requester may reveal credentials');
+
+      await slack.click(ALICE, 'doorman_reveal', first);
+      const modal = await waitFor('the credentials modal', async () =>
+        fake.callsOf('views.open').find((c) => c.args.view.callback_id === 'doorman_credentials'),
+      );
+      const shown = JSON.stringify(modal.args.view);
+      expect(shown).toContain(PASSWORD);
+      expect(shown).toContain(username);
+      expect(shown).toContain('psql');
+      expect(shown).toContain('Use the VPN first.');
+      const audit = await db.query(
+        `SELECT channel FROM audit_events WHERE request_id = $1 AND action = 'credentials.revealed'`,
+        [first],
+      );
+      expect(audit.rows).toEqual([{ channel: 'slack' }]);
+    });
+
+    it('warns before expiry with Revoke now (no Extend: this flow allows no extensions)', async () => {
+      const warning = await dmTo(
+        ALICE,
+        (t) => t.includes('expires') && t.includes(first),
+        'expiring soon',
+      );
+      expect(buttonsOf(warning.args.blocks).map((b) => b.action_id)).toEqual(['doorman_revoke']);
+    });
+
+    it('Revoke now ends the access through the same service', async () => {
+      await slack.click(ALICE, 'doorman_revoke', first);
+      await waitFor('REVOKING', async () => (await requestRow(first)).status === 'REVOKING');
+      await ephemeralTo(ALICE, 'Revoking now');
+      const audit = await db.query(
+        `SELECT channel FROM audit_events WHERE request_id = $1 AND action = 'grant.revoke_requested'`,
+        [first],
+      );
+      expect(audit.rows).toEqual([{ channel: 'slack' }]);
+    });
+
+    it('never posts the password in any message', () => {
+      expect(fake.posted()).not.toContain(PASSWORD);
+      expect(fake.posted(['views.publish'])).not.toContain(PASSWORD);
+    });
+  });
+
+  describe('self-approval and extensions', () => {
+    const flow = async (body: Record<string, unknown>) => {
+      const res = await w.security.api.post('/api/v1/access-flows', {
+        name: `flow-${Math.random().toString(36).slice(2)}`,
+        integrationId: w.integrationId,
+        permissions: ['read'],
+        defaultDuration: '1h',
+        maxDuration: '2h',
+        ...body,
+      });
+      expect(res.status).toBe(201);
+    };
+
+    it('an approver cannot approve their own request from Slack either', async () => {
+      await flow({
+        requestors: { userIds: [w.bob.id], groupIds: [] },
+        resources: [{ database: 'app', schema: 'reports' }],
+        approvers: { userIds: [w.bob.id, w.carol.id] },
+      });
+      const own = await requestFromSlack(BOB, 'app.reports read 30m month-end report');
+      const rest = await w.bob.api.post(`/api/v1/access-requests/${own}/approve`);
+      expect(rest.status).toBe(403);
+      expect(rest.body.message).toMatch(/own request/);
+      await slack.click(BOB, 'doorman_approve', own);
+      await ephemeralTo(BOB, rest.body.message);
+      expect((await requestRow(own)).status).toBe('PENDING');
+    });
+
+    it('Extend on the expiry warning asks for a duration and extends under the flow rules', async () => {
+      await flow({
+        requestors: { userIds: [w.alice.id], groupIds: [] },
+        resources: [{ database: 'app', schema: 'ext' }],
+        approvers: { userIds: [w.bob.id] },
+        extensions: { maxCount: 1, maxDuration: '1h', auto: true },
+      });
+      const grant = await requestFromSlack(ALICE, 'app.ext read 30m nightly job');
+      await slack.click(BOB, 'doorman_approve', grant);
+      await waitFor('GRANTING', async () => (await requestRow(grant)).status === 'GRANTING');
+      await activate(grant);
+      const before = (await requestRow(grant)).expires_at as Date;
+      const warning = await dmTo(
+        ALICE,
+        (t) => t.includes('expires') && t.includes(grant),
+        'expiring soon',
+      );
+      expect(buttonsOf(warning.args.blocks).map((b) => b.action_id)).toEqual([
+        'doorman_extend',
+        'doorman_revoke',
+      ]);
+      await slack.click(ALICE, 'doorman_extend', grant);
+      const modal = await waitFor('the extend modal', async () =>
+        fake.callsOf('views.open').find((c) => c.args.view.callback_id === 'doorman_extend_modal'),
+      );
+      expect(modal.args.view.private_metadata).toBe(grant);
+      const values = (d: string) => ({
+        duration: { duration: { value: d } },
+        justification: { justification: { value: 'job overran' } },
+      });
+      const tooMuch = await slack.submitView(ALICE, 'doorman_extend_modal', values('3h'), grant);
+      expect(tooMuch.json?.response_action).toBe('errors');
+      const ok = await slack.submitView(ALICE, 'doorman_extend_modal', values('30m'), grant);
+      expect(ok.status).toBe(200);
+      await waitFor('the new expiry', async () => {
+        const r = await requestRow(grant);
+        return (r.expires_at as Date).getTime() === before.getTime() + 30 * 60 * 1000;
+      });
+      await dmTo(ALICE, (t) => t.includes('was extended'), 'extended');
+      const audit = await db.query(
+        `SELECT channel FROM audit_events WHERE action = 'extension.requested' AND actor_id = $1`,
+        [w.alice.id],
+      );
+      expect(audit.rows).toEqual([{ channel: 'slack' }]);
+    });
+  });
+
+  describe('the modal, deny with a reason, App Home', () => {
+    let second: string;
+
+    it('/access opens a form with what my flows offer; refusals land on its fields', async () => {
+      const trigger = slack.trigger();
+      await slack.command(ALICE, '', trigger);
+      const open = await waitFor('the request modal', async () =>
+        fake.callsOf('views.open').find((c) => c.args.trigger_id === trigger),
+      );
+      const view = open.args.view;
+      expect(view.callback_id).toBe('doorman_request');
+      const resource = view.blocks.find((b: any) => b.block_id === 'resource');
+      // Only what alice's flows offer (public and ext), not bob's reports schema.
+      expect(resource.element.options.map((o: any) => o.value)).toEqual([
+        `${w.integrationId}|app|ext`,
+        `${w.integrationId}|app|public`,
+      ]);
+      const values = (duration: string) => ({
+        resource: { resource: { selected_option: { value: `${w.integrationId}|app|public` } } },
+        permission: { permission: { selected_option: { value: 'write' } } },
+        duration: { duration: { value: duration } },
+        justification: { justification: { value: 'migration dry run' } },
+      });
+      const tooLong = await slack.submitView(ALICE, 'doorman_request', values('5h'));
+      expect(tooLong.status).toBe(200);
+      expect(tooLong.json).toEqual({
+        response_action: 'errors',
+        errors: { duration: expect.stringContaining('exceeds the maximum of 2h') },
+      });
+      const ok = await slack.submitView(ALICE, 'doorman_request', values('15m'));
+      expect(ok.status).toBe(200);
+      expect(ok.text).toBe('');
+      second = await waitFor('the request from the form', async () => {
+        const r = await db.query(
+          `SELECT id FROM access_requests WHERE permission = 'write' AND requester_id = $1`,
+          [w.alice.id],
+        );
+        return r.rows[0]?.id as string | undefined;
+      });
+      expect((await requestRow(second)).duration_seconds).toBe(900);
+    });
+
+    it('App Home shows an approver what waits for them', async () => {
+      await dmTo(CAROL, (t) => t.includes(second), 'the approval message');
+      await slack.event({ type: 'app_home_opened', user: CAROL, channel: 'DHOME', tab: 'home' });
+      const home = await waitFor('the home tab', async () =>
+        fake.callsOf('views.publish').find((c) => c.args.user_id === CAROL),
+      );
+      const text = JSON.stringify(home.args.view);
+      expect(text).toContain('Waiting for my approval');
+      expect(buttonsOf(home.args.view.blocks).map((b) => [b.action_id, b.value])).toContainEqual([
+        'doorman_approve',
+        second,
+      ]);
+    });
+
+    it('Deny asks for a reason, and the requester is told who denied and why', async () => {
+      await slack.click(CAROL, 'doorman_deny_open', second);
+      const modal = await waitFor('the deny modal', async () =>
+        fake.callsOf('views.open').find((c) => c.args.view.callback_id === 'doorman_deny'),
+      );
+      expect(modal.args.view.private_metadata).toBe(second);
+      const res = await slack.submitView(
+        CAROL,
+        'doorman_deny',
+        { reason: { reason: { value: 'not during the release freeze' } } },
+        second,
+      );
+      expect(res.status).toBe(200);
+      const row = await requestRow(second);
+      expect(row).toMatchObject({
+        status: 'DENIED',
+        status_reason: 'not during the release freeze',
+      });
+      await dmTo(
+        ALICE,
+        (t) => t.includes('*denied* by <@UCAROL>') && t.includes('not during the release freeze'),
+        'denied with the reason',
+      );
+      // A late approval is refused and says who decided.
+      await slack.click(BOB, 'doorman_approve', second);
+      await ephemeralTo(BOB, 'already denied by <@UCAROL>');
+    });
+
+    it('/access list shows my requests', async () => {
+      await slack.command(ALICE, 'list');
+      const msg = await ephemeralTo(ALICE, 'Your access requests');
+      expect(msg.args.text).toContain('*DENIED* write');
+      expect(msg.args.text).toMatch(/\*ACTIVE\* read .* · \d+m left/);
+      // The first grant ended when the connector's next result realised its revoke.
+      expect(msg.args.text).toContain('*REVOKED* read');
+      await dmTo(ALICE, (t) => t.includes('has ended (revoked by you)'), 'ended');
+    });
+  });
+});

@@ -1,0 +1,262 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One Web API call the broker made, with its arguments decoded. */
+export interface SlackCall {
+  method: string;
+  args: Record<string, any>;
+  ok: boolean;
+  error?: string;
+}
+
+interface FakeUser {
+  id: string;
+  email: string;
+  name: string;
+}
+
+interface PostedMessage {
+  channel: string;
+  ts: string;
+  text?: string;
+  blocks?: any[];
+}
+
+class SlackApiError extends Error {}
+
+const MESSAGE_BLOCKS_MAX = 50;
+const VIEW_BLOCKS_MAX = 100;
+
+/** Rejects what Slack rejects in Block Kit, with Slack's error names. */
+function checkBlocks(blocks: unknown, max: number): void {
+  if (blocks === undefined) return;
+  if (!Array.isArray(blocks)) throw new SlackApiError('invalid_blocks_format');
+  if (blocks.length > max) throw new SlackApiError('invalid_blocks');
+  for (const b of blocks) {
+    if (!b || typeof b.type !== 'string') throw new SlackApiError('invalid_blocks');
+    if (b.block_id && String(b.block_id).length > 255) throw new SlackApiError('invalid_blocks');
+    if (b.type === 'section') {
+      if (!b.text && !b.fields) throw new SlackApiError('invalid_blocks');
+      if (b.text && String(b.text.text ?? '').length > 3000)
+        throw new SlackApiError('invalid_blocks');
+      if (b.fields && (b.fields.length > 10 || b.fields.some((f: any) => f.text.length > 2000)))
+        throw new SlackApiError('invalid_blocks');
+    }
+    if (b.type === 'header' && String(b.text?.text ?? '').length > 150)
+      throw new SlackApiError('invalid_blocks');
+    const elements: any[] = [
+      ...(b.elements ?? []),
+      ...(b.accessory ? [b.accessory] : []),
+      ...(b.element ? [b.element] : []),
+    ];
+    if (b.type === 'actions' && elements.length > 25) throw new SlackApiError('invalid_blocks');
+    for (const e of elements) {
+      if (e.type === 'button') {
+        if (String(e.text?.text ?? '').length > 75) throw new SlackApiError('invalid_blocks');
+        if (e.value !== undefined && String(e.value).length > 2000)
+          throw new SlackApiError('invalid_blocks');
+      }
+      if (e.action_id && String(e.action_id).length > 255)
+        throw new SlackApiError('invalid_blocks');
+      if (e.type === 'static_select' && (e.options ?? []).length > 100)
+        throw new SlackApiError('invalid_blocks');
+    }
+  }
+}
+
+function checkView(view: any, type: 'modal' | 'home'): void {
+  if (!view || view.type !== type) throw new SlackApiError('invalid_arguments');
+  if (type === 'modal' && (!view.title || String(view.title.text).length > 24))
+    throw new SlackApiError('invalid_arguments');
+  checkBlocks(view.blocks, VIEW_BLOCKS_MAX);
+}
+
+/**
+ * A fake Slack Web API on loopback (DESIGN §7): answers the methods Doorman calls, records
+ * every call for assertions, and refuses what Slack refuses (bad token, unknown user or
+ * channel, too many blocks, text too long, a trigger id used twice).
+ */
+export class FakeSlack {
+  readonly calls: SlackCall[] = [];
+  readonly botUserId = 'UDOORMANBOT';
+  private readonly users = new Map<string, FakeUser>();
+  private readonly messages = new Map<string, PostedMessage>();
+  private readonly usedTriggers = new Set<string>();
+  private tsCounter = 1_700_000_000;
+  private server!: Server;
+  url = '';
+
+  private constructor(readonly token: string) {}
+
+  static async start(token: string): Promise<FakeSlack> {
+    const fake = new FakeSlack(token);
+    fake.server = createServer((req, res) => {
+      void fake.handle(req).then(
+        (body) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(body));
+        },
+        () => {
+          res.writeHead(500);
+          res.end();
+        },
+      );
+    });
+    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}/api/`;
+    return fake;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  addUser(id: string, email: string, name = email.split('@')[0]): void {
+    this.users.set(id, { id, email, name });
+  }
+
+  callsOf(method: string): SlackCall[] {
+    return this.calls.filter((c) => c.method === method && c.ok);
+  }
+
+  /** Every successful call's arguments, serialised: for "this secret was never posted" checks. */
+  posted(methods = ['chat.postMessage', 'chat.update', 'chat.postEphemeral']): string {
+    return JSON.stringify(this.calls.filter((c) => methods.includes(c.method)).map((c) => c.args));
+  }
+
+  /** The DM channel of a user (as conversations.open answers it). */
+  dmOf(userId: string): string {
+    return `D${userId}`;
+  }
+
+  messagesTo(userId: string): PostedMessage[] {
+    return [...this.messages.values()].filter((m) => m.channel === this.dmOf(userId));
+  }
+
+  private async handle(req: IncomingMessage): Promise<Record<string, unknown>> {
+    const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
+    const raw = await new Promise<string>((resolve, reject) => {
+      let data = '';
+      req.setEncoding('utf8');
+      req.on('data', (c: string) => (data += c));
+      req.on('end', () => resolve(data));
+      req.on('error', reject);
+    });
+    const args: Record<string, any> = {};
+    if ((req.headers['content-type'] ?? '').includes('application/json')) {
+      Object.assign(args, raw ? JSON.parse(raw) : {});
+    } else {
+      for (const [k, v] of new URLSearchParams(raw)) {
+        args[k] = /^[[{]/.test(v) ? JSON.parse(v) : v;
+      }
+    }
+    const call: SlackCall = { method, args, ok: true };
+    this.calls.push(call);
+    try {
+      if (req.headers.authorization !== `Bearer ${this.token}`)
+        throw new SlackApiError('invalid_auth');
+      return { ok: true, ...this.answer(method, args) };
+    } catch (e) {
+      if (!(e instanceof SlackApiError)) throw e;
+      call.ok = false;
+      call.error = e.message;
+      return { ok: false, error: e.message };
+    }
+  }
+
+  private user(id: unknown): FakeUser {
+    const u = this.users.get(String(id));
+    if (!u) throw new SlackApiError('user_not_found');
+    return u;
+  }
+
+  private channel(id: unknown): string {
+    const c = typeof id === 'string' ? id : '';
+    if (c.startsWith('D') && this.users.has(c.slice(1))) return c;
+    if (c.startsWith('C')) return c;
+    throw new SlackApiError('channel_not_found');
+  }
+
+  private checkMessage(args: Record<string, any>): void {
+    if (!args.text && !args.blocks) throw new SlackApiError('no_text');
+    if (String(args.text ?? '').length > 40000) throw new SlackApiError('msg_too_long');
+    checkBlocks(args.blocks, MESSAGE_BLOCKS_MAX);
+  }
+
+  private answer(method: string, args: Record<string, any>): Record<string, unknown> {
+    switch (method) {
+      case 'auth.test':
+        return {
+          user_id: this.botUserId,
+          bot_id: 'BDOORMAN',
+          team_id: 'T0DOORMAN',
+          team: 'Doorman',
+        };
+      case 'users.info': {
+        const u = this.user(args.user);
+        return {
+          user: {
+            id: u.id,
+            name: u.name,
+            deleted: false,
+            is_bot: false,
+            profile: { email: u.email },
+          },
+        };
+      }
+      case 'users.lookupByEmail': {
+        const u = [...this.users.values()].find((x) => x.email === args.email);
+        if (!u) throw new SlackApiError('users_not_found');
+        return { user: { id: u.id, name: u.name, profile: { email: u.email } } };
+      }
+      case 'conversations.open': {
+        const u = this.user(String(args.users ?? '').split(',')[0]);
+        return { channel: { id: this.dmOf(u.id) } };
+      }
+      case 'chat.postMessage': {
+        const channel = this.channel(args.channel);
+        this.checkMessage(args);
+        const ts = `${this.tsCounter++}.000100`;
+        this.messages.set(`${channel}/${ts}`, {
+          channel,
+          ts,
+          text: args.text,
+          blocks: args.blocks,
+        });
+        return { channel, ts, message: { text: args.text } };
+      }
+      case 'chat.update': {
+        const key = `${this.channel(args.channel)}/${args.ts}`;
+        const m = this.messages.get(key);
+        if (!m) throw new SlackApiError('message_not_found');
+        this.checkMessage(args);
+        Object.assign(m, { text: args.text, blocks: args.blocks });
+        return { channel: m.channel, ts: m.ts };
+      }
+      case 'chat.postEphemeral': {
+        this.channel(args.channel);
+        this.user(args.user);
+        this.checkMessage(args);
+        return { message_ts: `${this.tsCounter++}.000200` };
+      }
+      case 'views.open':
+      case 'views.push': {
+        const trigger = String(args.trigger_id ?? '');
+        if (!trigger) throw new SlackApiError('invalid_arguments');
+        if (this.usedTriggers.has(trigger)) throw new SlackApiError('expired_trigger_id');
+        this.usedTriggers.add(trigger);
+        checkView(args.view, 'modal');
+        return { view: { id: `V${this.tsCounter++}`, ...args.view } };
+      }
+      case 'views.update':
+        checkView(args.view, 'modal');
+        return { view: { id: args.view_id, ...args.view } };
+      case 'views.publish':
+        this.user(args.user_id);
+        checkView(args.view, 'home');
+        return { view: { id: `V${this.tsCounter++}`, ...args.view } };
+      default:
+        throw new SlackApiError('unknown_method');
+    }
+  }
+}

@@ -1,0 +1,160 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
+/** Slack's request signature, v0: HMAC-SHA256 over `v0:<timestamp>:<raw body>`. */
+export function slackSignature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export interface SlackHttpResponse {
+  status: number;
+  text: string;
+  json: any;
+}
+
+/**
+ * Plays Slack's side of the HTTP contract: slash commands, block actions, view submissions
+ * and events, signed as Slack signs them, posted to the broker's /slack/events.
+ */
+export class SlackDriver {
+  constructor(
+    readonly url: string,
+    private readonly secret: string,
+  ) {}
+
+  trigger(): string {
+    return `${Date.now()}.${randomBytes(6).toString('hex')}`;
+  }
+
+  async send(
+    body: string,
+    contentType: string,
+    opts: { timestamp?: number; signature?: string | null } = {},
+  ): Promise<SlackHttpResponse> {
+    const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
+    const headers: Record<string, string> = {
+      'content-type': contentType,
+      'x-slack-request-timestamp': String(timestamp),
+    };
+    const signature =
+      opts.signature === undefined ? slackSignature(this.secret, timestamp, body) : opts.signature;
+    if (signature !== null) headers['x-slack-signature'] = signature;
+    const res = await fetch(this.url, { method: 'POST', headers, body });
+    const text = await res.text();
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, text, json };
+  }
+
+  commandBody(userId: string, text: string, triggerId = this.trigger()): string {
+    return new URLSearchParams({
+      token: 'deprecated',
+      team_id: 'T0DOORMAN',
+      team_domain: 'doorman',
+      channel_id: 'C0GENERAL',
+      channel_name: 'general',
+      user_id: userId,
+      user_name: userId.toLowerCase(),
+      command: '/access',
+      text,
+      api_app_id: 'A0DOORMAN',
+      response_url: 'http://127.0.0.1:9/unused',
+      trigger_id: triggerId,
+    }).toString();
+  }
+
+  command(userId: string, text: string, triggerId?: string): Promise<SlackHttpResponse> {
+    return this.send(
+      this.commandBody(userId, text, triggerId),
+      'application/x-www-form-urlencoded',
+    );
+  }
+
+  private payload(p: unknown): Promise<SlackHttpResponse> {
+    return this.send(
+      new URLSearchParams({ payload: JSON.stringify(p) }).toString(),
+      'application/x-www-form-urlencoded',
+    );
+  }
+
+  /** A button click on a message in `channel` (a DM by default), or on the App Home. */
+  click(
+    userId: string,
+    actionId: string,
+    value: string,
+    where: { channel?: string; messageTs?: string; home?: boolean } = {},
+  ): Promise<SlackHttpResponse> {
+    const channel = where.home ? undefined : (where.channel ?? `D${userId}`);
+    return this.payload({
+      type: 'block_actions',
+      team: { id: 'T0DOORMAN', domain: 'doorman' },
+      user: { id: userId, username: userId.toLowerCase(), team_id: 'T0DOORMAN' },
+      api_app_id: 'A0DOORMAN',
+      token: 'deprecated',
+      trigger_id: this.trigger(),
+      container: channel
+        ? { type: 'message', channel_id: channel, message_ts: where.messageTs ?? '1.1' }
+        : { type: 'view', view_id: 'VHOME' },
+      ...(channel ? { channel: { id: channel, name: 'directmessage' } } : {}),
+      ...(channel ? { message: { ts: where.messageTs ?? '1.1', text: '' } } : {}),
+      ...(where.home ? { view: { id: 'VHOME', type: 'home' } } : {}),
+      response_url: 'http://127.0.0.1:9/unused',
+      actions: [
+        {
+          type: 'button',
+          action_id: actionId,
+          block_id: 'b',
+          value,
+          action_ts: String(Date.now() / 1000),
+        },
+      ],
+    });
+  }
+
+  submitView(
+    userId: string,
+    callbackId: string,
+    values: Record<string, Record<string, unknown>>,
+    privateMetadata = '',
+  ): Promise<SlackHttpResponse> {
+    return this.payload({
+      type: 'view_submission',
+      team: { id: 'T0DOORMAN', domain: 'doorman' },
+      user: { id: userId, username: userId.toLowerCase(), team_id: 'T0DOORMAN' },
+      api_app_id: 'A0DOORMAN',
+      token: 'deprecated',
+      trigger_id: this.trigger(),
+      view: {
+        id: 'VMODAL',
+        team_id: 'T0DOORMAN',
+        type: 'modal',
+        callback_id: callbackId,
+        private_metadata: privateMetadata,
+        state: { values },
+        hash: 'h',
+        blocks: [],
+        title: { type: 'plain_text', text: 'x' },
+        app_id: 'A0DOORMAN',
+        bot_id: 'BDOORMAN',
+      },
+    });
+  }
+
+  event(event: Record<string, unknown>): Promise<SlackHttpResponse> {
+    return this.send(
+      JSON.stringify({
+        token: 'deprecated',
+        team_id: 'T0DOORMAN',
+        api_app_id: 'A0DOORMAN',
+        type: 'event_callback',
+        event_id: `Ev${randomBytes(5).toString('hex')}`,
+        event_time: Math.floor(Date.now() / 1000),
+        event,
+      }),
+      'application/json',
+    );
+  }
+}
