@@ -28,6 +28,8 @@ export const BrokerConfigSchema = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().min(20).default(500),
   /** A revoke still failing after this many attempts raises an alert (it never gives up). */
   REVOKE_ALERT_AFTER_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  /** A cleanup the connector refused for good (e.g. objects it may not drop) is tried again after this. */
+  CLEANUP_RETRY_MS: z.coerce.number().int().min(100).default(3_600_000),
   CONNECTOR_STALE_AFTER_MS: z.coerce.number().int().min(1000).default(60000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.default(false),

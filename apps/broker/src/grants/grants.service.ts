@@ -36,8 +36,6 @@ export const TIMER_JOBS = {
 
 /** A revoke refused for good is tried again, as a new generation, after this long. */
 export const PERMANENT_REVOKE_RETRY_MS = 60_000;
-/** A cleanup refused for good is scheduled again after this long. */
-export const CLEANUP_RETRY_MS = 3600_000;
 
 /**
  * Turns changes to a person's grants into desired states for the connector, and the
@@ -548,7 +546,7 @@ export class GrantsService {
         if (error && !error.retryable) {
           // The connector gave this job up (e.g. objects it may not reassign): the user stays
           // NOLOGIN, is listed as waiting for cleanup with the reason, and is tried again.
-          const cleanupDueAt = new Date(Date.now() + CLEANUP_RETRY_MS);
+          const cleanupDueAt = new Date(Date.now() + this.config.CLEANUP_RETRY_MS);
           await users.update(du.id, { state: 'inactive', cleanupDueAt });
           await this.outbox.add(em, {
             queue: TIMERS_QUEUE,

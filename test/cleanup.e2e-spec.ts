@@ -1,0 +1,119 @@
+import { ApiClient } from './support/api-client';
+import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
+import { createWorld, type World } from './support/fixtures';
+import { AppProcess, freePort } from './support/processes';
+import { startTargetPostgres, type TargetPostgres } from './support/target-postgres';
+
+jest.setTimeout(120_000);
+
+/**
+ * Cleanup (DESIGN §3.5, issue 5): a user that cannot be dropped is reported with the reason,
+ * stays NOLOGIN, is listed as waiting for cleanup, and is retried until it goes.
+ */
+describe('cleanup end to end', () => {
+  let target: TargetPostgres;
+  let env: BrokerTestEnv;
+  let broker: AppProcess;
+  let connector: AppProcess;
+  let api: ApiClient;
+  let w: World;
+
+  beforeAll(async () => {
+    target = await startTargetPostgres();
+    await target.createDatabase('app');
+    // A database the integration does not list: cleanup does not look there.
+    await target.createDatabase('elsewhere');
+    await target.query('CREATE TABLE public.orders (id int PRIMARY KEY)', [], 'app');
+    env = await createBrokerTestEnv({ CLEANUP_RETRY_MS: '1500' });
+    const port = await freePort();
+    broker = AppProcess.start('broker', 'apps/broker/src/main.js', {
+      ...env.env,
+      PORT: String(port),
+    });
+    api = new ApiClient(`http://127.0.0.1:${port}`, env.adminToken);
+    await waitFor('the broker', async () => (await api.get('/health')).status === 200, 30000, 200);
+    w = await createWorld(api, { port: target.port, sslMode: 'verify-full', cleanupDays: 0 });
+    connector = AppProcess.start('connector', 'apps/connector/src/main.js', {
+      REDIS_URL: env.env.REDIS_URL,
+      REDIS_PREFIX: env.redisPrefix,
+      CONNECTOR_ID: w.connectorId,
+      TARGET_DATABASE_URL: target.superuserUrl('postgres'),
+      PGSSLMODE: 'verify-full',
+      PGSSLROOTCERT: target.caFile,
+      BROKER_SEAL_PUBLIC_KEY: env.env.BROKER_SEAL_PUBLIC_KEY,
+      HEARTBEAT_INTERVAL_MS: '1000',
+      LOG_LEVEL: 'warn',
+    });
+  });
+
+  afterAll(async () => {
+    await connector?.stop();
+    await broker?.stop();
+    await env?.dispose();
+    await target?.stop();
+  });
+
+  const status = async (id: string) =>
+    (await w.alice.api.get(`/api/v1/access-requests/${id}`)).body;
+  const databaseUsers = async () =>
+    (await w.security.api.get(`/api/v1/integrations/${w.integrationId}/database-users`))
+      .body as Array<{
+      username: string;
+      state: string;
+      cleanupDueAt: string | null;
+      lastError: string | null;
+    }>;
+  const role = async (name: string) =>
+    (
+      await target.query<{ rolcanlogin: boolean }>(
+        'SELECT rolcanlogin FROM pg_roles WHERE rolname = $1',
+        [name],
+      )
+    ).rows[0];
+
+  it('a user owning objects where cleanup cannot reach stays NOLOGIN with the reason, and goes once they are gone', async () => {
+    const created = await w.alice.api.post('/api/v1/access-requests', {
+      integrationId: w.integrationId,
+      database: 'app',
+      schema: 'public',
+      permission: 'read',
+      duration: '1h',
+      justification: 'cleanup test',
+    });
+    await w.bob.api.post(`/api/v1/access-requests/${created.body.id}/approve`);
+    await waitFor('ACTIVE', async () => (await status(created.body.id)).status === 'ACTIVE');
+    const creds = await w.alice.api.post(`/api/v1/access-requests/${created.body.id}/credentials`);
+    const username = creds.body.username as string;
+    // Something of the user's in a database the integration does not list: DROP ROLE fails (2BP01).
+    await target.query(`CREATE TABLE public.keep (id int)`, [], 'elsewhere');
+    await target.query(`ALTER TABLE public.keep OWNER TO "${username}"`, [], 'elsewhere');
+
+    await w.alice.api.post(`/api/v1/access-requests/${created.body.id}/revoke`, { reason: 'done' });
+    await waitFor('REVOKED', async () => (await status(created.body.id)).status === 'REVOKED');
+    const stuck = await waitFor('the cleanup failure to be reported', async () => {
+      const u = (await databaseUsers()).find((x) => x.username === username);
+      return u?.lastError ? u : undefined;
+    });
+    expect(stuck.lastError).toMatch(/DATABASE_ERROR|depend/i);
+    expect((await role(username)).rolcanlogin).toBe(false);
+    const events = (await api.get(`/api/v1/audit-events?integrationId=${w.integrationId}`))
+      .body as Array<{ action: string }>;
+    expect(events.map((e) => e.action)).toContain('database_user.cleanup_failed');
+    // Retried (CLEANUP_RETRY_MS 1.5 s here) and still refused while the object is there.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await role(username)).toBeDefined();
+    expect((await role(username)).rolcanlogin).toBe(false);
+
+    await target.query('DROP TABLE public.keep', [], 'elsewhere');
+    await waitFor(
+      'the role to be dropped',
+      async () => (await role(username)) === undefined,
+      30000,
+      200,
+    );
+    await waitFor(
+      'state deleted',
+      async () => (await databaseUsers()).find((x) => x.username === username)?.state === 'deleted',
+    );
+  });
+});
