@@ -51,9 +51,7 @@ export const BrokerConfigSchema = z.object({
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
 
 /** What Slack needs, or why it is off. */
-export function slackSettings(
-  c: BrokerConfig,
-):
+export function slackSettings(c: BrokerConfig):
   | {
       enabled: true;
       signingSecret: string;

@@ -754,13 +754,11 @@ export class RequestsService {
     await this.grants.inTransaction(async (em) => {
       const req = await this.lockRequest(em, id);
       assertVerdict(mayCancel(req.requesterId, actor.id));
-      await em
-        .getRepository(AccessRequestEntity)
-        .update(req.id, {
-          status: this.next(req, 'cancel'),
-          endedAt: new Date(),
-          endedBy: actor.id,
-        });
+      await em.getRepository(AccessRequestEntity).update(req.id, {
+        status: this.next(req, 'cancel'),
+        endedAt: new Date(),
+        endedBy: actor.id,
+      });
       await this.audit.record(
         { action: 'request.cancelled', actor, requestId: req.id, integrationId: req.integrationId },
         em,
@@ -864,14 +862,12 @@ export class RequestsService {
       const req = await this.lockRequest(em, id);
       if (!req.breakGlass) throw DomainError.validation('only break-glass requests have a review');
       if (req.reviewStatus !== 'open') throw DomainError.conflict('this review is already closed');
-      await em
-        .getRepository(AccessRequestEntity)
-        .update(req.id, {
-          reviewStatus: 'closed',
-          reviewNote: note,
-          reviewClosedBy: actor.id,
-          reviewClosedAt: new Date(),
-        });
+      await em.getRepository(AccessRequestEntity).update(req.id, {
+        reviewStatus: 'closed',
+        reviewNote: note,
+        reviewClosedBy: actor.id,
+        reviewClosedAt: new Date(),
+      });
       await this.audit.record(
         {
           action: 'break_glass.review_closed',
