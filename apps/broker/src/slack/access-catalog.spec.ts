@@ -1,0 +1,53 @@
+import { requestCatalog, type CatalogFlow } from './access-catalog';
+
+const flow = (over: Partial<CatalogFlow>): CatalogFlow => ({
+  integrationId: 'i1',
+  requestorUserIds: [],
+  requestorGroupIds: [],
+  resources: [{ database: 'app', schema: 'public' }],
+  permissions: ['read'],
+  defaultDurationSeconds: 3600,
+  maxDurationSeconds: 7200,
+  justificationRequired: false,
+  ...over,
+});
+
+describe('requestCatalog', () => {
+  const names = new Map([
+    ['i1', 'pg-prod'],
+    ['i2', 'pg-analytics'],
+  ]);
+
+  it('offers only what the person may request, by user or group, without duplicates', () => {
+    const catalog = requestCatalog(
+      [
+        flow({ requestorUserIds: ['alice'], permissions: ['write', 'read'] }),
+        flow({
+          integrationId: 'i2',
+          requestorGroupIds: ['g1'],
+          resources: [{ database: 'dw', schema: 'facts' }],
+          maxDurationSeconds: 14400,
+          justificationRequired: true,
+        }),
+        flow({ requestorUserIds: ['alice'] }),
+        flow({ requestorUserIds: ['bob'], resources: [{ database: 'hr', schema: 'pay' }] }),
+      ],
+      { id: 'alice', groupIds: ['g1'] },
+      names,
+    );
+    expect(catalog?.options.map((o) => `${o.integration} ${o.database}.${o.schema}`)).toEqual([
+      'pg-analytics dw.facts',
+      'pg-prod app.public',
+    ]);
+    expect(catalog?.permissions).toEqual(['read', 'write']);
+    expect(catalog?.maxDurationSeconds).toBe(14400);
+    // Required only when every flow requires it; the service judges the submission anyway.
+    expect(catalog?.justificationRequired).toBe(false);
+  });
+
+  it('is null for someone no flow lets ask', () => {
+    expect(
+      requestCatalog([flow({ requestorUserIds: ['bob'] })], { id: 'eve', groupIds: [] }, names),
+    ).toBeNull();
+  });
+});

@@ -1,0 +1,70 @@
+import { listText, parseAccessCommand } from './access-command';
+import type { RequestView } from './views/format';
+
+describe('parseAccessCommand', () => {
+  it('opens the form without arguments, lists with "list", helps with "help"', () => {
+    expect(parseAccessCommand('')).toEqual({ kind: 'modal' });
+    expect(parseAccessCommand('   ')).toEqual({ kind: 'modal' });
+    expect(parseAccessCommand('LIST')).toEqual({ kind: 'list' });
+    expect(parseAccessCommand('help')).toEqual({ kind: 'help' });
+  });
+
+  it('reads the one-line form, the reason being the rest of the line', () => {
+    expect(parseAccessCommand('prod-pg app.public READ 2h  investigating  INC-42')).toEqual({
+      kind: 'request',
+      integration: 'prod-pg',
+      database: 'app',
+      schema: 'public',
+      permission: 'read',
+      duration: '2h',
+      reason: 'investigating INC-42',
+    });
+    expect(parseAccessCommand('prod-pg app.public read 2h')).toMatchObject({ reason: '' });
+  });
+
+  it.each([
+    ['pg app read', 'expected an integration'],
+    ['pg app read 2h why', 'is not <database>.<schema>'],
+    ['pg .public read 2h why', 'is not <database>.<schema>'],
+    ['pg app. read 2h why', 'is not <database>.<schema>'],
+    ['pg a.b.c read 2h why', 'is not <database>.<schema>'],
+  ])('calls %j malformed', (text, problem) => {
+    const parsed = parseAccessCommand(text);
+    expect(parsed.kind).toBe('malformed');
+    if (parsed.kind === 'malformed') expect(parsed.problem).toContain(problem);
+  });
+});
+
+describe('listText', () => {
+  const view = (over: Partial<RequestView>): RequestView => ({
+    id: 'r1',
+    requester: '<@U1>',
+    integration: 'pg',
+    database: 'app',
+    schema: 'public',
+    permission: 'read',
+    durationSeconds: 1800,
+    justification: null,
+    status: 'PENDING',
+    expiresAt: null,
+    isExtension: false,
+    ...over,
+  });
+
+  it('shows time left for active access and the duration otherwise', () => {
+    const now = new Date('2026-01-01T10:00:00Z');
+    const text = listText(
+      [
+        view({ status: 'ACTIVE', expiresAt: new Date('2026-01-01T11:30:00Z') }),
+        view({ status: 'PENDING', durationSeconds: 7200 }),
+      ],
+      now,
+    );
+    expect(text).toContain('*ACTIVE* read on pg › app.public · 1h 30m left');
+    expect(text).toContain('*PENDING* read on pg › app.public · 2h');
+  });
+
+  it('says so when there is nothing', () => {
+    expect(listText([], new Date())).toContain('no access requests');
+  });
+});
