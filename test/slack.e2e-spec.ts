@@ -3,7 +3,7 @@ import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/brok
 import { FakeSlack } from './support/fake-slack';
 import { createWorld, type World } from './support/fixtures';
 import { AppProcess, freePort } from './support/processes';
-import { SlackDriver } from './support/slack-driver';
+import { SlackDriver, slackSignature } from './support/slack-driver';
 import { startTargetPostgres, type TargetPostgres } from './support/target-postgres';
 
 jest.setTimeout(120_000);
@@ -144,5 +144,76 @@ describe('Slack end to end', () => {
     // The password went out in the modal only: no message, no log line.
     expect(fake.posted()).not.toContain(password);
     expect([...broker.lines, ...connector.lines].join('\n')).not.toContain(password);
+  });
+
+  it('refuses forged and stale requests; tells strangers and malformed lines; deny, self-approval and double clicks', async () => {
+    const form = 'application/x-www-form-urlencoded';
+    const body = slack.commandBody('UALICE', 'list');
+    expect((await slack.send(body, form, { signature: null })).status).toBe(401);
+    expect((await slack.send(body, form, { signature: `v0=${'0'.repeat(64)}` })).status).toBe(401);
+    const stale = Math.floor(Date.now() / 1000) - 600;
+    expect(
+      (
+        await slack.send(body, form, {
+          timestamp: stale,
+          signature: slackSignature(SECRET, stale, body),
+        })
+      ).status,
+    ).toBe(401);
+
+    fake.addUser('USTRANGER', 'stranger@elsewhere.example');
+    await slack.command('USTRANGER', 'list');
+    await waitFor('the stranger told', async () =>
+      fake.callsOf('chat.postEphemeral').find((c) => c.args.user === 'USTRANGER'),
+    );
+    await slack.command('UALICE', 'only three words');
+    await waitFor('the usage', async () =>
+      fake
+        .callsOf('chat.postEphemeral')
+        .find((c) => c.args.user === 'UALICE' && String(c.args.text).includes('Usage')),
+    );
+
+    const name = (await w.security.api.get(`/api/v1/integrations/${w.integrationId}`)).body.name;
+    await slack.command('UALICE', `${name} app.public write 5m schema change`);
+    const ask = await dmTo(
+      'UCAROL',
+      (j) => j.includes('doorman_deny_open') && j.includes('schema change'),
+      'approval message',
+    );
+    const id = ask.args.blocks
+      .flatMap((b: any) => b.elements ?? [])
+      .find((e: any) => e.action_id === 'doorman_deny_open').value as string;
+    await slack.click('UALICE', 'doorman_approve', id);
+    await waitFor('self-approval refused', async () =>
+      fake
+        .callsOf('chat.postEphemeral')
+        .find((c) => c.args.user === 'UALICE' && String(c.args.text).includes('Not allowed')),
+    );
+    await slack.click('UCAROL', 'doorman_deny_open', id);
+    await waitFor('the deny form', async () =>
+      fake.callsOf('views.open').find((c) => c.args.view.private_metadata === id),
+    );
+    await slack.submitView(
+      'UCAROL',
+      'doorman_deny',
+      { reason: { reason: { value: 'use a migration' } } },
+      id,
+    );
+    await dmTo(
+      'UALICE',
+      (j) => j.includes('*denied* by <@UCAROL>') && j.includes('use a migration'),
+      'denied',
+    );
+    await slack.click('UBOB', 'doorman_approve', id);
+    await waitFor('already denied', async () =>
+      fake
+        .callsOf('chat.postEphemeral')
+        .find(
+          (c) =>
+            c.args.user === 'UBOB' && String(c.args.text).includes('already denied by <@UCAROL>'),
+        ),
+    );
+    const row = await w.alice.api.get(`/api/v1/access-requests/${id}`);
+    expect(row.body).toMatchObject({ status: 'DENIED' });
   });
 });
