@@ -14,6 +14,7 @@ import { HeartbeatService } from './jobs/heartbeat.service';
 import { InventoryService } from './jobs/inventory.service';
 import { ResultsPublisher } from './jobs/results.publisher';
 import { LOGGER } from './logging/logger';
+import { AdminRotationService } from './postgres/admin-rotation.service';
 import { GroupRolesService } from './postgres/group-roles.service';
 import { TargetClient } from './postgres/target-client';
 import { UserCleanupService } from './postgres/user-cleanup.service';
@@ -71,10 +72,20 @@ export class ConnectorModule {
           inject: [TargetClient, GroupRolesService],
         },
         {
+          provide: AdminRotationService,
+          useFactory: (t: TargetClient) =>
+            new AdminRotationService(t, config.adminSecretFile, config.target.password, logger),
+          inject: [TargetClient],
+        },
+        {
           provide: ConnectorJobsService,
-          useFactory: (s: UserSyncService, c: UserCleanupService, r: ResultsPublisher) =>
-            new ConnectorJobsService(config.connectorId, s, c, r, logger),
-          inject: [UserSyncService, UserCleanupService, ResultsPublisher],
+          useFactory: (
+            s: UserSyncService,
+            c: UserCleanupService,
+            r: ResultsPublisher,
+            a: AdminRotationService,
+          ) => new ConnectorJobsService(config.connectorId, s, c, r, logger, a),
+          inject: [UserSyncService, UserCleanupService, ResultsPublisher, AdminRotationService],
         },
         {
           provide: HeartbeatService,

@@ -58,13 +58,32 @@ export const CleanupUserJobSchema = z.object({
 });
 export type CleanupUserJob = z.infer<typeof CleanupUserJobSchema>;
 
+/**
+ * Rotate the connector's own login to the integration's server (DESIGN §3.6). Carries no
+ * secret: the connector makes the password, keeps it in its secret file, and reports only
+ * whether it worked.
+ */
+export const RotateAdminJobSchema = z.object({
+  v: z.literal(CONTRACT_VERSION),
+  kind: z.literal('rotate-admin'),
+  integrationId: z.string().uuid(),
+  rotationId: z.string().uuid(),
+  correlationId: z.string().max(100).optional(),
+});
+export type RotateAdminJob = z.infer<typeof RotateAdminJobSchema>;
+
 export const ConnectorJobSchema = z.discriminatedUnion('kind', [
   SyncUserJobSchema,
   CleanupUserJobSchema,
+  RotateAdminJobSchema,
 ]);
 export type ConnectorJob = z.infer<typeof ConnectorJobSchema>;
 export type ConnectorJobKind = ConnectorJob['kind'];
-export const CONNECTOR_JOB_KINDS: readonly ConnectorJobKind[] = ['sync-user', 'cleanup-user'];
+export const CONNECTOR_JOB_KINDS: readonly ConnectorJobKind[] = [
+  'sync-user',
+  'cleanup-user',
+  'rotate-admin',
+];
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 

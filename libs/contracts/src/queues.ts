@@ -26,6 +26,8 @@ export const jobIds = {
   expire: (requestId: string, expiresAtMs: number) => `expire-${requestId}-${expiresAtMs}`,
   cleanupDue: (databaseUserId: string, dueAtMs: number) =>
     `cleanup-due-${databaseUserId}-${dueAtMs}`,
+  rotateAdmin: (integrationId: string, rotationId: string) =>
+    `rotate-admin-${integrationId}-${rotationId}`,
   retrySync: (databaseUserId: string, generation: number) =>
     `retry-sync-${databaseUserId}-${generation}`,
 };

@@ -60,6 +60,22 @@ export const CleanupUserResultSchema = z.object({
 });
 export type CleanupUserResult = z.infer<typeof CleanupUserResultSchema>;
 
+export const RotateAdminResultSchema = z.object({
+  v: z.literal(CONTRACT_VERSION),
+  kind: z.literal('rotate-admin'),
+  connectorId: z.string().uuid(),
+  jobId: z.string().max(300),
+  integrationId: z.string().uuid(),
+  rotationId: z.string().uuid(),
+  attempt: z.number().int().positive(),
+  /** applied: the new password works and is in the secret file; failed: the old one still works. */
+  status: z.enum(['applied', 'failed']),
+  rotatedAt: z.string().datetime({ offset: true }).optional(),
+  effects: z.array(z.string().max(500)).max(50).default([]),
+  error: JobErrorSchema.optional(),
+});
+export type RotateAdminResult = z.infer<typeof RotateAdminResultSchema>;
+
 export const HeartbeatSchema = z.object({
   v: z.literal(CONTRACT_VERSION),
   kind: z.literal('heartbeat'),
@@ -111,6 +127,7 @@ export const ConnectorMessageSchema = z.discriminatedUnion('kind', [
   CleanupUserResultSchema,
   HeartbeatSchema,
   InventorySchema,
+  RotateAdminResultSchema,
 ]);
 export type ConnectorMessage = z.infer<typeof ConnectorMessageSchema>;
 

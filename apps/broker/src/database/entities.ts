@@ -1,5 +1,6 @@
 import { AccessFlowVersionEntity } from '../access-flows/access-flow-version.entity';
 import { AccessFlowEntity } from '../access-flows/access-flow.entity';
+import { AdminRotationEntity } from '../admin-rotation/admin-rotation.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { ConnectorEntity } from '../connectors/connector.entity';
 import { DatabaseUserEntity } from '../grants/database-user.entity';
@@ -25,5 +26,6 @@ export const ENTITIES = [
   DatabaseUserEntity,
   OutboxEntity,
   AuditEventEntity,
+  AdminRotationEntity,
   SlackMessageEntity,
 ];

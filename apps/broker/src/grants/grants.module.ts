@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { RESULTS_QUEUE, TIMERS_QUEUE } from '@doorman/contracts';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AdminRotationModule } from '../admin-rotation/admin-rotation.module';
 import { AuditModule } from '../audit/audit.module';
 import { ConnectorsModule } from '../connectors/connectors.module';
 import { OutboxModule } from '../outbox/outbox.module';
@@ -22,6 +23,7 @@ import { TimersProcessor } from './timers.processor';
     OutboxModule,
     AuditModule,
     ConnectorsModule,
+    AdminRotationModule,
   ],
   controllers: [DatabaseUsersController],
   providers: [

@@ -2,6 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { RESULTS_QUEUE, parseConnectorMessage } from '@doorman/contracts';
 import { type Job, UnrecoverableError } from 'bullmq';
+import { AdminRotationService } from '../admin-rotation/admin-rotation.service';
 import { ConnectorsService } from '../connectors/connectors.service';
 import { GrantsService } from './grants.service';
 import { ReconcileService } from './reconcile.service';
@@ -18,6 +19,7 @@ export class ResultsProcessor extends WorkerHost {
     private readonly grants: GrantsService,
     private readonly connectors: ConnectorsService,
     private readonly reconciler: ReconcileService,
+    private readonly adminRotations: AdminRotationService,
   ) {
     super();
   }
@@ -42,6 +44,8 @@ export class ResultsProcessor extends WorkerHost {
       case 'inventory':
         await this.reconciler.onInventory(message);
         return;
+      case 'rotate-admin':
+        return this.adminRotations.onResult(message);
     }
   }
 }

@@ -21,6 +21,7 @@ describe('connector config', () => {
       statementTimeoutMs: 15000,
       heartbeatIntervalMs: 10000,
       reconcileIntervalMs: 60000,
+      adminSecretFile: undefined,
       logLevel: 'info',
     });
     expect(c.target).toMatchObject({
@@ -32,6 +33,20 @@ describe('connector config', () => {
       sslMode: 'prefer',
       ssl: { rejectUnauthorized: false },
     });
+  });
+
+  it('ADMIN_SECRET_FILE, when it exists, holds the password (JSON or bare); absent, the URL’s is used', () => {
+    const env = { ...base, ADMIN_SECRET_FILE: '/etc/doorman/admin.json' };
+    const json = loadConnectorConfig(env, () => '{"password":"rotated-1","rotatedAt":"x"}\n');
+    expect(json.target.password).toBe('rotated-1');
+    expect(json.adminSecretFile).toBe('/etc/doorman/admin.json');
+    expect(loadConnectorConfig(env, () => 'bare-password\n').target.password).toBe('bare-password');
+    const enoent = () => {
+      throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+    };
+    expect(loadConnectorConfig(env, enoent).target.password).toBe('s@cret');
+    expect(() => loadConnectorConfig(env, () => '{"nope":1}')).toThrow(/ADMIN_SECRET_FILE/);
+    expect(() => loadConnectorConfig(env, () => '')).toThrow(/ADMIN_SECRET_FILE/);
   });
 
   it('names every bad variable in one error', () => {

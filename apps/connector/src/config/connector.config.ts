@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { z } from 'zod';
 import { DEFAULT_REDIS_PREFIX, SSL_MODES, type SslMode } from '@doorman/contracts';
+import { parseAdminSecret } from '../postgres/admin-secret';
 
 /** Reported in heartbeats. */
 export const CONNECTOR_VERSION = '0.1.0';
@@ -35,6 +36,12 @@ export const ConnectorEnvSchema = z.object({
   PGSSLROOTCERT: z.string().min(1).optional(),
   /** base64 SPKI DER of the broker's X25519 key: new passwords are sealed to it. */
   BROKER_SEAL_PUBLIC_KEY: z.string().min(40),
+  /**
+   * Where the connector keeps its own (rotated) password: `{"password": …}` or the bare
+   * password. When the file exists it wins over the URL's or PGPASSWORD's (a restart keeps a
+   * rotated password); admin rotation needs it (DESIGN §3.6).
+   */
+  ADMIN_SECRET_FILE: z.string().min(1).optional(),
   CONNECTOR_CONCURRENCY: int(1, 256).default(8),
   STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(15000),
   HEARTBEAT_INTERVAL_MS: int(100, 3_600_000).default(10000),
@@ -61,6 +68,7 @@ export interface ConnectorConfig {
   connectorId: string;
   target: TargetConnection;
   sealPublicKey: string;
+  adminSecretFile: string | undefined;
   concurrency: number;
   statementTimeoutMs: number;
   heartbeatIntervalMs: number;
@@ -151,12 +159,35 @@ export function loadConnectorConfig(
     throw new ConfigError(`Invalid connector configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const target = targetFrom(e, readFile);
+  if (e.ADMIN_SECRET_FILE) {
+    let text: string | undefined;
+    try {
+      text = readFile(e.ADMIN_SECRET_FILE);
+    } catch (err) {
+      // Not there yet: the first rotation creates it. Anything else is a configuration error.
+      if ((err as { code?: unknown }).code !== 'ENOENT')
+        throw new ConfigError(
+          `Invalid connector configuration:\n  - ADMIN_SECRET_FILE: cannot read ${e.ADMIN_SECRET_FILE}: ${(err as Error).message}`,
+        );
+    }
+    if (text !== undefined) {
+      try {
+        target.password = parseAdminSecret(text);
+      } catch (err) {
+        throw new ConfigError(
+          `Invalid connector configuration:\n  - ADMIN_SECRET_FILE: ${(err as Error).message}`,
+        );
+      }
+    }
+  }
   return {
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     connectorId: e.CONNECTOR_ID,
-    target: targetFrom(e, readFile),
+    target,
     sealPublicKey: e.BROKER_SEAL_PUBLIC_KEY,
+    adminSecretFile: e.ADMIN_SECRET_FILE,
     concurrency: e.CONNECTOR_CONCURRENCY,
     statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,

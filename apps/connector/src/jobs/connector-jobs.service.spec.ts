@@ -171,4 +171,21 @@ describe('logger redaction', () => {
     expect(line).toContain('[redacted]');
     expect(pino.levels.values.info).toBe(30);
   });
+
+  it('rotate-admin: the outcome is reported and never retried by BullMQ; no handler → a clear failure', async () => {
+    const { service, results } = setup(async () => applied);
+    const job = {
+      v: 1,
+      kind: 'rotate-admin',
+      integrationId: '5c1e9a1e-1111-4a4a-8b8b-222222222222',
+      rotationId: '5c1e9a1e-3333-4a4a-8b8b-444444444444',
+    };
+    await expect(service.process(bullJob(job, 0, 'rot-1'))).resolves.toBe('failed');
+    expect(results.sent[0].message).toMatchObject({
+      kind: 'rotate-admin',
+      status: 'failed',
+      rotationId: job.rotationId,
+      error: { code: 'INVALID_REQUEST' },
+    });
+  });
 });

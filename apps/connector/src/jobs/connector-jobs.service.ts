@@ -12,20 +12,26 @@ import {
   type ConnectorJobKind,
   type ConnectorMessage,
   type JobError,
+  type RotateAdminJob,
+  type RotateAdminResult,
   type SyncUserJob,
   type SyncUserResult,
 } from '@doorman/contracts';
 import { ConnectorError } from '../common/connector.error';
+import type { AdminRotationService } from '../postgres/admin-rotation.service';
 import { classifyError } from '../postgres/sqlstate';
 import type { UserCleanupService } from '../postgres/user-cleanup.service';
 import type { JobRef, UserSyncService } from '../postgres/user-sync.service';
 import type { ResultsPublisher } from './results.publisher';
 
-type Handler<K extends ConnectorJobKind> = (
-  job: Extract<ConnectorJob, { kind: K }>,
-  ref: JobRef,
-  base: ResultBase,
-) => Promise<ConnectorMessage>;
+type PersonJob = Exclude<ConnectorJob, { kind: 'rotate-admin' }>;
+type Handler<K extends ConnectorJobKind> = K extends PersonJob['kind']
+  ? (
+      job: Extract<ConnectorJob, { kind: K }>,
+      ref: JobRef,
+      base: ResultBase,
+    ) => Promise<ConnectorMessage>
+  : (job: RotateAdminJob, jobId: string, attempt: number) => Promise<RotateAdminResult>;
 type Handlers = { [K in ConnectorJobKind]: Handler<K> };
 
 interface ResultBase {
@@ -72,10 +78,12 @@ export class ConnectorJobsService {
     private readonly cleanup: UserCleanupService,
     private readonly results: ResultsPublisher,
     private readonly logger: Logger,
+    private readonly adminRotation?: AdminRotationService,
   ) {
     this.handlers = {
       'sync-user': (job, ref, base) => this.runSync(job, ref, base),
       'cleanup-user': (job, ref, base) => this.runCleanup(job, ref, base),
+      'rotate-admin': (job, jobId, attempt) => this.runRotateAdmin(job, jobId, attempt),
     };
   }
 
@@ -97,6 +105,20 @@ export class ConnectorJobsService {
     }
 
     const job = parsed.value;
+    if (job.kind === 'rotate-admin') {
+      // Never retried by BullMQ: a failed rotation leaves the old password working and is
+      // reported; the broker decides when to try again.
+      const result = await this.handlers['rotate-admin'](job, jobId, attempt);
+      await this.results.publish(result, resultJobId(jobId, attempt));
+      const fields = { jobId, kind: job.kind, attempt, effects: result.effects };
+      if (result.status === 'applied') this.logger.info(fields, 'job done');
+      else
+        this.logger.error(
+          { ...fields, error: result.error },
+          'admin rotation failed; old password kept',
+        );
+      return result.status;
+    }
     const ref: JobRef = { kind: job.kind, shortId: shortJobId(jobId) };
     const base: ResultBase = {
       v: CONTRACT_VERSION,
@@ -149,7 +171,47 @@ export class ConnectorJobsService {
     throw new UnrecoverableError(`${failure.code}: ${failure.message}`);
   }
 
-  private dispatch(job: ConnectorJob, ref: JobRef, base: ResultBase): Promise<ConnectorMessage> {
+  private async runRotateAdmin(
+    job: RotateAdminJob,
+    jobId: string,
+    attempt: number,
+  ): Promise<RotateAdminResult> {
+    const base = {
+      v: CONTRACT_VERSION,
+      kind: 'rotate-admin' as const,
+      connectorId: this.connectorId,
+      jobId,
+      integrationId: job.integrationId,
+      rotationId: job.rotationId,
+      attempt,
+    };
+    if (!this.adminRotation) {
+      return {
+        ...base,
+        status: 'failed',
+        effects: [],
+        error: {
+          code: 'INVALID_REQUEST',
+          message: 'admin rotation is not available in this connector',
+          retryable: false,
+        },
+      };
+    }
+    let out;
+    try {
+      out = await this.adminRotation.rotate();
+    } catch (err) {
+      const e = classifyError(err);
+      out = {
+        status: 'failed' as const,
+        effects: [],
+        error: { code: e.code, message: e.message.slice(0, 2000), retryable: e.retryable },
+      };
+    }
+    return { ...base, ...out, effects: clip(out.effects, 50) };
+  }
+
+  private dispatch(job: PersonJob, ref: JobRef, base: ResultBase): Promise<ConnectorMessage> {
     switch (job.kind) {
       case 'sync-user':
         return this.handlers['sync-user'](job, ref, base);
@@ -195,7 +257,7 @@ export class ConnectorJobsService {
     };
   }
 
-  private failureMessage(job: ConnectorJob, base: ResultBase, e: ConnectorError): ConnectorMessage {
+  private failureMessage(job: PersonJob, base: ResultBase, e: ConnectorError): ConnectorMessage {
     const error: JobError = {
       code: e.code,
       message: e.message.slice(0, 2000),

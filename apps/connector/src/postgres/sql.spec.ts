@@ -82,6 +82,7 @@ describe('SQL builders (golden)', () => {
       sql.alterRoleValidUntil(NASTY_USER, 'infinity'),
       sql.alterRoleConnectionLimit(NASTY_USER, -1),
       sql.alterRolePassword(NASTY_USER, VERIFIER),
+      sql.alterCurrentUserPassword(VERIFIER),
       sql.grantMembership('doorman_read_app_public_0123456789', NASTY_USER, false),
       sql.grantMembership('doorman_read_app_public_0123456789', NASTY_USER, true),
       sql.revokeMembership('doorman_read_app_public_0123456789', NASTY_USER),

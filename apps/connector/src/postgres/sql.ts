@@ -78,6 +78,13 @@ export function alterRolePassword(username: string, verifier: string): Statement
   return utility(`ALTER ROLE ${ident(username)} PASSWORD ${escapeLiteral(verifier)}`);
 }
 
+/** The connector's own login (DESIGN §3.6): only ever a SCRAM verifier, never the password. */
+export function alterCurrentUserPassword(verifier: string): Statement {
+  if (!verifier.startsWith('SCRAM-SHA-256$'))
+    throw new RangeError('the connector sets its own password only as a SCRAM verifier');
+  return utility(`ALTER ROLE CURRENT_USER PASSWORD ${escapeLiteral(verifier)}`);
+}
+
 /**
  * On PostgreSQL 16+ the member inherits the group's privileges but may not SET ROLE to it,
  * so revoking the membership takes effect in open sessions too.

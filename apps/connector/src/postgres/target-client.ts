@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import { Client, Pool, type PoolClient, type QueryResultRow } from 'pg';
 import type { Logger } from 'pino';
 import type { TargetConnection } from '../config/connector.config';
 import * as sql from './sql';
@@ -37,7 +37,7 @@ export class TargetClient {
   private sslDecision: Promise<TargetConnection['ssl']> | null = null;
 
   constructor(
-    private readonly target: TargetConnection,
+    private target: TargetConnection,
     private readonly statementTimeoutMs: number,
     private readonly poolSize: number,
     private readonly logger: Logger,
@@ -128,6 +128,41 @@ export class TargetClient {
     } finally {
       client.release(broken);
     }
+  }
+
+  /** A fresh login with `password` (not from a pool): does the server accept it? Throws if not. */
+  async verifyLogin(password: string): Promise<void> {
+    const client = new Client({
+      host: this.target.host,
+      port: this.target.port,
+      user: this.target.user,
+      password,
+      database: this.target.database,
+      ssl: await this.ssl(),
+      connectionTimeoutMillis: 10_000,
+      application_name: 'doorman-connector:verify',
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  /**
+   * New connections use `password` from now on; pools of the old one finish what they hold
+   * (their sessions stay authenticated) and close.
+   */
+  swapPassword(password: string): void {
+    this.target = { ...this.target, password };
+    const old = [...this.pools.values()];
+    this.pools.clear();
+    for (const pool of old)
+      void pool
+        .end()
+        .catch((err: unknown) => this.logger.warn({ err }, 'closing an old pool failed'));
   }
 
   async serverVersion(): Promise<string> {

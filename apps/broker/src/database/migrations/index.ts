@@ -1,5 +1,6 @@
 import { Initial1763769600000 } from './1763769600000-initial';
 import { PasswordPending1763900000000 } from './1763900000000-password-pending';
+import { AdminRotations1763900000001 } from './1763900000001-admin-rotations';
 import { ApprovalWorkflows1763950000000 } from './1763950000000-approval-workflows';
 import { SlackMessages1764000000000 } from './1764000000000-slack-messages';
 
@@ -7,6 +8,7 @@ import { SlackMessages1764000000000 } from './1764000000000-slack-messages';
 export const MIGRATIONS = [
   Initial1763769600000,
   PasswordPending1763900000000,
+  AdminRotations1763900000001,
   ApprovalWorkflows1763950000000,
   SlackMessages1764000000000,
 ];

@@ -12,6 +12,8 @@ ALTER ROLE "o'brien""; DROP ROLE x; --" CONNECTION LIMIT -1;
 
 ALTER ROLE "o'brien""; DROP ROLE x; --" PASSWORD 'SCRAM-SHA-256$4096:c2FsdHNhbHRzYWx0c2FsdA==$c3RvcmVk:c2VydmVy';
 
+ALTER ROLE CURRENT_USER PASSWORD 'SCRAM-SHA-256$4096:c2FsdHNhbHRzYWx0c2FsdA==$c3RvcmVk:c2VydmVy';
+
 GRANT "doorman_read_app_public_0123456789" TO "o'brien""; DROP ROLE x; --";
 
 GRANT "doorman_read_app_public_0123456789" TO "o'brien""; DROP ROLE x; --" WITH INHERIT TRUE, SET FALSE;

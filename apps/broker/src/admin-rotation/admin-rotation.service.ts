@@ -1,0 +1,261 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  CONTRACT_VERSION,
+  RotateAdminJobSchema,
+  connectorQueueName,
+  jobIds,
+  type RotateAdminResult,
+} from '@doorman/contracts';
+import { DataSource, MoreThan, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { DomainError } from '../common/errors';
+import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
+import type { Actor } from '../identity/actor';
+import { IntegrationEntity } from '../integrations/integration.entity';
+import { OutboxService } from '../outbox/outbox.service';
+import { AdminRotationEntity } from './admin-rotation.entity';
+import { adminRotationDue } from './admin-rotation.policy';
+
+/** A rotation with no result after this long is considered lost (its job or result). */
+const PENDING_TIMEOUT_MS = 10 * 60_000;
+/** A failed scheduled rotation is tried again after this long. */
+const RETRY_AFTER_FAILURE_MS = 3600_000;
+
+export interface AdminRotationView {
+  integrationId: string;
+  adminRotationDays: number;
+  lastRotatedAt: Date | null;
+  dueAt: Date | null;
+  pending: boolean;
+  lastError: string | null;
+}
+
+/**
+ * Rotation of each connector's own login (DESIGN §3.6): scheduled every adminRotationDays
+ * (spread by a per-integration jitter) or on demand; the connector does the work and keeps
+ * the password, the broker keeps the dates and the outcome. Once on several replicas: the
+ * integration's row is locked and one rotation is in flight at a time.
+ */
+@Injectable()
+export class AdminRotationService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AdminRotationService.name);
+  private busy = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: OutboxService,
+    private readonly audit: AuditService,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const handle = setInterval(() => void this.tick(), this.config.SWEEP_INTERVAL_MS);
+    handle.unref();
+    this.scheduler.addInterval('admin-rotation', handle);
+  }
+
+  async tick(now = new Date()): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const integrations = await this.dataSource
+        .getRepository(IntegrationEntity)
+        .find({ select: { id: true }, where: { adminRotationDays: MoreThan(0) } });
+      for (const i of integrations) await this.rotateIfDue(i.id, now);
+    } catch (err) {
+      this.logger.warn({ err }, 'admin rotation check failed; next tick retries');
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async rotateIfDue(integrationId: string, now: Date): Promise<void> {
+    await this.inTransaction(async (em) => {
+      const integration = await em
+        .getRepository(IntegrationEntity)
+        .findOneBy({ id: integrationId });
+      if (!integration || integration.adminRotationDays <= 0) return;
+      const row = await this.lockRow(em, integrationId);
+      if (row.dueAt === null) {
+        const due = adminRotationDue(
+          row.lastRotatedAt ?? integration.createdAt,
+          integration.adminRotationDays,
+          integration.id,
+        );
+        await em.getRepository(AdminRotationEntity).update(integrationId, { dueAt: due });
+        row.dueAt = due;
+      }
+      if (!row.dueAt || row.dueAt > now) return;
+      if (this.inFlight(row, now)) return;
+      await this.enqueue(em, integration, row, null, 'scheduled');
+    });
+  }
+
+  /** On demand (admin, security): refused while one is in flight. */
+  async rotateNow(actor: Actor, integrationId: string): Promise<{ rotationId: string }> {
+    return this.inTransaction(async (em) => {
+      const integration = await em
+        .getRepository(IntegrationEntity)
+        .findOneBy({ id: integrationId });
+      if (!integration) throw DomainError.notFound('integration', integrationId);
+      const row = await this.lockRow(em, integrationId);
+      if (this.inFlight(row, new Date()))
+        throw DomainError.conflict('a rotation of this admin login is already in progress');
+      return { rotationId: await this.enqueue(em, integration, row, actor, 'on-demand') };
+    });
+  }
+
+  async onResult(r: RotateAdminResult): Promise<void> {
+    await this.inTransaction(async (em) => {
+      const repo = em.getRepository(AdminRotationEntity);
+      const row = await repo.findOne({
+        where: { integrationId: r.integrationId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!row || row.pendingRotationId !== r.rotationId) return; // superseded or repeated
+      const integration = await em
+        .getRepository(IntegrationEntity)
+        .findOneBy({ id: r.integrationId });
+      const now = new Date();
+      if (r.status === 'applied') {
+        const rotatedAt = r.rotatedAt ? new Date(r.rotatedAt) : now;
+        await repo.update(row.integrationId, {
+          lastRotatedAt: rotatedAt,
+          dueAt: integration
+            ? adminRotationDue(rotatedAt, integration.adminRotationDays, integration.id)
+            : null,
+          pendingRotationId: null,
+          pendingSince: null,
+          lastError: null,
+        });
+        await this.audit.record(
+          {
+            action: 'admin_rotation.rotated',
+            actorType: 'connector',
+            channel: 'connector',
+            integrationId: r.integrationId,
+            details: {
+              rotationId: r.rotationId,
+              rotatedAt: rotatedAt.toISOString(),
+              effects: r.effects,
+            },
+          },
+          em,
+        );
+        return;
+      }
+      const error = r.error ?? { code: 'UNKNOWN', message: 'rotation failed', retryable: true };
+      const text = `${error.code}: ${error.message}`;
+      await repo.update(row.integrationId, {
+        pendingRotationId: null,
+        pendingSince: null,
+        lastError: text,
+        // The old password still works; a scheduled rotation is tried again later.
+        ...(row.dueAt && row.dueAt <= now
+          ? { dueAt: new Date(now.getTime() + RETRY_AFTER_FAILURE_MS) }
+          : {}),
+      });
+      this.logger.error(
+        { integrationId: r.integrationId, rotationId: r.rotationId, error },
+        'admin rotation failed; the old password stays',
+      );
+      await this.audit.record(
+        {
+          action: 'admin_rotation.failed',
+          actorType: 'connector',
+          channel: 'connector',
+          integrationId: r.integrationId,
+          details: { rotationId: r.rotationId, error, effects: r.effects, oldPasswordKept: true },
+        },
+        em,
+      );
+    });
+  }
+
+  async view(integrationId: string): Promise<AdminRotationView> {
+    const integration = await this.dataSource
+      .getRepository(IntegrationEntity)
+      .findOneBy({ id: integrationId });
+    if (!integration) throw DomainError.notFound('integration', integrationId);
+    const row = await this.dataSource
+      .getRepository(AdminRotationEntity)
+      .findOneBy({ integrationId });
+    return {
+      integrationId,
+      adminRotationDays: integration.adminRotationDays,
+      lastRotatedAt: row?.lastRotatedAt ?? null,
+      dueAt:
+        row?.dueAt ??
+        adminRotationDue(
+          row?.lastRotatedAt ?? integration.createdAt,
+          integration.adminRotationDays,
+          integration.id,
+        ),
+      pending: row ? this.inFlight(row, new Date()) : false,
+      lastError: row?.lastError ?? null,
+    };
+  }
+
+  private inFlight(row: AdminRotationEntity, now: Date): boolean {
+    return (
+      row.pendingRotationId !== null &&
+      row.pendingSince !== null &&
+      now.getTime() - row.pendingSince.getTime() < PENDING_TIMEOUT_MS
+    );
+  }
+
+  private async enqueue(
+    em: EntityManager,
+    integration: IntegrationEntity,
+    row: AdminRotationEntity,
+    actor: Actor | null,
+    reason: 'scheduled' | 'on-demand',
+  ): Promise<string> {
+    const rotationId = randomUUID();
+    await em
+      .getRepository(AdminRotationEntity)
+      .update(row.integrationId, { pendingRotationId: rotationId, pendingSince: new Date() });
+    const job = RotateAdminJobSchema.parse({
+      v: CONTRACT_VERSION,
+      kind: 'rotate-admin',
+      integrationId: integration.id,
+      rotationId,
+    });
+    await this.outbox.add(em, {
+      queue: connectorQueueName(integration.connectorId),
+      jobName: job.kind,
+      jobId: jobIds.rotateAdmin(integration.id, rotationId),
+      payload: job,
+    });
+    await this.audit.record(
+      {
+        action: 'admin_rotation.requested',
+        actor,
+        actorType: actor ? 'user' : 'system',
+        integrationId: integration.id,
+        details: { rotationId, reason },
+      },
+      em,
+    );
+    return rotationId;
+  }
+
+  private async lockRow(em: EntityManager, integrationId: string): Promise<AdminRotationEntity> {
+    const repo = em.getRepository(AdminRotationEntity);
+    await repo.createQueryBuilder().insert().values({ integrationId }).orIgnore().execute();
+    return repo.findOneOrFail({
+      where: { integrationId },
+      lock: { mode: 'pessimistic_write' },
+    });
+  }
+
+  private async inTransaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    const result = await this.dataSource.transaction(work);
+    this.outbox.kick();
+    return result;
+  }
+}
