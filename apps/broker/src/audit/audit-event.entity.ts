@@ -33,4 +33,19 @@ export class AuditEventEntity {
 
   @Column({ type: 'jsonb', default: () => "'{}'" })
   details!: Record<string, unknown>;
+
+  /** Where the actor's request came from (IP address), when it came over the network. */
+  @Column({ name: 'source_address', type: 'text', nullable: true })
+  sourceAddress!: string | null;
+
+  /** Position in the hash chain, assigned by the sealer shortly after commit. */
+  @Column({ type: 'bigint', nullable: true, unique: true })
+  seq!: string | null;
+
+  @Column({ name: 'prev_hash', type: 'text', nullable: true })
+  prevHash!: string | null;
+
+  /** sha256(prev_hash ‖ the event's canonical content): tampering breaks every later link. */
+  @Column({ type: 'text', nullable: true })
+  hash!: string | null;
 }

@@ -1,34 +1,63 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../common/errors';
-import { ZodPipe } from '../common/zod';
+import { IdPipe, ZodPipe } from '../common/zod';
 import { hasAnyRole, type Actor } from '../identity/actor';
-import { CurrentActor } from '../identity/auth.decorators';
+import { CurrentActor, Roles } from '../identity/auth.decorators';
 import { AUDIT_READERS } from '../identity/doorman-roles';
+import { AccessHistoryService } from '../requests/access-history.service';
+import { requestView } from '../requests/requests.controller';
 import { RequestsService } from '../requests/requests.service';
+import { CSV_HEADER, eventCadf, eventCsv, eventJson, EXPORT_FORMATS } from './audit-export';
+import { AuditChainService } from './audit-chain.service';
 import { AuditService } from './audit.service';
 
-const AuditQuerySchema = z.strictObject({
+const pgName = z.string().min(1).max(63);
+const FilterSchema = {
   requestId: z.string().uuid().optional(),
   integrationId: z.string().uuid().optional(),
+  actorId: z.string().uuid().optional(),
+  action: z.string().max(100).optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  database: pgName.optional(),
+  schema: pgName.optional(),
+};
+const ListSchema = z.strictObject({
+  ...FilterSchema,
   limit: z.coerce.number().int().min(1).max(1000).default(500),
 });
+const ExportSchema = z.strictObject({
+  ...FilterSchema,
+  format: z.enum(EXPORT_FORMATS).default('jsonl'),
+});
+const HistorySchema = z.strictObject({
+  integrationId: z.string().uuid(),
+  database: pgName,
+  schema: pgName.optional(),
+  from: z.coerce.date(),
+  to: z.coerce.date(),
+});
 
+/** The audit trail: list, verify the hash chain, export, and the questions auditors ask. */
 @ApiTags('audit')
 @ApiBearerAuth()
-@Controller('audit-events')
+@Controller()
 export class AuditController {
   constructor(
     private readonly audit: AuditService,
+    private readonly chain: AuditChainService,
     private readonly requests: RequestsService,
+    private readonly history: AccessHistoryService,
   ) {}
 
   /** Security, admins and auditors see everything; a requester sees the trail of their own request. */
-  @Get()
+  @Get('audit-events')
   async list(
     @CurrentActor() actor: Actor,
-    @Query(new ZodPipe(AuditQuerySchema)) q: z.infer<typeof AuditQuerySchema>,
+    @Query(new ZodPipe(ListSchema)) q: z.infer<typeof ListSchema>,
   ) {
     if (!hasAnyRole(actor, AUDIT_READERS)) {
       if (!q.requestId)
@@ -37,17 +66,61 @@ export class AuditController {
       if (request.requesterId !== actor.id)
         throw DomainError.forbidden('you may read the audit trail of your own requests only');
     }
-    const events = await this.audit.list(q);
-    return events.map((e) => ({
-      id: e.id,
-      at: e.at,
-      action: e.action,
-      actorId: e.actorId,
-      actorType: e.actorType,
-      channel: e.channel,
-      requestId: e.requestId,
-      integrationId: e.integrationId,
-      details: e.details,
-    }));
+    return (await this.audit.list(q)).map(eventJson);
+  }
+
+  /** Proves the hash chain from the first event to the last, or names the first broken link. */
+  @Get('audit-events/verify')
+  @Roles('admin', 'security', 'auditor')
+  async verify() {
+    return this.chain.verify();
+  }
+
+  /** JSON lines, CSV or CADF, streamed; filtered by time, actor, integration and resource. */
+  @Get('audit-events/export')
+  @Roles('admin', 'security', 'auditor')
+  async export(
+    @Query(new ZodPipe(ExportSchema)) q: z.infer<typeof ExportSchema>,
+    @Res() res: Response,
+  ) {
+    await this.chain.seal();
+    const { format, ...filter } = q;
+    res.status(200);
+    res.setHeader(
+      'content-type',
+      format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+    );
+    res.setHeader(
+      'content-disposition',
+      `attachment; filename="doorman-audit.${format === 'csv' ? 'csv' : 'jsonl'}"`,
+    );
+    if (format === 'csv') res.write(CSV_HEADER);
+    for await (const e of this.audit.iterate(filter)) {
+      const line =
+        format === 'csv'
+          ? eventCsv(e)
+          : `${JSON.stringify(format === 'cadf' ? eventCadf(e) : eventJson(e))}\n`;
+      if (!res.write(line)) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
+  }
+
+  /** Who had access to this database (and schema) between `from` and `to`. */
+  @Get('access-history')
+  @Roles('admin', 'security', 'auditor')
+  async whoHadAccess(@Query(new ZodPipe(HistorySchema)) q: z.infer<typeof HistorySchema>) {
+    if (q.to <= q.from) throw DomainError.validation('to: must be after from');
+    return this.history.whoHadAccess(q);
+  }
+
+  /** Everything this person did (their audited actions) and asked for. */
+  @Get('users/:id/activity')
+  @Roles('admin', 'security', 'auditor')
+  async activity(@Param('id', new IdPipe('user')) id: string) {
+    const [events, requests] = await Promise.all([
+      this.audit.list({ actorId: id, limit: 1000 }),
+      this.history.requestsOf(id),
+    ]);
+    return { events: events.map(eventJson), requests: requests.map(requestView) };
   }
 }

@@ -34,20 +34,54 @@ export class AuditService {
       requestId: input.requestId ?? null,
       integrationId: input.integrationId ?? null,
       details: input.details ?? {},
+      sourceAddress: input.actor?.sourceAddress ?? null,
     } as const;
     await repo.insert({ ...row, details: row.details as object });
     // Every audited change is also a domain event, published once its transaction commits.
     this.bus.publishAfterCommit(row, em);
   }
 
-  async list(filter: {
-    requestId?: string;
-    integrationId?: string;
-    limit: number;
-  }): Promise<AuditEventEntity[]> {
+  async list(
+    filter: AuditFilter & { limit: number; afterId?: string },
+  ): Promise<AuditEventEntity[]> {
     const qb = this.events.createQueryBuilder('e').orderBy('e.id', 'ASC').take(filter.limit);
+    if (filter.afterId) qb.andWhere('e.id > :after', { after: filter.afterId });
     if (filter.requestId) qb.andWhere('e.request_id = :r', { r: filter.requestId });
     if (filter.integrationId) qb.andWhere('e.integration_id = :i', { i: filter.integrationId });
+    if (filter.actorId) qb.andWhere('e.actor_id = :a', { a: filter.actorId });
+    if (filter.action) qb.andWhere('e.action = :action', { action: filter.action });
+    if (filter.from) qb.andWhere('e.at >= :from', { from: filter.from });
+    if (filter.to) qb.andWhere('e.at < :to', { to: filter.to });
+    if (filter.database && filter.schema) {
+      // Events of requests on that resource.
+      qb.andWhere(
+        'e.request_id IN (SELECT r.id FROM access_requests r WHERE r.database = :db AND r.schema = :schema' +
+          (filter.integrationId ? ' AND r.integration_id = :i)' : ')'),
+        { db: filter.database, schema: filter.schema },
+      );
+    }
     return qb.getMany();
   }
+
+  /** Every matching event, in id order, a page at a time (for streamed exports). */
+  async *iterate(filter: AuditFilter): AsyncGenerator<AuditEventEntity> {
+    let afterId: string | undefined;
+    for (;;) {
+      const page = await this.list({ ...filter, afterId, limit: 1000 });
+      for (const e of page) yield e;
+      if (page.length < 1000) return;
+      afterId = page[page.length - 1].id;
+    }
+  }
+}
+
+export interface AuditFilter {
+  requestId?: string;
+  integrationId?: string;
+  actorId?: string;
+  action?: string;
+  from?: Date;
+  to?: Date;
+  database?: string;
+  schema?: string;
 }

@@ -35,6 +35,10 @@ export const BrokerConfigSchema = z.object({
   LOG_PRETTY: bool.default(false),
   /** A policy file (YAML) applied at every start; an invalid file stops the start. */
   POLICY_FILE: z.string().min(1).optional(),
+  /** How often committed audit events are sealed into the hash chain. */
+  AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
+  /** Also print every audit event to stdout as a JSON line, for log shippers. */
+  AUDIT_STDOUT: bool.default(false),
   /** Slack (issue #3): all optional; without a signing secret and bot token Slack is off. */
   SLACK_SIGNING_SECRET: z.string().min(8).optional(),
   SLACK_BOT_TOKEN: z.string().min(8).optional(),

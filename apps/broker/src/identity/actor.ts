@@ -7,6 +7,8 @@ export interface Actor {
   email: string;
   roles: DoormanRole[];
   channel: AuditChannel;
+  /** The client's address, when the action came over the network. */
+  sourceAddress?: string;
 }
 
 export function hasAnyRole(actor: Pick<Actor, 'roles'>, roles: readonly DoormanRole[]): boolean {

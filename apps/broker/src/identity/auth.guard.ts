@@ -24,7 +24,7 @@ export class AuthGuard implements CanActivate {
     if (!match) throw new DomainError(ErrorCode.Unauthenticated, 'missing bearer token');
     const actor = await this.identity.authenticate(match[1]);
     if (!actor) throw new DomainError(ErrorCode.Unauthenticated, 'invalid bearer token');
-    req.actor = actor;
+    req.actor = { ...actor, sourceAddress: req.ip };
     const roles = this.reflector.getAllAndOverride<DoormanRole[] | undefined>(ROLES_KEY, targets);
     if (roles?.length && !hasAnyRole(actor, roles)) {
       throw DomainError.forbidden(`this needs one of the roles: ${roles.join(', ')}`);

@@ -9,6 +9,7 @@ import { GrantsModule } from '../grants/grants.module';
 import { IdentityModule } from '../identity/identity.module';
 import { IntegrationsModule } from '../integrations/integrations.module';
 import { OutboxModule } from '../outbox/outbox.module';
+import { AccessHistoryService } from './access-history.service';
 import { AccessRequestEntity } from './access-request.entity';
 import { ApprovalEntity } from './approval.entity';
 import { IncidentsController } from './incidents.controller';
@@ -30,7 +31,12 @@ import { REQUEST_TIMERS_QUEUE, RequestsService } from './requests.service';
     OutboxModule,
   ],
   controllers: [RequestsController, IncidentsController, AuditController],
-  providers: [RequestsService, RequestTimersProcessor, RequestsSweeperService],
+  providers: [
+    RequestsService,
+    RequestTimersProcessor,
+    RequestsSweeperService,
+    AccessHistoryService,
+  ],
   exports: [RequestsService],
 })
 export class RequestsModule {}

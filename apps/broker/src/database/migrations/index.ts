@@ -3,6 +3,7 @@ import { PasswordPending1763900000000 } from './1763900000000-password-pending';
 import { AdminRotations1763900000001 } from './1763900000001-admin-rotations';
 import { ApprovalWorkflows1763950000000 } from './1763950000000-approval-workflows';
 import { SlackMessages1764000000000 } from './1764000000000-slack-messages';
+import { AuditChain1764100000000 } from './1764100000000-audit-chain';
 
 /** Every migration, in order. Reviewed code: entities never synchronise the schema. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   AdminRotations1763900000001,
   ApprovalWorkflows1763950000000,
   SlackMessages1764000000000,
+  AuditChain1764100000000,
 ];
