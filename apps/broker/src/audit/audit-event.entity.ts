@@ -5,6 +5,8 @@ export type AuditChannel = 'api' | 'slack' | 'system' | 'connector';
 /** Append-only record of every decision and every effect (DESIGN §2). */
 @Entity({ name: 'audit_events' })
 @Index(['requestId', 'id'])
+// The sealer's work list: events not yet in the hash chain.
+@Index('audit_events_unsealed', ['id'], { where: '"seq" IS NULL' })
 export class AuditEventEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
