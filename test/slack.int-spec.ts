@@ -34,6 +34,7 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
   const BOB = 'UBOB';
   const CAROL = 'UCAROL';
   const STRANGER = 'USTRANGER';
+  const SECURITY = 'USECURITY';
 
   beforeAll(async () => {
     fake = await FakeSlack.start(TOKEN);
@@ -57,6 +58,7 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
     fake.addUser(BOB, w.bob.email);
     fake.addUser(CAROL, w.carol.email);
     fake.addUser(STRANGER, 'stranger@elsewhere.example');
+    fake.addUser(SECURITY, w.security.email);
     db = new Client({ connectionString: env.databaseUrl });
     await db.connect();
   });
@@ -358,6 +360,72 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
     });
   });
 
+  describe('notices to owners and security', () => {
+    it('a break-glass grant is announced to the integration owners and security', async () => {
+      const res = await w.security.api.post('/api/v1/access-flows', {
+        name: `glass-${Math.random().toString(36).slice(2)}`,
+        integrationId: w.integrationId,
+        requestors: { userIds: [w.alice.id], groupIds: [] },
+        resources: [{ database: 'app', schema: 'glass' }],
+        permissions: ['write'],
+        approvers: { userIds: [w.bob.id] },
+        defaultDuration: '1h',
+        maxDuration: '2h',
+        breakGlass: { userIds: [w.alice.id] },
+      });
+      expect(res.status).toBe(201);
+      const req = await w.alice.api.post('/api/v1/access-requests', {
+        integrationId: w.integrationId,
+        database: 'app',
+        schema: 'glass',
+        permission: 'write',
+        duration: '30m',
+        justification: 'prod incident 7',
+        breakGlass: true,
+      });
+      expect(req.status).toBe(201);
+      const notice = await dmTo(SECURITY, (t) => t.includes('break-glass'), 'break-glass notice');
+      expect(JSON.stringify(notice.args)).toContain('prod incident 7');
+      // Decided before anyone could be asked: no approval messages for it.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(fake.posted(['chat.postMessage'])).not.toContain(`"value":"${req.body.id}"`);
+    });
+
+    it('a grant that can never be applied is reported to the requester and the owners', async () => {
+      const id = await requestFromSlack(ALICE, 'app.public write 20m bulk fix');
+      await slack.click(BOB, 'doorman_approve', id);
+      await waitFor('GRANTING', async () => (await requestRow(id)).status === 'GRANTING');
+      const row = await requestRow(id);
+      const du = (
+        await db.query('SELECT username FROM database_users WHERE user_id = $1', [w.alice.id])
+      ).rows[0];
+      await app.get(GrantsService).onSyncResult({
+        v: CONTRACT_VERSION,
+        kind: 'sync-user',
+        connectorId: w.connectorId,
+        jobId: jobIds.sync(w.integrationId, w.alice.id, row.sync_generation),
+        integrationId: w.integrationId,
+        personId: w.alice.id,
+        username: du.username,
+        generation: row.sync_generation,
+        attempt: 1,
+        status: 'failed',
+        sessionsTerminated: 0,
+        effects: [],
+        error: { code: 'SCHEMA_MISSING', message: 'schema "public" is gone', retryable: false },
+      });
+      expect((await requestRow(id)).status).toBe('FAILED');
+      for (const who of [ALICE, SECURITY]) {
+        const msg = await dmTo(
+          who,
+          (t) => t.includes('could not be granted') && t.includes('is gone'),
+          'failure',
+        );
+        expect(msg).toBeDefined();
+      }
+    });
+  });
+
   describe('the modal, deny with a reason, App Home', () => {
     let second: string;
 
@@ -370,9 +438,10 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
       const view = open.args.view;
       expect(view.callback_id).toBe('doorman_request');
       const resource = view.blocks.find((b: any) => b.block_id === 'resource');
-      // Only what alice's flows offer (public and ext), not bob's reports schema.
+      // Only what alice's flows offer, not bob's reports schema.
       expect(resource.element.options.map((o: any) => o.value)).toEqual([
         `${w.integrationId}|app|ext`,
+        `${w.integrationId}|app|glass`,
         `${w.integrationId}|app|public`,
       ]);
       const values = (duration: string) => ({
@@ -392,7 +461,7 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
       expect(ok.text).toBe('');
       second = await waitFor('the request from the form', async () => {
         const r = await db.query(
-          `SELECT id FROM access_requests WHERE permission = 'write' AND requester_id = $1`,
+          `SELECT id FROM access_requests WHERE justification = 'migration dry run' AND requester_id = $1`,
           [w.alice.id],
         );
         return r.rows[0]?.id as string | undefined;

@@ -58,6 +58,19 @@ export class SlackMessagesRepository {
     return rows.filter((r) => r.channel && r.ts);
   }
 
+  /** Requests on the integration that failed in the last day and whose people were not told yet. */
+  async failedUnnoticed(integrationId: string): Promise<AccessRequestEntity[]> {
+    return this.requests
+      .createQueryBuilder('r')
+      .where('r.integration_id = :i AND r.status = :s', { i: integrationId, s: 'FAILED' })
+      .andWhere("r.ended_at > now() - interval '1 day'")
+      .andWhere(
+        `NOT EXISTS (SELECT 1 FROM slack_messages m WHERE m.request_id = r.id AND m.kind = 'failure_notice')`,
+      )
+      .take(100)
+      .getMany();
+  }
+
   /** ACTIVE grants ending within `withinMs` that have not been warned yet. */
   async expiringUnwarned(now: Date, withinMs: number): Promise<AccessRequestEntity[]> {
     return this.requests

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { DomainEventBus, type DomainEvent } from '../common/domain-events';
 import { IdentityService } from '../identity/identity.service';
+import { IntegrationsService } from '../integrations/integrations.service';
 import type { AccessRequestEntity } from '../requests/access-request.entity';
 import { RequestsService } from '../requests/requests.service';
 import { SLACK_CLIENT, type SlackClient } from './slack-client';
@@ -15,6 +16,9 @@ import { SlackPeopleService } from './slack-people.service';
 import { mention } from './views/format';
 import {
   approvalMessage,
+  breakGlassMessage,
+  failedMessage,
+  pendingExpiredMessage,
   decidedMessage,
   endedMessage,
   extendedMessage,
@@ -52,6 +56,7 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     private readonly identity: IdentityService,
     private readonly requests: RequestsService,
     private readonly messages: SlackMessagesRepository,
+    private readonly integrations: IntegrationsService,
   ) {}
 
   onModuleInit(): void {
@@ -63,6 +68,8 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
   }
 
   async handle(e: DomainEvent): Promise<void> {
+    // A sync failing for good fails every grant it carried; the event names one request at most.
+    if (e.action === 'sync.failed' && e.integrationId) return this.onSyncFailed(e.integrationId);
     if (!e.requestId) return;
     switch (e.action) {
       case 'request.created':
@@ -80,6 +87,11 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
         return this.onExtended(e.requestId);
       case 'grant.revoked':
         return this.onEnded(e.requestId);
+      case 'request.expired':
+        await this.refreshApprovals(e.requestId);
+        return this.onPendingExpired(e.requestId);
+      case 'request.break_glass':
+        return this.onBreakGlass(e.requestId);
       default:
         // Cancellations, pending expiry, approval steps: whatever changes a pending request.
         if (/^(request|approval)\./.test(e.action)) await this.refreshApprovals(e.requestId);
@@ -181,6 +193,54 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     const grant = await this.requests.get(grantId);
     const [requester] = await this.identity.findByIds([grant.requesterId]);
     if (requester) await this.people.dm(requester, extendedMessage(await this.people.view(grant)));
+  }
+
+  private async onPendingExpired(requestId: string): Promise<void> {
+    const req = await this.requests.get(requestId);
+    const [requester] = await this.identity.findByIds([req.requesterId]);
+    if (requester)
+      await this.people.dm(requester, pendingExpiredMessage(await this.people.view(req)));
+  }
+
+  /** Break-glass is granted at once: integration owners and security are told, for review. */
+  private async onBreakGlass(requestId: string): Promise<void> {
+    const req = await this.requests.get(requestId);
+    const integration = await this.integrations.get(req.integrationId);
+    const security = (await this.identity.listUsers()).filter((u) => u.roles.includes('security'));
+    const owners = await this.identity.findByIds(integration.ownerIds);
+    const message = breakGlassMessage(await this.people.view(req));
+    const told = new Set<string>();
+    for (const person of [...owners, ...security]) {
+      if (told.has(person.id) || person.id === req.requesterId) continue;
+      told.add(person.id);
+      await this.people
+        .dm(person, message)
+        .catch((err: unknown) =>
+          this.logger.error({ err, requestId }, 'could not tell about a break-glass grant'),
+        );
+    }
+  }
+
+  /** Grants that can never be applied: the requester and the integration's owners are told, once. */
+  private async onSyncFailed(integrationId: string): Promise<void> {
+    const failed = await this.messages.failedUnnoticed(integrationId);
+    if (!failed.length) return;
+    const integration = await this.integrations.get(integrationId);
+    for (const req of failed) {
+      if (!(await this.messages.claim(req.id, 'failure_notice', req.requesterId))) continue;
+      const people = await this.identity.findByIds([req.requesterId, ...integration.ownerIds]);
+      const message = failedMessage(
+        await this.people.view(req),
+        req.statusReason ?? 'unknown error',
+      );
+      for (const person of people) {
+        await this.people
+          .dm(person, message)
+          .catch((err: unknown) =>
+            this.logger.error({ err, requestId: req.id }, 'could not tell about a failed grant'),
+          );
+      }
+    }
   }
 
   private async onEnded(requestId: string): Promise<void> {

@@ -220,3 +220,37 @@ export function endedMessage(r: RequestView, how: string): SlackMessage {
     ],
   };
 }
+
+export function pendingExpiredMessage(r: RequestView): SlackMessage {
+  return {
+    text: `Your access request expired without a decision`,
+    blocks: [
+      section(
+        `Nobody decided on your request for *${escapeText(r.permission)}* on ${resourceLine(r)} in time, so it expired. Ask again with \`/access\` if you still need it.`,
+      ),
+    ],
+  };
+}
+
+export function breakGlassMessage(r: RequestView): SlackMessage {
+  return {
+    text: `Break-glass access granted: ${r.permission} on ${r.database}.${r.schema}`,
+    blocks: [
+      section(
+        `:rotating_light: ${r.requester} used *break-glass* for *${escapeText(r.permission)}* on ${resourceLine(r)} for ${formatDuration(r.durationSeconds)}. It was granted at once and needs a review.`,
+      ),
+      facts(r),
+    ],
+  };
+}
+
+export function failedMessage(r: RequestView, reason: string): SlackMessage {
+  return {
+    text: `Access could not be granted: ${r.permission} on ${r.database}.${r.schema}`,
+    blocks: [
+      section(
+        `:x: ${r.requester}'s *${escapeText(r.permission)}* access to ${resourceLine(r)} could not be granted:\n>${escapeText(truncate(reason, 1500))}`,
+      ),
+    ],
+  };
+}
