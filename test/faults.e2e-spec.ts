@@ -88,12 +88,12 @@ describe('faults end to end', () => {
   const status = async (id: string) =>
     (await w.alice.api.get(`/api/v1/access-requests/${id}`)).body;
 
-  async function request(duration: string): Promise<string> {
+  async function request(duration: string, permission = 'read'): Promise<string> {
     const created = await w.alice.api.post('/api/v1/access-requests', {
       integrationId: w.integrationId,
       database: 'app',
       schema: 'public',
-      permission: 'read',
+      permission,
       duration,
       justification: 'fault test',
     });
@@ -226,6 +226,73 @@ describe('faults end to end', () => {
     expect(await loginWorks(creds.body.username, creds.body.password)).toBe(true);
     await w.alice.api.post(`/api/v1/access-requests/${id}/revoke`, { reason: 'done' });
     await waitFor('REVOKED', async () => (await status(id)).status === 'REVOKED', 30000);
+    await assertTargetMatchesGrants();
+  });
+
+  const auditEvents = async () =>
+    (await api.get(`/api/v1/audit-events?integrationId=${w.integrationId}&limit=1000`))
+      .body as Array<{ action: string; requestId: string | null }>;
+
+  it('the connector killed (SIGKILL) in the middle of grants: each ends ACTIVE exactly once, no stray roles', async () => {
+    const ids = [await request('1h'), await request('1h', 'write')];
+    // Permissions differ so the two grants are distinct memberships of one role.
+    await connector.kill();
+    startConnector();
+    for (const id of ids)
+      await waitFor('ACTIVE', async () => (await status(id)).status === 'ACTIVE', 30000, 100);
+    const events = await auditEvents();
+    for (const id of ids)
+      expect(
+        events.filter((e) => e.action === 'grant.activated' && e.requestId === id),
+      ).toHaveLength(1);
+    const managed = await target.query<{ rolname: string }>(
+      `SELECT r.rolname::text FROM pg_roles r JOIN pg_auth_members m ON m.member = r.oid
+         JOIN pg_roles mk ON mk.oid = m.roleid AND mk.rolname = 'doorman_managed'`,
+    );
+    expect(managed.rows).toHaveLength(1);
+    for (const id of ids) {
+      await w.alice.api.post(`/api/v1/access-requests/${id}/revoke`, { reason: 'done' });
+      await waitFor('REVOKED', async () => (await status(id)).status === 'REVOKED', 30000);
+    }
+    await assertTargetMatchesGrants();
+  });
+
+  it('the broker killed while a grant is due to expire: revoked within seconds of the restart', async () => {
+    const g = await activeGrant('4s');
+    const expiresAt = Date.parse((await status(g.id)).expiresAt);
+    await broker.kill();
+    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 2000));
+    expect(await loginWorks(g.username, g.password)).toBe(false); // VALID UNTIL
+    await startBroker();
+    const restartedAt = Date.now();
+    await waitFor('REVOKED', async () => (await status(g.id)).status === 'REVOKED', 30000, 100);
+    process.stdout.write(
+      `expired grant revoked ${Date.now() - restartedAt} ms after the broker restart\n`,
+    );
+    await assertTargetMatchesGrants();
+  });
+
+  it('two broker replicas: an expiry is ended and revoked once', async () => {
+    const secondPort = await freePort();
+    const second = AppProcess.start('broker-2', 'apps/broker/src/main.js', {
+      ...env.env,
+      PORT: String(secondPort),
+    });
+    processes.push(second);
+    const api2 = new ApiClient(`http://127.0.0.1:${secondPort}`, env.adminToken);
+    await waitFor(
+      'the second broker',
+      async () => (await api2.get('/health')).status === 200,
+      30000,
+      200,
+    );
+    const g = await activeGrant('3s');
+    await waitFor('REVOKED', async () => (await status(g.id)).status === 'REVOKED', 30000, 100);
+    await new Promise((r) => setTimeout(r, 2500)); // both sweepers have run since
+    const events = (await auditEvents()).filter((e) => e.requestId === g.id);
+    expect(events.filter((e) => e.action === 'grant.expired')).toHaveLength(1);
+    expect(events.filter((e) => e.action === 'grant.revoked')).toHaveLength(1);
+    await second.stop();
     await assertTargetMatchesGrants();
   });
 });

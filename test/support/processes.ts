@@ -52,6 +52,13 @@ export class AppProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** Killed without a chance to clean up (a crash, or the OOM killer). */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
   /** Graceful stop; killed if it does not exit in time. */
   async stop(timeoutMs = 10000): Promise<number | null> {
     if (!this.running) return this.exited;
