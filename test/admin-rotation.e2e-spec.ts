@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { ApiClient } from './support/api-client';
 import {
   createBrokerTestEnv,
@@ -155,5 +156,41 @@ describe('admin rotation end to end', () => {
     expect(broker.output).not.toContain(secret.password);
     for (const { value } of await redisKeysAndValues(env.redisPrefix))
       expect(value).not.toContain(secret.password);
+  });
+
+  it('scheduled: due after adminRotationDays (with jitter), rotated once by the sweep, next due set', async () => {
+    const db = new Client({ connectionString: env.databaseUrl });
+    await db.connect();
+    try {
+      await db.query('UPDATE integrations SET admin_rotation_days = 1 WHERE id = $1', [
+        w.integrationId,
+      ]);
+      const first = await view();
+      const lastBefore = first.lastRotatedAt as string;
+      // The time has come (as if a day had passed).
+      await db.query(
+        "UPDATE admin_rotations SET due_at = now() - interval '1 second' WHERE integration_id = $1",
+        [w.integrationId],
+      );
+      const rotated = await waitFor('the scheduled rotation', async () => {
+        const v = await view();
+        return v.lastRotatedAt !== lastBefore && !v.pending ? v : undefined;
+      });
+      const nextDue = Date.parse(rotated.dueAt) - Date.parse(rotated.lastRotatedAt);
+      expect(nextDue).toBeGreaterThanOrEqual(86400_000);
+      expect(nextDue).toBeLessThan(86400_000 * 1.1);
+      const secret = JSON.parse(readFileSync(secretFile, 'utf8')) as { password: string };
+      expect(await adminLogin(secret.password)).toBe(true);
+      const requested = (
+        (await api.get(`/api/v1/audit-events?integrationId=${w.integrationId}`)).body as Array<{
+          action: string;
+          details: { reason?: string };
+        }>
+      ).filter((e) => e.action === 'admin_rotation.requested' && e.details.reason === 'scheduled');
+      expect(requested).toHaveLength(1);
+      await grantWorks();
+    } finally {
+      await db.end();
+    }
   });
 });
