@@ -41,6 +41,8 @@ export async function createBrokerTestEnv(
     BROKER_SEAL_PUBLIC_KEY: keys.publicKey,
     BROKER_SEAL_PRIVATE_KEY: keys.privateKey,
     SWEEP_INTERVAL_MS: '1000',
+    // Tests poll the API quickly; the rate-limit test sets its own small limit.
+    RATE_LIMIT_PER_MINUTE: '100000',
     OUTBOX_POLL_MS: '200',
     LOG_LEVEL: 'warn',
     ...overrides,

@@ -1,10 +1,12 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module, RequestMethod } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { AccessFlowsModule } from './access-flows/access-flows.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { RateLimitGuard } from './common/rate-limit.guard';
 import { type BrokerConfig } from './config/broker.config';
 import { BrokerConfigModule } from './config/config.module';
 import { redisConnectionOptions } from './config/redis';
@@ -55,6 +57,7 @@ export class AppModule {
           },
         }),
         ScheduleModule.forRoot(),
+        ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }]),
         BullModule.forRoot({
           connection: redisConnectionOptions(config.REDIS_URL),
           prefix: config.REDIS_PREFIX,
@@ -70,7 +73,10 @@ export class AppModule {
         PolicyModule,
         SlackModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: HttpExceptionFilter },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+      ],
     };
   }
 }

@@ -3,6 +3,7 @@ import { type INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { BrokerConfig } from './config/broker.config';
@@ -19,6 +20,12 @@ export async function createBrokerApp(config: BrokerConfig): Promise<INestApplic
   app.get(SlackAppService).mount(app.getHttpAdapter().getInstance());
   app.useBodyParser('json', { limit: '100kb' });
   app.disable('x-powered-by');
+  // Secure headers (HSTS, no sniffing, no framing, a strict CSP; the docs UI needs inline styles).
+  app.use(
+    helmet({
+      contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"] } },
+    }),
+  );
   app.setGlobalPrefix('api/v1', { exclude: [{ path: 'health', method: RequestMethod.GET }] });
   app.enableShutdownHooks();
   const doc = SwaggerModule.createDocument(

@@ -39,6 +39,8 @@ export const BrokerConfigSchema = z.object({
   AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
   /** Also print every audit event to stdout as a JSON line, for log shippers. */
   AUDIT_STDOUT: bool.default(false),
+  /** Requests per minute allowed for one bearer token (or one client address without a token). */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Slack (issue #3): all optional; without a signing secret and bot token Slack is off. */
   SLACK_SIGNING_SECRET: z.string().min(8).optional(),
   SLACK_BOT_TOKEN: z.string().min(8).optional(),

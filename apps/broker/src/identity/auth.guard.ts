@@ -22,9 +22,9 @@ export class AuthGuard implements CanActivate {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new DomainError(ErrorCode.Unauthenticated, 'missing bearer token');
-    const actor = await this.identity.authenticate(match[1]);
+    const actor = await this.identity.authenticate(match[1], req.ip);
     if (!actor) throw new DomainError(ErrorCode.Unauthenticated, 'invalid bearer token');
-    req.actor = { ...actor, sourceAddress: req.ip };
+    req.actor = actor;
     const roles = this.reflector.getAllAndOverride<DoormanRole[] | undefined>(ROLES_KEY, targets);
     if (roles?.length && !hasAnyRole(actor, roles)) {
       throw DomainError.forbidden(`this needs one of the roles: ${roles.join(', ')}`);

@@ -50,13 +50,43 @@ export class IdentityService implements OnApplicationBootstrap {
     this.logger.log(`bootstrap admin is ${email}`);
   }
 
-  async authenticate(token: string): Promise<Actor | null> {
+  async authenticate(token: string, sourceAddress?: string): Promise<Actor | null> {
     if (token.length > 200) return null;
     const row = await this.tokens.findOneBy({ tokenHash: hashToken(token) });
     if (!row) return null;
     const user = await this.users.findOneBy({ id: row.userId });
     if (!user) return null;
-    return { id: user.id, email: user.email, roles: user.roles, channel: 'api' };
+    const actor: Actor = {
+      id: user.id,
+      email: user.email,
+      roles: user.roles,
+      channel: 'api',
+      sourceAddress,
+    };
+    await this.recordTokenUse(row, actor);
+    return actor;
+  }
+
+  /** Logins with tokens are audited: the first use, then at most once a minute per token. */
+  private async recordTokenUse(row: ApiTokenEntity, actor: Actor): Promise<void> {
+    const now = new Date();
+    if (row.lastUsedAt && now.getTime() - row.lastUsedAt.getTime() < 60_000) return;
+    const claimed = await this.tokens
+      .createQueryBuilder()
+      .update()
+      .set({ lastUsedAt: now })
+      .where('id = :id AND (last_used_at IS NULL OR last_used_at < :since)', {
+        id: row.id,
+        since: new Date(now.getTime() - 60_000),
+      })
+      .execute();
+    // Only the request that moved last_used_at records the login, however many race.
+    if (claimed.affected)
+      await this.audit.record({
+        action: 'token.used',
+        actor,
+        details: { tokenId: row.id, tokenName: row.name },
+      });
   }
 
   async createUser(

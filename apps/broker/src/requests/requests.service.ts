@@ -407,6 +407,14 @@ export class RequestsService {
     const now = new Date();
     await this.grants.inTransaction(async (em) => {
       const req = await this.lockRequest(em, id);
+      // Who may decide at all comes before the request's state: others learn nothing from it.
+      if (!req.approverIds.includes(actor.id)) {
+        throw DomainError.forbidden(
+          actor.id === req.requesterId
+            ? 'you cannot approve or deny your own request'
+            : 'you are not an approver of this access flow',
+        );
+      }
       if (req.status !== 'PENDING') await this.refuseDecided(req, decision);
       const flow = await this.flows.getVersion(req.flowId, req.flowVersion);
       const ctx = await this.contextFor(flow, await this.integrations.get(req.integrationId), req);
