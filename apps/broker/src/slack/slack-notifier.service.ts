@@ -48,6 +48,8 @@ const OUTCOME: Record<string, string> = {
 export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SlackNotifierService.name);
   private unsubscribe: (() => void) | null = null;
+  /** Events of one request are handled in order (submitted before approved before ready). */
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(
     @Inject(SLACK_CLIENT) private readonly slack: SlackClient,
@@ -60,11 +62,22 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    if (this.slack) this.unsubscribe = this.bus.subscribe((e) => this.handle(e));
+    if (this.slack) this.unsubscribe = this.bus.subscribe((e) => this.inOrder(e));
   }
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
+  }
+
+  private inOrder(e: DomainEvent): Promise<void> {
+    const key = e.requestId ?? e.integrationId ?? '';
+    const run = (this.queues.get(key) ?? Promise.resolve()).then(() => this.handle(e));
+    const settled = run.catch(() => undefined);
+    this.queues.set(key, settled);
+    void settled.then(() => {
+      if (this.queues.get(key) === settled) this.queues.delete(key);
+    });
+    return run;
   }
 
   async handle(e: DomainEvent): Promise<void> {
