@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 /** One Web API call the broker made, with its arguments decoded. */
 export interface SlackCall {
@@ -84,6 +85,10 @@ export class FakeSlack {
   private readonly usedTriggers = new Set<string>();
   private tsCounter = 1_700_000_000;
   private server!: Server;
+  private wss: WebSocketServer | null = null;
+  private appToken: string | null = null;
+  private socket: WebSocket | null = null;
+  private readonly acks = new Map<string, (payload: unknown) => void>();
   url = '';
 
   private constructor(readonly token: string) {}
@@ -108,7 +113,58 @@ export class FakeSlack {
   }
 
   async close(): Promise<void> {
+    this.socket?.terminate();
+    this.wss?.close();
+    this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * Socket Mode: apps.connections.open (with the app-level token) hands out a WebSocket URL on
+   * this server; Slack says hello, then delivers envelopes the app must acknowledge.
+   */
+  enableSocketMode(appToken: string): void {
+    this.appToken = appToken;
+    this.wss = new WebSocketServer({ server: this.server, path: '/socket' });
+    this.wss.on('connection', (ws) => {
+      this.socket = ws;
+      ws.on('message', (data: Buffer) => {
+        const msg = JSON.parse(data.toString()) as { envelope_id?: string; payload?: unknown };
+        if (msg.envelope_id) this.acks.get(msg.envelope_id)?.(msg.payload ?? null);
+      });
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          num_connections: 1,
+          connection_info: { app_id: 'A0DOORMAN' },
+        }),
+      );
+    });
+  }
+
+  get socketConnected(): boolean {
+    return this.socket !== null;
+  }
+
+  /** Delivers one envelope over the socket; resolves with the app's acknowledgement payload. */
+  deliver(
+    type: 'slash_commands' | 'interactive' | 'events_api',
+    payload: unknown,
+  ): Promise<unknown> {
+    if (!this.socket) throw new Error('no Socket Mode connection');
+    const envelopeId = `env-${this.tsCounter++}`;
+    const acked = new Promise<unknown>((resolve) => this.acks.set(envelopeId, resolve));
+    this.socket.send(
+      JSON.stringify({
+        envelope_id: envelopeId,
+        type,
+        payload,
+        accepts_response_payload: type !== 'events_api',
+        retry_attempt: 0,
+        retry_reason: '',
+      }),
+    );
+    return acked;
   }
 
   addUser(id: string, email: string, name = email.split('@')[0]): void {
@@ -153,7 +209,8 @@ export class FakeSlack {
     const call: SlackCall = { method, args, ok: true };
     this.calls.push(call);
     try {
-      if (req.headers.authorization !== `Bearer ${this.token}`)
+      const token = method === 'apps.connections.open' ? this.appToken : this.token;
+      if (!token || req.headers.authorization !== `Bearer ${token}`)
         throw new SlackApiError('invalid_auth');
       return { ok: true, ...this.answer(method, args) };
     } catch (e) {
@@ -185,6 +242,8 @@ export class FakeSlack {
 
   private answer(method: string, args: Record<string, any>): Record<string, unknown> {
     switch (method) {
+      case 'apps.connections.open':
+        return { url: `${this.url.replace('http://', 'ws://').replace(/\/api\/$/, '')}/socket` };
       case 'auth.test':
         return {
           user_id: this.botUserId,

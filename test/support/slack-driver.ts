@@ -49,8 +49,9 @@ export class SlackDriver {
     return { status: res.status, text, json };
   }
 
-  commandBody(userId: string, text: string, triggerId = this.trigger()): string {
-    return new URLSearchParams({
+  /** A slash command's fields, as Slack sends them (form-encoded over HTTP, JSON over Socket Mode). */
+  commandFields(userId: string, text: string, triggerId = this.trigger()): Record<string, string> {
+    return {
       token: 'deprecated',
       team_id: 'T0DOORMAN',
       team_domain: 'doorman',
@@ -63,7 +64,11 @@ export class SlackDriver {
       api_app_id: 'A0DOORMAN',
       response_url: 'http://127.0.0.1:9/unused',
       trigger_id: triggerId,
-    }).toString();
+    };
+  }
+
+  commandBody(userId: string, text: string, triggerId = this.trigger()): string {
+    return new URLSearchParams(this.commandFields(userId, text, triggerId)).toString();
   }
 
   command(userId: string, text: string, triggerId?: string): Promise<SlackHttpResponse> {
@@ -87,8 +92,17 @@ export class SlackDriver {
     value: string,
     where: { channel?: string; messageTs?: string; home?: boolean } = {},
   ): Promise<SlackHttpResponse> {
+    return this.payload(this.clickPayload(userId, actionId, value, where));
+  }
+
+  clickPayload(
+    userId: string,
+    actionId: string,
+    value: string,
+    where: { channel?: string; messageTs?: string; home?: boolean } = {},
+  ): Record<string, unknown> {
     const channel = where.home ? undefined : (where.channel ?? `D${userId}`);
-    return this.payload({
+    return {
       type: 'block_actions',
       team: { id: 'T0DOORMAN', domain: 'doorman' },
       user: { id: userId, username: userId.toLowerCase(), team_id: 'T0DOORMAN' },
@@ -111,7 +125,7 @@ export class SlackDriver {
           action_ts: String(Date.now() / 1000),
         },
       ],
-    });
+    };
   }
 
   submitView(

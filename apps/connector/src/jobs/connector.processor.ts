@@ -16,6 +16,14 @@ import { HeartbeatService } from './heartbeat.service';
 import { InventoryService } from './inventory.service';
 
 /**
+ * A connector killed mid-job leaves the job locked: it runs again once its lock lapses (the
+ * lock is renewed every lockDuration/2 while the job runs, so long jobs are safe). Jobs are
+ * idempotent, so a job may stall any number of times: BullMQ's default of one would fail a
+ * revoke for good after two crashes, and revokes never give up (DESIGN §5).
+ */
+const STALL_SETTINGS = { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 1_000_000 };
+
+/**
  * The BullMQ worker on this connector's queue (thin: every job goes to
  * ConnectorJobsService.process). The queue name comes from config at runtime, which is
  * why this is a plain Worker rather than a decorator-bound @Processor.
@@ -40,6 +48,7 @@ export class ConnectorProcessor implements OnApplicationBootstrap, OnModuleDestr
       prefix: this.config.redisPrefix,
       concurrency: this.config.concurrency,
       settings: { backoffStrategy: connectorBackoffStrategy },
+      ...STALL_SETTINGS,
     });
     worker.on('error', (err) => this.logger.error({ err }, 'worker error'));
     this.worker = worker;
