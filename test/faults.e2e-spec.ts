@@ -54,7 +54,7 @@ describe('faults end to end', () => {
     target = await startTargetPostgres();
     await target.createDatabase('app');
     await target.query('CREATE TABLE public.orders (id int PRIMARY KEY, item text)', [], 'app');
-    redis = await TestRedis.start();
+    redis = await TestRedis.start({ persistent: true });
     proxy = new TcpProxy(await freePort(), target.port);
     await proxy.up();
     env = await createBrokerTestEnv({ REDIS_URL: redis.url, REVOKE_ALERT_AFTER_ATTEMPTS: '2' });
@@ -80,7 +80,7 @@ describe('faults end to end', () => {
         process.stdout.write(`--- ${p.name}\n${p.lines.slice(-30).join('\n')}\n`);
     for (const p of processes) await p.stop();
     await proxy?.down();
-    await redis?.stop();
+    await redis?.dispose();
     await env?.dispose();
     await target?.stop();
   });
@@ -239,7 +239,7 @@ describe('faults end to end', () => {
     await connector.kill();
     startConnector();
     for (const id of ids)
-      await waitFor('ACTIVE', async () => (await status(id)).status === 'ACTIVE', 30000, 100);
+      await waitFor('ACTIVE', async () => (await status(id)).status === 'ACTIVE', 60000, 100);
     const events = await auditEvents();
     for (const id of ids)
       expect(
@@ -293,6 +293,22 @@ describe('faults end to end', () => {
     expect(events.filter((e) => e.action === 'grant.expired')).toHaveLength(1);
     expect(events.filter((e) => e.action === 'grant.revoked')).toHaveLength(1);
     await second.stop();
+    await assertTargetMatchesGrants();
+  });
+
+  it('Redis restarted (with persistence) across an expiry and an approval: nothing is lost', async () => {
+    const g = await activeGrant('4s');
+    const expiresAt = Date.parse((await status(g.id)).expiresAt);
+    await redis.stop();
+    // While Redis is down: an approval (its job waits in the outbox) and the expiry.
+    const id = await request('1h', 'write');
+    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 500));
+    expect(await loginWorks(g.username, g.password)).toBe(false); // VALID UNTIL
+    await redis.restart(0);
+    await waitFor('REVOKED', async () => (await status(g.id)).status === 'REVOKED', 60000, 200);
+    await waitFor('ACTIVE', async () => (await status(id)).status === 'ACTIVE', 60000, 200);
+    await w.alice.api.post(`/api/v1/access-requests/${id}/revoke`, { reason: 'done' });
+    await waitFor('REVOKED', async () => (await status(id)).status === 'REVOKED', 30000);
     await assertTargetMatchesGrants();
   });
 });

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import IORedis from 'ioredis';
 import { waitFor } from './broker-env';
 import { freePort } from './processes';
@@ -11,33 +14,51 @@ export class TestRedis {
   private constructor(
     readonly port: number,
     private child: ChildProcess,
+    private readonly dir: string | null,
   ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<TestRedis> {
+  /** `persistent`: an append-only file fsynced on every write, so a restart keeps every job. */
+  static async start(opts: { persistent?: boolean } = {}): Promise<TestRedis> {
     const port = await freePort();
-    const child = spawn(
+    const dir = opts.persistent ? mkdtempSync(join(tmpdir(), 'doorman-redis-')) : null;
+    const redis = new TestRedis(port, TestRedis.spawn(port, dir), dir);
+    await redis.ready();
+    return redis;
+  }
+
+  private static spawn(port: number, dir: string | null): ChildProcess {
+    const persistence = dir
+      ? ['--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always']
+      : ['--save', '', '--appendonly', 'no'];
+    return spawn(
       'redis-server',
       [
         '--port',
         String(port),
         '--bind',
         '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
+        ...persistence,
         '--maxmemory-policy',
         'noeviction',
       ],
       { stdio: 'ignore' },
     );
-    const redis = new TestRedis(port, child);
-    await waitFor('the test Redis', () => redis.command((r) => r.ping()), 10000, 100);
-    return redis;
+  }
+
+  private async ready(): Promise<void> {
+    await waitFor('the test Redis', () => this.command((r) => r.ping()), 10000, 100);
+  }
+
+  /** Stops Redis, waits `downMs`, starts it again on the same port (and data, if persistent). */
+  async restart(downMs: number): Promise<void> {
+    await this.stop();
+    await new Promise((r) => setTimeout(r, downMs));
+    this.child = TestRedis.spawn(this.port, this.dir);
+    await this.ready();
   }
 
   async command<T>(fn: (r: IORedis) => Promise<T>): Promise<T> {
@@ -59,5 +80,10 @@ export class TestRedis {
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.child.kill('SIGTERM');
     await exited;
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 }
