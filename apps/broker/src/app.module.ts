@@ -5,6 +5,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { AccessFlowsModule } from './access-flows/access-flows.module';
+import { requestLogId } from './common/correlation';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { RateLimitGuard } from './common/rate-limit.guard';
 import { type BrokerConfig } from './config/broker.config';
@@ -14,6 +15,7 @@ import { ConnectorsModule } from './connectors/connectors.module';
 import { DatabaseModule } from './database/database.module';
 import { GrantsModule } from './grants/grants.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { PolicyModule } from './policy/policy.module';
 import { IdentityModule } from './identity/identity.module';
 import { IntegrationsModule } from './integrations/integrations.module';
@@ -45,7 +47,13 @@ export class AppModule {
           pinoHttp: {
             level: config.LOG_LEVEL,
             redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-            autoLogging: { ignore: (req) => req.url === '/health' },
+            autoLogging: {
+              ignore: (req) =>
+                req.url === '/health' ||
+                req.url === '/metrics' ||
+                req.url?.startsWith('/health/') === true,
+            },
+            genReqId: requestLogId,
             // Bodies are never logged: they may carry credentials.
             serializers: {
               req: (req: { id: unknown; method: string; url: string }) => ({
@@ -72,6 +80,7 @@ export class AppModule {
         HealthModule,
         PolicyModule,
         SlackModule,
+        MetricsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpExceptionFilter },

@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { correlationMiddleware } from './common/correlation';
 import type { BrokerConfig } from './config/broker.config';
 import { SlackAppService } from './slack/slack-app.service';
 
@@ -16,6 +17,8 @@ export async function createBrokerApp(config: BrokerConfig): Promise<INestApplic
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  // First, so every log line and job of the request (REST or Slack) carries its correlation id.
+  app.use(correlationMiddleware);
   // Slack signs the raw body: its endpoint goes ahead of the JSON parser and reads the body itself.
   app.get(SlackAppService).mount(app.getHttpAdapter().getInstance());
   app.useBodyParser('json', { limit: '100kb' });
@@ -26,7 +29,14 @@ export async function createBrokerApp(config: BrokerConfig): Promise<INestApplic
       contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"] } },
     }),
   );
-  app.setGlobalPrefix('api/v1', { exclude: [{ path: 'health', method: RequestMethod.GET }] });
+  app.setGlobalPrefix('api/v1', {
+    exclude: [
+      { path: 'health', method: RequestMethod.GET },
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
   app.enableShutdownHooks();
   const doc = SwaggerModule.createDocument(
     app,

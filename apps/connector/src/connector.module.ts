@@ -14,6 +14,7 @@ import { HeartbeatService } from './jobs/heartbeat.service';
 import { InventoryService } from './jobs/inventory.service';
 import { ResultsPublisher } from './jobs/results.publisher';
 import { LOGGER } from './logging/logger';
+import { ConnectorMetrics } from './metrics/connector-metrics';
 import { AdminRotationService } from './postgres/admin-rotation.service';
 import { GroupRolesService } from './postgres/group-roles.service';
 import { TargetClient } from './postgres/target-client';
@@ -100,6 +101,7 @@ export class ConnectorModule {
           inject: [TargetClient, ResultsPublisher],
         },
         ConnectorProcessor,
+        ConnectorMetrics,
         ConnectionsCloser,
       ],
       exports: [TargetClient, UserSyncService, UserCleanupService, ConnectorJobsService],

@@ -12,6 +12,7 @@ import {
 } from '@doorman/contracts';
 import { DataSource, type EntityManager, In, LessThanOrEqual } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { currentCorrelationId } from '../common/correlation';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { UserEntity } from '../identity/user.entity';
 import { IntegrationEntity } from '../integrations/integration.entity';
@@ -185,7 +186,8 @@ export class GrantsService {
       startingDurationSeconds: desired.startingDurationSeconds,
       connectionLimit: integration.connectionLimit,
       rotatePassword: desired.rotatePassword,
-      correlationId,
+      // The HTTP request's id when there is one (REST, Slack), so one id follows it end to end.
+      correlationId: currentCorrelationId() ?? correlationId,
     });
     await this.outbox.add(em, {
       queue: connectorQueueName(integration.connectorId),
@@ -345,6 +347,7 @@ export class GrantsService {
               details: {
                 username: r.username,
                 generation: r.generation,
+                decidedAt: req.decidedAt?.toISOString() ?? null,
                 grantedAt: started.toISOString(),
                 expiresAt: expiresAt.toISOString(),
                 validUntil: r.validUntil ?? null,
@@ -372,6 +375,9 @@ export class GrantsService {
                 generation: r.generation,
                 sessionsTerminated: r.sessionsTerminated,
                 effects: r.effects,
+                reason: req.statusReason,
+                endedAt: req.endedAt?.toISOString() ?? null,
+                expiresAt: req.expiresAt?.toISOString() ?? null,
               },
             },
             em,

@@ -36,6 +36,15 @@ export class ResultsProcessor extends WorkerHost {
     const message = parsed.value;
     switch (message.kind) {
       case 'sync-user':
+        this.logger.log(
+          {
+            jobId: message.jobId,
+            correlationId: message.correlationId,
+            status: message.status,
+            attempt: message.attempt,
+          },
+          'sync result received',
+        );
         return this.grants.onSyncResult(message);
       case 'cleanup-user':
         return this.grants.onCleanupResult(message);

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
+import { sweepDuration } from '../metrics/operation-timings';
 import { GrantsService } from './grants.service';
 
 /**
@@ -28,7 +29,9 @@ export class SweeperService implements OnApplicationBootstrap {
     if (this.busy) return;
     this.busy = true;
     try {
+      const timer = sweepDuration.startTimer();
       const { expired, cleanups } = await this.grants.sweep();
+      timer();
       if (expired || cleanups)
         this.logger.log({ expired, cleanups }, 'sweeper caught overdue work');
     } catch (err) {

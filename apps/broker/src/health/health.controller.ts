@@ -30,6 +30,26 @@ export class HealthController {
     private readonly connectors: ConnectorsService,
   ) {}
 
+  /** Liveness: the process is up and serving; nothing external is checked. */
+  @Get('live')
+  @Public()
+  live() {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: the broker can work (database and Redis answer); 503 otherwise. */
+  @Get('ready')
+  @Public()
+  async ready(@Res({ passthrough: true }) res: Response) {
+    const [database, redis] = await Promise.all([
+      probe(() => this.dataSource.query('SELECT 1')),
+      probe(() => this.queues.get(RESULTS_QUEUE).getWaitingCount()),
+    ]);
+    const ok = database === 'up' && redis === 'up';
+    res.status(ok ? 200 : 503);
+    return { status: ok ? 'ready' : 'not ready', database, redis };
+  }
+
   @Get()
   @Public()
   async health(@Res({ passthrough: true }) res: Response) {

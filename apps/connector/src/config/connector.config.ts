@@ -48,6 +48,9 @@ export const ConnectorEnvSchema = z.object({
   /** How often the managed roles are reported to the broker for reconciliation (DESIGN §5). */
   RECONCILE_INTERVAL_MS: int(100, 86_400_000).default(60000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Prometheus metrics at http://METRICS_HOST:METRICS_PORT/metrics (0 = any free port). */
+  METRICS_PORT: int(0, 65535).default(9464),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 export interface TargetConnection {
@@ -74,6 +77,8 @@ export interface ConnectorConfig {
   heartbeatIntervalMs: number;
   reconcileIntervalMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  metricsPort: number;
+  metricsHost: string;
 }
 
 export class ConfigError extends Error {}
@@ -193,6 +198,8 @@ export function loadConnectorConfig(
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
   };
 }
 

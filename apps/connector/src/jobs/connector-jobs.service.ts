@@ -138,6 +138,7 @@ export class ConnectorJobsService {
       username: job.username,
       generation: job.generation,
       attempt,
+      correlationId: job.correlationId,
     });
     const started = process.hrtime.bigint();
 

@@ -10,6 +10,7 @@ import { connectorQueueName } from '@doorman/contracts';
 import { CONNECTOR_CONFIG, type ConnectorConfig } from '../config/connector.config';
 import { redisConnectionOptions } from '../config/redis';
 import { LOGGER } from '../logging/logger';
+import { ConnectorMetrics } from '../metrics/connector-metrics';
 import { connectorBackoffStrategy } from './backoff';
 import { ConnectorJobsService } from './connector-jobs.service';
 import { HeartbeatService } from './heartbeat.service';
@@ -38,18 +39,23 @@ export class ConnectorProcessor implements OnApplicationBootstrap, OnModuleDestr
     @Inject(HeartbeatService) private readonly heartbeat: HeartbeatService,
     @Inject(InventoryService) private readonly inventory: InventoryService,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(ConnectorMetrics) private readonly metrics: ConnectorMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
     this.jobs.assertHandlers();
     const queue = connectorQueueName(this.config.connectorId);
-    const worker = new Worker(queue, (job) => this.jobs.process(job), {
-      connection: redisConnectionOptions(this.config.redisUrl),
-      prefix: this.config.redisPrefix,
-      concurrency: this.config.concurrency,
-      settings: { backoffStrategy: connectorBackoffStrategy },
-      ...STALL_SETTINGS,
-    });
+    const worker = new Worker(
+      queue,
+      (job) => this.metrics.track(job.name, () => this.jobs.process(job)),
+      {
+        connection: redisConnectionOptions(this.config.redisUrl),
+        prefix: this.config.redisPrefix,
+        concurrency: this.config.concurrency,
+        settings: { backoffStrategy: connectorBackoffStrategy },
+        ...STALL_SETTINGS,
+      },
+    );
     worker.on('error', (err) => this.logger.error({ err }, 'worker error'));
     this.worker = worker;
     this.heartbeat.start();

@@ -8,6 +8,8 @@ import type { ResultsPublisher } from './results.publisher';
 export class HeartbeatService {
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> = Promise.resolve();
+  /** When the last heartbeat reached the results queue (the connector's metrics read it). */
+  lastSentAt: Date | null = null;
 
   constructor(
     private readonly connectorId: string,
@@ -56,5 +58,6 @@ export class HeartbeatService {
       // One heartbeat waits at a time: while the broker is away they do not pile up.
       `heartbeat-${this.connectorId}`,
     );
+    this.lastSentAt = new Date();
   }
 }
