@@ -3,6 +3,10 @@ import { DEFAULT_REDIS_PREFIX } from '@doorman/contracts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+/** An empty variable counts as unset (`SLACK_BOT_TOKEN=` in a compose file or .env). */
+const unset = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema);
+
 /**
  * The broker's configuration: validated once at boot, the only place that reads process.env
  * (STYLE §4). Every bad variable is named in one error.
@@ -30,6 +34,8 @@ export const BrokerConfigSchema = z.object({
   REVOKE_ALERT_AFTER_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   /** A cleanup the connector refused for good (e.g. objects it may not drop) is tried again after this. */
   CLEANUP_RETRY_MS: z.coerce.number().int().min(100).default(3_600_000),
+  /** A revoke the connector refused for good is tried again, as a new generation, after this. */
+  REVOKE_REFUSED_RETRY_MS: z.coerce.number().int().min(100).default(60_000),
   CONNECTOR_STALE_AFTER_MS: z.coerce.number().int().min(1000).default(60000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.default(false),
@@ -42,19 +48,31 @@ export const BrokerConfigSchema = z.object({
   /** Requests per minute allowed for one bearer token (or one client address without a token). */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Slack (issue #3): all optional; without a signing secret and bot token Slack is off. */
-  SLACK_SIGNING_SECRET: z.string().min(8).optional(),
-  SLACK_BOT_TOKEN: z.string().min(8).optional(),
+  SLACK_SIGNING_SECRET: unset(z.string().min(8).optional()),
+  SLACK_BOT_TOKEN: unset(z.string().min(8).optional()),
   /** Slack's Web API base; tests point it at a fake on loopback. */
-  SLACK_API_URL: z.string().url().default('https://slack.com/api/'),
+  SLACK_API_URL: unset(z.string().url().default('https://slack.com/api/')),
   /** Socket Mode instead of the HTTP endpoint (needs an app-level token, xapp-…). */
-  SLACK_SOCKET_MODE: bool.default(false),
-  SLACK_APP_TOKEN: z.string().min(8).optional(),
+  SLACK_SOCKET_MODE: unset(bool.default(false)),
+  SLACK_APP_TOKEN: unset(z.string().min(8).optional()),
   /** How long before expiry the requester is warned, and how often that is checked. */
-  SLACK_EXPIRY_WARNING_SECONDS: z.coerce.number().int().min(0).default(300),
-  SLACK_EXPIRY_CHECK_MS: z.coerce.number().int().min(100).default(30000),
+  SLACK_EXPIRY_WARNING_SECONDS: unset(z.coerce.number().int().min(0).default(300)),
+  SLACK_EXPIRY_CHECK_MS: unset(z.coerce.number().int().min(100).default(30000)),
 });
 
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
+
+/** Half a Slack configuration is a mistake, not "Slack off": each missing piece is named. */
+export function slackConfigProblems(c: BrokerConfig): string[] {
+  const problems: string[] = [];
+  if (c.SLACK_SIGNING_SECRET && !c.SLACK_BOT_TOKEN)
+    problems.push('SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET is set');
+  if (c.SLACK_BOT_TOKEN && !c.SLACK_SIGNING_SECRET)
+    problems.push('SLACK_SIGNING_SECRET: required when SLACK_BOT_TOKEN is set');
+  if (c.SLACK_SOCKET_MODE && !c.SLACK_APP_TOKEN)
+    problems.push('SLACK_APP_TOKEN: required when SLACK_SOCKET_MODE is true (an xapp- token)');
+  return problems;
+}
 
 /** What Slack needs, or why it is off. */
 export function slackSettings(c: BrokerConfig):
@@ -69,8 +87,6 @@ export function slackSettings(c: BrokerConfig):
   | { enabled: false; reason: string } {
   if (!c.SLACK_SIGNING_SECRET || !c.SLACK_BOT_TOKEN)
     return { enabled: false, reason: 'SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are not both set' };
-  if (c.SLACK_SOCKET_MODE && !c.SLACK_APP_TOKEN)
-    return { enabled: false, reason: 'SLACK_SOCKET_MODE is on but SLACK_APP_TOKEN is not set' };
   return {
     enabled: true,
     signingSecret: c.SLACK_SIGNING_SECRET,
@@ -86,10 +102,12 @@ export class ConfigError extends Error {}
 
 export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
   const parsed = BrokerConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid broker configuration:\n${lines.join('\n')}`);
-  }
+  const fail = (problems: string[]) =>
+    new ConfigError(`Invalid broker configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (!parsed.success)
+    throw fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  const problems = slackConfigProblems(parsed.data);
+  if (problems.length) throw fail(problems);
   return parsed.data;
 }
 
