@@ -1,4 +1,4 @@
-import { listText, parseAccessCommand } from './access-command';
+import { listMessage, listText, parseAccessCommand } from './access-command';
 import type { RequestView } from './views/format';
 
 describe('parseAccessCommand', () => {
@@ -66,5 +66,32 @@ describe('listText', () => {
 
   it('says so when there is nothing', () => {
     expect(listText([], new Date())).toContain('no access requests');
+  });
+});
+
+describe('listMessage', () => {
+  it('puts Extend and Revoke next to each active access', () => {
+    const base = {
+      requester: '<@U1>',
+      integration: 'pg',
+      database: 'app',
+      schema: 'public',
+      permission: 'read',
+      durationSeconds: 1800,
+      justification: null,
+      isExtension: false,
+    };
+    const m = listMessage(
+      [
+        { ...base, id: 'a1', status: 'ACTIVE', expiresAt: new Date(Date.now() + 60_000) },
+        { ...base, id: 'p1', status: 'PENDING', expiresAt: null },
+      ],
+      new Date(),
+    );
+    const buttons = m.blocks.flatMap((b: any) => b.elements ?? []);
+    expect(buttons.map((b: any) => [b.action_id, b.value])).toEqual([
+      ['doorman_extend', 'a1'],
+      ['doorman_revoke', 'a1'],
+    ]);
   });
 });

@@ -1,5 +1,13 @@
 import { formatDuration } from '../common/durations';
-import { resourceLine, timeLeft, type RequestView } from './views/format';
+import { SlackIds } from './slack-ids';
+import {
+  type KnownBlock,
+  resourceLine,
+  timeLeft,
+  truncate,
+  type RequestView,
+} from './views/format';
+import type { SlackMessage } from './views/messages.view';
 
 /** What `/access …` asks for, parsed without any I/O. */
 export type AccessCommand =
@@ -60,4 +68,35 @@ export function listText(rows: RequestView[], now: Date): string {
     return `• *${r.status}* ${r.permission} on ${resourceLine(r)} · ${when}`;
   });
   return ['*Your access requests*', ...lines].join('\n');
+}
+
+/** `/access list` with Revoke now (and Extend) next to each active access. */
+export function listMessage(rows: RequestView[], now: Date): SlackMessage {
+  const text = listText(rows, now);
+  const active = rows.filter((r) => r.status === 'ACTIVE' && !r.isExtension).slice(0, 10);
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } },
+  ];
+  for (const r of active) {
+    blocks.push({
+      type: 'actions',
+      block_id: `list-access:${r.id}`,
+      elements: [
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: `Extend ${r.database}.${r.schema}`.slice(0, 75) },
+          action_id: SlackIds.extend,
+          value: r.id,
+        },
+        {
+          type: 'button',
+          style: 'danger',
+          text: { type: 'plain_text', text: `Revoke ${r.database}.${r.schema}`.slice(0, 75) },
+          action_id: SlackIds.revoke,
+          value: r.id,
+        },
+      ],
+    });
+  }
+  return { text, blocks };
 }

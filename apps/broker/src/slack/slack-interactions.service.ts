@@ -7,7 +7,7 @@ import { IdentityService } from '../identity/identity.service';
 import { IntegrationsService } from '../integrations/integrations.service';
 import type { AccessRequestEntity } from '../requests/access-request.entity';
 import { RequestsService } from '../requests/requests.service';
-import { ACCESS_USAGE, listText, parseAccessCommand } from './access-command';
+import { ACCESS_USAGE, listMessage, parseAccessCommand } from './access-command';
 import { requestCatalog } from './access-catalog';
 import { SlackIds } from './slack-ids';
 import { SlackPeopleService } from './slack-people.service';
@@ -88,7 +88,7 @@ export class SlackInteractionsService {
         case 'list': {
           const rows = await this.requests.list(actor, { mine: true, limit: 20 });
           const views = await Promise.all(rows.map((r) => this.people.view(r)));
-          return this.people.tell(o.slackUserId, o.channel, listText(views, new Date()));
+          return this.people.tell(o.slackUserId, o.channel, listMessage(views, new Date()));
         }
         case 'modal':
           return this.openRequestModal(actor, o);

@@ -90,13 +90,18 @@ export class SlackPeopleService {
   }
 
   /** An answer only the person sees: ephemeral where they clicked, else a DM. */
-  async tell(slackUserId: string, channel: string | undefined, text: string): Promise<void> {
+  async tell(
+    slackUserId: string,
+    channel: string | undefined,
+    message: string | SlackMessage,
+  ): Promise<void> {
+    const body = typeof message === 'string' ? { text: message } : message;
     if (channel) {
-      await this.client.chat.postEphemeral({ channel, user: slackUserId, text });
+      await this.client.chat.postEphemeral({ channel, user: slackUserId, ...body });
       return;
     }
     const opened = await this.client.conversations.open({ users: slackUserId });
     if (opened.channel?.id)
-      await this.client.chat.postMessage({ channel: opened.channel.id, text });
+      await this.client.chat.postMessage({ channel: opened.channel.id, ...body });
   }
 }
