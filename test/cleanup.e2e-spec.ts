@@ -10,7 +10,7 @@ jest.setTimeout(120_000);
  * Cleanup (DESIGN §3.5, issue 5): a user that cannot be dropped is reported with the reason,
  * stays NOLOGIN, is listed as waiting for cleanup, and is retried until it goes.
  */
-describe('cleanup end to end', () => {
+describe('cleanup and refused revokes end to end', () => {
   let target: TargetPostgres;
   let env: BrokerTestEnv;
   let broker: AppProcess;
@@ -24,7 +24,7 @@ describe('cleanup end to end', () => {
     // A database the integration does not list: cleanup does not look there.
     await target.createDatabase('elsewhere');
     await target.query('CREATE TABLE public.orders (id int PRIMARY KEY)', [], 'app');
-    env = await createBrokerTestEnv({ CLEANUP_RETRY_MS: '1500' });
+    env = await createBrokerTestEnv({ CLEANUP_RETRY_MS: '1500', REVOKE_REFUSED_RETRY_MS: '1500' });
     const port = await freePort();
     broker = AppProcess.start('broker', 'apps/broker/src/main.js', {
       ...env.env,
@@ -114,6 +114,63 @@ describe('cleanup end to end', () => {
     await waitFor(
       'state deleted',
       async () => (await databaseUsers()).find((x) => x.username === username)?.state === 'deleted',
+    );
+  });
+
+  it('a revoke the connector refuses for good alerts at once and is retried until it goes through', async () => {
+    const created = await w.alice.api.post('/api/v1/access-requests', {
+      integrationId: w.integrationId,
+      database: 'app',
+      schema: 'public',
+      permission: 'read',
+      duration: '1h',
+      justification: 'refused revoke test',
+    });
+    await w.bob.api.post(`/api/v1/access-requests/${created.body.id}/approve`);
+    await waitFor('ACTIVE', async () => (await status(created.body.id)).status === 'ACTIVE');
+    const creds = await w.alice.api.post(`/api/v1/access-requests/${created.body.id}/credentials`);
+    const username = creds.body.username as string;
+    const comment = (
+      await target.query<{ c: string }>(
+        "SELECT shobj_description(oid, 'pg_authid') AS c FROM pg_roles WHERE rolname = $1",
+        [username],
+      )
+    ).rows[0].c;
+    // Someone rewrote the role's comment: the connector refuses to touch "another person's" role.
+    const foreign = comment.replace(
+      /"person":"[^"]+"/,
+      '"person":"00000000-0000-4000-8000-000000000099"',
+    );
+    await target.query(`COMMENT ON ROLE "${username}" IS '${foreign.replace(/'/g, "''")}'`);
+
+    await w.alice.api.post(`/api/v1/access-requests/${created.body.id}/revoke`, { reason: 'done' });
+    const alert = await waitFor('revoke.alert', async () => {
+      const events = (
+        await api.get(`/api/v1/audit-events?integrationId=${w.integrationId}&limit=1000`)
+      ).body as Array<{ action: string; details: { error?: { code?: string } } }>;
+      return events.find((e) => e.action === 'revoke.alert');
+    });
+    expect(alert.details.error?.code).toBe('ROLE_BELONGS_TO_ANOTHER_PERSON');
+    await new Promise((r) => setTimeout(r, 3500)); // retried (1.5 s here) and refused again
+    expect((await status(created.body.id)).status).toBe('REVOKING');
+    const refusals = (
+      (await api.get(`/api/v1/audit-events?integrationId=${w.integrationId}&limit=1000`))
+        .body as Array<{
+        action: string;
+      }>
+    ).filter((e) => e.action === 'revoke.alert');
+    expect(refusals.length).toBeGreaterThanOrEqual(2);
+
+    await target.query(`COMMENT ON ROLE "${username}" IS '${comment.replace(/'/g, "''")}'`);
+    await waitFor(
+      'REVOKED',
+      async () => (await status(created.body.id)).status === 'REVOKED',
+      30000,
+      200,
+    );
+    await waitFor(
+      'the role to be gone (cleanupDays 0)',
+      async () => (await role(username)) === undefined,
     );
   });
 });

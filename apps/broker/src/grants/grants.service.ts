@@ -35,9 +35,6 @@ export const TIMER_JOBS = {
   retrySync: 'retry-sync',
 } as const;
 
-/** A revoke refused for good is tried again, as a new generation, after this long. */
-export const PERMANENT_REVOKE_RETRY_MS = 60_000;
-
 /**
  * Turns changes to a person's grants into desired states for the connector, and the
  * connector's results back into grant states (DESIGN §3, §5). Every method that changes
@@ -462,7 +459,7 @@ export class GrantsService {
     // generation is tried again later (the connector's error may be fixed by then).
     const failing = pending.filter((p) => p.status === 'GRANTING');
     if (failing.length === 0) {
-      const runAt = new Date(Date.now() + PERMANENT_REVOKE_RETRY_MS);
+      const runAt = new Date(Date.now() + this.config.REVOKE_REFUSED_RETRY_MS);
       await this.outbox.add(em, {
         queue: TIMERS_QUEUE,
         jobName: TIMER_JOBS.retrySync,
