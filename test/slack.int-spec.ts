@@ -469,11 +469,15 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
       expect((await requestRow(second)).duration_seconds).toBe(900);
     });
 
-    it('App Home shows an approver what waits for them', async () => {
+    it('App Home shows an approver what waits for them, and follows changes', async () => {
       await dmTo(CAROL, (t) => t.includes(second), 'the approval message');
+      const published = fake.callsOf('views.publish').length;
       await slack.event({ type: 'app_home_opened', user: CAROL, channel: 'DHOME', tab: 'home' });
       const home = await waitFor('the home tab', async () =>
-        fake.callsOf('views.publish').find((c) => c.args.user_id === CAROL),
+        fake
+          .callsOf('views.publish')
+          .slice(published)
+          .find((c) => c.args.user_id === CAROL),
       );
       const text = JSON.stringify(home.args.view);
       expect(text).toContain('Waiting for my approval');
@@ -481,6 +485,9 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
         'doorman_approve',
         second,
       ]);
+      // Refreshed without being opened: the request arrived in bob's list too.
+      const bobs = fake.callsOf('views.publish').filter((c) => c.args.user_id === BOB);
+      expect(bobs.some((c) => JSON.stringify(c.args.view).includes(second))).toBe(true);
     });
 
     it('Deny asks for a reason, and the requester is told who denied and why', async () => {

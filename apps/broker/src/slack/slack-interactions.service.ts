@@ -9,10 +9,10 @@ import type { AccessRequestEntity } from '../requests/access-request.entity';
 import { RequestsService } from '../requests/requests.service';
 import { ACCESS_USAGE, listMessage, parseAccessCommand } from './access-command';
 import { requestCatalog } from './access-catalog';
+import { SlackHomeService } from './slack-home.service';
 import { SlackIds } from './slack-ids';
 import { SlackPeopleService } from './slack-people.service';
 import { slackErrorText, UNKNOWN_PERSON_TEXT } from './slack-responder';
-import { homeView } from './views/home.view';
 import {
   credentialsModal,
   denyModal,
@@ -71,6 +71,7 @@ export class SlackInteractionsService {
     private readonly flows: AccessFlowsService,
     private readonly integrations: IntegrationsService,
     private readonly identity: IdentityService,
+    private readonly home: SlackHomeService,
   ) {}
 
   async command(o: SlackOrigin, text: string): Promise<void> {
@@ -300,23 +301,7 @@ export class SlackInteractionsService {
   }
 
   async publishHome(slackUserId: string): Promise<void> {
-    const user = await this.people.resolve(slackUserId);
-    if (!user) return;
-    const actor = this.identity.actorOf(user, 'slack');
-    const [mine, pending] = await Promise.all([
-      this.requests.list(actor, { mine: true, limit: 50 }),
-      this.requests.list(actor, { mine: false, status: 'PENDING', limit: 50 }),
-    ]);
-    const view = async (rows: AccessRequestEntity[]) =>
-      Promise.all(rows.map((r) => this.people.view(r)));
-    const home = homeView({
-      active: await view(mine.filter((r) => r.status === 'ACTIVE' || r.status === 'GRANTING')),
-      pending: await view(mine.filter((r) => r.status === 'PENDING' || r.status === 'APPROVED')),
-      toApprove: await view(pending.filter((r) => r.requesterId !== user.id)),
-      now: new Date(),
-      canExtend: true,
-    });
-    await this.people.client.views.publish({ user_id: slackUserId, view: home });
+    await this.home.publish(slackUserId);
   }
 
   private async alreadyDecided(

@@ -10,6 +10,7 @@ import { RequestsModule } from '../requests/requests.module';
 import { SlackAppService } from './slack-app.service';
 import { createSlackClient, SLACK_CLIENT } from './slack-client';
 import { SlackExpiryWarningsService } from './slack-expiry-warnings.service';
+import { SlackHomeService } from './slack-home.service';
 import { SlackInteractionsService } from './slack-interactions.service';
 import { SlackMessageEntity } from './slack-message.entity';
 import { SlackMessagesRepository } from './slack-messages.repository';
@@ -34,6 +35,7 @@ import { SlackPeopleService } from './slack-people.service';
     },
     SlackMessagesRepository,
     SlackPeopleService,
+    SlackHomeService,
     SlackInteractionsService,
     SlackNotifierService,
     SlackExpiryWarningsService,

@@ -1,0 +1,91 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { DomainEventBus, type DomainEvent } from '../common/domain-events';
+import { IdentityService } from '../identity/identity.service';
+import type { AccessRequestEntity } from '../requests/access-request.entity';
+import { RequestsService } from '../requests/requests.service';
+import { SLACK_CLIENT, type SlackClient } from './slack-client';
+import { SlackPeopleService } from './slack-people.service';
+import { homeView } from './views/home.view';
+
+/** Changes that move a request between the lists of someone's App Home. */
+const HOME_CHANGES = new Set([
+  'request.created',
+  'extension.requested',
+  'request.approved',
+  'request.auto_approved',
+  'request.denied',
+  'request.cancelled',
+  'request.expired',
+  'grant.activated',
+  'grant.extended',
+  'grant.revoked',
+]);
+
+/**
+ * The App Home tab: rendered when opened, and again for the people a change concerns (the
+ * requester, the request's approvers) so nobody looks at a stale list.
+ */
+@Injectable()
+export class SlackHomeService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(SlackHomeService.name);
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    @Inject(SLACK_CLIENT) private readonly slack: SlackClient,
+    private readonly bus: DomainEventBus,
+    private readonly people: SlackPeopleService,
+    private readonly identity: IdentityService,
+    private readonly requests: RequestsService,
+  ) {}
+
+  onModuleInit(): void {
+    if (this.slack) this.unsubscribe = this.bus.subscribe((e) => this.onChange(e));
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+
+  private async onChange(e: DomainEvent): Promise<void> {
+    if (!e.requestId || !HOME_CHANGES.has(e.action)) return;
+    const req = await this.requests.get(e.requestId);
+    const people = await this.identity.findByIds([req.requesterId, ...req.approverIds]);
+    for (const p of people) {
+      // Only people already known in Slack: a refresh never looks anyone up.
+      if (!p.slackUserId) continue;
+      await this.publish(p.slackUserId).catch((err: unknown) =>
+        this.logger.warn({ err, requestId: req.id }, 'could not refresh an App Home'),
+      );
+    }
+  }
+
+  async publish(slackUserId: string): Promise<void> {
+    const user = await this.people.resolve(slackUserId);
+    if (!user) return;
+    const actor = this.identity.actorOf(user, 'slack');
+    const [mine, pending] = await Promise.all([
+      this.requests.list(actor, { mine: true, limit: 50 }),
+      this.requests.list(actor, { mine: false, status: 'PENDING', limit: 50 }),
+    ]);
+    const view = async (rows: AccessRequestEntity[]) =>
+      Promise.all(rows.map((r) => this.people.view(r)));
+    const home = homeView({
+      active: await view(
+        mine.filter(
+          (r) => r.kind === 'access' && (r.status === 'ACTIVE' || r.status === 'GRANTING'),
+        ),
+      ),
+      pending: await view(mine.filter((r) => r.status === 'PENDING' || r.status === 'APPROVED')),
+      toApprove: await view(pending.filter((r) => r.requesterId !== user.id)),
+      now: new Date(),
+      canExtend: true,
+    });
+    await this.people.client.views.publish({ user_id: slackUserId, view: home });
+  }
+}
