@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { App, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { App, ErrorCode, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Application } from 'express';
 import { BROKER_CONFIG, type BrokerConfig, slackSettings } from '../config/broker.config';
 import { registerActions } from './listeners/actions.listener';
@@ -54,6 +54,17 @@ export class SlackAppService implements OnApplicationBootstrap, OnApplicationShu
         signingSecret: s.signingSecret,
         endpoints: SLACK_EVENTS_PATH,
         logLevel: LogLevel.ERROR,
+        // A signed request Bolt cannot make sense of is refused as the sender's fault (400), not
+        // answered with a 500; the error is still logged so a listener bug stays visible.
+        processEventErrorHandler: async ({ error, response }) => {
+          if (response.headersSent) return false;
+          const authorization = 'code' in error && error.code === ErrorCode.AuthorizationError;
+          if (!authorization)
+            this.logger.error({ err: error }, 'Slack request could not be processed');
+          response.writeHead(authorization ? 401 : 400);
+          response.end();
+          return true;
+        },
       });
       this.app = new App({ ...common, receiver: this.receiver });
     }
