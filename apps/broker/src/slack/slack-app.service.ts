@@ -58,7 +58,8 @@ export class SlackAppService implements OnApplicationBootstrap, OnApplicationShu
         // answered with a 500; the error is still logged so a listener bug stays visible.
         processEventErrorHandler: async ({ error, response }) => {
           if (response.headersSent) return false;
-          const authorization = 'code' in error && error.code === ErrorCode.AuthorizationError;
+          const authorization =
+            'code' in error && (error.code as string) === (ErrorCode.AuthorizationError as string);
           if (!authorization)
             this.logger.error({ err: error }, 'Slack request could not be processed');
           response.writeHead(authorization ? 401 : 400);
