@@ -59,7 +59,7 @@ export class SlackAppService implements OnApplicationBootstrap, OnApplicationShu
         processEventErrorHandler: async ({ error, response }) => {
           if (response.headersSent) return false;
           const authorization =
-            'code' in error && (error.code) === (ErrorCode.AuthorizationError as string);
+            'code' in error && error.code === (ErrorCode.AuthorizationError as string);
           if (!authorization)
             this.logger.error({ err: error }, 'Slack request could not be processed');
           response.writeHead(authorization ? 401 : 400);
