@@ -70,6 +70,34 @@ describe('target client TLS modes', () => {
     expect(classifyError(err).retryable).toBe(true);
   });
 
+  it('verify-full refuses a server whose certificate names another host; verify-ca does not check the name', async () => {
+    // The harness's certificate names localhost and 127.0.0.1; present another name for it.
+    const wrongName = (mode: SslMode) => {
+      const ssl = sslOptions(mode, ca);
+      const c = new TargetClient(
+        {
+          host: '127.0.0.1',
+          port: target.port,
+          user: 'postgres',
+          password: target.superuserPassword,
+          database: 'postgres',
+          sslMode: mode,
+          ssl: ssl && { ...ssl, servername: 'db.wrong.example' },
+        },
+        5000,
+        2,
+        pino({ level: 'silent' }),
+      );
+      clients.push(c);
+      return c;
+    };
+    const err = await wrongName('verify-full')
+      .query({ text: 'SELECT 1', values: [] })
+      .catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(await usesTls(wrongName('verify-ca'))).toBe(true);
+  });
+
   it('prefer falls back to plain text when the server offers no TLS; verify-full does not', async () => {
     await target.query('ALTER SYSTEM SET ssl = off');
     await target.query('SELECT pg_reload_conf()');
