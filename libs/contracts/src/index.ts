@@ -3,3 +3,4 @@ export * from './queues';
 export * from './jobs';
 export * from './results';
 export * from './role-comment';
+export * from './redis-acl';
