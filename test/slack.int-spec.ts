@@ -313,6 +313,38 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
       expect((await requestRow(own)).status).toBe('PENDING');
     });
 
+    it('a multi-step flow asks each step in turn, and every copy shows the progress', async () => {
+      await flow({
+        requestors: { userIds: [w.alice.id], groupIds: [] },
+        resources: [{ database: 'app', schema: 'steps' }],
+        steps: [{ approvers: { userIds: [w.bob.id] } }, { approvers: { userIds: [w.carol.id] } }],
+      });
+      const id = await requestFromSlack(ALICE, 'app.steps read 30m two-step');
+      await dmTo(BOB, (t) => t.includes(id), 'step 1 approval message');
+      const bobsCopy = fake.messagesTo(BOB).find((m) => JSON.stringify(m.blocks).includes(id))!;
+      await new Promise((r) => setTimeout(r, 200));
+      const toCarol = () =>
+        fake
+          .callsOf('chat.postMessage')
+          .filter(
+            (c) => c.args.channel === fake.dmOf(CAROL) && JSON.stringify(c.args).includes(id),
+          );
+      expect(toCarol()).toEqual([]);
+
+      await slack.click(BOB, 'doorman_approve', id);
+      const ask = await dmTo(CAROL, (t) => t.includes(id), 'step 2 approval message');
+      expect(JSON.stringify(ask.args.blocks)).toContain('approved by <@UBOB> (step 1)');
+      expect((await requestRow(id)).status).toBe('PENDING');
+
+      await slack.click(CAROL, 'doorman_approve', id);
+      await waitFor('GRANTING', async () => (await requestRow(id)).status === 'GRANTING');
+      await waitFor("bob's copy updated", async () =>
+        JSON.stringify(fake.messagesTo(BOB).find((m) => m.ts === bobsCopy.ts)?.blocks).includes(
+          '*approved* by <@UCAROL>',
+        ),
+      );
+    });
+
     it('Extend on the expiry warning asks for a duration and extends under the flow rules', async () => {
       await flow({
         requestors: { userIds: [w.alice.id], groupIds: [] },
@@ -443,6 +475,7 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
         `${w.integrationId}|app|ext`,
         `${w.integrationId}|app|glass`,
         `${w.integrationId}|app|public`,
+        `${w.integrationId}|app|steps`,
       ]);
       const values = (duration: string) => ({
         resource: { resource: { selected_option: { value: `${w.integrationId}|app|public` } } },

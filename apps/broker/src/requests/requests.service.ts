@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { jobIds, TIMERS_QUEUE, type PermissionLevel } from '@doorman/contracts';
-import { loadSealPrivateKey, open } from '@doorman/crypto';
-import type { KeyObject } from 'node:crypto';
+import type { SealKeyring } from '@doorman/crypto';
 import { Brackets, type EntityManager, In, LessThanOrEqual, Repository } from 'typeorm';
 import {
   judgeRequest,
@@ -15,6 +14,7 @@ import {
 import { AccessFlowsService } from '../access-flows/access-flows.service';
 import {
   anyApprover,
+  eligibleApprovers,
   evaluateApprovals,
   mayDecideStep,
   onStepTimeout,
@@ -24,7 +24,7 @@ import { autoApproves } from '../access-flows/time-window';
 import { AuditService } from '../audit/audit.service';
 import { DURATION_HINT, formatDuration, parseDuration } from '../common/durations';
 import { DomainError, ErrorCode } from '../common/errors';
-import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
+import { SEAL_KEYRING } from '../config/seal-keyring';
 import { DatabaseUserEntity } from '../grants/database-user.entity';
 import { GrantsService, TIMER_JOBS } from '../grants/grants.service';
 import { hasAnyRole, type Actor } from '../identity/actor';
@@ -80,8 +80,6 @@ type Opening = 'pending' | 'auto' | 'break-glass';
  */
 @Injectable()
 export class RequestsService {
-  private readonly privateKey: KeyObject;
-
   constructor(
     @InjectRepository(AccessRequestEntity)
     private readonly requests: Repository<AccessRequestEntity>,
@@ -93,10 +91,8 @@ export class RequestsService {
     private readonly grants: GrantsService,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
-    @Inject(BROKER_CONFIG) config: BrokerConfig,
-  ) {
-    this.privateKey = loadSealPrivateKey(config.BROKER_SEAL_PRIVATE_KEY);
-  }
+    @Inject(SEAL_KEYRING) private readonly keyring: SealKeyring,
+  ) {}
 
   async create(
     actor: Actor,
@@ -382,6 +378,16 @@ export class RequestsService {
       );
     }
     return qb.getMany();
+  }
+
+  /** Who may decide the pending request's current step now (its fallback once escalated): whom to ask. */
+  async currentApproverIds(req: AccessRequestEntity): Promise<string[]> {
+    if (req.status !== 'PENDING') return [];
+    const flow = await this.flows.getVersion(req.flowId, req.flowVersion);
+    const step = flow.steps[req.currentStep];
+    if (!step) return [];
+    const ctx = await this.contextFor(flow, await this.integrations.get(req.integrationId), req);
+    return eligibleApprovers(step, req.escalated, ctx);
   }
 
   async approvalsOf(requestId: string): Promise<ApprovalEntity[]> {
@@ -913,7 +919,7 @@ export class RequestsService {
       this.databaseUsers.findOneBy({ integrationId: req.integrationId, userId: req.requesterId }),
     ]);
     if (!du?.sealedPassword) throw DomainError.conflict('no credentials have been issued yet');
-    const password = open(du.sealedPassword, this.privateKey);
+    const password = this.keyring.open(du.sealedPassword);
     await this.audit.record({
       action: 'credentials.revealed',
       actor,

@@ -105,6 +105,11 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
         return this.onPendingExpired(e.requestId);
       case 'request.break_glass':
         return this.onBreakGlass(e.requestId);
+      case 'request.step_approved':
+      case 'request.escalated':
+        await this.refreshApprovals(e.requestId);
+        await this.askApprovers(await this.requests.get(e.requestId));
+        return;
       default:
         // Cancellations, pending expiry, approval steps: whatever changes a pending request.
         if (/^(request|approval)\./.test(e.action)) await this.refreshApprovals(e.requestId);
@@ -113,13 +118,29 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
 
   private async onCreated(requestId: string): Promise<void> {
     const req = await this.requests.get(requestId);
-    const view = await this.people.view(req);
     // Auto-approved and break-glass requests are decided before anyone could be asked.
-    const approvers =
-      req.status === 'PENDING'
-        ? await this.identity.findByIds(req.approverIds.filter((id) => id !== req.requesterId))
-        : [];
-    const message = approvalMessage(view, null);
+    if (req.status !== 'PENDING') return;
+    const asked = await this.askApprovers(req);
+    const [requester] = await this.identity.findByIds([req.requesterId]);
+    // Re-read: approvers found in Slack by email were linked while being messaged.
+    const named = await this.identity.findByIds(asked);
+    if (requester)
+      await this.people.dm(
+        requester,
+        submittedMessage(await this.people.view(req), named.map(mention)),
+      );
+  }
+
+  /**
+   * Messages whoever may decide the current step (a later step's approvers once it is reached,
+   * the fallback once escalated); each approver gets one message per request, kept up to date.
+   */
+  private async askApprovers(req: AccessRequestEntity): Promise<string[]> {
+    const ids = (await this.requests.currentApproverIds(req)).filter(
+      (id) => id !== req.requesterId,
+    );
+    const approvers = await this.identity.findByIds(ids);
+    const message = approvalMessage(await this.people.view(req), null, await this.progressOf(req));
     for (const approver of approvers) {
       if (!(await this.messages.claim(req.id, 'approval', approver.id))) continue;
       try {
@@ -128,17 +149,13 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
         else await this.messages.release(req.id, 'approval', approver.id);
       } catch (err) {
         await this.messages.release(req.id, 'approval', approver.id);
-        this.logger.error({ err, requestId }, 'could not message an approver');
+        this.logger.error({ err, requestId: req.id }, 'could not message an approver');
       }
     }
     // A decision may have landed while the messages were being posted.
-    const now = await this.requests.get(requestId);
-    if (now.status !== 'PENDING') await this.refreshApprovals(requestId);
-    if (req.status !== 'PENDING') return;
-    const [requester] = await this.identity.findByIds([req.requesterId]);
-    // Re-read: approvers found in Slack by email were linked while being messaged.
-    const named = await this.identity.findByIds(approvers.map((a) => a.id));
-    if (requester) await this.people.dm(requester, submittedMessage(view, named.map(mention)));
+    const now = await this.requests.get(req.id);
+    if (now.status !== 'PENDING') await this.refreshApprovals(req.id);
+    return approvers.map((a) => a.id);
   }
 
   private async decisionOf(req: AccessRequestEntity): Promise<Decision | null> {
