@@ -1,4 +1,11 @@
-import { generateSealKeyPair, loadSealPrivateKey, loadSealPublicKey, open, seal } from './seal';
+import {
+  generateSealKeyPair,
+  loadSealPrivateKey,
+  loadSealPublicKey,
+  open,
+  seal,
+  SealKeyring,
+} from './seal';
 
 describe('sealed boxes', () => {
   const pair = generateSealKeyPair();
@@ -28,5 +35,29 @@ describe('sealed boxes', () => {
   it('cannot be opened with another private key', () => {
     const other = loadSealPrivateKey(generateSealKeyPair().privateKey);
     expect(() => open(seal('hello', pub), other)).toThrow();
+  });
+});
+
+describe('SealKeyring (key rotation)', () => {
+  const oldPair = generateSealKeyPair();
+  const newPair = generateSealKeyPair();
+  const ring = SealKeyring.fromConfig(newPair.privateKey, [oldPair.privateKey]);
+
+  it('opens boxes sealed to the current or a previous key', () => {
+    expect(ring.open(seal('a', loadSealPublicKey(newPair.publicKey)))).toBe('a');
+    expect(ring.open(seal('b', loadSealPublicKey(oldPair.publicKey)))).toBe('b');
+  });
+
+  it('re-seals an old box to the current key, which then opens without the old one', () => {
+    const old = seal('secret', loadSealPublicKey(oldPair.publicKey));
+    expect(ring.isCurrent(old)).toBe(false);
+    const resealed = ring.reseal(old);
+    expect(ring.isCurrent(resealed)).toBe(true);
+    expect(SealKeyring.fromConfig(newPair.privateKey).open(resealed)).toBe('secret');
+  });
+
+  it('refuses a box no key opens', () => {
+    const stranger = seal('x', loadSealPublicKey(generateSealKeyPair().publicKey));
+    expect(() => ring.open(stranger)).toThrow('no key of this broker opens the sealed box');
   });
 });

@@ -92,3 +92,51 @@ export function open(box: SealedBox, recipientPrivateKey: KeyObject): string {
     'utf8',
   );
 }
+
+/**
+ * The broker's private keys: the current one, and previous ones kept while boxes sealed to them
+ * are re-sealed (key rotation). Opening tries the current key first.
+ */
+export class SealKeyring {
+  readonly currentPublic: KeyObject;
+
+  constructor(
+    private readonly current: KeyObject,
+    private readonly previous: readonly KeyObject[] = [],
+  ) {
+    this.currentPublic = createPublicKey(current);
+  }
+
+  static fromConfig(currentPrivate: string, previousPrivate: readonly string[] = []): SealKeyring {
+    return new SealKeyring(
+      loadSealPrivateKey(currentPrivate),
+      previousPrivate.map(loadSealPrivateKey),
+    );
+  }
+
+  /** True when the box opens with the current key (nothing to re-seal). */
+  isCurrent(box: SealedBox): boolean {
+    try {
+      open(box, this.current);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  open(box: SealedBox): string {
+    for (const key of [this.current, ...this.previous]) {
+      try {
+        return open(box, key);
+      } catch {
+        /* try the next key */
+      }
+    }
+    throw new Error('no key of this broker opens the sealed box');
+  }
+
+  /** The same secret, sealed to the current key. */
+  reseal(box: SealedBox): SealedBox {
+    return seal(this.open(box), this.currentPublic);
+  }
+}

@@ -28,6 +28,19 @@ export const BrokerConfigSchema = z.object({
   /** X25519 key pair (base64 DER) that opens the passwords connectors seal: `npm run keygen`. */
   BROKER_SEAL_PUBLIC_KEY: z.string().min(40),
   BROKER_SEAL_PRIVATE_KEY: z.string().min(40),
+  /**
+   * Key rotation: previous private keys (comma-separated), kept until every stored box has been
+   * re-sealed to the current key, which the broker does at start.
+   */
+  BROKER_SEAL_PREVIOUS_PRIVATE_KEYS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    ),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   OUTBOX_POLL_MS: z.coerce.number().int().min(20).default(500),
   /** A revoke still failing after this many attempts raises an alert (it never gives up). */

@@ -16,6 +16,7 @@ import { IncidentsController } from './incidents.controller';
 import { RequestTimersProcessor } from './request-timers.processor';
 import { RequestsSweeperService } from './requests-sweeper.service';
 import { RequestsController } from './requests.controller';
+import { ResealService } from './reseal.service';
 import { REQUEST_TIMERS_QUEUE, RequestsService } from './requests.service';
 
 /** The audit API lives here: reading a request's trail needs the request's visibility rules. */
@@ -36,6 +37,7 @@ import { REQUEST_TIMERS_QUEUE, RequestsService } from './requests.service';
     RequestTimersProcessor,
     RequestsSweeperService,
     AccessHistoryService,
+    ResealService,
   ],
   exports: [RequestsService],
 })
