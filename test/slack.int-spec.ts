@@ -124,7 +124,7 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
   }
 
   describe('request authenticity', () => {
-    it('refuses unsigned, badly signed and stale requests with 401, and does nothing', async () => {
+    it('refuses unsigned, badly signed and stale requests with 401 and oversized ones with 413, and does nothing', async () => {
       const body = slack.commandBody(ALICE, oneLiner('app.public read 30m sneaky'));
       const form = 'application/x-www-form-urlencoded';
       expect((await slack.send(body, form, { signature: null })).status).toBe(401);
@@ -135,6 +135,8 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
         signature: slackSignature(SECRET, stale, body),
       });
       expect(staleRes.status).toBe(401);
+      const huge = slack.commandBody(ALICE, `list ${'x'.repeat(300 * 1024)}`);
+      expect((await slack.send(huge, form)).status).toBe(413);
       await new Promise((r) => setTimeout(r, 300));
       expect((await db.query('SELECT count(*)::int AS n FROM access_requests')).rows[0].n).toBe(0);
       expect(fake.calls.filter((c) => c.method.startsWith('chat.'))).toEqual([]);

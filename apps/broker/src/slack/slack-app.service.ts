@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { App, ErrorCode, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
-import type { Application } from 'express';
+import { raw, type Application, type NextFunction, type Request, type Response } from 'express';
 import { BROKER_CONFIG, type BrokerConfig, slackSettings } from '../config/broker.config';
 import { registerActions } from './listeners/actions.listener';
 import { registerCommands } from './listeners/commands.listener';
@@ -15,6 +15,8 @@ import { registerViews } from './listeners/views.listener';
 import { SlackInteractionsService } from './slack-interactions.service';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
+/** Slack's own payloads are far smaller (a modal submission is a few kB). */
+const SLACK_BODY_LIMIT = '256kb';
 
 /**
  * Bolt inside the broker: over HTTP at /slack/events (signature and timestamp checked by
@@ -85,6 +87,23 @@ export class SlackAppService implements OnApplicationBootstrap, OnApplicationShu
   /** Mounts the HTTP endpoint: before any body parser, since signatures cover the raw body. */
   mount(express: Application): void {
     if (!this.receiver) return;
+    // Bolt would buffer a body of any size before checking its signature: cap it first
+    // (413), and hand Bolt the raw bytes it signs.
+    express.use(
+      SLACK_EVENTS_PATH,
+      raw({ type: () => true, limit: SLACK_BODY_LIMIT }),
+      (req: Request, _res: Response, next: NextFunction) => {
+        const body: unknown = req.body;
+        (req as Request & { rawBody?: Buffer }).rawBody = Buffer.isBuffer(body)
+          ? body
+          : Buffer.alloc(0);
+        next();
+      },
+      // A body too large or cut short ends here, quietly: nothing was verified, nothing is done.
+      (err: { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+        res.status(err.status && err.status >= 400 && err.status < 500 ? err.status : 400).end();
+      },
+    );
     express.use(this.receiver.router);
     this.logger.log(`Slack is on over HTTP at ${SLACK_EVENTS_PATH}`);
   }
