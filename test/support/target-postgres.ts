@@ -156,7 +156,12 @@ async function makeCertificates(dir: string): Promise<void> {
   );
 }
 
-export async function startTargetPostgres(): Promise<TargetPostgres> {
+export interface TargetOptions {
+  /** The benchmark holds a session per person: 1,000 people need more than the default 100. */
+  maxConnections?: number;
+}
+
+export async function startTargetPostgres(opts: TargetOptions = {}): Promise<TargetPostgres> {
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'doorman-target-'));
   const data = join(dir, 'data');
@@ -223,7 +228,7 @@ export async function startTargetPostgres(): Promise<TargetPostgres> {
       `ssl = on`,
       `ssl_cert_file = '${join(dir, 'server.crt')}'`,
       `ssl_key_file = '${join(dir, 'server.key')}'`,
-      `max_connections = 100`,
+      `max_connections = ${opts.maxConnections ?? 100}`,
       `fsync = off`,
       `synchronous_commit = off`,
       `full_page_writes = off`,

@@ -13,6 +13,7 @@ import {
 import { DataSource, type EntityManager, In, LessThanOrEqual } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { currentCorrelationId } from '../common/correlation';
+import { TransactionGate } from '../common/transaction-gate';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { UserEntity } from '../identity/user.entity';
 import { IntegrationEntity } from '../integrations/integration.entity';
@@ -43,6 +44,8 @@ export const TIMER_JOBS = {
 @Injectable()
 export class GrantsService {
   private readonly logger = new Logger(GrantsService.name);
+  /** Half the broker's pool (data-source.ts, max 20): see TransactionGate. */
+  private readonly gate = new TransactionGate(10);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -54,7 +57,7 @@ export class GrantsService {
 
   /** Runs `work` in a transaction and relays its outbox rows right after the commit. */
   async inTransaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    const result = await this.dataSource.transaction(work);
+    const result = await this.gate.run(() => this.dataSource.transaction(work));
     this.outbox.kick();
     return result;
   }

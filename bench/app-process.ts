@@ -1,0 +1,43 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+/** The repository root: `npm run bench` runs from it. */
+export const REPO = process.cwd();
+
+/** A built app (dist/) as its own process; its output is kept only to explain a failure. */
+export class BenchProcess {
+  private readonly tail: string[] = [];
+  private readonly exited: Promise<number | null>;
+
+  private constructor(private readonly child: ChildProcess) {
+    const keep = (chunk: Buffer) => {
+      this.tail.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      if (this.tail.length > 200) this.tail.splice(0, this.tail.length - 200);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  }
+
+  static start(script: string, env: Record<string, string>): BenchProcess {
+    return new BenchProcess(
+      spawn(process.execPath, [join(REPO, 'dist', script)], {
+        cwd: REPO,
+        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+  }
+
+  get output(): string {
+    return this.tail.join('\n');
+  }
+
+  async stop(timeoutMs = 10000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
