@@ -5,6 +5,8 @@ import { ApiClient } from './support/api-client';
 import { createBrokerTestEnv, type BrokerTestEnv } from './support/broker-env';
 import { createPerson, createWorld, type Person, type World } from './support/fixtures';
 
+jest.setTimeout(120_000);
+
 const ROLES = ['admin', 'security', 'approver', 'requester', 'auditor'] as const;
 type Role = (typeof ROLES)[number];
 const ALL = [...ROLES];
