@@ -6,6 +6,8 @@ export enum ConnectorErrorCode {
   GroupNameClash = 'GROUP_ROLE_NAME_CLASH',
   DatabaseMissing = 'DATABASE_MISSING',
   SchemaMissing = 'SCHEMA_MISSING',
+  /** The connector's admin cannot give this (e.g. objects owned by a superuser, admin not one). */
+  NotGrantable = 'NOT_GRANTABLE',
   InsufficientPrivilege = 'INSUFFICIENT_PRIVILEGE',
   AuthenticationFailed = 'AUTHENTICATION_FAILED',
   ConnectionFailed = 'CONNECTION_FAILED',

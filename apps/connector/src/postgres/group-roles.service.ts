@@ -1,5 +1,6 @@
 import type { GroupGrant } from '@doorman/contracts';
 import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
+import { actAs } from './acting-roles';
 import {
   formatGroupComment,
   groupRoleName,
@@ -119,13 +120,21 @@ export class GroupRolesService {
       await tx.run(sql.createNologinRole(w.name));
       await tx.run(sql.commentOnRole(w.name, formatGroupComment(w.grant)));
     }
+    const allOwners = [owners.schema_owner, ...owners.object_owners];
+    // A non-superuser admin grants as the owners: membership for this transaction only.
+    const giveBack = await actAs(
+      tx.run,
+      allOwners,
+      `${w.grant.permission} on schema ${JSON.stringify(w.grant.schema)} in database ${JSON.stringify(w.grant.database)}`,
+    );
     for (const statement of sql.schemaGrantStatements({
       ...w.grant,
       group: w.name,
-      owners: [owners.schema_owner, ...owners.object_owners],
+      owners: allOwners,
     })) {
       await tx.run(statement);
     }
+    await giveBack();
   }
 }
 

@@ -321,3 +321,47 @@ export function readInventory(marker: string, groupCommentPrefix: string): State
     values: [marker, groupCommentPrefix],
   };
 }
+
+// ---- a non-superuser admin (issue 7) ------------------------------------------------------
+
+/**
+ * Temporary membership of the connector's own login in another role: how a CREATEROLE admin
+ * acts for an object owner (GRANT, ALTER DEFAULT PRIVILEGES FOR ROLE) or for a person's role
+ * (REASSIGN OWNED, DROP OWNED, ending its sessions). Always revoked again.
+ */
+export function grantRoleToAdmin(role: string): Statement {
+  return utility(`GRANT ${ident(role)} TO CURRENT_USER`);
+}
+
+export function revokeRoleFromAdmin(role: string): Statement {
+  return utility(`REVOKE ${ident(role)} FROM CURRENT_USER`);
+}
+
+/** What the connector's own login is: superuser, CREATEROLE, may end others' sessions. */
+export function readAdminSelf(): Statement {
+  return {
+    text: `SELECT r.rolname::text AS name, r.rolsuper AS superuser, r.rolcreaterole AS createrole,
+       r.rolsuper OR pg_has_role(r.oid, 'pg_signal_backend', 'USAGE') AS signal_backend,
+       current_setting('server_version_num')::int AS version_num
+  FROM pg_roles r WHERE r.rolname = current_user`,
+    values: [],
+  };
+}
+
+/**
+ * The roles the admin must act as, by name: superuser or not, already a member or not.
+ * pg_database_owner is resolved to the current database's owner, through whom membership
+ * in it is implied (it cannot be granted explicitly).
+ */
+export function readActingRoles(names: readonly string[]): Statement {
+  return {
+    text: `SELECT DISTINCT o.rolname::text AS name, o.rolsuper AS superuser,
+       o.rolname = current_user OR pg_has_role(current_user, o.oid, 'MEMBER') AS member
+  FROM unnest($1::text[]) AS n(name)
+  JOIN pg_roles o ON o.oid = CASE WHEN n.name = 'pg_database_owner'
+                                  THEN (SELECT datdba FROM pg_database WHERE datname = current_database())
+                                  ELSE (SELECT oid FROM pg_roles WHERE rolname = n.name) END
+ ORDER BY 1`,
+    values: [names],
+  };
+}

@@ -1,10 +1,12 @@
 import { parseRoleComment, type CleanupUserJob } from '@doorman/contracts';
 import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
-import { INHERITOR_ROLE } from './group-role';
+import { GROUP_COMMENT_PREFIX, INHERITOR_ROLE, MARKER_ROLE } from './group-role';
 import type { GroupRolesService } from './group-roles.service';
 import * as sql from './sql';
 import { classifyError } from './sqlstate';
-import { userLockKey, type TargetClient, type Tx } from './target-client';
+import type { QueryResultRow } from 'pg';
+import { actAs } from './acting-roles';
+import { userLockKey, type TargetClient, type Tx, type TxOptions } from './target-client';
 import { readRoleState, readServer, terminateSessions, type JobRef } from './user-sync.service';
 
 export interface CleanupOutcome {
@@ -18,6 +20,11 @@ export interface CleanupOutcome {
  * to doorman_inheritor and DROP OWNED BY it; then end its sessions and DROP ROLE. Only a
  * role in the marker role, belonging to this person and not re-synced since, is touched.
  */
+interface RoleStateRow {
+  managed: boolean;
+  comment: string | null;
+}
+
 export class UserCleanupService {
   constructor(
     private readonly target: TargetClient,
@@ -31,6 +38,33 @@ export class UserCleanupService {
     // The admin database always takes part: role-level privileges may live there.
     const others = [...new Set(job.databases)].filter((d) => d !== admin);
 
+    // A non-superuser admin acts as the user (DROP OWNED, REASSIGN OWNED) and as the
+    // inheritor (REASSIGN OWNED … TO): committed memberships, so every database's
+    // transaction sees them, taken only for a role this person's job may touch, and given back.
+    const giveBack = await this.actAsUser(job);
+    try {
+      return await this.cleanupInTx(job, txOpts, admin, others);
+    } finally {
+      await giveBack();
+    }
+  }
+
+  private async actAsUser(job: CleanupUserJob): Promise<() => Promise<void>> {
+    const run = <R extends QueryResultRow>(s: sql.Statement) => this.target.query<R>(s);
+    const [row] = await run<RoleStateRow>(
+      sql.readRoleState(job.username, MARKER_ROLE, GROUP_COMMENT_PREFIX),
+    );
+    const owner = row ? parseRoleComment(row.comment) : null;
+    if (!row?.managed || (owner && owner.person !== job.personId)) return async () => {};
+    return actAs(run, [job.username, INHERITOR_ROLE], `cleanup of ${JSON.stringify(job.username)}`);
+  }
+
+  private cleanupInTx(
+    job: CleanupUserJob,
+    txOpts: TxOptions,
+    admin: string,
+    others: string[],
+  ): Promise<CleanupOutcome> {
     return this.target.transaction(admin, txOpts, async (tx) => {
       const state = await readRoleState(tx, job.username);
       if (!state.exists) {

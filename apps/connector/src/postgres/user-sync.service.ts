@@ -1,7 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import type { GroupGrant, SealedBox, SyncUserJob } from '@doorman/contracts';
 import { generatePassword, scramSha256Verifier, seal } from '@doorman/crypto';
+import type { QueryResultRow } from 'pg';
 import { ConnectorError } from '../common/connector.error';
+import { actAs, readAdminSelf } from './acting-roles';
 import { GROUP_COMMENT_PREFIX, groupRoleName, MARKER_ROLE } from './group-role';
 import type { GroupRolesService } from './group-roles.service';
 import { renderRoleOps } from './role-ops';
@@ -59,15 +61,29 @@ export async function readServer(tx: Tx): Promise<ServerContext> {
   return { now: new Date(row.now_ms), serverVersionNum: row.version_num };
 }
 
-/** Ends every session of `username` on the server; returns how many were ended. */
+/**
+ * Ends every session of `username` on the server; returns how many were ended. An admin
+ * without pg_signal_backend (and not a superuser) ends them as a member of the user's role,
+ * granted for the moment and revoked after. If even that is refused, logins are already
+ * blocked (NOLOGIN was committed first), so the failure is reported, not thrown.
+ */
 export async function terminateSessions(
   target: TargetClient,
   username: string,
   serverVersionNum: number,
 ): Promise<number> {
   const wait = serverVersionNum >= 140000 ? TERMINATE_WAIT_MS : null;
-  const [row] = await target.query<{ terminated: number }>(sql.terminateSessions(username, wait));
-  return row.terminated;
+  const run = <R extends QueryResultRow>(s: sql.Statement) => target.query<R>(s);
+  const self = await readAdminSelf(run);
+  const giveBack = self.signalBackend
+    ? async () => {}
+    : await actAs(run, [username], `ending the sessions of ${JSON.stringify(username)}`);
+  try {
+    const [row] = await target.query<{ terminated: number }>(sql.terminateSessions(username, wait));
+    return row.terminated;
+  } finally {
+    await giveBack();
+  }
 }
 
 /**

@@ -1,0 +1,88 @@
+import type { QueryResultRow } from 'pg';
+import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
+import * as sql from './sql';
+import { isAlreadyGone, sqlstateOf } from './sqlstate';
+
+type Run = <R extends QueryResultRow>(s: sql.Statement) => Promise<R[]>;
+
+export interface AdminSelf {
+  name: string;
+  superuser: boolean;
+  createrole: boolean;
+  signalBackend: boolean;
+  versionNum: number;
+}
+
+export async function readAdminSelf(run: Run): Promise<AdminSelf> {
+  const [row] = await run<{
+    name: string;
+    superuser: boolean;
+    createrole: boolean;
+    signal_backend: boolean;
+    version_num: number;
+  }>(sql.readAdminSelf());
+  return {
+    name: row.name,
+    superuser: row.superuser,
+    createrole: row.createrole,
+    signalBackend: row.signal_backend,
+    versionNum: row.version_num,
+  };
+}
+
+/**
+ * Lets a non-superuser admin act as `roles` (DESIGN §3, issue 7): on PostgreSQL 15 a
+ * CREATEROLE role may grant itself membership in any non-superuser role; from 16 it needs
+ * ADMIN OPTION on it (which it holds on the roles it created). A superuser owner cannot be
+ * borrowed: that is refused as not grantable, with the reason. Returns the undo, which
+ * revokes exactly the memberships granted here; a role dropped meanwhile is fine.
+ *
+ * `run` decides the scope: inside a transaction the membership never outlives it; through
+ * the pool it is committed, so other databases' transactions see it too.
+ */
+export async function actAs(
+  run: Run,
+  roles: readonly string[],
+  what: string,
+): Promise<() => Promise<void>> {
+  const self = await readAdminSelf(run);
+  if (self.superuser || roles.length === 0) return async () => {};
+  const rows = await run<{ name: string; superuser: boolean; member: boolean }>(
+    sql.readActingRoles([...new Set(roles)]),
+  );
+  const superusers = rows.filter((r) => r.superuser && r.name !== self.name).map((r) => r.name);
+  if (superusers.length > 0) {
+    throw ConnectorError.permanent(
+      ConnectorErrorCode.NotGrantable,
+      `${what}: owned by superuser ${superusers.map((s) => JSON.stringify(s)).join(', ')}, ` +
+        `which the connector's admin ${JSON.stringify(self.name)} (not a superuser) cannot act for; ` +
+        `transfer the objects to a non-superuser role (ALTER … OWNER TO …) or use a superuser admin`,
+    );
+  }
+  const granted: string[] = [];
+  const undo = async () => {
+    for (const role of granted.reverse()) {
+      try {
+        await run(sql.revokeRoleFromAdmin(role));
+      } catch (err) {
+        if (!isAlreadyGone(err)) throw err;
+      }
+    }
+  };
+  try {
+    for (const r of rows.filter((x) => !x.member)) {
+      await run(sql.grantRoleToAdmin(r.name));
+      granted.push(r.name);
+    }
+  } catch (err) {
+    if (sqlstateOf(err) !== '42501') throw err;
+    await undo().catch(() => undefined);
+    throw ConnectorError.permanent(
+      ConnectorErrorCode.NotGrantable,
+      `${what}: the connector's admin ${JSON.stringify(self.name)} may not act as ` +
+        `${rows.map((r) => JSON.stringify(r.name)).join(', ')} ` +
+        `(PostgreSQL 16+: it needs ADMIN OPTION on them, e.g. GRANT <owner> TO ${self.name} WITH ADMIN OPTION)`,
+    );
+  }
+  return undo;
+}

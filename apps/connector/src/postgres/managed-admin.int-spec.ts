@@ -1,0 +1,219 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { Client } from 'pg';
+import type { GroupGrant } from '@doorman/contracts';
+import { generateSealKeyPair, loadSealPrivateKey, loadSealPublicKey, open } from '@doorman/crypto';
+import { createAdmin, type AdminShape } from '../../../../test/support/admin-shapes';
+import { cleanupJob, person, syncJob } from '../../../../test/support/connector-jobs';
+import { startTargetPostgres, type TargetPostgres } from '../../../../test/support/target-postgres';
+import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
+import { sslOptions } from '../config/connector.config';
+import { InventoryService } from '../jobs/inventory.service';
+import type { ResultsPublisher } from '../jobs/results.publisher';
+import { AdminRotationService } from './admin-rotation.service';
+import { GroupRolesService } from './group-roles.service';
+import { INHERITOR_ROLE } from './group-role';
+import { TargetClient } from './target-client';
+import { UserCleanupService } from './user-cleanup.service';
+import { UserSyncService } from './user-sync.service';
+
+jest.setTimeout(90_000);
+
+const ADMIN = 'doorman_admin';
+const PASSWORD = 'managed-admin-password-0123456789';
+const READ_PUBLIC: GroupGrant = { database: 'app', schema: 'public', permission: 'read' };
+const ADMIN_SALES: GroupGrant = { database: 'app', schema: 'sales', permission: 'admin' };
+const READ_LEGACY: GroupGrant = { database: 'app', schema: 'legacy', permission: 'read' };
+
+/**
+ * Issue 7: the whole lifecycle with the logins managed services hand out — IBM Cloud
+ * Databases' manager, OVHcloud's avnadmin, a manager without pg_signal_backend — and a
+ * superuser. The application's objects belong to a non-superuser role, as on those services;
+ * `legacy` belongs to the cluster's superuser, which only a superuser admin can grant on.
+ */
+describe.each<AdminShape>(['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', 'superuser'])(
+  'lifecycle with a %s admin',
+  (shape) => {
+    const keys = generateSealKeyPair();
+    const privateKey = loadSealPrivateKey(keys.privateKey);
+    const logger = pino({ level: 'silent' });
+    let target: TargetPostgres;
+    let client: TargetClient;
+    let sync: UserSyncService;
+    let cleanup: UserCleanupService;
+    let n = 0;
+    const run = (job: Parameters<UserSyncService['sync']>[0]) =>
+      sync.sync(job, { kind: job.kind, shortId: `m${++n}` });
+    const sql = async <R extends Record<string, unknown>>(
+      text: string,
+      db = 'postgres',
+      params: unknown[] = [],
+    ) => (await target.query<R>(text, params, db)).rows;
+    /** Roles the admin is a member of, beyond what it was given: must stay empty. */
+    const adminMemberships = async () =>
+      (
+        await sql<{ name: string }>(
+          `SELECT g.rolname::text AS name FROM pg_auth_members m
+             JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles a ON a.oid = m.member
+            WHERE a.rolname = $1 AND g.rolname NOT LIKE 'pg\\_%' ORDER BY 1`,
+          'postgres',
+          [ADMIN],
+        )
+      ).map((r) => r.name);
+    const isClosed = async (c: Client) => {
+      try {
+        await c.query('SELECT 1');
+        return false;
+      } catch {
+        return true;
+      }
+    };
+
+    beforeAll(async () => {
+      target = await startTargetPostgres();
+      await createAdmin(target, shape, ADMIN, PASSWORD);
+      await sql('CREATE ROLE app_owner NOLOGIN');
+      await target.createDatabase('app');
+      await sql('ALTER DATABASE app OWNER TO app_owner');
+      for (const s of [
+        'SET ROLE app_owner',
+        'CREATE TABLE public.orders (id serial PRIMARY KEY, item text)',
+        "INSERT INTO public.orders (item) VALUES ('book')",
+        'RESET ROLE',
+        'CREATE SCHEMA sales AUTHORIZATION app_owner',
+        'SET ROLE app_owner',
+        'CREATE TABLE sales.leads (id serial PRIMARY KEY, name text)',
+        "INSERT INTO sales.leads (name) VALUES ('acme')",
+        'RESET ROLE',
+        'CREATE SCHEMA legacy',
+        'CREATE TABLE legacy.ledger (v int)',
+      ]) {
+        await sql(s, 'app');
+      }
+      client = new TargetClient(
+        {
+          host: target.host,
+          port: target.port,
+          user: ADMIN,
+          password: PASSWORD,
+          database: 'postgres',
+          sslMode: 'verify-full',
+          ssl: sslOptions('verify-full', readFileSync(target.caFile, 'utf8')),
+        },
+        15000,
+        4,
+        logger,
+      );
+      const groups = new GroupRolesService(client);
+      sync = new UserSyncService(client, groups, loadSealPublicKey(keys.publicKey));
+      cleanup = new UserCleanupService(client, groups);
+    });
+
+    afterAll(async () => {
+      await client?.close();
+      await target?.stop();
+    });
+
+    it('grant → login → later table → revoke with a live session → cleanup of an owner → rotation', async () => {
+      const who = person();
+      const granted = await run(
+        syncJob(who, 1, [READ_PUBLIC, ADMIN_SALES], { rotatePassword: true }),
+      );
+      expect(granted.status).toBe('applied');
+      const password = open(granted.sealedPassword!, privateKey);
+      const session = await target.connect(who.username, password, 'app');
+      expect((await session.query('SELECT item FROM public.orders')).rows).toEqual([
+        { item: 'book' },
+      ]);
+      await session.query("INSERT INTO sales.leads (name) VALUES ('globex')");
+      await session.query('CREATE TABLE sales.mine (v int)');
+      // A table the application creates after the grant is covered (default privileges).
+      await sql('SET ROLE app_owner; CREATE TABLE public.later (v int); RESET ROLE', 'app');
+      await session.query('SELECT * FROM public.later');
+      await expect(session.query('INSERT INTO public.orders (item) VALUES (1)')).rejects.toThrow();
+      expect(await adminMemberships()).toEqual([]);
+
+      // Revoke: logins refused at once, the open session ended.
+      const revoked = await run(syncJob(who, 2, []));
+      expect(revoked.status).toBe('applied');
+      expect(revoked.sessionsTerminated).toBe(1);
+      expect(await isClosed(session)).toBe(true);
+      await expect(target.connect(who.username, password, 'app')).rejects.toThrow();
+      expect(await adminMemberships()).toEqual([]);
+
+      // Inventory (reconciliation) reads the managed role.
+      const inventory = await new InventoryService(
+        'c',
+        60_000,
+        client,
+        {} as ResultsPublisher,
+        logger,
+      ).read();
+      expect(inventory.roles.map((r) => r.name)).toContain(who.username);
+
+      // Cleanup: what the person owned goes to doorman_inheritor, the role is dropped.
+      const cleaned = await cleanup.cleanup(cleanupJob(who, 2, ['app']), {
+        kind: 'cleanup-user',
+        shortId: `m${++n}`,
+      });
+      expect(cleaned.status).toBe('applied');
+      expect(cleaned.reassigned).toContain('app: table sales.mine');
+      expect(
+        await sql(
+          "SELECT pg_get_userbyid(relowner)::text AS o FROM pg_class WHERE relname = 'mine'",
+          'app',
+        ),
+      ).toEqual([{ o: INHERITOR_ROLE }]);
+      expect(
+        await sql('SELECT 1 FROM pg_roles WHERE rolname = $1', 'postgres', [who.username]),
+      ).toEqual([]);
+      expect(await adminMemberships()).toEqual([]);
+
+      // Rotation of the admin's own password. PostgreSQL 15 lets only a superuser alter a
+      // REPLICATION role, even its own password: OVHcloud's avnadmin rotates through the
+      // provider, and the failure leaves the old password working.
+      const rotated = await new AdminRotationService(
+        client,
+        join(mkdtempSync(join(tmpdir(), 'doorman-managed-')), 'admin.json'),
+        PASSWORD,
+        logger,
+      ).rotate();
+      const oldWorks = await target.connect(ADMIN, PASSWORD).then(
+        (c) => c.end().then(() => true),
+        () => false,
+      );
+      if (shape === 'ovh-avnadmin') {
+        expect(rotated.status).toBe('failed');
+        expect(rotated.error?.code).toBe(ConnectorErrorCode.InsufficientPrivilege);
+        expect(oldWorks).toBe(true);
+      } else {
+        expect([rotated.status, rotated.error?.message]).toEqual(['applied', undefined]);
+        expect(oldWorks).toBe(false);
+      }
+    });
+
+    it(
+      shape === 'superuser'
+        ? 'grants on a schema the cluster superuser owns'
+        : 'refuses, whole and with the reason, a schema owned by a superuser',
+      async () => {
+        const who = person();
+        if (shape === 'superuser') {
+          expect((await run(syncJob(who, 1, [READ_LEGACY]))).status).toBe('applied');
+          return;
+        }
+        const err = await run(syncJob(who, 1, [READ_PUBLIC, READ_LEGACY])).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ConnectorError);
+        expect((err as ConnectorError).code).toBe(ConnectorErrorCode.NotGrantable);
+        expect((err as ConnectorError).message).toContain('superuser');
+        // Never half-granted: the person's role was not created at all.
+        expect(
+          await sql('SELECT 1 FROM pg_roles WHERE rolname = $1', 'postgres', [who.username]),
+        ).toEqual([]);
+        expect(await adminMemberships()).toEqual([]);
+      },
+    );
+  },
+);
