@@ -194,6 +194,39 @@ describe.each<AdminShape>(['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', '
       }
     });
 
+    (shape === 'no-signal-backend' ? it : it.skip)(
+      'a revoke whose sessions cannot be ended still blocks logins and says so',
+      async () => {
+        const who = person();
+        const password = open(
+          (await run(syncJob(who, 1, [READ_PUBLIC], { rotatePassword: true }))).sealedPassword!,
+          privateKey,
+        );
+        const session = await target.connect(who.username, password, 'app');
+        // As on PostgreSQL 16+ without ADMIN OPTION on the user: ending sessions is refused.
+        const query = client.query.bind(client);
+        const spy = jest
+          .spyOn(client, 'query')
+          .mockImplementation((s, db) =>
+            s.text.includes('pg_terminate_backend')
+              ? Promise.reject(Object.assign(new Error('permission denied'), { code: '42501' }))
+              : query(s, db),
+          );
+        try {
+          const revoked = await run(syncJob(who, 2, []));
+          expect(revoked.status).toBe('applied');
+          expect(revoked.sessionsTerminated).toBe(0);
+          expect(revoked.effects.join('\n')).toContain('open sessions could not be ended');
+        } finally {
+          spy.mockRestore();
+        }
+        await expect(target.connect(who.username, password, 'app')).rejects.toThrow();
+        expect(await isClosed(session)).toBe(false);
+        await session.end();
+        expect(await adminMemberships()).toEqual([]);
+      },
+    );
+
     it(
       shape === 'superuser'
         ? 'grants on a schema the cluster superuser owns'

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { GroupGrant, SealedBox, SyncUserJob } from '@doorman/contracts';
 import { generatePassword, scramSha256Verifier, seal } from '@doorman/crypto';
 import type { QueryResultRow } from 'pg';
-import { ConnectorError } from '../common/connector.error';
+import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
 import { actAs, readAdminSelf } from './acting-roles';
 import { GROUP_COMMENT_PREFIX, groupRoleName, MARKER_ROLE } from './group-role';
 import type { GroupRolesService } from './group-roles.service';
@@ -156,10 +156,11 @@ export class UserSyncService {
     if (plan.kind === 'stale') {
       // A retry after a crash between commit and termination lands here: a role that may
       // not log in should have no sessions, so end any left over.
-      const sessionsTerminated =
+      const ended =
         state.exists && !state.canLogin
-          ? await terminateSessions(this.target, job.username, server.serverVersionNum)
-          : 0;
+          ? await this.endSessions(job.username, server.serverVersionNum)
+          : { terminated: 0, notes: [] };
+      const sessionsTerminated = ended.terminated;
       return {
         status: 'stale',
         startedAt,
@@ -169,13 +170,15 @@ export class UserSyncService {
           ...warnings,
           `generation ${plan.appliedGeneration} already applied; nothing changed`,
           ...(sessionsTerminated ? [`terminated ${sessionsTerminated} leftover session(s)`] : []),
+          ...ended.notes,
         ],
       };
     }
     if (plan.kind !== 'apply') throw new TypeError('unreachable');
-    const sessionsTerminated = plan.terminateSessions
-      ? await terminateSessions(this.target, job.username, server.serverVersionNum)
-      : 0;
+    const ended = plan.terminateSessions
+      ? await this.endSessions(job.username, server.serverVersionNum)
+      : { terminated: 0, notes: [] };
+    const sessionsTerminated = ended.terminated;
     return {
       status: 'applied',
       startedAt,
@@ -190,8 +193,40 @@ export class UserSyncService {
         ...warnings,
         ...plan.effects,
         ...(sessionsTerminated ? [`terminated ${sessionsTerminated} session(s)`] : []),
+        ...ended.notes,
       ],
     };
+  }
+
+  /**
+   * Logins are already blocked when this runs (NOLOGIN committed), so an admin that may not
+   * end sessions (no pg_signal_backend, no way to act as the user) does not fail the revoke:
+   * it is applied, and the result says the sessions stayed and what the operator should grant.
+   */
+  private async endSessions(
+    username: string,
+    serverVersionNum: number,
+  ): Promise<{ terminated: number; notes: string[] }> {
+    try {
+      return {
+        terminated: await terminateSessions(this.target, username, serverVersionNum),
+        notes: [],
+      };
+    } catch (err) {
+      const e = classifyError(err);
+      if (
+        e.code !== ConnectorErrorCode.InsufficientPrivilege &&
+        e.code !== ConnectorErrorCode.NotGrantable
+      )
+        throw err;
+      return {
+        terminated: 0,
+        notes: [
+          `logins are blocked, but open sessions could not be ended (${e.code}); ` +
+            `let the connector's admin end them: GRANT pg_signal_backend TO <admin>`,
+        ],
+      };
+    }
   }
 
   private async holdsAll(username: string, grants: readonly GroupGrant[]): Promise<boolean> {
