@@ -4,7 +4,17 @@ import { join } from 'node:path';
 /** The repository root: `npm run bench` runs from it. */
 export const REPO = process.cwd();
 
-/** A built app (dist/) as its own process; its output is kept only to explain a failure. */
+/**
+ * The bench compiles the apps with itself (bench/tsconfig.json) into a directory no `npm run
+ * build` removes, so a build elsewhere on the machine cannot pull them from under a run.
+ */
+const BUILD = join(__dirname, '..');
+
+const children = new Set<ChildProcess>();
+// A bench stopped early (Ctrl-C, its deadline) takes its broker and connector with it.
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+/** A built app as its own process; its output is kept only to explain a failure. */
 export class BenchProcess {
   private readonly tail: string[] = [];
   private readonly exited: Promise<number | null>;
@@ -16,12 +26,18 @@ export class BenchProcess {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    children.add(child);
+    this.exited = new Promise((resolve) =>
+      child.on('exit', (code) => {
+        children.delete(child);
+        resolve(code);
+      }),
+    );
   }
 
   static start(script: string, env: Record<string, string>): BenchProcess {
     return new BenchProcess(
-      spawn(process.execPath, [join(REPO, 'dist', script)], {
+      spawn(process.execPath, [join(BUILD, script)], {
         cwd: REPO,
         env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],

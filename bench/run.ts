@@ -7,7 +7,7 @@
  * machine noise cancels. Loopback only, bounded counts, a hard deadline; not part of `npm test`.
  *
  * BENCH_SCALE=0.2 shrinks every count (a quick look); CONNECTOR_CONCURRENCY sets the connector's
- * workers and the floors' connection count (default 8).
+ * workers and the floors' connection count (default 8). The bench compiles itself and the apps into node_modules/.cache/doorman-bench.
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ const COUNTS = {
   expirySerial: n(200),
   expiryBurst: n(1000),
   scale: Math.round(100_000 * SCALE),
-  listCalls: 200,
+  listCalls: 100,
 };
 const DEADLINE_MS = 9.5 * 60_000;
 
@@ -71,6 +71,9 @@ function check(c: Omit<Check, 'ratio'> & { ratio?: number }) {
     } — target ${c.target}: ${c.met === null ? 'n/a' : c.met ? 'met' : 'MISSED'}`,
   );
 }
+
+// Ctrl-C: exit hooks stop the target cluster and the child processes.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -353,8 +356,19 @@ async function main(): Promise<void> {
     const burstIds = await mapLimit(setB, 16, (p) => request(p, '1h'));
     const failuresBefore = await connectorFailures();
     const b0 = Date.now();
-    const approvals = await Promise.allSettled(burstIds.map((id) => approve(id)));
-    const approveErrors = approvals.filter((a) => a.status === 'rejected').length;
+    // All submitted together, through at most 64 connections (as a load balancer or a Slack
+    // fan-out would): 1,000 simultaneous TCP connects overflow the listen backlog on loopback.
+    const approveFailures: string[] = [];
+    await mapLimit(burstIds, 64, (id) =>
+      approve(id).catch((e: unknown) => {
+        approveFailures.push(e instanceof Error ? e.message : String(e));
+      }),
+    );
+    const approveErrors = approveFailures.length;
+    if (approveErrors)
+      notes.push(
+        `burst: approvals refused: ${[...new Set(approveFailures)].slice(0, 3).join(' | ')}`,
+      );
     const burstDone = await waitAll(burstIds, 'ACTIVE', 120000);
     const burstMs = burstDone.at - b0;
     const burstFailures = (await connectorFailures()) - failuresBefore;
@@ -396,9 +410,10 @@ async function main(): Promise<void> {
     notes.push(
       `burst: per-grant approval → ACTIVE p50 ${burstLat.p50} ms, p99 ${burstLat.p99} ms; statuses ${JSON.stringify(burstDone.counts)}`,
     );
-    // Every burst grant usable: reveal and log in (concurrently, untimed).
+    // Burst grants usable: reveal and log in for a sample of 200 (concurrently, untimed).
+    const sampled = burstIds.slice(0, 200);
     const burstLoginFailures = (
-      await mapLimit(burstIds, 16, async (id, i) => {
+      await mapLimit(sampled, 16, async (id, i) => {
         try {
           const c = await credentials(setB[i], id);
           await (await login(c.username, c.password)).end();
@@ -408,7 +423,9 @@ async function main(): Promise<void> {
         }
       })
     ).reduce<number>((a, b) => a + b, 0);
-    notes.push(`burst: ${burstLoginFailures} of ${burstIds.length} logins failed after the burst`);
+    notes.push(
+      `burst: ${burstLoginFailures} of ${sampled.length} sampled logins failed after the burst`,
+    );
 
     // ---- 3. revoke throughput: revoke-all ends every grant on the integration ------------
     const held = [...seqIds, ...burstIds];
