@@ -13,6 +13,8 @@ import { sslOptions } from '../config/connector.config';
 import { InventoryService } from '../jobs/inventory.service';
 import type { ResultsPublisher } from '../jobs/results.publisher';
 import { AdminRotationService } from './admin-rotation.service';
+import { readCapabilities } from './capabilities';
+import { doctorReport, renderDoctorReport } from './doctor-report';
 import { GroupRolesService } from './group-roles.service';
 import { INHERITOR_ROLE } from './group-role';
 import { TargetClient } from './target-client';
@@ -192,6 +194,58 @@ describe.each<AdminShape>(['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', '
         expect([rotated.status, rotated.error?.message]).toEqual(['applied', undefined]);
         expect(oldWorks).toBe(false);
       }
+    });
+
+    it('the doctor says what works, what is missing and how to fix it', async () => {
+      const lines = doctorReport(await readCapabilities(client, 'verify-full'));
+      const line = (check: string) => {
+        const l = lines.find((x) => x.check === check);
+        if (!l) throw new Error(`no doctor line ${check}: ${renderDoctorReport(lines)}`);
+        return l;
+      };
+      expect(line('login').detail).toContain(ADMIN);
+      expect(line('tls')).toMatchObject({ status: 'ok' });
+      expect(line('tls').detail).toMatch(/TLS in use \(TLSv1\.[23]\)/);
+      expect(line('createrole').status).toBe('ok');
+      expect(line('reassign and drop').status).toBe('ok');
+      expect(line('grantable app.sales')).toMatchObject({ status: 'ok' });
+      expect(line('grantable app.sales').detail).toMatch(/^read, write, admin/);
+      expect(line('grantable app.public').status).toBe('ok');
+      expect(line('grant pg_read_all_data').status).toBe('ok'); // PostgreSQL 15: CREATEROLE suffices
+      // The harness's pg_hba.conf has no rule for +doorman_managed; only a superuser reads it.
+      expect(line('pg_hba.conf').status).toBe('info');
+      expect(line('pg_hba.conf').detail).toContain(
+        shape === 'superuser' ? 'no rule names' : 'not readable',
+      );
+      if (shape === 'superuser') {
+        expect(line('grantable app.legacy').status).toBe('ok');
+      } else {
+        expect(line('grantable app.legacy')).toMatchObject({ status: 'missing' });
+        expect(line('grantable app.legacy').detail).toContain('superuser postgres');
+        expect(line('grantable app.legacy').fix).toContain('ALTER SCHEMA "legacy" OWNER TO');
+      }
+      const terminate = line('terminate sessions');
+      if (shape === 'ovh-avnadmin' || shape === 'no-signal-backend') {
+        expect(terminate).toMatchObject({
+          status: 'warn',
+          fix: `GRANT pg_signal_backend TO "${ADMIN}";`,
+        });
+      } else {
+        expect(terminate.status).toBe('ok');
+      }
+      const rotate = line('rotate own password');
+      if (shape === 'ovh-avnadmin') {
+        expect(rotate.status).toBe('missing');
+        expect(rotate.fix).toContain('NOREPLICATION');
+      } else {
+        expect(rotate.status).toBe('ok');
+      }
+      // The rendered report names every check, one a line.
+      expect(
+        renderDoctorReport(lines)
+          .split('\n')
+          .filter((l) => !l.startsWith(' ')).length,
+      ).toBe(lines.length);
     });
 
     (shape === 'no-signal-backend' ? it : it.skip)(

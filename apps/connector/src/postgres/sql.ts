@@ -365,3 +365,78 @@ export function readActingRoles(names: readonly string[]): Statement {
     values: [names],
   };
 }
+
+// ---- discovery and the doctor (issue 7) --------------------------------------------------
+
+/** The connector's own session and login: TLS in use, attributes, predefined roles. */
+export function readAdminProfile(): Statement {
+  return {
+    text: `SELECT r.rolname::text AS name, r.rolsuper AS superuser, r.rolcreaterole AS createrole,
+       r.rolreplication AS replication,
+       r.rolsuper OR pg_has_role(r.oid, 'pg_signal_backend', 'USAGE') AS signal_backend,
+       current_setting('server_version_num')::int AS version_num,
+       current_setting('server_version') AS server_version,
+       COALESCE((SELECT s.ssl FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()), false) AS ssl,
+       (SELECT s.version FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()) AS ssl_version,
+       ARRAY(SELECT p.rolname::text FROM pg_roles p
+              WHERE p.rolname IN ('pg_read_all_data', 'pg_write_all_data')
+                AND (r.rolsuper
+                     OR (current_setting('server_version_num')::int < 160000 AND r.rolcreaterole)
+                     OR EXISTS (SELECT 1 FROM pg_auth_members m
+                                 WHERE m.roleid = p.oid AND m.member = r.oid AND m.admin_option))
+              ORDER BY 1) AS grantable_predefined
+  FROM pg_roles r WHERE r.rolname = current_user`,
+    values: [],
+  };
+}
+
+/** Databases the admin may connect to (templates and closed databases left out). */
+export function readDatabases(): Statement {
+  return {
+    text: `SELECT d.datname::text AS name, pg_get_userbyid(d.datdba)::text AS owner,
+       has_database_privilege('public', d.oid, 'CONNECT') AS public_connect
+  FROM pg_database d
+ WHERE d.datallowconn AND NOT d.datistemplate AND has_database_privilege(d.oid, 'CONNECT')
+ ORDER BY 1`,
+    values: [],
+  };
+}
+
+/**
+ * Every user schema of the current database with its owner, its tables and views with
+ * theirs, and the superusers among everyone who owns something there (pg_database_owner
+ * resolved to the database's owner), which a non-superuser admin cannot act for.
+ */
+export function readSchemaCatalog(): Statement {
+  return {
+    text: `SELECT n.nspname::text AS schema, pg_get_userbyid(n.nspowner)::text AS owner,
+       COALESCE((SELECT json_agg(json_build_object('name', c.relname::text,
+                                                   'owner', pg_get_userbyid(c.relowner)::text)
+                                 ORDER BY c.relname)
+                   FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f')),
+                '[]'::json) AS tables,
+       ARRAY(SELECT DISTINCT r.rolname::text FROM (
+               SELECT n.nspowner AS o
+               UNION SELECT c.relowner FROM pg_class c WHERE c.relnamespace = n.oid
+               UNION SELECT p.proowner FROM pg_proc p WHERE p.pronamespace = n.oid) x
+             JOIN pg_roles r ON r.oid = CASE WHEN x.o = 'pg_database_owner'::regrole
+                                             THEN (SELECT datdba FROM pg_database WHERE datname = current_database())
+                                             ELSE x.o END
+            WHERE r.rolsuper AND r.rolname <> current_user
+            ORDER BY 1) AS superuser_owners
+  FROM pg_namespace n
+ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+   AND n.nspname !~ '^pg_(toast_)?temp_'
+ ORDER BY 1`,
+    values: [],
+  };
+}
+
+/** pg_hba.conf lines naming Doorman's marker role (superuser-only view: may be refused). */
+export function readHbaRulesForMarker(marker: string): Statement {
+  return {
+    text: `SELECT line_number, type, database, user_name, address, auth_method
+  FROM pg_hba_file_rules WHERE $1 = ANY(user_name) OR 'all' = ANY(user_name) ORDER BY line_number`,
+    values: [`+${marker}`],
+  };
+}

@@ -1,0 +1,159 @@
+import type { PermissionLevel, SslMode } from '@doorman/contracts';
+import { MARKER_ROLE } from './group-role';
+import * as sql from './sql';
+import { classifyError, sqlstateOf } from './sqlstate';
+import type { TargetClient } from './target-client';
+
+/** What the connector's login is and may do on the target (issue 7). */
+export interface AdminProfile {
+  name: string;
+  superuser: boolean;
+  createrole: boolean;
+  replication: boolean;
+  signalBackend: boolean;
+  versionNum: number;
+  serverVersion: string;
+  ssl: boolean;
+  sslVersion: string | null;
+  /** pg_read_all_data / pg_write_all_data, where the admin may grant them. */
+  grantablePredefined: string[];
+}
+
+export interface CatalogTable {
+  name: string;
+  owner: string;
+}
+
+export interface CatalogSchema {
+  schema: string;
+  owner: string;
+  tables: CatalogTable[];
+  /** What the admin can give on this schema; empty with `reason` when nothing. */
+  grantable: PermissionLevel[];
+  reason?: string;
+}
+
+export interface CatalogDatabase {
+  name: string;
+  owner: string;
+  /** PUBLIC may connect (PostgreSQL's default): a grant on one database opens the others (DESIGN §3.9). */
+  publicConnect: boolean;
+  schemas: CatalogSchema[];
+  /** Set when the database could not be read. */
+  error?: string;
+}
+
+export interface Capabilities {
+  configuredSslMode: SslMode;
+  admin: AdminProfile;
+  databases: CatalogDatabase[];
+  /** pg_hba.conf rules that apply to Doorman's users, or null where the view is not readable. */
+  hbaRules: string[] | null;
+}
+
+const ALL_LEVELS: PermissionLevel[] = ['read', 'write', 'admin'];
+
+/**
+ * Pure: the levels a schema can be granted at. A superuser can give anything. A CREATEROLE
+ * admin grants as the owners (temporary membership, see acting-roles.ts), which is
+ * impossible for an owner that is a superuser.
+ */
+export function grantableLevels(
+  admin: Pick<AdminProfile, 'name' | 'superuser' | 'createrole'>,
+  superuserOwners: readonly string[],
+): { grantable: PermissionLevel[]; reason?: string } {
+  if (admin.superuser) return { grantable: ALL_LEVELS };
+  if (!admin.createrole)
+    return { grantable: [], reason: `${admin.name} has neither SUPERUSER nor CREATEROLE` };
+  if (superuserOwners.length > 0) {
+    return {
+      grantable: [],
+      reason: `owned (in part) by superuser ${superuserOwners.join(', ')}, which ${admin.name} cannot act for`,
+    };
+  }
+  return { grantable: ALL_LEVELS };
+}
+
+interface ProfileRow {
+  name: string;
+  superuser: boolean;
+  createrole: boolean;
+  replication: boolean;
+  signal_backend: boolean;
+  version_num: number;
+  server_version: string;
+  ssl: boolean;
+  ssl_version: string | null;
+  grantable_predefined: string[];
+}
+
+interface SchemaRow {
+  schema: string;
+  owner: string;
+  tables: CatalogTable[];
+  superuser_owners: string[];
+}
+
+/** Reads the admin's profile and the catalog of every database it may connect to. Read-only. */
+export async function readCapabilities(
+  target: TargetClient,
+  configuredSslMode: SslMode,
+): Promise<Capabilities> {
+  const [p] = await target.query<ProfileRow>(sql.readAdminProfile());
+  const admin: AdminProfile = {
+    name: p.name,
+    superuser: p.superuser,
+    createrole: p.createrole,
+    replication: p.replication,
+    signalBackend: p.signal_backend,
+    versionNum: p.version_num,
+    serverVersion: p.server_version,
+    ssl: p.ssl,
+    sslVersion: p.ssl_version,
+    grantablePredefined: p.grantable_predefined,
+  };
+  const databases: CatalogDatabase[] = [];
+  for (const d of await target.query<{ name: string; owner: string; public_connect: boolean }>(
+    sql.readDatabases(),
+  )) {
+    const db: CatalogDatabase = {
+      name: d.name,
+      owner: d.owner,
+      publicConnect: d.public_connect,
+      schemas: [],
+    };
+    try {
+      for (const s of await target.query<SchemaRow>(sql.readSchemaCatalog(), d.name)) {
+        db.schemas.push({
+          schema: s.schema,
+          owner: s.owner,
+          tables: s.tables,
+          ...grantableLevels(admin, s.superuser_owners),
+        });
+      }
+    } catch (err) {
+      db.error = classifyError(err).code;
+    }
+    databases.push(db);
+  }
+  let hbaRules: string[] | null = null;
+  try {
+    const rows = await target.query<{
+      line_number: number;
+      type: string;
+      database: string[];
+      user_name: string[];
+      address: string | null;
+      auth_method: string;
+    }>(sql.readHbaRulesForMarker(MARKER_ROLE));
+    hbaRules = rows.map((r) =>
+      `line ${r.line_number}: ${r.type} ${r.database.join(',')} ${r.user_name.join(',')} ${r.address ?? ''} ${r.auth_method}`.replace(
+        /\s+/g,
+        ' ',
+      ),
+    );
+  } catch (err) {
+    if (sqlstateOf(err) !== '42501') throw err;
+  }
+  return { configuredSslMode, admin, databases, hbaRules };
+}
