@@ -212,10 +212,10 @@ describe.each<AdminShape>(['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', '
       expect(line('grantable app.sales').detail).toMatch(/^read, write, admin/);
       expect(line('grantable app.public').status).toBe('ok');
       expect(line('grant pg_read_all_data').status).toBe('ok'); // PostgreSQL 15: CREATEROLE suffices
-      // The harness's pg_hba.conf has no rule for +doorman_managed; only a superuser reads it.
+      // The harness's pg_hba.conf has no rule for +doorman_managed (its `all` rules apply); only a superuser reads it.
       expect(line('pg_hba.conf').status).toBe('info');
       expect(line('pg_hba.conf').detail).toContain(
-        shape === 'superuser' ? 'no rule names' : 'not readable',
+        shape === 'superuser' ? 'hostssl all all 127.0.0.1 scram-sha-256' : 'not readable',
       );
       if (shape === 'superuser') {
         expect(line('grantable app.legacy').status).toBe('ok');
