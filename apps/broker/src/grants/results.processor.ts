@@ -1,4 +1,4 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { RESULTS_QUEUE, parseConnectorMessage } from '@doorman/contracts';
 import { type Job, UnrecoverableError } from 'bullmq';
@@ -13,6 +13,14 @@ import { ReconcileService } from './reconcile.service';
  */
 @Processor(RESULTS_QUEUE, { concurrency: 8 })
 export class ResultsProcessor extends WorkerHost {
+  private readonly errorLogger = new Logger(ResultsProcessor.name);
+
+  /** A worker's Redis connection failing is logged; unheard, the 'error' event would be thrown. */
+  @OnWorkerEvent('error')
+  onWorkerError(err: Error): void {
+    this.errorLogger.warn({ err }, 'results worker connection error');
+  }
+
   private readonly logger = new Logger(ResultsProcessor.name);
 
   constructor(

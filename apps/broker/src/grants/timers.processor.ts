@@ -1,4 +1,5 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
 import { TIMERS_QUEUE } from '@doorman/contracts';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +16,14 @@ const RetrySyncPayload = z.object({
 /** The broker's delayed jobs: a grant's expiry and a database user's cleanup date. */
 @Processor(TIMERS_QUEUE, { concurrency: 16 })
 export class TimersProcessor extends WorkerHost {
+  private readonly errorLogger = new Logger(TimersProcessor.name);
+
+  /** A worker's Redis connection failing is logged; unheard, the 'error' event would be thrown. */
+  @OnWorkerEvent('error')
+  onWorkerError(err: Error): void {
+    this.errorLogger.warn({ err }, 'timers worker connection error');
+  }
+
   constructor(private readonly grants: GrantsService) {
     super();
   }

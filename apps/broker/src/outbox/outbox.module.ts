@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OutboxEntity } from './outbox.entity';
 import { OutboxService } from './outbox.service';
+import { QueueErrorListener } from './queue-error-listener';
 import { QueueRegistry } from './queue-registry';
 
 @Module({
   imports: [TypeOrmModule.forFeature([OutboxEntity])],
-  providers: [OutboxService, QueueRegistry],
+  providers: [OutboxService, QueueRegistry, QueueErrorListener],
   exports: [OutboxService, QueueRegistry],
 })
 export class OutboxModule {}

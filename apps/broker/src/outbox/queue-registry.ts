@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { redisConnectionOptions } from '../config/redis';
@@ -6,6 +6,7 @@ import { redisConnectionOptions } from '../config/redis';
 /** Producer side of every queue the broker writes to, including one per connector. */
 @Injectable()
 export class QueueRegistry implements OnApplicationShutdown {
+  private readonly logger = new Logger(QueueRegistry.name);
   private readonly queues = new Map<string, Queue>();
 
   constructor(@Inject(BROKER_CONFIG) private readonly config: BrokerConfig) {}
@@ -17,6 +18,8 @@ export class QueueRegistry implements OnApplicationShutdown {
         connection: redisConnectionOptions(this.config.REDIS_URL),
         prefix: this.config.REDIS_PREFIX,
       });
+      // Without a listener an 'error' event (Redis gone, connection closed) would be thrown.
+      q.on('error', (err) => this.logger.warn({ err, queue: name }, 'queue connection error'));
       this.queues.set(name, q);
     }
     return q;

@@ -1,4 +1,5 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -9,6 +10,14 @@ const Payload = z.object({ requestId: z.string().uuid(), step: z.number().int().
 /** Timers of pending requests: a step's timeout and the pending TTL. Thin: parse, one call. */
 @Processor(REQUEST_TIMERS_QUEUE, { concurrency: 8 })
 export class RequestTimersProcessor extends WorkerHost {
+  private readonly errorLogger = new Logger(RequestTimersProcessor.name);
+
+  /** A worker's Redis connection failing is logged; unheard, the 'error' event would be thrown. */
+  @OnWorkerEvent('error')
+  onWorkerError(err: Error): void {
+    this.errorLogger.warn({ err }, 'request timers worker connection error');
+  }
+
   constructor(private readonly requests: RequestsService) {
     super();
   }
