@@ -277,13 +277,33 @@ describe('access lifecycle end to end', () => {
     await waitFor('REVOKED', async () => (await status(created.body.id)).status === 'REVOKED');
   });
 
-  it('no issued password appears in any log line or any Redis key', async () => {
+  it('no issued password appears in any log line, any Redis key or any broker table', async () => {
     expect(issuedPasswords.length).toBeGreaterThanOrEqual(3);
     const logs = [broker, ...connectors].map((p) => p.output).join('\n');
     const redis = JSON.stringify(await redisKeysAndValues(env.redisPrefix));
+    // Every row of every table of the broker's database, as text.
+    const db = new Client({ connectionString: env.databaseUrl });
+    await db.connect();
+    let tables = '';
+    try {
+      const names = await db.query<{ t: string }>(
+        "SELECT quote_ident(table_name) AS t FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+      );
+      expect(names.rows.length).toBeGreaterThan(5);
+      for (const { t } of names.rows) {
+        const rows = await db.query<{ r: string }>(`SELECT x::text AS r FROM ${t} x`);
+        tables += rows.rows.map((row) => row.r).join('\n');
+      }
+    } finally {
+      await db.end();
+    }
+    // The dump really holds the credentials' rows: the sealed box is there, the password is not.
+    expect(tables).toContain('"ct":');
+    expect(tables).toContain(w.alice.email);
     for (const p of issuedPasswords) {
       expect(logs.includes(p)).toBe(false);
       expect(redis.includes(p)).toBe(false);
+      expect(tables.includes(p)).toBe(false);
     }
     expect(broker.lines.length).toBeGreaterThan(0);
   });
