@@ -6,6 +6,8 @@ import { connectorQueueName } from '@doorman/contracts';
 import { ConfigError, loadConnectorConfig } from './config/connector.config';
 import { ConnectorModule } from './connector.module';
 import { createLogger, PinoNestLogger } from './logging/logger';
+import { logDoctorReport } from './postgres/doctor';
+import { TargetClient } from './postgres/target-client';
 
 export interface BootstrapOptions {
   /** Defaults to process.env (read only by loadConnectorConfig). */
@@ -35,6 +37,8 @@ export async function bootstrap(opts: BootstrapOptions = {}): Promise<INestAppli
     },
     'connector started',
   );
+  // What this admin can and cannot do, line by line (issue 7); `npm run doctor` prints the same.
+  await logDoctorReport(app.get(TargetClient), config.target.sslMode, logger);
   return app;
 }
 
