@@ -72,14 +72,81 @@ function check(c: Omit<Check, 'ratio'> & { ratio?: number }) {
   );
 }
 
+interface Floors {
+  grantSqlMs: Summary;
+  revokeSqlMs: Summary;
+  burstGrantSqlMs: number;
+  burstRevokeSqlMs: number;
+  bullmqHopMs: Summary;
+  connections: number;
+}
+
+const run = {
+  started: Date.now(),
+  loadAtStart: loadavg().map((x) => round(x)),
+  postgres: 'unknown',
+  floors: undefined as Floors | undefined,
+  lists: {} as Record<string, Summary>,
+};
+
+/** Prints the table and writes the JSON: at the end, or with what was measured at the deadline. */
+function report(how: 'complete' | 'stopped at the deadline'): void {
+  const machine = {
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+    memoryGb: round(totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    postgres: run.postgres,
+    redis: redisVersion(),
+    // Other work on the machine during the run (2 cores are easily shared): read with care.
+    loadAverageAtStart: run.loadAtStart,
+    loadAverageAtEnd: loadavg().map((x) => round(x)),
+  };
+  const f = run.floors;
+  const rendered = table(
+    ['scenario', 'metric', 'value', 'floor', '× floor', 'target', 'result'],
+    checks.map((c) => [
+      c.scenario,
+      c.metric,
+      `${c.value}${c.unit ? ` ${c.unit}` : ''}`,
+      c.floor === undefined ? '' : String(c.floor),
+      c.ratio === undefined ? '' : `×${c.ratio}`,
+      c.target,
+      c.met === null ? 'n/a' : c.met ? 'met' : '**MISSED**',
+    ]),
+  );
+  const missed = checks.filter((c) => c.met === false);
+  const summary =
+    (missed.length
+      ? `MISSED ${missed.length} of ${checks.length} targets: ${missed.map((c) => `${c.scenario} · ${c.metric}`).join('; ')}`
+      : `all ${checks.length} targets met`) +
+    (how === 'complete' ? '' : ' — STOPPED AT THE DEADLINE: later scenarios were not measured');
+  const durationS = round((Date.now() - run.started) / 1000, 1);
+  process.stdout.write(
+    `\nDoorman bench — ${machine.cpus}, ${machine.memoryGb} GB, PostgreSQL ${machine.postgres}, ${machine.redis}, Node ${machine.node}; load average ${machine.loadAverageAtStart.join(' ')} at start, ${machine.loadAverageAtEnd.join(' ')} at end\n` +
+      (f
+        ? `floors (same run): grant SQL p50 ${f.grantSqlMs.p50} ms, revoke SQL p50 ${f.revokeSqlMs.p50} ms, ` +
+          `${COUNTS.burst} grants at ${f.connections} connections ${f.burstGrantSqlMs} ms, revokes ${f.burstRevokeSqlMs} ms, BullMQ hop p50 ${f.bullmqHopMs.p50} ms\n\n`
+        : '\n') +
+      `${rendered}\n\n${notes.map((x) => `- ${x}`).join('\n')}\n\n${summary} (${durationS} s)\n`,
+  );
+  const dir = join(REPO, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ at: new Date().toISOString(), how, durationS, scale: SCALE, machine, floors: f, counts: COUNTS, checks, notes, lists: run.lists, summary }, null, 2)}\n`,
+  );
+  log(`results written to ${file}`);
+}
+
 // Ctrl-C: exit hooks stop the target cluster and the child processes.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
 async function main(): Promise<void> {
-  const started = Date.now();
-  const loadAtStart = loadavg().map((x) => round(x));
+  const started = run.started;
   const hardStop = setTimeout(() => {
     process.stderr.write('bench: deadline reached, stopping\n');
+    report('stopped at the deadline');
     process.exit(3);
   }, DEADLINE_MS);
   hardStop.unref();
@@ -93,6 +160,9 @@ async function main(): Promise<void> {
   try {
     log(`bench: scale ${SCALE}, connector concurrency ${CONCURRENCY}`);
     target = await startTargetPostgres({ maxConnections: COUNTS.expiryBurst + 200 });
+    run.postgres = (
+      await target.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)
+    ).rows[0].v.split(' ')[0];
     await target.createDatabase('app');
     await target.query('CREATE TABLE public.orders (id int PRIMARY KEY, item text)', [], 'app');
     const t = target;
@@ -118,6 +188,14 @@ async function main(): Promise<void> {
       SWEEP_INTERVAL_MS: '1000',
     });
     const hop = summarize(await bullmqHop(env.env.REDIS_URL, env.redisPrefix, 300));
+    run.floors = {
+      grantSqlMs: floorGrantS,
+      revokeSqlMs: floorRevokeS,
+      burstGrantSqlMs: round(floorBurst.grantMs),
+      burstRevokeSqlMs: round(floorBurst.revokeMs),
+      bullmqHopMs: hop,
+      connections: CONCURRENCY,
+    };
     log(
       `floors: grant SQL p50 ${floorGrantS.p50} ms p99 ${floorGrantS.p99} ms; revoke SQL p50 ${floorRevokeS.p50} ms; ` +
         `${COUNTS.burst} grants at ${CONCURRENCY} connections ${round(floorBurst.grantMs)} ms, revokes ${round(floorBurst.revokeMs)} ms; BullMQ hop p50 ${hop.p50} ms`,
@@ -352,6 +430,104 @@ async function main(): Promise<void> {
         `the connector's own time per sync job (SQL + password hashing + sealing + result sent) averaged ${round(jobMean)} ms`,
     );
 
+    // ---- 2. scale: 100,000 active grants (early: a run stopped at its deadline still has it) ---------------------------------------------------
+    const scrape = async () => (await fetch(`${base}/metrics`)).text();
+    const sampleOf = (text: string, series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : Number.NaN;
+    };
+    const sweepMean = async (windowMs: number) => {
+      const a = await scrape();
+      await sleep(windowMs);
+      const b = await scrape();
+      const count =
+        sampleOf(b, 'doorman_sweep_duration_seconds_count') -
+        sampleOf(a, 'doorman_sweep_duration_seconds_count');
+      const sum =
+        sampleOf(b, 'doorman_sweep_duration_seconds_sum') -
+        sampleOf(a, 'doorman_sweep_duration_seconds_sum');
+      return count > 0 ? (sum / count) * 1000 : Number.NaN;
+    };
+    const sweepBefore = await sweepMean(3500);
+    const s0 = Date.now();
+    await seedActiveGrants(brokerDb, setA[0].id, COUNTS.scale);
+    const seedMs = Date.now() - s0;
+    notes.push(
+      `scale: ${COUNTS.scale} ACTIVE grants (one person each) seeded by direct INSERT … SELECT into the broker's tables in ${seedMs} ms — the service layer runs ~20 ms a grant, ~35 min for 100,000, over the bench's budget; their expiry timers are not in Redis (the sweeper's index is what covers them)`,
+    );
+    const sweepAfter = await sweepMean(5000);
+    const lists = run.lists;
+    const listCall = async (name: string, api: ApiClient, path: string) => {
+      const times: number[] = [];
+      for (let i = 0; i < COUNTS.listCalls; i++) {
+        const q0 = performance.now();
+        const r = await api.get(path);
+        if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
+        times.push(performance.now() - q0);
+      }
+      lists[name] = summarize(times);
+    };
+    await listCall(
+      'active grants, newest 100 (admin)',
+      admin,
+      '/api/v1/access-requests?status=ACTIVE&limit=100',
+    );
+    await listCall('all requests, newest 100 (admin)', admin, '/api/v1/access-requests?limit=100');
+    await listCall(
+      "approver's requests, newest 100",
+      w.bob.api,
+      '/api/v1/access-requests?limit=100',
+    );
+    await listCall(
+      'my requests (requester)',
+      setA[0].api,
+      '/api/v1/access-requests?mine=true&limit=100',
+    );
+    await listCall('audit events, 100', admin, '/api/v1/audit-events?limit=100');
+    await listCall('GET /metrics (scrape)', admin, '/metrics');
+    const rss = sampleOf(await scrape(), 'process_resident_memory_bytes') / 1024 / 1024;
+    const explain = (
+      await brokerDb.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN (ANALYZE, FORMAT TEXT) SELECT id FROM access_requests WHERE status = 'ACTIVE' AND expires_at <= now() LIMIT 500`,
+      )
+    ).rows
+      .map((r) => r['QUERY PLAN'])
+      .join(' / ');
+    check({
+      scenario: 'scale',
+      metric: `broker RSS with ${COUNTS.scale} active grants`,
+      value: rss,
+      unit: 'MB',
+      target: '≤ 512 MB',
+      met: rss <= 512,
+    });
+    const worstList = Math.max(...Object.values(lists).map((s) => s.p99));
+    for (const [name, s] of Object.entries(lists))
+      check({
+        scenario: 'scale',
+        metric: `list p99: ${name}`,
+        value: s.p99,
+        unit: 'ms',
+        target: '≤ 50 ms',
+        met: s.p99 <= 50,
+      });
+    check({
+      scenario: 'scale',
+      metric: 'one sweep (mean), before → after seeding',
+      value: sweepAfter,
+      unit: 'ms',
+      floor: sweepBefore,
+      target: 'flat (indexed)',
+      met: sweepAfter <= Math.max(10, sweepBefore * 3),
+    });
+    notes.push(`scale: worst list p99 ${round(worstList)} ms; sweep query plan: ${explain}`);
+
+    // The seeded people and grants go again, so the scenarios after this one see only their own.
+    await brokerDb.query(
+      `DELETE FROM access_requests WHERE requester_id IN (SELECT id FROM users WHERE email LIKE 'scale%@bench.local')`,
+    );
+    await brokerDb.query(`DELETE FROM users WHERE email LIKE 'scale%@bench.local'`);
+
     // ---- 2. burst: approvals for many people at once -------------------------------------
     const burstIds = await mapLimit(setB, 16, (p) => request(p, '1h'));
     const failuresBefore = await connectorFailures();
@@ -568,150 +744,7 @@ async function main(): Promise<void> {
       met: same.max <= 1000,
     });
 
-    // ---- 5. scale: 100,000 active grants ---------------------------------------------------
-    const scrape = async () => (await fetch(`${base}/metrics`)).text();
-    const sampleOf = (text: string, series: string) => {
-      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-      return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : Number.NaN;
-    };
-    const sweepMean = async (windowMs: number) => {
-      const a = await scrape();
-      await sleep(windowMs);
-      const b = await scrape();
-      const count =
-        sampleOf(b, 'doorman_sweep_duration_seconds_count') -
-        sampleOf(a, 'doorman_sweep_duration_seconds_count');
-      const sum =
-        sampleOf(b, 'doorman_sweep_duration_seconds_sum') -
-        sampleOf(a, 'doorman_sweep_duration_seconds_sum');
-      return count > 0 ? (sum / count) * 1000 : Number.NaN;
-    };
-    const sweepBefore = await sweepMean(3500);
-    const s0 = Date.now();
-    await seedActiveGrants(brokerDb, setA[0].id, COUNTS.scale);
-    const seedMs = Date.now() - s0;
-    notes.push(
-      `scale: ${COUNTS.scale} ACTIVE grants (one person each) seeded by direct INSERT … SELECT into the broker's tables in ${seedMs} ms — the service layer runs ~20 ms a grant, ~35 min for 100,000, over the bench's budget; their expiry timers are not in Redis (the sweeper's index is what covers them)`,
-    );
-    const sweepAfter = await sweepMean(5000);
-    const lists: Record<string, Summary> = {};
-    const listCall = async (name: string, api: ApiClient, path: string) => {
-      const times: number[] = [];
-      for (let i = 0; i < COUNTS.listCalls; i++) {
-        const q0 = performance.now();
-        const r = await api.get(path);
-        if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
-        times.push(performance.now() - q0);
-      }
-      lists[name] = summarize(times);
-    };
-    await listCall(
-      'active grants, newest 100 (admin)',
-      admin,
-      '/api/v1/access-requests?status=ACTIVE&limit=100',
-    );
-    await listCall('all requests, newest 100 (admin)', admin, '/api/v1/access-requests?limit=100');
-    await listCall(
-      "approver's requests, newest 100",
-      w.bob.api,
-      '/api/v1/access-requests?limit=100',
-    );
-    await listCall(
-      'my requests (requester)',
-      setA[0].api,
-      '/api/v1/access-requests?mine=true&limit=100',
-    );
-    await listCall('audit events, 100', admin, '/api/v1/audit-events?limit=100');
-    await listCall('GET /metrics (scrape)', admin, '/metrics');
-    const rss = sampleOf(await scrape(), 'process_resident_memory_bytes') / 1024 / 1024;
-    const explain = (
-      await brokerDb.query<{ 'QUERY PLAN': string }>(
-        `EXPLAIN (ANALYZE, FORMAT TEXT) SELECT id FROM access_requests WHERE status = 'ACTIVE' AND expires_at <= now() LIMIT 500`,
-      )
-    ).rows
-      .map((r) => r['QUERY PLAN'])
-      .join(' / ');
-    check({
-      scenario: 'scale',
-      metric: `broker RSS with ${COUNTS.scale} active grants`,
-      value: rss,
-      unit: 'MB',
-      target: '≤ 512 MB',
-      met: rss <= 512,
-    });
-    const worstList = Math.max(...Object.values(lists).map((s) => s.p99));
-    for (const [name, s] of Object.entries(lists))
-      check({
-        scenario: 'scale',
-        metric: `list p99: ${name}`,
-        value: s.p99,
-        unit: 'ms',
-        target: '≤ 50 ms',
-        met: s.p99 <= 50,
-      });
-    check({
-      scenario: 'scale',
-      metric: 'one sweep (mean), before → after seeding',
-      value: sweepAfter,
-      unit: 'ms',
-      floor: sweepBefore,
-      target: 'flat (indexed)',
-      met: sweepAfter <= Math.max(10, sweepBefore * 3),
-    });
-    notes.push(`scale: worst list p99 ${round(worstList)} ms; sweep query plan: ${explain}`);
-
-    // ---- report -----------------------------------------------------------------------------
-    const machine = {
-      cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
-      memoryGb: round(totalmem() / 1024 ** 3, 1),
-      node: process.version,
-      postgres: (
-        await t.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)
-      ).rows[0].v.split(' ')[0],
-      // Other work on the machine during the run (2 cores are easily shared): read with care.
-      loadAverageAtStart: loadAtStart,
-      loadAverageAtEnd: loadavg().map((x) => round(x)),
-      redis: redisVersion(),
-    };
-    const floors = {
-      grantSqlMs: floorGrantS,
-      revokeSqlMs: floorRevokeS,
-      burstGrantSqlMs: round(floorBurst.grantMs),
-      burstRevokeSqlMs: round(floorBurst.revokeMs),
-      bullmqHopMs: hop,
-      connections: CONCURRENCY,
-    };
-    const rendered = table(
-      ['scenario', 'metric', 'value', 'floor', '× floor', 'target', 'result'],
-      checks.map((c) => [
-        c.scenario,
-        c.metric,
-        `${c.value}${c.unit ? ` ${c.unit}` : ''}`,
-        c.floor === undefined ? '' : String(c.floor),
-        c.ratio === undefined ? '' : `×${c.ratio}`,
-        c.target,
-        c.met === null ? 'n/a' : c.met ? 'met' : '**MISSED**',
-      ]),
-    );
-    const missed = checks.filter((c) => c.met === false);
-    const summary = missed.length
-      ? `MISSED ${missed.length} of ${checks.length} targets: ${missed.map((c) => `${c.scenario} · ${c.metric}`).join('; ')}`
-      : `all ${checks.length} targets met`;
-    const durationS = round((Date.now() - started) / 1000, 1);
-    process.stdout.write(
-      `\nDoorman bench — ${machine.cpus}, ${machine.memoryGb} GB, PostgreSQL ${machine.postgres}, ${machine.redis}, Node ${machine.node}; load average ${machine.loadAverageAtStart.join(' ')} at start, ${machine.loadAverageAtEnd.join(' ')} at end\n` +
-        `floors (same run): grant SQL p50 ${floorGrantS.p50} ms, revoke SQL p50 ${floorRevokeS.p50} ms, ` +
-        `${COUNTS.burst} grants at ${CONCURRENCY} connections ${floors.burstGrantSqlMs} ms, revokes ${floors.burstRevokeSqlMs} ms, BullMQ hop p50 ${hop.p50} ms\n\n` +
-        `${rendered}\n\n${notes.map((x) => `- ${x}`).join('\n')}\n\n${summary} (${durationS} s)\n`,
-    );
-    const dir = join(REPO, 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(
-      file,
-      `${JSON.stringify({ at: new Date().toISOString(), durationS, scale: SCALE, machine, floors, counts: COUNTS, checks, notes, lists, summary }, null, 2)}\n`,
-    );
-    log(`results written to ${file}`);
+    report('complete');
   } catch (err) {
     for (const [name, p] of [
       ['broker', broker],
