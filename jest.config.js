@@ -22,9 +22,11 @@ const shared = {
   testEnvironment: 'node',
 };
 module.exports = {
+  // Integration and end-to-end tests share one machine with their databases: generous bounds.
+  // (testTimeout is a global option; per-project values are ignored.)
+  testTimeout: 120_000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
-    // Integration and end-to-end tests share one machine with their databases: generous bounds.
     {
       ...shared,
       displayName: 'int',

@@ -43,6 +43,7 @@ export async function createBrokerTestEnv(
     SWEEP_INTERVAL_MS: '1000',
     // Tests poll the API quickly; the rate-limit test sets its own small limit.
     RATE_LIMIT_PER_MINUTE: '100000',
+    SLACK_RATE_LIMIT_PER_MINUTE: '100000',
     OUTBOX_POLL_MS: '200',
     LOG_LEVEL: 'warn',
     ...overrides,

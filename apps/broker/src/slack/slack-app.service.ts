@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { App, ErrorCode, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { raw, type Application, type NextFunction, type Request, type Response } from 'express';
+import { SlackRateLimiter, slackUserOf } from './slack-rate-limit';
 import { BROKER_CONFIG, type BrokerConfig, slackSettings } from '../config/broker.config';
 import { registerActions } from './listeners/actions.listener';
 import { registerCommands } from './listeners/commands.listener';
@@ -71,6 +72,17 @@ export class SlackAppService implements OnApplicationBootstrap, OnApplicationShu
       });
       this.app = new App({ ...common, receiver: this.receiver });
     }
+    // Rate limit per Slack user, before any listener: acknowledged (so Slack does not retry), not acted on.
+    const limiter = new SlackRateLimiter(config.SLACK_RATE_LIMIT_PER_MINUTE);
+    this.app.use(async (args) => {
+      const user = slackUserOf(args.body);
+      if (user && !limiter.allow(user)) {
+        this.logger.warn({ slackUserId: user }, 'Slack user over the rate limit');
+        if ('ack' in args && typeof args.ack === 'function') await args.ack();
+        return;
+      }
+      await args.next();
+    });
     registerCommands(this.app, interactions);
     registerActions(this.app, interactions);
     registerViews(this.app, interactions);
