@@ -829,6 +829,11 @@ export class RequestsService {
     integrationId: string,
     reason: string,
   ): Promise<{ revoked: number; denied: number; people: number }> {
+    if (!hasAnyRole(actor, ['admin', 'security'])) {
+      throw DomainError.forbidden(
+        'only security or an admin may revoke everything on an integration',
+      );
+    }
     await this.integrations.get(integrationId);
     return this.grants.inTransaction(async (em) => {
       const repo = em.getRepository(AccessRequestEntity);

@@ -14,6 +14,7 @@ export type AccessCommand =
   | { kind: 'modal' }
   | { kind: 'list' }
   | { kind: 'help' }
+  | { kind: 'revoke-all'; integration: string; reason: string }
   | {
       kind: 'request';
       integration: string;
@@ -30,6 +31,7 @@ export const ACCESS_USAGE = [
   '• `/access` opens the request form',
   '• `/access <integration> <database>.<schema> <permission> <duration> <reason>` asks in one line, e.g. `/access prod-pg app.public read 2h investigating INC-42`',
   '• `/access list` shows your requests',
+  '• `/access revoke-all <integration> <reason>` ends every grant on an integration at once (security, admin)',
 ].join('\n');
 
 export function parseAccessCommand(text: string): AccessCommand {
@@ -37,6 +39,11 @@ export function parseAccessCommand(text: string): AccessCommand {
   if (words.length === 0) return { kind: 'modal' };
   if (words.length === 1 && words[0].toLowerCase() === 'list') return { kind: 'list' };
   if (words.length === 1 && words[0].toLowerCase() === 'help') return { kind: 'help' };
+  if (words[0].toLowerCase() === 'revoke-all') {
+    if (words.length < 3)
+      return { kind: 'malformed', problem: 'revoke-all needs an integration and a reason' };
+    return { kind: 'revoke-all', integration: words[1], reason: words.slice(2).join(' ') };
+  }
   if (words.length < 4)
     return {
       kind: 'malformed',

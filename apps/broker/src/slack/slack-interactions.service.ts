@@ -93,6 +93,25 @@ export class SlackInteractionsService {
         }
         case 'modal':
           return this.openRequestModal(actor, o);
+        case 'revoke-all': {
+          // The incident button: the same service call, and the same role check, as REST.
+          const integration = (await this.integrations.list()).find(
+            (i) => i.name.toLowerCase() === cmd.integration.toLowerCase(),
+          );
+          if (!integration) {
+            return this.people.tell(
+              o.slackUserId,
+              o.channel,
+              `There is no integration named \`${escapeText(cmd.integration)}\`.`,
+            );
+          }
+          const r = await this.requests.revokeAll(actor, integration.id, cmd.reason);
+          return this.people.tell(
+            o.slackUserId,
+            o.channel,
+            `Revoke-all on ${escapeText(integration.name)}: ${r.revoked} grant(s) ending now for ${r.people} person(s), ${r.denied} pending request(s) denied.`,
+          );
+        }
         case 'request': {
           const all = await this.integrations.list();
           const integration = all.find(

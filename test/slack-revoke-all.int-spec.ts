@@ -1,0 +1,91 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import { createBrokerApp } from '../apps/broker/src/bootstrap';
+import { ApiClient } from './support/api-client';
+import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
+import { FakeSlack } from './support/fake-slack';
+import { createWorld, type World } from './support/fixtures';
+import { SlackDriver } from './support/slack-driver';
+
+const SECRET = 'revoke-all-signing-secret-0123456';
+const TOKEN = 'xoxb-revoke-all';
+
+/** The incident button in Slack: `/access revoke-all`, for security and admins only, as in REST. */
+describe('Slack revoke-all (broker in-process, fake Slack)', () => {
+  let fake: FakeSlack;
+  let env: BrokerTestEnv;
+  let app: INestApplication;
+  let slack: SlackDriver;
+  let w: World;
+  let db: Client;
+  let integrationName: string;
+
+  beforeAll(async () => {
+    fake = await FakeSlack.start(TOKEN);
+    env = await createBrokerTestEnv({
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: TOKEN,
+      SLACK_API_URL: fake.url,
+    });
+    app = await createBrokerApp(env.config);
+    await app.listen(0, '127.0.0.1');
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    slack = new SlackDriver(`${url}/slack/events`, SECRET);
+    w = await createWorld(new ApiClient(url, env.adminToken));
+    integrationName = (await w.security.api.get(`/api/v1/integrations/${w.integrationId}`)).body
+      .name;
+    fake.addUser('UALICE', w.alice.email);
+    fake.addUser('USEC', w.security.email);
+    db = new Client({ connectionString: env.databaseUrl });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await app?.close();
+    await env?.dispose();
+    await fake?.close();
+  });
+
+  const statusOf = async (id: string) =>
+    (await db.query('SELECT status FROM access_requests WHERE id = $1', [id])).rows[0]
+      .status as string;
+
+  it('refuses a requester, and lets security end everything on the integration', async () => {
+    const req = await w.alice.api.post('/api/v1/access-requests', {
+      integrationId: w.integrationId,
+      database: 'app',
+      schema: 'public',
+      permission: 'read',
+      duration: '30m',
+    });
+    const before = fake.calls.length;
+    expect((await slack.command('UALICE', `revoke-all ${integrationName} because`)).status).toBe(
+      200,
+    );
+    await waitFor('the refusal', async () =>
+      fake.calls
+        .slice(before)
+        .some((c) =>
+          JSON.stringify(c.args).includes('only security or an admin may revoke everything'),
+        ),
+    );
+    expect(await statusOf(req.body.id)).toBe('PENDING');
+
+    expect(
+      (await slack.command('USEC', `revoke-all ${integrationName} suspected leak`)).status,
+    ).toBe(200);
+    await waitFor(
+      'the request to be denied',
+      async () => (await statusOf(req.body.id)) === 'DENIED',
+    );
+    const trail = (await w.security.api.get(`/api/v1/audit-events?action=integration.revoke_all`))
+      .body;
+    expect(trail[0]).toMatchObject({
+      actorId: w.security.id,
+      channel: 'slack',
+      details: { reason: 'suspected leak', denied: 1 },
+    });
+  });
+});
