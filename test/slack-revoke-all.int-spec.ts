@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
+import { AuditService } from '../apps/broker/src/audit/audit.service';
 import { createBrokerApp } from '../apps/broker/src/bootstrap';
 import { ApiClient } from './support/api-client';
 import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
@@ -87,5 +88,30 @@ describe('Slack revoke-all (broker in-process, fake Slack)', () => {
       channel: 'slack',
       details: { reason: 'suspected leak', denied: 1 },
     });
+  });
+
+  it('alerts security in Slack when a revoke keeps failing', async () => {
+    const before = fake.calls.length;
+    // What GrantsService records past REVOKE_ALERT_AFTER_ATTEMPTS.
+    await app.get(AuditService).record({
+      action: 'revoke.alert',
+      actorType: 'system',
+      integrationId: w.integrationId,
+      details: { username: 'alice_doorman', attempt: 12, error: { code: 'CONNECTION_FAILED' } },
+    });
+    await waitFor('the alert', async () =>
+      fake.calls
+        .slice(before)
+        .some(
+          (c) =>
+            c.method === 'chat.postMessage' &&
+            JSON.stringify(c.args).includes('A revoke keeps failing'),
+        ),
+    );
+    const alert = fake.calls
+      .slice(before)
+      .find((c) => JSON.stringify(c.args).includes('A revoke keeps failing'))!;
+    expect(alert.args.channel).toBe(fake.dmOf('USEC'));
+    expect(JSON.stringify(alert.args)).toContain(integrationName);
   });
 });

@@ -1,3 +1,4 @@
+import type { SlackMessage } from './views/messages.view';
 import {
   Inject,
   Injectable,
@@ -83,6 +84,9 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
   async handle(e: DomainEvent): Promise<void> {
     // A sync failing for good fails every grant it carried; the event names one request at most.
     if (e.action === 'sync.failed' && e.integrationId) return this.onSyncFailed(e.integrationId);
+    // Operator alerts go to security (issue 5): a revoke that keeps failing, a failed admin rotation.
+    if (e.action === 'revoke.alert' || e.action === 'admin_rotation.failed')
+      return this.alertSecurity(e);
     if (!e.requestId) return;
     switch (e.action) {
       case 'request.created':
@@ -248,6 +252,38 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
         .catch((err: unknown) =>
           this.logger.error({ err, requestId }, 'could not tell about a break-glass grant'),
         );
+    }
+  }
+
+  private async alertSecurity(e: DomainEvent): Promise<void> {
+    const integration = e.integrationId
+      ? await this.integrations.get(e.integrationId).catch(() => null)
+      : null;
+    const d = e.details as {
+      username?: string;
+      attempt?: number;
+      error?: { code?: string; message?: string };
+    };
+    const what =
+      e.action === 'revoke.alert'
+        ? 'A revoke keeps failing'
+        : 'The connector could not rotate its own password';
+    const text =
+      `:rotating_light: ${what}${integration ? ` on *${integration.name}*` : ''}` +
+      (d.username ? ` (database user \`${d.username}\`)` : '') +
+      (d.attempt ? `, attempt ${d.attempt}` : '') +
+      (d.error?.code ? `: ${d.error.code}` : '') +
+      '. Doorman keeps retrying; see the audit trail.';
+    const message: SlackMessage = {
+      text,
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+    };
+    for (const person of (await this.identity.listUsers()).filter((u) =>
+      u.roles.includes('security'),
+    )) {
+      await this.people
+        .dm(person, message)
+        .catch((err: unknown) => this.logger.error({ err }, 'could not alert security'));
     }
   }
 
