@@ -86,7 +86,7 @@ describe('metrics, health and correlation ids', () => {
         if (p) process.stdout.write(`--- ${p.name}\n${p.lines.slice(-80).join('\n')}\n`);
     await connector?.stop();
     await broker?.stop();
-    await dbProxy?.up();
+    await dbProxy?.down();
     await env?.dispose();
     await target?.stop();
   });
