@@ -152,8 +152,7 @@ describe('access lifecycle end to end', () => {
 
     // A real login over TLS with scram-sha-256, with exactly the permitted privilege.
     const session: Client = await target.connect(creds.username, creds.password, 'app');
-    let sessionError: Error | null = null;
-    session.on('error', (e) => (sessionError = e));
+    // The harness's client already listens for 'error': a terminated session cannot crash the test.
     expect((await session.query('SELECT item FROM public.orders WHERE id = 1')).rows).toEqual([
       { item: 'book' },
     ]);
@@ -184,7 +183,6 @@ describe('access lifecycle end to end', () => {
     );
     expect(refusedAt - expiresAt).toBeLessThanOrEqual(2000);
     expect(sessionGoneAt - expiresAt).toBeLessThanOrEqual(2000);
-    expect(sessionError ?? new Error('terminated')).toBeTruthy();
     await session.end().catch(() => undefined);
 
     const ended = await waitFor('REVOKED', async () => {

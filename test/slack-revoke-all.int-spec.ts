@@ -1,53 +1,30 @@
-import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { AuditService } from '../apps/broker/src/audit/audit.service';
-import { createBrokerApp } from '../apps/broker/src/bootstrap';
-import { ApiClient } from './support/api-client';
-import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
-import { FakeSlack } from './support/fake-slack';
-import { createWorld, type World } from './support/fixtures';
-import { SlackDriver } from './support/slack-driver';
-
-const SECRET = 'revoke-all-signing-secret-0123456';
-const TOKEN = 'xoxb-revoke-all';
+import { waitFor } from './support/broker-env';
+import type { FakeSlack } from './support/fake-slack';
+import type { World } from './support/fixtures';
+import { startSlackBroker, type SlackBroker } from './support/slack-broker';
+import type { SlackDriver } from './support/slack-driver';
 
 /** The incident button in Slack: `/access revoke-all`, for security and admins only, as in REST. */
 describe('Slack revoke-all (broker in-process, fake Slack)', () => {
   let fake: FakeSlack;
-  let env: BrokerTestEnv;
   let app: INestApplication;
   let slack: SlackDriver;
   let w: World;
   let db: Client;
   let integrationName: string;
+  let stack: SlackBroker;
 
   beforeAll(async () => {
-    fake = await FakeSlack.start(TOKEN);
-    env = await createBrokerTestEnv({
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: TOKEN,
-      SLACK_API_URL: fake.url,
-    });
-    app = await createBrokerApp(env.config);
-    await app.listen(0, '127.0.0.1');
-    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    slack = new SlackDriver(`${url}/slack/events`, SECRET);
-    w = await createWorld(new ApiClient(url, env.adminToken));
-    integrationName = (await w.security.api.get(`/api/v1/integrations/${w.integrationId}`)).body
-      .name;
+    stack = await startSlackBroker();
+    ({ fake, app, slack, w, db, integrationName } = stack);
     fake.addUser('UALICE', w.alice.email);
     fake.addUser('USEC', w.security.email);
-    db = new Client({ connectionString: env.databaseUrl });
-    await db.connect();
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await app?.close();
-    await env?.dispose();
-    await fake?.close();
-  });
+  afterAll(async () => stack?.close());
 
   const statusOf = async (id: string) =>
     (await db.query('SELECT status FROM access_requests WHERE id = $1', [id])).rows[0]

@@ -30,7 +30,6 @@ import { GrantsService, TIMER_JOBS } from '../grants/grants.service';
 import { hasAnyRole, type Actor } from '../identity/actor';
 import { AUDIT_READERS } from '../identity/doorman-roles';
 import { IdentityService } from '../identity/identity.service';
-import { UserEntity } from '../identity/user.entity';
 import type { IntegrationEntity } from '../integrations/integration.entity';
 import { IntegrationsService } from '../integrations/integrations.service';
 import { OutboxService } from '../outbox/outbox.service';
@@ -949,10 +948,6 @@ export class RequestsService {
       customAccessDetails: integration.customAccessDetails,
       expiresAt: req.expiresAt,
     };
-  }
-
-  async requesterOf(req: AccessRequestEntity): Promise<UserEntity> {
-    return this.identity.getUser(req.requesterId);
   }
 
   private async lockRequest(em: EntityManager, id: string): Promise<AccessRequestEntity> {

@@ -1,0 +1,58 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import { createBrokerApp } from '../../apps/broker/src/bootstrap';
+import { ApiClient } from './api-client';
+import { createBrokerTestEnv, type BrokerTestEnv } from './broker-env';
+import { FakeSlack } from './fake-slack';
+import { createWorld, type World } from './fixtures';
+import { SlackDriver } from './slack-driver';
+
+/** A broker in-process with Slack on, a fake Slack, a world, and a client on its database. */
+export interface SlackBroker {
+  fake: FakeSlack;
+  env: BrokerTestEnv;
+  app: INestApplication;
+  slack: SlackDriver;
+  w: World;
+  db: Client;
+  integrationName: string;
+  close(): Promise<void>;
+}
+
+export async function startSlackBroker(
+  overrides: Record<string, string> = {},
+): Promise<SlackBroker> {
+  const secret = 'slack-test-signing-secret-0123456';
+  const token = 'xoxb-slack-test';
+  const fake = await FakeSlack.start(token);
+  const env = await createBrokerTestEnv({
+    SLACK_SIGNING_SECRET: secret,
+    SLACK_BOT_TOKEN: token,
+    SLACK_API_URL: fake.url,
+    ...overrides,
+  });
+  const app = await createBrokerApp(env.config);
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const w = await createWorld(new ApiClient(url, env.adminToken));
+  const integrationName = (await w.security.api.get(`/api/v1/integrations/${w.integrationId}`)).body
+    .name as string;
+  const db = new Client({ connectionString: env.databaseUrl });
+  await db.connect();
+  return {
+    fake,
+    env,
+    app,
+    slack: new SlackDriver(`${url}/slack/events`, secret),
+    w,
+    db,
+    integrationName,
+    async close() {
+      await db.end();
+      await app.close();
+      await env.dispose();
+      await fake.close();
+    },
+  };
+}
