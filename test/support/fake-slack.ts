@@ -81,6 +81,7 @@ export class FakeSlack {
   readonly calls: SlackCall[] = [];
   readonly botUserId = 'UDOORMANBOT';
   private readonly users = new Map<string, FakeUser>();
+  private readonly channels = new Set<string>(['C0GENERAL']);
   private readonly messages = new Map<string, PostedMessage>();
   private readonly usedTriggers = new Set<string>();
   private tsCounter = 1_700_000_000;
@@ -167,6 +168,11 @@ export class FakeSlack {
     return acked;
   }
 
+  /** A public channel the bot may post in (C0GENERAL exists from the start). */
+  addChannel(id: string): void {
+    this.channels.add(id);
+  }
+
   addUser(id: string, email: string, name = email.split('@')[0]): void {
     this.users.set(id, { id, email, name });
   }
@@ -186,7 +192,12 @@ export class FakeSlack {
   }
 
   messagesTo(userId: string): PostedMessage[] {
-    return [...this.messages.values()].filter((m) => m.channel === this.dmOf(userId));
+    return this.messagesIn(this.dmOf(userId));
+  }
+
+  /** Messages as they stand now (updates applied), in the order they were posted. */
+  messagesIn(channel: string): PostedMessage[] {
+    return [...this.messages.values()].filter((m) => m.channel === channel);
   }
 
   private async handle(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -230,7 +241,7 @@ export class FakeSlack {
   private channel(id: unknown): string {
     const c = typeof id === 'string' ? id : '';
     if (c.startsWith('D') && this.users.has(c.slice(1))) return c;
-    if (c.startsWith('C')) return c;
+    if (this.channels.has(c)) return c;
     throw new SlackApiError('channel_not_found');
   }
 

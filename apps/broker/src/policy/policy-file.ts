@@ -121,6 +121,7 @@ export const PolicySchema = z.strictObject({
           })
           .optional(),
         breakGlass: z.strictObject({ users: emails }).optional(),
+        slackChannel: z.string().optional(),
       }),
     )
     .default([]),

@@ -247,6 +247,7 @@ export class PolicyService implements OnApplicationBootstrap {
         breakGlass: f.breakGlass
           ? { userIds: resolveUsers(f.breakGlass.users, [...path, 'breakGlass', 'users']) }
           : undefined,
+        slackChannel: f.slackChannel,
       };
       if (errors.length) continue;
       const existing = await this.flows.findByName(f.name);

@@ -19,7 +19,7 @@ export class SlackMessageEntity {
   @Column({ type: 'text' })
   kind!: SlackMessageKind;
 
-  /** The Doorman user the message was sent to. */
+  /** The Doorman user the message was sent to; for a post in a flow's channel, see channelRecipient. */
   @Column({ name: 'recipient_user_id', type: 'uuid' })
   recipientUserId!: string;
 

@@ -4,6 +4,16 @@ import { IsNull, Repository } from 'typeorm';
 import { AccessRequestEntity } from '../requests/access-request.entity';
 import { SlackMessageEntity, type SlackMessageKind } from './slack-message.entity';
 
+/**
+ * The reserved recipient id of an approval post in a flow's Slack channel: one per step and
+ * escalation, so a later step gets its own post (mentioning its approvers) while every earlier
+ * post is still updated in place. Never a real user's id (user ids are random UUIDs, version 4).
+ */
+export function channelRecipient(step: number, escalated: boolean): string {
+  const n = step * 2 + (escalated ? 1 : 0);
+  return `00000000-0000-0000-0000-${n.toString(16).padStart(12, '0')}`;
+}
+
 /** The Slack module's own table, and the one read it needs of requests (expiring soon). */
 @Injectable()
 export class SlackMessagesRepository {

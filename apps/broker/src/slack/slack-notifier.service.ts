@@ -6,13 +6,15 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
+import { AccessFlowsService } from '../access-flows/access-flows.service';
 import { DomainEventBus, type DomainEvent } from '../common/domain-events';
 import { IdentityService } from '../identity/identity.service';
 import { IntegrationsService } from '../integrations/integrations.service';
+import type { UserEntity } from '../identity/user.entity';
 import type { AccessRequestEntity } from '../requests/access-request.entity';
 import { RequestsService } from '../requests/requests.service';
 import { SLACK_CLIENT, type SlackClient } from './slack-client';
-import { SlackMessagesRepository } from './slack-messages.repository';
+import { channelRecipient, SlackMessagesRepository } from './slack-messages.repository';
 import { SlackPeopleService } from './slack-people.service';
 import { mention } from './views/format';
 import {
@@ -60,6 +62,7 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     private readonly requests: RequestsService,
     private readonly messages: SlackMessagesRepository,
     private readonly integrations: IntegrationsService,
+    private readonly flows: AccessFlowsService,
   ) {}
 
   onModuleInit(): void {
@@ -136,14 +139,26 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Messages whoever may decide the current step (a later step's approvers once it is reached,
-   * the fallback once escalated); each approver gets one message per request, kept up to date.
+   * Asks whoever may decide the current step (a later step's approvers once it is reached, the
+   * fallback once escalated): in the flow's Slack channel when it has one, else by DM. Each
+   * approver (or the channel, per step) gets one message per request, kept up to date.
    */
   private async askApprovers(req: AccessRequestEntity): Promise<string[]> {
     const ids = (await this.requests.currentApproverIds(req)).filter(
       (id) => id !== req.requesterId,
     );
     const approvers = await this.identity.findByIds(ids);
+    const flow = await this.flows.getVersion(req.flowId, req.flowVersion).catch(() => null);
+    // A channel Doorman cannot post to (archived, bot not invited) must not leave nobody asked.
+    if (!flow?.slackChannel || !(await this.askInChannel(req, flow.slackChannel, ids)))
+      await this.askByDm(req, approvers);
+    // A decision may have landed while the messages were being posted.
+    const now = await this.requests.get(req.id);
+    if (now.status !== 'PENDING') await this.refreshApprovals(req.id);
+    return approvers.map((a) => a.id);
+  }
+
+  private async askByDm(req: AccessRequestEntity, approvers: UserEntity[]): Promise<void> {
     const message = approvalMessage(await this.people.view(req), null, await this.progressOf(req));
     for (const approver of approvers) {
       if (!(await this.messages.claim(req.id, 'approval', approver.id))) continue;
@@ -156,10 +171,42 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
         this.logger.error({ err, requestId: req.id }, 'could not message an approver');
       }
     }
-    // A decision may have landed while the messages were being posted.
-    const now = await this.requests.get(req.id);
-    if (now.status !== 'PENDING') await this.refreshApprovals(req.id);
-    return approvers.map((a) => a.id);
+  }
+
+  /**
+   * One post in the flow's channel per step (and per escalation), naming who may decide it, so
+   * they are notified; anyone else's click is refused by the same rules as everywhere.
+   */
+  private async askInChannel(
+    req: AccessRequestEntity,
+    channel: string,
+    approverIds: string[],
+  ): Promise<boolean> {
+    const key = channelRecipient(req.currentStep, req.escalated);
+    if (!(await this.messages.claim(req.id, 'approval', key))) return true;
+    try {
+      // Links approvers found in Slack by email, so the mentions below reach them.
+      for (const a of await this.identity.findByIds(approverIds)) await this.people.slackIdOf(a);
+      const named = (await this.identity.findByIds(approverIds)).map(mention);
+      const message = approvalMessage(
+        await this.people.view(req),
+        null,
+        await this.progressOf(req),
+        named,
+      );
+      const posted = await this.people.client.chat.postMessage({ channel, ...message });
+      if (posted.ts) {
+        await this.messages.posted(req.id, 'approval', key, { channel, ts: posted.ts });
+        return true;
+      }
+    } catch (err) {
+      this.logger.error(
+        { err, requestId: req.id, channel },
+        'could not post to the flow channel; asking approvers by DM',
+      );
+    }
+    await this.messages.release(req.id, 'approval', key);
+    return false;
   }
 
   private async decisionOf(req: AccessRequestEntity): Promise<Decision | null> {
