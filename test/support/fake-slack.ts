@@ -82,6 +82,7 @@ export class FakeSlack {
   readonly botUserId = 'UDOORMANBOT';
   private readonly users = new Map<string, FakeUser>();
   private readonly channels = new Set<string>(['C0GENERAL']);
+  private readonly usergroups = new Map<string, string[]>();
   private readonly messages = new Map<string, PostedMessage>();
   private readonly usedTriggers = new Set<string>();
   private tsCounter = 1_700_000_000;
@@ -166,6 +167,12 @@ export class FakeSlack {
       }),
     );
     return acked;
+  }
+
+  /** A Slack user group and its members (as usergroups.users.list answers); null deletes it. */
+  setUsergroup(id: string, members: string[] | null): void {
+    if (members) this.usergroups.set(id, members);
+    else this.usergroups.delete(id);
   }
 
   /** A public channel the bot may post in (C0GENERAL exists from the start). */
@@ -278,6 +285,11 @@ export class FakeSlack {
         const u = [...this.users.values()].find((x) => x.email === args.email);
         if (!u) throw new SlackApiError('users_not_found');
         return { user: { id: u.id, name: u.name, profile: { email: u.email } } };
+      }
+      case 'usergroups.users.list': {
+        const members = this.usergroups.get(String(args.usergroup));
+        if (!members) throw new SlackApiError('no_such_subteam');
+        return { users: [...members] };
       }
       case 'conversations.open': {
         const u = this.user(String(args.users ?? '').split(',')[0]);

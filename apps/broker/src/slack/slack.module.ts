@@ -10,6 +10,8 @@ import { RequestsModule } from '../requests/requests.module';
 import { SlackAppService } from './slack-app.service';
 import { createSlackClient, SLACK_CLIENT } from './slack-client';
 import { SlackExpiryWarningsService } from './slack-expiry-warnings.service';
+import { SlackGroupSyncService } from './slack-group-sync.service';
+import { SlackGroupsController } from './slack-groups.controller';
 import { SlackHomeService } from './slack-home.service';
 import { SlackInteractionsService } from './slack-interactions.service';
 import { SlackMessageEntity } from './slack-message.entity';
@@ -27,6 +29,7 @@ import { SlackPeopleService } from './slack-people.service';
     AccessFlowsModule,
     RequestsModule,
   ],
+  controllers: [SlackGroupsController],
   providers: [
     {
       provide: SLACK_CLIENT,
@@ -39,6 +42,7 @@ import { SlackPeopleService } from './slack-people.service';
     SlackInteractionsService,
     SlackNotifierService,
     SlackExpiryWarningsService,
+    SlackGroupSyncService,
     SlackAppService,
   ],
   exports: [SlackAppService],
