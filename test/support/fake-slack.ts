@@ -83,6 +83,7 @@ export class FakeSlack {
   private readonly users = new Map<string, FakeUser>();
   private readonly channels = new Set<string>(['C0GENERAL']);
   private readonly usergroups = new Map<string, string[]>();
+  private readonly failures = new Map<string, string[]>();
   private readonly messages = new Map<string, PostedMessage>();
   private readonly usedTriggers = new Set<string>();
   private tsCounter = 1_700_000_000;
@@ -175,6 +176,11 @@ export class FakeSlack {
     else this.usergroups.delete(id);
   }
 
+  /** The next call of `method` fails with Slack's `error` (e.g. a Slack outage). */
+  failNext(method: string, error: string): void {
+    this.failures.set(method, [...(this.failures.get(method) ?? []), error]);
+  }
+
   /** A public channel the bot may post in (C0GENERAL exists from the start). */
   addChannel(id: string): void {
     this.channels.add(id);
@@ -230,6 +236,8 @@ export class FakeSlack {
       const token = method === 'apps.connections.open' ? this.appToken : this.token;
       if (!token || req.headers.authorization !== `Bearer ${token}`)
         throw new SlackApiError('invalid_auth');
+      const failure = this.failures.get(method)?.shift();
+      if (failure) throw new SlackApiError(failure);
       return { ok: true, ...this.answer(method, args) };
     } catch (e) {
       if (!(e instanceof SlackApiError)) throw e;

@@ -8,13 +8,14 @@ import {
 } from '@nestjs/common';
 import { AccessFlowsService } from '../access-flows/access-flows.service';
 import { DomainEventBus, type DomainEvent } from '../common/domain-events';
+import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { IdentityService } from '../identity/identity.service';
 import { IntegrationsService } from '../integrations/integrations.service';
 import type { UserEntity } from '../identity/user.entity';
 import type { AccessRequestEntity } from '../requests/access-request.entity';
 import { RequestsService } from '../requests/requests.service';
 import { SLACK_CLIENT, type SlackClient } from './slack-client';
-import { channelRecipient, SlackMessagesRepository } from './slack-messages.repository';
+import { askRound, SlackMessagesRepository } from './slack-messages.repository';
 import { SlackPeopleService } from './slack-people.service';
 import { mention } from './views/format';
 import {
@@ -53,9 +54,12 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
   private unsubscribe: (() => void) | null = null;
   /** Events of one request are handled in order (submitted before approved before ready). */
   private readonly queues = new Map<string, Promise<void>>();
+  private catchUpTimer: NodeJS.Timeout | null = null;
+  private catchingUp = false;
 
   constructor(
     @Inject(SLACK_CLIENT) private readonly slack: SlackClient,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     private readonly bus: DomainEventBus,
     private readonly people: SlackPeopleService,
     private readonly identity: IdentityService,
@@ -66,11 +70,42 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    if (this.slack) this.unsubscribe = this.bus.subscribe((e) => this.inOrder(e));
+    if (!this.slack) return;
+    this.unsubscribe = this.bus.subscribe((e) => this.inOrder(e));
+    const every = this.config.SLACK_CATCH_UP_MS;
+    if (every > 0) {
+      this.catchUpTimer = setInterval(() => void this.catchUp(every), every);
+      this.catchUpTimer.unref();
+    }
   }
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
+    if (this.catchUpTimer) clearInterval(this.catchUpTimer);
+  }
+
+  /**
+   * Events are handled in-process after the commit, so a broker that stops in between loses
+   * them. What matters most is caught up here: approvers never asked for a pending request
+   * (by any replica) are asked now, at most one interval late.
+   */
+  async catchUp(graceMs: number): Promise<void> {
+    if (this.catchingUp) return;
+    this.catchingUp = true;
+    try {
+      const before = new Date(Date.now() - graceMs);
+      // A claim never followed by its post: the replica that made it stopped in between.
+      await this.messages.releaseStaleClaims('approval', before);
+      for (const req of await this.messages.unasked(before)) {
+        await this.askApprovers(req).catch((err: unknown) =>
+          this.logger.error({ err, requestId: req.id }, 'could not catch up on an approval'),
+        );
+      }
+    } catch (err) {
+      this.logger.error({ err }, 'Slack catch-up failed');
+    } finally {
+      this.catchingUp = false;
+    }
   }
 
   private inOrder(e: DomainEvent): Promise<void> {
@@ -150,27 +185,39 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     const approvers = await this.identity.findByIds(ids);
     const flow = await this.flows.getVersion(req.flowId, req.flowVersion).catch(() => null);
     // A channel Doorman cannot post to (archived, bot not invited) must not leave nobody asked.
-    if (!flow?.slackChannel || !(await this.askInChannel(req, flow.slackChannel, ids)))
-      await this.askByDm(req, approvers);
+    const done =
+      (flow?.slackChannel && (await this.askInChannel(req, flow.slackChannel, ids))) ||
+      (await this.askByDm(req, approvers));
+    // The round is complete: the catch-up leaves this step alone from now on.
+    if (done) await this.messages.claim(req.id, 'approval_round', askRound(req));
     // A decision may have landed while the messages were being posted.
     const now = await this.requests.get(req.id);
     if (now.status !== 'PENDING') await this.refreshApprovals(req.id);
     return approvers.map((a) => a.id);
   }
 
-  private async askByDm(req: AccessRequestEntity, approvers: UserEntity[]): Promise<void> {
-    const message = approvalMessage(await this.people.view(req), null, await this.progressOf(req));
+  /** False when Slack failed for someone (asked again by the catch-up). */
+  private async askByDm(req: AccessRequestEntity, approvers: UserEntity[]): Promise<boolean> {
+    let message: SlackMessage | null = null;
+    let ok = true;
     for (const approver of approvers) {
-      if (!(await this.messages.claim(req.id, 'approval', approver.id))) continue;
+      if (!(await this.messages.claim(req.id, 'approval', approver.id))) {
+        // Claimed but not posted (yet): in flight elsewhere, or left by a replica that stopped.
+        if (!(await this.messages.isPosted(req.id, 'approval', approver.id))) ok = false;
+        continue;
+      }
       try {
+        message ??= approvalMessage(await this.people.view(req), null, await this.progressOf(req));
         const ref = await this.people.dm(approver, message);
         if (ref) await this.messages.posted(req.id, 'approval', approver.id, ref);
         else await this.messages.release(req.id, 'approval', approver.id);
       } catch (err) {
+        ok = false;
         await this.messages.release(req.id, 'approval', approver.id);
         this.logger.error({ err, requestId: req.id }, 'could not message an approver');
       }
     }
+    return ok;
   }
 
   /**
@@ -182,7 +229,7 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     channel: string,
     approverIds: string[],
   ): Promise<boolean> {
-    const key = channelRecipient(req.currentStep, req.escalated);
+    const key = askRound(req);
     if (!(await this.messages.claim(req.id, 'approval', key))) return true;
     try {
       // Links approvers found in Slack by email, so the mentions below reach them.
