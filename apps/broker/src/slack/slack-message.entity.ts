@@ -5,7 +5,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
  * (every approver's copy when someone decides), and a claim that makes one-time notices
  * (the expiry warning) happen once across broker replicas.
  */
-export type SlackMessageKind = 'approval' | 'expiry_warning' | 'failure_notice';
+export type SlackMessageKind = 'approval' | 'expiry_warning' | 'failure_notice' | 'break_glass';
 
 @Entity({ name: 'slack_messages' })
 @Index(['requestId', 'kind', 'recipientUserId'], { unique: true })

@@ -109,6 +109,8 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
         return this.onPendingExpired(e.requestId);
       case 'request.break_glass':
         return this.onBreakGlass(e.requestId);
+      case 'break_glass.review_closed':
+        return this.refreshBreakGlass(e.requestId);
       case 'request.step_approved':
       case 'request.escalated':
         await this.refreshApprovals(e.requestId);
@@ -212,6 +214,7 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     const decision = await this.decisionOf(req);
     if (!decision || (decision.outcome !== 'approved' && decision.outcome !== 'denied')) return;
     if (automatic) decision.by = 'the flow’s automatic approval';
+    else if (req.breakGlass) decision.by = 'break-glass (security reviews it afterwards)';
     const [requester] = await this.identity.findByIds([req.requesterId]);
     if (requester)
       await this.people.dm(requester, decidedMessage(await this.people.view(req), decision));
@@ -236,7 +239,10 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
       await this.people.dm(requester, pendingExpiredMessage(await this.people.view(req)));
   }
 
-  /** Break-glass is granted at once: integration owners and security are told, for review. */
+  /**
+   * Break-glass is granted at once: integration owners and security are told, for review. Each
+   * copy is kept so it can show who closed the review.
+   */
   private async onBreakGlass(requestId: string): Promise<void> {
     const req = await this.requests.get(requestId);
     const integration = await this.integrations.get(req.integrationId);
@@ -247,10 +253,40 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     for (const person of [...owners, ...security]) {
       if (told.has(person.id) || person.id === req.requesterId) continue;
       told.add(person.id);
-      await this.people
-        .dm(person, message)
+      if (!(await this.messages.claim(req.id, 'break_glass', person.id))) continue;
+      try {
+        const ref = await this.people.dm(person, message);
+        if (ref) await this.messages.posted(req.id, 'break_glass', person.id, ref);
+        else await this.messages.release(req.id, 'break_glass', person.id);
+      } catch (err) {
+        await this.messages.release(req.id, 'break_glass', person.id);
+        this.logger.error({ err, requestId }, 'could not tell about a break-glass grant');
+      }
+    }
+    // The review may have been closed while the notices were being posted.
+    if ((await this.requests.get(requestId)).reviewStatus === 'closed')
+      await this.refreshBreakGlass(requestId);
+  }
+
+  /** The review was closed: every copy of the notice says by whom and what they found. */
+  private async refreshBreakGlass(requestId: string): Promise<void> {
+    const posted = await this.messages.postedFor(requestId, 'break_glass');
+    if (!posted.length) return;
+    const req = await this.requests.get(requestId);
+    const closed =
+      req.reviewStatus === 'closed'
+        ? {
+            by: await this.people.mentionOf(req.reviewClosedBy),
+            at: req.reviewClosedAt ?? new Date(),
+            note: req.reviewNote,
+          }
+        : null;
+    const message = breakGlassMessage(await this.people.view(req), closed);
+    for (const m of posted) {
+      await this.people.client.chat
+        .update({ channel: m.channel!, ts: m.ts!, ...message })
         .catch((err: unknown) =>
-          this.logger.error({ err, requestId }, 'could not tell about a break-glass grant'),
+          this.logger.error({ err, requestId }, 'could not update a break-glass notice'),
         );
     }
   }
