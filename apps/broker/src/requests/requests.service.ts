@@ -854,6 +854,17 @@ export class RequestsService {
             decidedAt: new Date(),
             endedAt: new Date(),
           });
+          // A decision like any other: audited per request, so its approvers' messages are updated.
+          await this.audit.record(
+            {
+              action: 'request.denied',
+              actor,
+              requestId: req.id,
+              integrationId,
+              details: { reason: `revoke-all: ${reason}`, revokeAll: true },
+            },
+            em,
+          );
           denied++;
           continue;
         }

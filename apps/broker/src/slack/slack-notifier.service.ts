@@ -354,6 +354,9 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
       const by = req.endedBy === req.requesterId ? 'you' : await this.people.mentionOf(req.endedBy);
       how = `revoked${by ? ` by ${by}` : ''}`;
     }
-    await this.people.dm(requester, endedMessage(await this.people.view(req), how));
+    await this.people.dm(
+      requester,
+      endedMessage(await this.people.view(req), how, await this.messages.otherAccessActive(req)),
+    );
   }
 }

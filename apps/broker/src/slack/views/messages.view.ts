@@ -210,12 +210,19 @@ export function extendedMessage(r: RequestView): SlackMessage {
   };
 }
 
-export function endedMessage(r: RequestView, how: string): SlackMessage {
+/**
+ * `how` is our own mrkdwn ("revoked by <@U…>", names already escaped by mention()). With other
+ * access on the same integration left, the person is told it continues (DESIGN §3.4).
+ */
+export function endedMessage(r: RequestView, how: string, othersContinue = false): SlackMessage {
+  const after = othersContinue
+    ? `Your other access to ${escapeText(r.integration)} continues with the same credentials; reconnect if a session was closed.`
+    : 'Your database sessions were closed.';
   return {
     text: `Your access to ${r.database}.${r.schema} has ended`,
     blocks: [
       section(
-        `Your *${escapeText(r.permission)}* access to ${resourceLine(r)} has ended (${escapeText(how)}). Your database sessions were closed.`,
+        `Your *${escapeText(r.permission)}* access to ${resourceLine(r)} has ended (${how}). ${after}`,
       ),
     ],
   };
@@ -243,7 +250,10 @@ export interface ReviewOutcome {
  * To owners and security: break-glass was used. Close review opens a form for the finding;
  * once someone closes it, every copy shows who did and what they found.
  */
-export function breakGlassMessage(r: RequestView, closed: ReviewOutcome | null = null): SlackMessage {
+export function breakGlassMessage(
+  r: RequestView,
+  closed: ReviewOutcome | null = null,
+): SlackMessage {
   const blocks: KnownBlock[] = [
     section(
       `:rotating_light: ${r.requester} used *break-glass* for *${escapeText(r.permission)}* on ${resourceLine(r)} for ${formatDuration(r.durationSeconds)}. It was granted at once and needs a review.`,

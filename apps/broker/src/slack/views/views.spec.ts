@@ -91,6 +91,16 @@ describe('Slack views', () => {
     expect(JSON.stringify(endedMessage(r, 'expired'))).toContain('has ended (expired)');
   });
 
+  it('says who ended access with a working mention, and whether other access continues', () => {
+    const r = view({ status: 'REVOKED' });
+    const byOther = JSON.stringify(endedMessage(r, 'revoked by <@USEC>'));
+    expect(byOther).toContain('has ended (revoked by <@USEC>)');
+    expect(byOther).toContain('sessions were closed');
+    const overlapping = JSON.stringify(endedMessage(r, 'expired', true));
+    expect(overlapping).toContain('Your other access to pg-prod continues');
+    expect(overlapping).not.toContain('sessions were closed');
+  });
+
   it('offers Close review on a break-glass notice, then shows who closed it and what they found', () => {
     const open = breakGlassMessage(view({ status: 'ACTIVE' }));
     expect(buttons(open.blocks).map((b) => [b.action_id, b.value])).toEqual([
