@@ -144,7 +144,7 @@ describe('approval workflows through Slack', () => {
   const dm = (user: string, match: (shown: string) => boolean, what: string, ms = 30000) =>
     waitFor(
       `a DM to ${user}: ${what}`,
-      async () => fake.messagesTo(user).find((m) => match(shown(m))) as Posted | undefined,
+      async () => fake.messagesTo(user).find((m) => match(shown(m))),
       ms,
       100,
     );

@@ -41,6 +41,8 @@ export interface Stack {
 export interface SlackStack extends Stack {
   fake: FakeSlack;
   slack: SlackDriver;
+  /** What the broker checks signatures with (for forged and stale requests). */
+  signingSecret: string;
 }
 
 export function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -55,6 +57,7 @@ export async function startSlackStack(opts: StackOptions = {}): Promise<SlackSta
       ...stack,
       fake,
       slack: new SlackDriver(`${stack.baseUrl}/slack/events`, SLACK_SECRET),
+      signingSecret: SLACK_SECRET,
       async stop() {
         await stack.stop();
         await fake.close();
