@@ -1,4 +1,11 @@
 import type { Client } from 'pg';
+import {
+  canRead as canReadAs,
+  roleOf,
+  untilStatus,
+  validUntilIs as validUntilFollows,
+  type Creds,
+} from './support/access-checks';
 import { waitFor } from './support/broker-env';
 import type { FakeSlack } from './support/fake-slack';
 import { createPerson, type Person } from './support/fixtures';
@@ -16,11 +23,6 @@ interface Posted {
   ts: string;
   text?: string;
   blocks?: any[];
-}
-
-interface Creds {
-  username: string;
-  password: string;
 }
 
 /**
@@ -197,18 +199,20 @@ describe('approval workflows through Slack', () => {
       'Request submitted',
     );
 
-  /** Reveal credentials: the modal Slack opens for the click, read as a person would. */
-  const reveal = async (user: string, id: string): Promise<Creds> => {
+  /** A click that opens a modal; resolves with the views.open call carrying it. */
+  const clickForModal = async (user: string, actionId: string, id: string, callbackId: string) => {
     const since = fake.calls.length;
-    await slack.click(user, 'doorman_reveal', id);
-    const modal = await waitFor('the credentials modal', async () =>
+    expect((await slack.click(user, actionId, id)).status).toBe(200);
+    return waitFor(`the ${callbackId} modal`, async () =>
       fake.calls
         .slice(since)
-        .find(
-          (c) =>
-            c.ok && c.method === 'views.open' && c.args.view.callback_id === 'doorman_credentials',
-        ),
+        .find((c) => c.ok && c.method === 'views.open' && c.args.view.callback_id === callbackId),
     );
+  };
+
+  /** Reveal credentials: the modal Slack opens for the click, read as a person would. */
+  const reveal = async (user: string, id: string): Promise<Creds> => {
+    const modal = await clickForModal(user, 'doorman_reveal', id, 'doorman_credentials');
     const fields: string[] = modal.args.view.blocks[0].fields.map((f: any) => f.text);
     const field = (name: string) =>
       /`([^`]*)`/.exec(fields.find((f) => f.startsWith(`*${name}*`))!)![1];
@@ -218,28 +222,12 @@ describe('approval workflows through Slack', () => {
   // ---- what is true on the broker and the target --------------------------------------
 
   const request = async (id: string) => (await sec.api.get(`/api/v1/access-requests/${id}`)).body;
-  const until = (id: string, want: string, ms = 30000) =>
-    waitFor(
-      `${id} to be ${want}`,
-      async () => {
-        const r = await request(id);
-        return r.status === want ? r : undefined;
-      },
-      ms,
-      100,
-    );
-  const role = async (username: string) =>
-    (
-      await target.query<{ rolcanlogin: boolean; ms: string | null }>(
-        'SELECT rolcanlogin, extract(epoch FROM rolvaliduntil) * 1000 AS ms FROM pg_roles WHERE rolname = $1',
-        [username],
-      )
-    ).rows[0];
+  const until = (id: string, want: string, ms = 30000) => untilStatus(sec.api, id, want, ms);
+  const role = async (username: string) => (await roleOf(target, username))!;
   const validUntilIs = (username: string, expiresAt: string) =>
-    waitFor(`VALID UNTIL of ${username} to be ${expiresAt}`, async () => {
-      const r = await role(username);
-      return Math.abs(Number(r?.ms) - new Date(expiresAt).getTime()) < 1000;
-    });
+    validUntilFollows(target, username, expiresAt);
+  const canRead = (schema: string, creds: Creds) => canReadAs(target, schema, creds);
+  /** A session kept open (closed after all tests); null when the login is refused. */
   const login = async (creds: Creds): Promise<Client | null> => {
     try {
       const c = await target.connect(creds.username, creds.password, 'app', {
@@ -249,18 +237,6 @@ describe('approval workflows through Slack', () => {
       return c;
     } catch {
       return null;
-    }
-  };
-  const canRead = async (schema: string, creds: Creds) => {
-    const c = await login(creds);
-    if (!c) return false;
-    try {
-      await c.query(`SELECT * FROM ${schema}.t`);
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await c.end().catch(() => undefined);
     }
   };
   const sessionAlive = async (pid: number) =>
@@ -403,18 +379,13 @@ describe('approval workflows through Slack', () => {
       (s) => s.includes('expires') && s.includes('doorman_extend') && s.includes(id),
       'expiring soon, with Extend',
     );
-    const since = fake.calls.length;
-    await slack.click('UHUGO', 'doorman_extend', valueOf(warning, 'doorman_extend'));
-    await waitFor('the extend form', async () =>
-      fake.calls
-        .slice(since)
-        .find(
-          (c) =>
-            c.method === 'views.open' &&
-            c.args.view.callback_id === 'doorman_extend_modal' &&
-            c.args.view.private_metadata === id,
-        ),
+    const form = await clickForModal(
+      'UHUGO',
+      'doorman_extend',
+      valueOf(warning, 'doorman_extend'),
+      'doorman_extend_modal',
     );
+    expect(form.args.view.private_metadata).toBe(id);
     const extended = await slack.submitView(
       'UHUGO',
       'doorman_extend_modal',
@@ -526,18 +497,8 @@ describe('approval workflows through Slack', () => {
     // Only security or an admin closes the review, whoever clicks.
     await clickAndHear('UALICE', 'doorman_review_open', id, 'only security or an admin');
     await clickAndHear('UBOB', 'doorman_review_open', id, 'only security or an admin');
-    const since = fake.calls.length;
-    await slack.click('USEC', 'doorman_review_open', id);
-    await waitFor('the review form', async () =>
-      fake.calls
-        .slice(since)
-        .find(
-          (c) =>
-            c.method === 'views.open' &&
-            c.args.view.callback_id === 'doorman_review_modal' &&
-            c.args.view.private_metadata === id,
-        ),
-    );
+    const form = await clickForModal('USEC', 'doorman_review_open', id, 'doorman_review_modal');
+    expect(form.args.view.private_metadata).toBe(id);
     const forged = await slack.submitView(
       'UALICE',
       'doorman_review_modal',

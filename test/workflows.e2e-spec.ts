@@ -1,3 +1,9 @@
+import {
+  canRead as canReadAs,
+  untilStatus,
+  validUntilIs,
+  type Creds,
+} from './support/access-checks';
 import { waitFor } from './support/broker-env';
 import { createPerson, type Person } from './support/fixtures';
 import { startStack, type Stack } from './support/stack';
@@ -100,30 +106,8 @@ describe('approval workflows end to end', () => {
     });
   const status = async (id: string) => (await alice.api.get(`/api/v1/access-requests/${id}`)).body;
   const until = (id: string, want: string, timeoutMs = 15000) =>
-    waitFor(
-      `${id} to be ${want}`,
-      async () => {
-        const r = await status(id);
-        return r.status === want ? r : undefined;
-      },
-      timeoutMs,
-      100,
-    );
-  const canRead = async (schema: string, creds: { username: string; password: string }) => {
-    try {
-      const c = await target.connect(creds.username, creds.password, 'app');
-      try {
-        await c.query(`SELECT * FROM ${schema}.t`);
-        return true;
-      } catch {
-        return false;
-      } finally {
-        await c.end().catch(() => undefined);
-      }
-    } catch {
-      return false;
-    }
-  };
+    untilStatus(alice.api, id, want, timeoutMs);
+  const canRead = (schema: string, creds: Creds) => canReadAs(target, schema, creds);
   const reveal = async (id: string) =>
     (await alice.api.post(`/api/v1/access-requests/${id}/credentials`)).body;
 
@@ -228,13 +212,7 @@ describe('approval workflows end to end', () => {
       return new Date(r.expiresAt).getTime() === expected ? r : undefined;
     });
     expect(moved).toMatchObject({ status: 'ACTIVE', extensionCount: 1 });
-    await waitFor('VALID UNTIL to follow', async () => {
-      const row = await target.query<{ ms: string }>(
-        'SELECT extract(epoch FROM rolvaliduntil) * 1000 AS ms FROM pg_roles WHERE rolname = $1',
-        [creds.username],
-      );
-      return Math.abs(Number(row.rows[0]?.ms) - expected) < 1000;
-    });
+    await validUntilIs(target, creds.username, expected);
     expect((await status(ext.body.id)).status).toBe('APPLIED');
     const second = await alice.api.post(`/api/v1/access-requests/${req.id}/extend`, {
       duration: '5m',

@@ -12,6 +12,8 @@ import { IntegrationsService } from '../integrations/integrations.service';
 import type { AccessRequestEntity } from '../requests/access-request.entity';
 import { RequestsService } from '../requests/requests.service';
 import { SLACK_CLIENT, type SlackClient } from './slack-client';
+import type { UserEntity } from '../identity/user.entity';
+import type { SlackMessageKind } from './slack-message.entity';
 import { SlackMessagesRepository } from './slack-messages.repository';
 import { SlackPeopleService } from './slack-people.service';
 import { mention } from './views/format';
@@ -147,21 +149,34 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     );
     const approvers = await this.identity.findByIds(ids);
     const message = approvalMessage(await this.people.view(req), null, await this.progressOf(req));
-    for (const approver of approvers) {
-      if (!(await this.messages.claim(req.id, 'approval', approver.id))) continue;
-      try {
-        const ref = await this.people.dm(approver, message);
-        if (ref) await this.messages.posted(req.id, 'approval', approver.id, ref);
-        else await this.messages.release(req.id, 'approval', approver.id);
-      } catch (err) {
-        await this.messages.release(req.id, 'approval', approver.id);
-        this.logger.error({ err, requestId: req.id }, 'could not message an approver');
-      }
-    }
+    for (const approver of approvers)
+      await this.dmOnce(req.id, 'approval', approver, message, 'could not message an approver');
     // A decision may have landed while the messages were being posted.
     const now = await this.requests.get(req.id);
     if (now.status !== 'PENDING') await this.refreshApprovals(req.id);
     return approvers.map((a) => a.id);
+  }
+
+  /**
+   * One message of this kind per request and person, across replicas, its (channel, ts) kept so
+   * it can be updated in place; a failed post releases the claim so a later event may retry.
+   */
+  private async dmOnce(
+    requestId: string,
+    kind: SlackMessageKind,
+    person: UserEntity,
+    message: SlackMessage,
+    failure: string,
+  ): Promise<void> {
+    if (!(await this.messages.claim(requestId, kind, person.id))) return;
+    try {
+      const ref = await this.people.dm(person, message);
+      if (ref) await this.messages.posted(requestId, kind, person.id, ref);
+      else await this.messages.release(requestId, kind, person.id);
+    } catch (err) {
+      await this.messages.release(requestId, kind, person.id);
+      this.logger.error({ err, requestId }, failure);
+    }
   }
 
   private async decisionOf(req: AccessRequestEntity): Promise<Decision | null> {
@@ -253,15 +268,13 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     for (const person of [...owners, ...security]) {
       if (told.has(person.id) || person.id === req.requesterId) continue;
       told.add(person.id);
-      if (!(await this.messages.claim(req.id, 'break_glass', person.id))) continue;
-      try {
-        const ref = await this.people.dm(person, message);
-        if (ref) await this.messages.posted(req.id, 'break_glass', person.id, ref);
-        else await this.messages.release(req.id, 'break_glass', person.id);
-      } catch (err) {
-        await this.messages.release(req.id, 'break_glass', person.id);
-        this.logger.error({ err, requestId }, 'could not tell about a break-glass grant');
-      }
+      await this.dmOnce(
+        req.id,
+        'break_glass',
+        person,
+        message,
+        'could not tell about a break-glass grant',
+      );
     }
     // The review may have been closed while the notices were being posted.
     if ((await this.requests.get(requestId)).reviewStatus === 'closed')
