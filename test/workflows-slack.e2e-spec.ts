@@ -157,27 +157,33 @@ describe('approval workflows through Slack', () => {
   const approvalFor = (user: string, reason: string) =>
     dm(user, (s) => s.includes('doorman_approve') && s.includes(reason), `approval of ${reason}`);
 
-  /** The first answer only `user` sees (ephemeral, or a DM) after call number `since`. */
-  const answerTo = (user: string, since: number, fragment = '') =>
-    waitFor(
-      `an answer to ${user}${fragment ? ` saying "${fragment}"` : ''}`,
-      async () => {
-        const c = fake.calls
-          .slice(since)
-          .find(
-            (x) =>
-              x.ok &&
-              ((x.method === 'chat.postEphemeral' && x.args.user === user) ||
-                (x.method === 'chat.postMessage' &&
-                  x.args.channel === fake.dmOf(user) &&
-                  !String(JSON.stringify(x.args.blocks ?? '')).includes('doorman_approve'))) &&
-              JSON.stringify(x.args).includes(fragment),
-          );
-        return c ? JSON.stringify(c.args) : undefined;
-      },
-      30000,
-      100,
-    );
+  /** What only `user` was told (ephemeral, or a DM that is not an approval) after call `since`. */
+  const answersTo = (user: string, since: number) =>
+    fake.calls
+      .slice(since)
+      .filter(
+        (x) =>
+          x.ok &&
+          ((x.method === 'chat.postEphemeral' && x.args.user === user) ||
+            (x.method === 'chat.postMessage' &&
+              x.args.channel === fake.dmOf(user) &&
+              !JSON.stringify(x.args.blocks ?? '').includes('doorman_approve'))),
+      )
+      .map((x) => JSON.stringify(x.args));
+
+  /** The first such answer containing `fragment`; a timeout names what was said instead. */
+  const answerTo = async (user: string, since: number, fragment: string) => {
+    try {
+      return await waitFor(
+        `an answer to ${user} saying "${fragment}"`,
+        async () => answersTo(user, since).find((a) => a.includes(fragment)),
+        30000,
+        100,
+      );
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; was told: ${answersTo(user, since).join(' | ')}`);
+    }
+  };
 
   /** A click, and what the broker answered the clicker. */
   const clickAndHear = async (user: string, actionId: string, id: string, fragment: string) => {
@@ -187,7 +193,7 @@ describe('approval workflows through Slack', () => {
   };
 
   /** `/access …` as `user`; resolves with the broker's answer. */
-  const command = async (user: string, text: string, fragment = '') => {
+  const command = async (user: string, text: string, fragment: string) => {
     const since = fake.calls.length;
     expect((await slack.command(user, text)).status).toBe(200);
     return answerTo(user, since, fragment);
