@@ -65,6 +65,17 @@ describe('Slack revoke-all (broker in-process, fake Slack)', () => {
       channel: 'slack',
       details: { reason: 'suspected leak', denied: 1 },
     });
+    // Each pending request it denies is a decision of its own, so approvers' copies follow.
+    const denial = (
+      await w.security.api.get(
+        `/api/v1/audit-events?requestId=${req.body.id}&action=request.denied`,
+      )
+    ).body;
+    expect(denial[0]).toMatchObject({
+      actorId: w.security.id,
+      channel: 'slack',
+      details: { reason: 'revoke-all: suspected leak', revokeAll: true },
+    });
   });
 
   it('alerts security in Slack when a revoke keeps failing', async () => {

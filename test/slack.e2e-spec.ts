@@ -1,49 +1,33 @@
-import { ApiClient } from './support/api-client';
-import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
-import { FakeSlack } from './support/fake-slack';
+import { waitFor } from './support/broker-env';
+import type { FakeSlack } from './support/fake-slack';
 import { createWorld, type World } from './support/fixtures';
-import { AppProcess, freePort } from './support/processes';
-import { SlackDriver, slackSignature } from './support/slack-driver';
-import { startTargetPostgres, type TargetPostgres } from './support/target-postgres';
+import { slackSignature, type SlackDriver } from './support/slack-driver';
+import { startSlackStack, type SlackStack } from './support/stack';
+import type { TargetPostgres } from './support/target-postgres';
 
 jest.setTimeout(120_000);
-
-const SECRET = 'e2e-signing-secret-0123456789';
-const TOKEN = 'xoxb-e2e-bot-token';
 
 /**
  * Only through Slack, with real broker and connector processes, the broker's PostgreSQL and
  * Redis, and a throwaway target cluster: ask in a modal, approve, reveal, log in, revoke.
  */
 describe('Slack end to end', () => {
+  let stack: SlackStack;
   let target: TargetPostgres;
-  let env: BrokerTestEnv;
   let fake: FakeSlack;
-  let broker: AppProcess;
-  let connector: AppProcess;
   let slack: SlackDriver;
   let w: World;
 
   beforeAll(async () => {
-    target = await startTargetPostgres();
-    await target.createDatabase('app');
-    await target.query('CREATE TABLE public.orders (id int PRIMARY KEY, item text)', [], 'app');
-    await target.query("INSERT INTO public.orders VALUES (1, 'book')", [], 'app');
-    fake = await FakeSlack.start(TOKEN);
-    env = await createBrokerTestEnv();
-    const port = await freePort();
-    broker = AppProcess.start('broker', 'apps/broker/src/main.js', {
-      ...env.env,
-      PORT: String(port),
-      LOG_LEVEL: 'info',
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: TOKEN,
-      SLACK_API_URL: fake.url,
+    stack = await startSlackStack({
+      prepareTarget: async (t) => {
+        await t.createDatabase('app');
+        await t.query('CREATE TABLE public.orders (id int PRIMARY KEY, item text)', [], 'app');
+        await t.query("INSERT INTO public.orders VALUES (1, 'book')", [], 'app');
+      },
     });
-    const api = new ApiClient(`http://127.0.0.1:${port}`, env.adminToken);
-    await waitFor('the broker', async () => (await api.get('/health')).status === 200, 30000, 200);
-    slack = new SlackDriver(`http://127.0.0.1:${port}/slack/events`, SECRET);
-    w = await createWorld(api, {
+    ({ target, fake, slack } = stack);
+    w = await createWorld(stack.admin, {
       port: target.port,
       sslMode: 'verify-full',
       maxDuration: '1h',
@@ -51,33 +35,10 @@ describe('Slack end to end', () => {
     fake.addUser('UALICE', w.alice.email);
     fake.addUser('UBOB', w.bob.email);
     fake.addUser('UCAROL', w.carol.email);
-    connector = AppProcess.start('connector', 'apps/connector/src/main.js', {
-      REDIS_URL: env.env.REDIS_URL,
-      REDIS_PREFIX: env.redisPrefix,
-      CONNECTOR_ID: w.connectorId,
-      TARGET_DATABASE_URL: target.superuserUrl('postgres'),
-      PGSSLMODE: 'verify-full',
-      PGSSLROOTCERT: target.caFile,
-      BROKER_SEAL_PUBLIC_KEY: env.env.BROKER_SEAL_PUBLIC_KEY,
-      HEARTBEAT_INTERVAL_MS: '1000',
-      LOG_LEVEL: 'info',
-    });
+    stack.startConnector(w.connectorId);
   });
 
-  afterAll(async () => {
-    if (process.env.E2E_DEBUG) {
-      for (const p of [broker, connector])
-        if (p)
-          process.stdout.write(
-            `--- ${p.name}\n${p.lines.slice(-(Number(process.env.E2E_DEBUG) || 40)).join('\n')}\n`,
-          );
-    }
-    await connector?.stop();
-    await broker?.stop();
-    await env?.dispose();
-    await fake?.close();
-    await target?.stop();
-  });
+  afterAll(async () => stack?.stop());
 
   const dmTo = (user: string, match: (json: string) => boolean, what: string, ms = 30000) =>
     waitFor(
@@ -143,7 +104,9 @@ describe('Slack end to end', () => {
 
     // The password went out in the modal only: no message, no log line.
     expect(fake.posted()).not.toContain(password);
-    expect([...broker.lines, ...connector.lines].join('\n')).not.toContain(password);
+    expect([stack.broker, ...stack.connectors].map((p) => p.output).join('\n')).not.toContain(
+      password,
+    );
   });
 
   it('refuses forged and stale requests; tells strangers and malformed lines; deny, self-approval and double clicks', async () => {
@@ -156,7 +119,7 @@ describe('Slack end to end', () => {
       (
         await slack.send(body, form, {
           timestamp: stale,
-          signature: slackSignature(SECRET, stale, body),
+          signature: slackSignature(stack.signingSecret, stale, body),
         })
       ).status,
     ).toBe(401);

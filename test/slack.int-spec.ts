@@ -506,7 +506,53 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
       expect(JSON.stringify(notice.args)).toContain('prod incident 7');
       // Decided before anyone could be asked: no approval messages for it.
       await new Promise((r) => setTimeout(r, 200));
-      expect(fake.posted(['chat.postMessage'])).not.toContain(`"value":"${req.body.id}"`);
+      expect(fake.posted(['chat.postMessage'])).not.toContain(
+        `"action_id":"doorman_approve","value":"${req.body.id}"`,
+      );
+
+      // Close review on the notice: security only, through the same service as REST.
+      await slack.click(ALICE, 'doorman_review_open', req.body.id);
+      await ephemeralTo(ALICE, 'only security or an admin may close a break-glass review');
+      await slack.click(SECURITY, 'doorman_review_open', req.body.id);
+      await waitFor('the review form', async () =>
+        fake
+          .callsOf('views.open')
+          .find(
+            (c) =>
+              c.args.view.callback_id === 'doorman_review_modal' &&
+              c.args.view.private_metadata === req.body.id,
+          ),
+      );
+      const blank = await slack.submitView(
+        SECURITY,
+        'doorman_review_modal',
+        { note: { note: { value: '   ' } } },
+        req.body.id,
+      );
+      expect(blank.json.errors.note).toContain('say what the review found');
+      const done = await slack.submitView(
+        SECURITY,
+        'doorman_review_modal',
+        { note: { note: { value: 'session log checked' } } },
+        req.body.id,
+      );
+      expect(done.json?.errors).toBeUndefined();
+      expect(await requestRow(req.body.id)).toMatchObject({
+        review_status: 'closed',
+        review_note: 'session log checked',
+        review_closed_by: w.security.id,
+      });
+      await waitFor('the notice updated in place', async () =>
+        fake
+          .callsOf('chat.update')
+          .find(
+            (c) =>
+              c.args.channel === fake.dmOf(SECURITY) &&
+              JSON.stringify(c.args).includes('*Review closed* by <@USECURITY>'),
+          ),
+      );
+      await slack.click(SECURITY, 'doorman_review_open', req.body.id);
+      await ephemeralTo(SECURITY, 'already closed by <@USECURITY>');
     });
 
     it('a grant that can never be applied is reported to the requester and the owners', async () => {

@@ -1,8 +1,13 @@
-import { ApiClient } from './support/api-client';
-import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
+import {
+  canRead as canReadAs,
+  untilStatus,
+  validUntilIs,
+  type Creds,
+} from './support/access-checks';
+import { waitFor } from './support/broker-env';
 import { createPerson, type Person } from './support/fixtures';
-import { AppProcess, freePort } from './support/processes';
-import { startTargetPostgres, type TargetPostgres } from './support/target-postgres';
+import { startStack, type Stack } from './support/stack';
+import type { TargetPostgres } from './support/target-postgres';
 
 jest.setTimeout(120_000);
 
@@ -22,13 +27,11 @@ const SCHEMAS = [
  * Issue 4 through REST with the real broker and connector: a two-step flow with quorum 2,
  * escalation and auto-deny, an extension that moves VALID UNTIL, overlapping requests,
  * revoke-all, break-glass with its review, flow versions and "why" answers.
+ * (The same scenarios through Slack: workflows-slack.e2e-spec.ts.)
  */
 describe('approval workflows end to end', () => {
+  let stack: Stack;
   let target: TargetPostgres;
-  let env: BrokerTestEnv;
-  let broker: AppProcess;
-  let connector: AppProcess;
-  let admin: ApiClient;
   let alice: Person,
     bob: Person,
     carol: Person,
@@ -40,27 +43,19 @@ describe('approval workflows end to end', () => {
   let dbaGroupId: string;
 
   beforeAll(async () => {
-    target = await startTargetPostgres();
-    await target.createDatabase('app');
-    for (const s of SCHEMAS) {
-      await target.query(`CREATE SCHEMA ${s}`, [], 'app');
-      await target.query(`CREATE TABLE ${s}.t (id int)`, [], 'app');
-      await target.query(`INSERT INTO ${s}.t VALUES (1)`, [], 'app');
-    }
-    env = await createBrokerTestEnv({ SWEEP_INTERVAL_MS: '500' });
-    const port = await freePort();
-    broker = AppProcess.start('broker', 'apps/broker/src/main.js', {
-      ...env.env,
-      PORT: String(port),
+    stack = await startStack({
+      broker: { SWEEP_INTERVAL_MS: '500' },
+      prepareTarget: async (t) => {
+        await t.createDatabase('app');
+        for (const s of SCHEMAS) {
+          await t.query(`CREATE SCHEMA ${s}`, [], 'app');
+          await t.query(`CREATE TABLE ${s}.t (id int)`, [], 'app');
+          await t.query(`INSERT INTO ${s}.t VALUES (1)`, [], 'app');
+        }
+      },
     });
-    admin = new ApiClient(`http://127.0.0.1:${port}`, env.adminToken);
-    await waitFor(
-      'the broker',
-      async () => (await admin.get('/health')).status === 200,
-      30000,
-      200,
-    );
-
+    target = stack.target;
+    const admin = stack.admin;
     alice = await createPerson(admin, 'alice');
     bob = await createPerson(admin, 'bob', ['approver']);
     carol = await createPerson(admin, 'carol', ['approver']);
@@ -81,30 +76,10 @@ describe('approval workflows end to end', () => {
       ownerIds: [sec.id],
     });
     integrationId = integration.body.id;
-    connector = AppProcess.start('connector', 'apps/connector/src/main.js', {
-      REDIS_URL: env.env.REDIS_URL,
-      REDIS_PREFIX: env.redisPrefix,
-      CONNECTOR_ID: connectorId,
-      TARGET_DATABASE_URL: target.superuserUrl('postgres'),
-      PGSSLMODE: 'verify-full',
-      PGSSLROOTCERT: target.caFile,
-      BROKER_SEAL_PUBLIC_KEY: env.env.BROKER_SEAL_PUBLIC_KEY,
-      HEARTBEAT_INTERVAL_MS: '1000',
-    });
+    stack.startConnector(connectorId);
   });
 
-  afterAll(async () => {
-    if (process.env.E2E_DEBUG) {
-      for (const p of [broker, connector])
-        process.stdout.write(
-          `--- ${p.name}\n${p.lines.slice(-Number(process.env.E2E_DEBUG)).join('\n')}\n`,
-        );
-    }
-    await connector?.stop();
-    await broker?.stop();
-    await env?.dispose();
-    await target?.stop();
-  });
+  afterAll(async () => stack?.stop());
 
   const flow = async (schema: string, body: Record<string, unknown>) => {
     const res = await sec.api.post('/api/v1/access-flows', {
@@ -131,30 +106,8 @@ describe('approval workflows end to end', () => {
     });
   const status = async (id: string) => (await alice.api.get(`/api/v1/access-requests/${id}`)).body;
   const until = (id: string, want: string, timeoutMs = 15000) =>
-    waitFor(
-      `${id} to be ${want}`,
-      async () => {
-        const r = await status(id);
-        return r.status === want ? r : undefined;
-      },
-      timeoutMs,
-      100,
-    );
-  const canRead = async (schema: string, creds: { username: string; password: string }) => {
-    try {
-      const c = await target.connect(creds.username, creds.password, 'app');
-      try {
-        await c.query(`SELECT * FROM ${schema}.t`);
-        return true;
-      } catch {
-        return false;
-      } finally {
-        await c.end().catch(() => undefined);
-      }
-    } catch {
-      return false;
-    }
-  };
+    untilStatus(alice.api, id, want, timeoutMs);
+  const canRead = (schema: string, creds: Creds) => canReadAs(target, schema, creds);
   const reveal = async (id: string) =>
     (await alice.api.post(`/api/v1/access-requests/${id}/credentials`)).body;
 
@@ -259,13 +212,7 @@ describe('approval workflows end to end', () => {
       return new Date(r.expiresAt).getTime() === expected ? r : undefined;
     });
     expect(moved).toMatchObject({ status: 'ACTIVE', extensionCount: 1 });
-    await waitFor('VALID UNTIL to follow', async () => {
-      const row = await target.query<{ ms: string }>(
-        'SELECT extract(epoch FROM rolvaliduntil) * 1000 AS ms FROM pg_roles WHERE rolname = $1',
-        [creds.username],
-      );
-      return Math.abs(Number(row.rows[0]?.ms) - expected) < 1000;
-    });
+    await validUntilIs(target, creds.username, expected);
     expect((await status(ext.body.id)).status).toBe('APPLIED');
     const second = await alice.api.post(`/api/v1/access-requests/${req.id}/extend`, {
       duration: '5m',

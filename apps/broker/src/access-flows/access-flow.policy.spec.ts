@@ -1,6 +1,7 @@
 import {
   judgeRequest,
   mayCancel,
+  mayCloseReview,
   mayExtend,
   mayRevoke,
   type FlowRules,
@@ -108,6 +109,15 @@ describe('who revokes and cancels', () => {
     ['anyone else', { id: 'mallory', roles: ['requester', 'auditor'] }, false],
   ])('%s may revoke: %s', (_n, actor, ok) => {
     expect(mayRevoke(['bob', 'carol'], 'alice', actor).ok).toBe(ok);
+  });
+  it.each([
+    ['security', ['security'], true],
+    ['an admin', ['admin'], true],
+    ['an approver', ['approver'], false],
+    ['an auditor', ['auditor'], false],
+    ['a requester', ['requester'], false],
+  ])('%s may close a break-glass review: %s', (_n, roles, ok) => {
+    expect(mayCloseReview({ roles }).ok).toBe(ok);
   });
   it('only the requester cancels', () => {
     expect(mayCancel('alice', 'alice').ok).toBe(true);

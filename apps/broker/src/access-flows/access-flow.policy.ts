@@ -117,6 +117,12 @@ export function mayRevoke(
 }
 
 /** Cancelling is the requester's own act. */
+/** A break-glass grant's follow-up review is closed by security or an admin, whatever the channel. */
+export function mayCloseReview(actor: { roles: string[] }): Verdict {
+  if (actor.roles.includes('admin') || actor.roles.includes('security')) return { ok: true };
+  return { ok: false, reason: 'only security or an admin may close a break-glass review' };
+}
+
 export function mayCancel(requesterId: string, actorId: string): Verdict {
   return actorId === requesterId
     ? { ok: true }

@@ -6,6 +6,7 @@ import { Brackets, type EntityManager, In, LessThanOrEqual, Repository } from 't
 import {
   judgeRequest,
   mayCancel,
+  mayCloseReview,
   mayExtend,
   mayRevoke,
   type FlowRules,
@@ -853,6 +854,17 @@ export class RequestsService {
             decidedAt: new Date(),
             endedAt: new Date(),
           });
+          // A decision like any other: audited per request, so its approvers' messages are updated.
+          await this.audit.record(
+            {
+              action: 'request.denied',
+              actor,
+              requestId: req.id,
+              integrationId,
+              details: { reason: `revoke-all: ${reason}`, revokeAll: true },
+            },
+            em,
+          );
           denied++;
           continue;
         }
@@ -876,13 +888,17 @@ export class RequestsService {
 
   /** Security closes a break-glass grant's follow-up review. */
   async closeReview(actor: Actor, id: string, note: string): Promise<AccessRequestEntity> {
+    // The role check lives here, not only on the route: Slack closes reviews too.
+    assertVerdict(mayCloseReview(actor));
+    const finding = note.trim();
+    if (!finding) throw DomainError.validation('note: say what the review found');
     await this.grants.inTransaction(async (em) => {
       const req = await this.lockRequest(em, id);
       if (!req.breakGlass) throw DomainError.validation('only break-glass requests have a review');
       if (req.reviewStatus !== 'open') throw DomainError.conflict('this review is already closed');
       await em.getRepository(AccessRequestEntity).update(req.id, {
         reviewStatus: 'closed',
-        reviewNote: note,
+        reviewNote: finding,
         reviewClosedBy: actor.id,
         reviewClosedAt: new Date(),
       });
@@ -892,7 +908,7 @@ export class RequestsService {
           actor,
           requestId: req.id,
           integrationId: req.integrationId,
-          details: { note },
+          details: { note: finding },
         },
         em,
       );

@@ -18,8 +18,26 @@ describe('parseAccessCommand', () => {
       permission: 'read',
       duration: '2h',
       reason: 'investigating INC-42',
+      breakGlass: false,
     });
     expect(parseAccessCommand('prod-pg app.public read 2h')).toMatchObject({ reason: '' });
+  });
+
+  it('reads break-glass as the one-line form with the flag, and insists on a reason', () => {
+    expect(parseAccessCommand('Break-Glass prod-pg app.public read 1h prod down INC-7')).toEqual({
+      kind: 'request',
+      integration: 'prod-pg',
+      database: 'app',
+      schema: 'public',
+      permission: 'read',
+      duration: '1h',
+      reason: 'prod down INC-7',
+      breakGlass: true,
+    });
+    const bare = parseAccessCommand('break-glass prod-pg app.public read 1h');
+    expect(bare.kind).toBe('malformed');
+    if (bare.kind === 'malformed') expect(bare.problem).toContain('a reason');
+    expect(parseAccessCommand('break-glass prod-pg app read 1h why').kind).toBe('malformed');
   });
 
   it.each([

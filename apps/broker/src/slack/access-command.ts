@@ -23,6 +23,8 @@ export type AccessCommand =
       permission: string;
       duration: string;
       reason: string;
+      /** `/access break-glass …`: granted at once under a flow that names the requester, reviewed later. */
+      breakGlass: boolean;
     }
   | { kind: 'malformed'; problem: string };
 
@@ -31,6 +33,7 @@ export const ACCESS_USAGE = [
   '• `/access` opens the request form',
   '• `/access <integration> <database>.<schema> <permission> <duration> <reason>` asks in one line, e.g. `/access prod-pg app.public read 2h investigating INC-42`',
   '• `/access list` shows your requests',
+  '• `/access break-glass <integration> <database>.<schema> <permission> <duration> <reason>` grants at once, without approval, where a flow names you for break-glass; security reviews it afterwards',
   '• `/access revoke-all <integration> <reason>` ends every grant on an integration at once (security, admin)',
 ].join('\n');
 
@@ -43,6 +46,17 @@ export function parseAccessCommand(text: string): AccessCommand {
     if (words.length < 3)
       return { kind: 'malformed', problem: 'revoke-all needs an integration and a reason' };
     return { kind: 'revoke-all', integration: words[1], reason: words.slice(2).join(' ') };
+  }
+  const breakGlass = words[0].toLowerCase() === 'break-glass';
+  if (breakGlass) {
+    words.shift();
+    // Nobody approves a break-glass grant: the reason is what its review starts from.
+    if (words.length < 5)
+      return {
+        kind: 'malformed',
+        problem:
+          'break-glass expected an integration, database.schema, permission, duration and a reason',
+      };
   }
   if (words.length < 4)
     return {
@@ -61,6 +75,7 @@ export function parseAccessCommand(text: string): AccessCommand {
     permission: permission.toLowerCase(),
     duration,
     reason: reason.join(' '),
+    breakGlass,
   };
 }
 

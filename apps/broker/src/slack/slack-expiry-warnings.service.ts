@@ -74,7 +74,6 @@ export class SlackExpiryWarningsService implements OnApplicationBootstrap, OnApp
       if (!(await this.messages.claim(req.id, 'expiry_warning', req.requesterId))) continue;
       const [requester] = await this.identity.findByIds([req.requesterId]);
       if (!requester) continue;
-      // Extend waits for extensions in RequestsService (issue #4); until then: Revoke now only.
       const ref = await this.people.dm(
         requester,
         expiringSoonMessage(await this.people.view(req), await this.canExtend(req)),

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { PermissionLevel } from '@doorman/contracts';
+import { mayCloseReview } from '../access-flows/access-flow.policy';
 import { AccessFlowsService } from '../access-flows/access-flows.service';
 import { DomainError, ErrorCode } from '../common/errors';
 import type { Actor } from '../identity/actor';
@@ -19,6 +20,7 @@ import {
   extendModal,
   parseOptionValue,
   requestModal,
+  reviewModal,
 } from './views/modals.view';
 import { escapeText, formatDuration, resourceLine } from './views/format';
 
@@ -131,11 +133,15 @@ export class SlackInteractionsService {
             permission: cmd.permission as PermissionLevel,
             duration: cmd.duration,
             justification: cmd.reason || null,
+            breakGlass: cmd.breakGlass,
           });
+          const what = `${created.permission} on ${resourceLine({ integration: integration.name, ...created })} for ${formatDuration(created.durationSeconds)}`;
           return this.people.tell(
             o.slackUserId,
             o.channel,
-            `Request submitted: ${created.permission} on ${resourceLine({ integration: integration.name, ...created })} for ${formatDuration(created.durationSeconds)}. I'll message you as it moves.`,
+            created.breakGlass
+              ? `Break-glass access granted: ${what}. It is being set up now; the integration's owners and security were told and will review it.`
+              : `Request submitted: ${what}. I'll message you as it moves.`,
           );
         }
       }
@@ -301,6 +307,48 @@ export class SlackInteractionsService {
       } catch (e) {
         if (!(e instanceof DomainError) || e.code === ErrorCode.NotFound) throw e;
         errors = { [SlackIds.blocks.duration]: e.message.slice(0, 150) };
+      }
+    });
+    return errors;
+  }
+
+  /** Close review on a break-glass notice: the form, for security and admins only. */
+  async openReview(o: SlackOrigin, requestId: string): Promise<void> {
+    await this.as(o, async (actor) => {
+      validId(requestId);
+      const verdict = mayCloseReview(actor);
+      if (!verdict.ok) throw DomainError.forbidden(verdict.reason);
+      const req = await this.requests.getVisible(actor, requestId);
+      if (!req.breakGlass) throw DomainError.validation('only break-glass requests have a review');
+      if (req.reviewStatus !== 'open') {
+        const by = await this.people.mentionOf(req.reviewClosedBy);
+        return this.people.tell(
+          o.slackUserId,
+          o.channel,
+          `This review was already closed${by ? ` by ${by}` : ''}; nothing changed.`,
+        );
+      }
+      const v = await this.people.view(req);
+      await this.people.client.views.open({
+        trigger_id: o.triggerId!,
+        view: reviewModal(
+          req.id,
+          `${v.requester} used break-glass: *${escapeText(v.permission)}* on ${resourceLine(v)}`,
+        ),
+      });
+    });
+  }
+
+  /** The review form was submitted: the same service call as REST, refusals on the form. */
+  async submitReview(o: SlackOrigin, requestId: string, note: string): Promise<ViewErrors> {
+    let errors: ViewErrors = null;
+    await this.as(o, async (actor) => {
+      validId(requestId);
+      try {
+        await this.requests.closeReview(actor, requestId, note);
+      } catch (e) {
+        if (!(e instanceof DomainError) || e.code === ErrorCode.NotFound) throw e;
+        errors = { [SlackIds.blocks.note]: e.message.slice(0, 150) };
       }
     });
     return errors;

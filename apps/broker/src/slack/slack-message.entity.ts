@@ -10,7 +10,8 @@ export type SlackMessageKind =
   /** Every approver of a round (step or escalation) was asked: no message of its own. */
   | 'approval_round'
   | 'expiry_warning'
-  | 'failure_notice';
+  | 'failure_notice'
+  | 'break_glass';
 
 @Entity({ name: 'slack_messages' })
 @Index(['requestId', 'kind', 'recipientUserId'], { unique: true })

@@ -112,6 +112,21 @@ export class SlackMessagesRepository {
       .getMany();
   }
 
+  /** Whether the person still has ACTIVE access on the integration besides this request. */
+  async otherAccessActive(
+    req: Pick<AccessRequestEntity, 'id' | 'requesterId' | 'integrationId'>,
+  ): Promise<boolean> {
+    return this.requests
+      .createQueryBuilder('r')
+      .where('r.requester_id = :u AND r.integration_id = :i AND r.id <> :id', {
+        u: req.requesterId,
+        i: req.integrationId,
+        id: req.id,
+      })
+      .andWhere("r.status = 'ACTIVE' AND r.kind = 'access'")
+      .getExists();
+  }
+
   /** ACTIVE grants ending within `withinMs` that have not been warned yet. */
   async expiringUnwarned(now: Date, withinMs: number): Promise<AccessRequestEntity[]> {
     return this.requests

@@ -15,6 +15,7 @@ import type { UserEntity } from '../identity/user.entity';
 import type { AccessRequestEntity } from '../requests/access-request.entity';
 import { RequestsService } from '../requests/requests.service';
 import { SLACK_CLIENT, type SlackClient } from './slack-client';
+import type { SlackMessageKind } from './slack-message.entity';
 import { askRound, SlackMessagesRepository } from './slack-messages.repository';
 import { SlackPeopleService } from './slack-people.service';
 import { mention } from './views/format';
@@ -147,6 +148,8 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
         return this.onPendingExpired(e.requestId);
       case 'request.break_glass':
         return this.onBreakGlass(e.requestId);
+      case 'break_glass.review_closed':
+        return this.refreshBreakGlass(e.requestId);
       case 'request.step_approved':
       case 'request.escalated':
         await this.refreshApprovals(e.requestId);
@@ -196,26 +199,16 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     return approvers.map((a) => a.id);
   }
 
-  /** False when Slack failed for someone (asked again by the catch-up). */
+  /** False when Slack failed for someone, or a claim is not posted yet: the catch-up retries. */
   private async askByDm(req: AccessRequestEntity, approvers: UserEntity[]): Promise<boolean> {
-    let message: SlackMessage | null = null;
+    if (!approvers.length) return true;
+    const message = approvalMessage(await this.people.view(req), null, await this.progressOf(req));
     let ok = true;
     for (const approver of approvers) {
-      if (!(await this.messages.claim(req.id, 'approval', approver.id))) {
-        // Claimed but not posted (yet): in flight elsewhere, or left by a replica that stopped.
-        if (!(await this.messages.isPosted(req.id, 'approval', approver.id))) ok = false;
-        continue;
-      }
-      try {
-        message ??= approvalMessage(await this.people.view(req), null, await this.progressOf(req));
-        const ref = await this.people.dm(approver, message);
-        if (ref) await this.messages.posted(req.id, 'approval', approver.id, ref);
-        else await this.messages.release(req.id, 'approval', approver.id);
-      } catch (err) {
+      if (
+        !(await this.dmOnce(req.id, 'approval', approver, message, 'could not message an approver'))
+      )
         ok = false;
-        await this.messages.release(req.id, 'approval', approver.id);
-        this.logger.error({ err, requestId: req.id }, 'could not message an approver');
-      }
     }
     return ok;
   }
@@ -254,6 +247,32 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     }
     await this.messages.release(req.id, 'approval', key);
     return false;
+  }
+
+  /**
+   * One message of this kind per request and person, across replicas, its (channel, ts) kept so
+   * it can be updated in place; a failed post releases the claim so a later round may retry.
+   * False when Slack failed, or the claim is someone else's and not posted (yet).
+   */
+  private async dmOnce(
+    requestId: string,
+    kind: SlackMessageKind,
+    person: UserEntity,
+    message: SlackMessage,
+    failure: string,
+  ): Promise<boolean> {
+    if (!(await this.messages.claim(requestId, kind, person.id)))
+      return this.messages.isPosted(requestId, kind, person.id);
+    try {
+      const ref = await this.people.dm(person, message);
+      if (ref) await this.messages.posted(requestId, kind, person.id, ref);
+      else await this.messages.release(requestId, kind, person.id);
+      return true;
+    } catch (err) {
+      await this.messages.release(requestId, kind, person.id);
+      this.logger.error({ err, requestId }, failure);
+      return false;
+    }
   }
 
   private async decisionOf(req: AccessRequestEntity): Promise<Decision | null> {
@@ -306,6 +325,7 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     const decision = await this.decisionOf(req);
     if (!decision || (decision.outcome !== 'approved' && decision.outcome !== 'denied')) return;
     if (automatic) decision.by = 'the flow’s automatic approval';
+    else if (req.breakGlass) decision.by = 'break-glass (security reviews it afterwards)';
     const [requester] = await this.identity.findByIds([req.requesterId]);
     if (requester)
       await this.people.dm(requester, decidedMessage(await this.people.view(req), decision));
@@ -330,7 +350,10 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
       await this.people.dm(requester, pendingExpiredMessage(await this.people.view(req)));
   }
 
-  /** Break-glass is granted at once: integration owners and security are told, for review. */
+  /**
+   * Break-glass is granted at once: integration owners and security are told, for review. Each
+   * copy is kept so it can show who closed the review.
+   */
   private async onBreakGlass(requestId: string): Promise<void> {
     const req = await this.requests.get(requestId);
     const integration = await this.integrations.get(req.integrationId);
@@ -341,10 +364,38 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     for (const person of [...owners, ...security]) {
       if (told.has(person.id) || person.id === req.requesterId) continue;
       told.add(person.id);
-      await this.people
-        .dm(person, message)
+      await this.dmOnce(
+        req.id,
+        'break_glass',
+        person,
+        message,
+        'could not tell about a break-glass grant',
+      );
+    }
+    // The review may have been closed while the notices were being posted.
+    if ((await this.requests.get(requestId)).reviewStatus === 'closed')
+      await this.refreshBreakGlass(requestId);
+  }
+
+  /** The review was closed: every copy of the notice says by whom and what they found. */
+  private async refreshBreakGlass(requestId: string): Promise<void> {
+    const posted = await this.messages.postedFor(requestId, 'break_glass');
+    if (!posted.length) return;
+    const req = await this.requests.get(requestId);
+    const closed =
+      req.reviewStatus === 'closed'
+        ? {
+            by: await this.people.mentionOf(req.reviewClosedBy),
+            at: req.reviewClosedAt ?? new Date(),
+            note: req.reviewNote,
+          }
+        : null;
+    const message = breakGlassMessage(await this.people.view(req), closed);
+    for (const m of posted) {
+      await this.people.client.chat
+        .update({ channel: m.channel!, ts: m.ts!, ...message })
         .catch((err: unknown) =>
-          this.logger.error({ err, requestId }, 'could not tell about a break-glass grant'),
+          this.logger.error({ err, requestId }, 'could not update a break-glass notice'),
         );
     }
   }
@@ -412,6 +463,9 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
       const by = req.endedBy === req.requesterId ? 'you' : await this.people.mentionOf(req.endedBy);
       how = `revoked${by ? ` by ${by}` : ''}`;
     }
-    await this.people.dm(requester, endedMessage(await this.people.view(req), how));
+    await this.people.dm(
+      requester,
+      endedMessage(await this.people.view(req), how, await this.messages.otherAccessActive(req)),
+    );
   }
 }

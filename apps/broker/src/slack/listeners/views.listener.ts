@@ -16,6 +16,11 @@ export function registerViews(app: App, h: SlackInteractionsService): void {
     const errors = await h.submitDeny({ slackUserId: body.user.id }, view.private_metadata, reason);
     await ack(errors ? { response_action: 'errors', errors } : undefined);
   });
+  app.view(SlackIds.reviewModal, async ({ ack, body, view }) => {
+    const note = view.state.values[SlackIds.blocks.note]?.[SlackIds.blocks.note]?.value ?? '';
+    const errors = await h.submitReview({ slackUserId: body.user.id }, view.private_metadata, note);
+    await ack(errors ? { response_action: 'errors', errors } : undefined);
+  });
   app.view(SlackIds.extendModal, async ({ ack, body, view }) => {
     const v = view.state.values;
     const b = SlackIds.blocks;

@@ -218,12 +218,19 @@ export function extendedMessage(r: RequestView): SlackMessage {
   };
 }
 
-export function endedMessage(r: RequestView, how: string): SlackMessage {
+/**
+ * `how` is our own mrkdwn ("revoked by <@U…>", names already escaped by mention()). With other
+ * access on the same integration left, the person is told it continues (DESIGN §3.4).
+ */
+export function endedMessage(r: RequestView, how: string, othersContinue = false): SlackMessage {
+  const after = othersContinue
+    ? `Your other access to ${escapeText(r.integration)} continues with the same credentials; reconnect if a session was closed.`
+    : 'Your database sessions were closed.';
   return {
     text: `Your access to ${r.database}.${r.schema} has ended`,
     blocks: [
       section(
-        `Your *${escapeText(r.permission)}* access to ${resourceLine(r)} has ended (${escapeText(how)}). Your database sessions were closed.`,
+        `Your *${escapeText(r.permission)}* access to ${resourceLine(r)} has ended (${how}). ${after}`,
       ),
     ],
   };
@@ -240,15 +247,58 @@ export function pendingExpiredMessage(r: RequestView): SlackMessage {
   };
 }
 
-export function breakGlassMessage(r: RequestView): SlackMessage {
+/** A break-glass grant's follow-up review once closed: who closed it, when, what they found. */
+export interface ReviewOutcome {
+  by: string | null;
+  at: Date;
+  note: string | null;
+}
+
+/**
+ * To owners and security: break-glass was used. Close review opens a form for the finding;
+ * once someone closes it, every copy shows who did and what they found.
+ */
+export function breakGlassMessage(
+  r: RequestView,
+  closed: ReviewOutcome | null = null,
+): SlackMessage {
+  const blocks: KnownBlock[] = [
+    section(
+      `:rotating_light: ${r.requester} used *break-glass* for *${escapeText(r.permission)}* on ${resourceLine(r)} for ${formatDuration(r.durationSeconds)}. It was granted at once and needs a review.`,
+    ),
+    facts(r),
+  ];
+  if (closed) {
+    const by = closed.by ? ` by ${closed.by}` : '';
+    const note = closed.note ? `: ${escapeText(closed.note)}` : '';
+    blocks.push({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: truncate(`*Review closed*${by} ${slackDate(closed.at)}${note}`, 3000),
+        },
+      ],
+    });
+  } else {
+    blocks.push({
+      type: 'actions',
+      block_id: `review:${r.id}`,
+      elements: [
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: 'Close review' },
+          action_id: SlackIds.review,
+          value: r.id,
+        },
+      ],
+    });
+  }
   return {
-    text: `Break-glass access granted: ${r.permission} on ${r.database}.${r.schema}`,
-    blocks: [
-      section(
-        `:rotating_light: ${r.requester} used *break-glass* for *${escapeText(r.permission)}* on ${resourceLine(r)} for ${formatDuration(r.durationSeconds)}. It was granted at once and needs a review.`,
-      ),
-      facts(r),
-    ],
+    text: closed
+      ? `Break-glass review closed: ${r.permission} on ${r.database}.${r.schema}`
+      : `Break-glass access granted: ${r.permission} on ${r.database}.${r.schema}`,
+    blocks,
   };
 }
 

@@ -160,6 +160,32 @@ export function extendModal(grantId: string, summary: string): ModalView {
   };
 }
 
+/** Close a break-glass review: the finding is kept on the request and in the audit trail. */
+export function reviewModal(requestId: string, summary: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: SlackIds.reviewModal,
+    private_metadata: requestId,
+    title: plain('Close review'),
+    submit: plain('Close review'),
+    close: plain('Cancel'),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: truncate(summary, 3000) } },
+      {
+        type: 'input',
+        block_id: SlackIds.blocks.note,
+        label: plain('What the review found'),
+        element: {
+          type: 'plain_text_input',
+          action_id: SlackIds.blocks.note,
+          multiline: true,
+          max_length: 2000,
+        },
+      },
+    ],
+  };
+}
+
 export interface CredentialsView {
   host: string;
   port: number;

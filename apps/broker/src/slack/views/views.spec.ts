@@ -3,12 +3,19 @@ import { escapeText, mention, timeLeft, type RequestView } from './format';
 import { homeView } from './home.view';
 import {
   approvalMessage,
+  breakGlassMessage,
   endedMessage,
   expiringSoonMessage,
   readyMessage,
   submittedMessage,
 } from './messages.view';
-import { credentialsModal, optionValue, parseOptionValue, requestModal } from './modals.view';
+import {
+  credentialsModal,
+  optionValue,
+  parseOptionValue,
+  requestModal,
+  reviewModal,
+} from './modals.view';
 
 const view = (over: Partial<RequestView> = {}): RequestView => ({
   id: '11111111-2222-4333-8444-555555555555',
@@ -82,6 +89,42 @@ describe('Slack views', () => {
       SlackIds.revoke,
     ]);
     expect(JSON.stringify(endedMessage(r, 'expired'))).toContain('has ended (expired)');
+  });
+
+  it('says who ended access with a working mention, and whether other access continues', () => {
+    const r = view({ status: 'REVOKED' });
+    const byOther = JSON.stringify(endedMessage(r, 'revoked by <@USEC>'));
+    expect(byOther).toContain('has ended (revoked by <@USEC>)');
+    expect(byOther).toContain('sessions were closed');
+    const overlapping = JSON.stringify(endedMessage(r, 'expired', true));
+    expect(overlapping).toContain('Your other access to pg-prod continues');
+    expect(overlapping).not.toContain('sessions were closed');
+  });
+
+  it('offers Close review on a break-glass notice, then shows who closed it and what they found', () => {
+    const open = breakGlassMessage(view({ status: 'ACTIVE' }));
+    expect(buttons(open.blocks).map((b) => [b.action_id, b.value])).toEqual([
+      [SlackIds.review, view().id],
+    ]);
+    expect(JSON.stringify(open.blocks)).toContain('*break-glass*');
+    const closed = breakGlassMessage(view({ status: 'ACTIVE' }), {
+      by: '<@USEC>',
+      at: new Date('2026-01-01T10:00:00Z'),
+      note: 'session log <ok>',
+    });
+    expect(buttons(closed.blocks)).toEqual([]);
+    const text = JSON.stringify(closed.blocks);
+    expect(text).toContain('*Review closed* by <@USEC>');
+    expect(text).toContain('session log &lt;ok&gt;');
+    expect(closed.text).toContain('review closed');
+  });
+
+  it('asks for the review finding in a modal that carries the request id', () => {
+    const m = reviewModal(view().id, 'summary');
+    expect(m.callback_id).toBe(SlackIds.reviewModal);
+    expect(m.private_metadata).toBe(view().id);
+    expect(m.title.text.length).toBeLessThanOrEqual(24);
+    expect(JSON.stringify(m.blocks)).toContain(`"block_id":"${SlackIds.blocks.note}"`);
   });
 
   it('builds a request form within Slack limits', () => {
