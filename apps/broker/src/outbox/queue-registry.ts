@@ -8,10 +8,13 @@ import { redisConnectionOptions } from '../config/redis';
 export class QueueRegistry implements OnApplicationShutdown {
   private readonly logger = new Logger(QueueRegistry.name);
   private readonly queues = new Map<string, Queue>();
+  private closed = false;
 
   constructor(@Inject(BROKER_CONFIG) private readonly config: BrokerConfig) {}
 
   get(name: string): Queue {
+    // A queue made after shutdown would never be closed (and keep the process alive).
+    if (this.closed) throw new Error(`the broker is shutting down: queue ${name} is closed`);
     let q = this.queues.get(name);
     if (!q) {
       q = new Queue(name, {
@@ -25,8 +28,21 @@ export class QueueRegistry implements OnApplicationShutdown {
     return q;
   }
 
+  /**
+   * Closes every queue once its connection is set up (briefly awaited): BullMQ closing a
+   * connection still initialising lets the aborted set-up raise an 'error' with no listener left.
+   */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    this.closed = true;
+    await Promise.allSettled(
+      [...this.queues.values()].map(async (q) => {
+        await Promise.race([
+          q.waitUntilReady().catch(() => undefined),
+          new Promise((r) => setTimeout(r, 2000).unref()),
+        ]);
+        await q.close();
+      }),
+    );
     this.queues.clear();
   }
 }
