@@ -22,6 +22,7 @@ import {
 } from '../access-flows/approval.policy';
 import { autoApproves } from '../access-flows/time-window';
 import { AuditService } from '../audit/audit.service';
+import { CatalogService } from '../catalog/catalog.service';
 import { DURATION_HINT, formatDuration, parseDuration } from '../common/durations';
 import { DomainError, ErrorCode } from '../common/errors';
 import { SEAL_KEYRING } from '../config/seal-keyring';
@@ -90,6 +91,7 @@ export class RequestsService {
     private readonly grants: GrantsService,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
+    private readonly catalog: CatalogService,
     @Inject(SEAL_KEYRING) private readonly keyring: SealKeyring,
   ) {}
 
@@ -124,6 +126,8 @@ export class RequestsService {
         : DomainError.validation(reason);
     }
     const flow = decision.flow;
+    // Before anyone is asked to approve: what the admin cannot grant is refused now, with why.
+    await this.catalog.assertGrantable(integration.id, ask, now);
     await this.refuseDuplicate(actor.id, input);
     let opening: Opening = 'pending';
     if (input.breakGlass) {
