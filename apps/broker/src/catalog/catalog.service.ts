@@ -20,7 +20,7 @@ import type { IntegrationEntity } from '../integrations/integration.entity';
 import { IntegrationsService } from '../integrations/integrations.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { CatalogSchemaEntity } from './catalog-schema.entity';
-import { isFresh, judgeGrantability, schemaKey } from './catalog.policy';
+import { discoveryDue, isFresh, judgeGrantability, schemaKey } from './catalog.policy';
 import { CatalogRepository } from './catalog.repository';
 import type { CatalogDatabaseSummary } from './integration-catalog.entity';
 
@@ -116,8 +116,8 @@ export class CatalogService implements OnApplicationBootstrap {
       const row = await this.catalogs.lock(em, integrationId);
       // Another replica may have enqueued it since the query: look again under the lock.
       if (this.inFlight(row.pendingSince, now)) return;
-      const last = Math.max(row.discoveredAt?.getTime() ?? 0, row.lastErrorAt?.getTime() ?? 0);
-      if (last > 0 && now.getTime() - last < this.config.CATALOG_REFRESH_MS) return;
+      if (discoveryDue(row.discoveredAt, row.lastErrorAt, this.config.CATALOG_REFRESH_MS) > now)
+        return;
       await this.enqueue(em, integration, now);
     });
   }
