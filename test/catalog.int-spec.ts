@@ -49,7 +49,10 @@ describe('integration catalog (real target, connector and broker)', () => {
       name: 'catalog-flow',
       integrationId: b.w.integrationId,
       requestors: { userIds: [b.w.alice.id], groupIds: [] },
-      resources: ['sales', 'legacy', 'ghost'].map((schema) => ({ database: 'app', schema })),
+      resources: [
+        ...['sales', 'legacy', 'ghost'].map((schema) => ({ database: 'app', schema })),
+        { database: '*', schema: '*' },
+      ],
       permissions: ['read', 'write'],
       approvers: { userIds: [b.w.bob.id] },
       defaultDuration: '1h',
@@ -99,7 +102,13 @@ describe('integration catalog (real target, connector and broker)', () => {
     expect(catalog).toMatchObject({
       fresh: true,
       lastError: null,
-      admin: { name: ADMIN, superuser: false, createrole: true },
+      // PostgreSQL 15: CREATEROLE may grant the predefined roles (16+ needs ADMIN OPTION).
+      admin: {
+        name: ADMIN,
+        superuser: false,
+        createrole: true,
+        grantablePredefined: ['pg_read_all_data', 'pg_write_all_data'],
+      },
     });
     expect(catalog.databases).toHaveLength(1);
     const app = catalog.databases[0];
@@ -158,10 +167,12 @@ describe('integration catalog (real target, connector and broker)', () => {
     const options = resource.element.options as Array<{ text: { text: string }; value: string }>;
     // public comes from the world's flow; legacy (not grantable) and ghost (absent) are left out.
     expect(options.map((o) => o.value)).toEqual([
+      `${b.w.integrationId}|*|*`,
       `${b.w.integrationId}|app|public`,
       `${b.w.integrationId}|app|sales`,
     ]);
-    expect(options[1].text.text).toBe(`${b.integrationName} › app.sales (read, write)`);
+    expect(options[0].text.text).toBe(`${b.integrationName} › everything (read, write)`);
+    expect(options[2].text.text).toBe(`${b.integrationName} › app.sales (read, write)`);
   });
 
   it('refuses before approval, with the reason, what the admin cannot grant (REST and Slack)', async () => {
@@ -205,6 +216,19 @@ describe('integration catalog (real target, connector and broker)', () => {
     const ok = await b.w.alice.api.post('/api/v1/access-requests', ask('sales'));
     expect(ok.status).toBe(201);
     expect(ok.body.status).toBe('PENDING');
+    // Read on everything (pg_read_all_data), which this admin may grant; never admin.
+    const everything = await b.w.alice.api.post('/api/v1/access-requests', {
+      ...ask('*'),
+      database: '*',
+    });
+    expect(everything.status).toBe(201);
+    const adminAll = await b.w.alice.api.post('/api/v1/access-requests', {
+      ...ask('*'),
+      database: '*',
+      permission: 'admin',
+    });
+    expect(adminAll.status).toBe(400);
+    expect(adminAll.body.message).toContain('read (pg_read_all_data) or write');
     // A schema the catalog does not know (created since, or a typo): the grant is the check.
     const unknown = await b.w.alice.api.post('/api/v1/access-requests', ask('ghost'));
     expect(unknown.status).toBe(201);

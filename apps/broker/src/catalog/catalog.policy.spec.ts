@@ -1,4 +1,10 @@
-import { discoveryDue, isFresh, judgeGrantability, schemaKey } from './catalog.policy';
+import {
+  discoveryDue,
+  everythingFacts,
+  isFresh,
+  judgeGrantability,
+  schemaKey,
+} from './catalog.policy';
 
 const now = new Date('2026-11-22T12:00:00Z');
 const HOUR = 3600_000;
@@ -65,6 +71,41 @@ describe('judgeGrantability', () => {
     expect(!v.ok && v.reason).toMatch(
       /^the integration's admin cannot grant admin on app\.legacy, only read \(catalog read /,
     );
+  });
+});
+
+describe('everything on the server (pg_read_all_data / pg_write_all_data)', () => {
+  const everything = { database: '*', schema: '*' };
+
+  it('offers read with pg_read_all_data, write only with both, never admin', () => {
+    expect(everythingFacts(['pg_read_all_data', 'pg_write_all_data'])).toEqual({
+      grantable: ['read', 'write'],
+      reason: null,
+    });
+    expect(everythingFacts(['pg_read_all_data']).grantable).toEqual(['read']);
+    expect(everythingFacts(['pg_write_all_data']).grantable).toEqual([]);
+  });
+
+  it('refuses with the reason when the admin may not grant them', () => {
+    const v = judgeGrantability(
+      catalog(ago(0)),
+      everythingFacts([]),
+      { ...everything, permission: 'read' },
+      now,
+      HOUR,
+    );
+    expect(!v.ok && v.reason).toMatch(
+      /^avnadmin cannot grant read on everything: it may not grant pg_read_all_data/,
+    );
+    expect(
+      judgeGrantability(
+        catalog(ago(0)),
+        everythingFacts(['pg_read_all_data', 'pg_write_all_data']),
+        { ...everything, permission: 'write' },
+        now,
+        HOUR,
+      ),
+    ).toEqual({ ok: true, basis: 'catalog' });
   });
 });
 

@@ -1,4 +1,4 @@
-import type { PermissionLevel } from '@doorman/contracts';
+import { everythingLevels, isEverything, type PermissionLevel } from '@doorman/contracts';
 
 /** What the grantability check needs to know of a catalog (plain data, STYLE §1). */
 export interface CatalogFacts {
@@ -39,19 +39,37 @@ export function judgeGrantability(
   if (!schema) return { ok: true, basis: 'not-in-catalog' };
   if (schema.grantable.includes(ask.permission)) return { ok: true, basis: 'catalog' };
   const admin = catalog.adminName ?? "the integration's admin";
-  const where = `${ask.database}.${ask.schema}`;
+  const where = isEverything(ask) ? 'everything' : `${ask.database}.${ask.schema}`;
   const seen = `(catalog read ${catalog.discoveredAt.toISOString()})`;
   if (schema.grantable.length === 0) {
     return {
       ok: false,
       field: 'schema',
-      reason: `${admin} cannot grant anything on ${where}: ${schema.reason ?? 'not grantable'} ${seen}`,
+      reason: `${admin} cannot grant ${isEverything(ask) ? ask.permission : 'anything'} on ${where}: ${schema.reason ?? 'not grantable'} ${seen}`,
     };
   }
   return {
     ok: false,
     field: 'permission',
     reason: `${admin} cannot grant ${ask.permission} on ${where}, only ${schema.grantable.join(', ')}${schema.reason ? `: ${schema.reason}` : ''} ${seen}`,
+  };
+}
+
+/**
+ * Pure: "everything on the server" as a schema of the catalog: the levels the admin may grant
+ * through pg_read_all_data / pg_write_all_data.
+ */
+export function everythingFacts(grantablePredefined: readonly string[]): {
+  grantable: PermissionLevel[];
+  reason: string | null;
+} {
+  const grantable = everythingLevels(grantablePredefined);
+  return {
+    grantable,
+    reason:
+      grantable.length === 2
+        ? null
+        : 'it may not grant pg_read_all_data / pg_write_all_data (PostgreSQL 14+; on 16+ it needs ADMIN OPTION on them)',
   };
 }
 

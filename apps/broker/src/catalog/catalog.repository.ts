@@ -113,7 +113,7 @@ export class CatalogRepository {
   findMany(integrationIds: string[]): Promise<IntegrationCatalogEntity[]> {
     if (!integrationIds.length) return Promise.resolve([]);
     return this.dataSource.getRepository(IntegrationCatalogEntity).find({
-      select: { integrationId: true, discoveredAt: true },
+      select: { integrationId: true, discoveredAt: true, admin: true },
       where: { integrationId: In(integrationIds) },
     });
   }

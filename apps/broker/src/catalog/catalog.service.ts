@@ -4,6 +4,8 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import {
   CONTRACT_VERSION,
   DiscoverJobSchema,
+  EVERYTHING,
+  isEverything,
   connectorQueueName,
   jobIds,
   type CatalogAdmin,
@@ -20,7 +22,13 @@ import type { IntegrationEntity } from '../integrations/integration.entity';
 import { IntegrationsService } from '../integrations/integrations.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { CatalogSchemaEntity } from './catalog-schema.entity';
-import { discoveryDue, isFresh, judgeGrantability, schemaKey } from './catalog.policy';
+import {
+  discoveryDue,
+  everythingFacts,
+  isFresh,
+  judgeGrantability,
+  schemaKey,
+} from './catalog.policy';
 import { CatalogRepository } from './catalog.repository';
 import type { CatalogDatabaseSummary } from './integration-catalog.entity';
 
@@ -268,7 +276,9 @@ export class CatalogService implements OnApplicationBootstrap {
   ): Promise<void> {
     const row = await this.catalogs.find(integrationId);
     if (!row?.discoveredAt) return;
-    const schema = await this.catalogs.schemaOf(integrationId, ask.database, ask.schema);
+    const schema = isEverything(ask)
+      ? everythingFacts(row.admin?.grantablePredefined ?? [])
+      : await this.catalogs.schemaOf(integrationId, ask.database, ask.schema);
     const verdict = judgeGrantability(
       { discoveredAt: row.discoveredAt, adminName: row.admin?.name ?? null },
       schema,
@@ -285,10 +295,21 @@ export class CatalogService implements OnApplicationBootstrap {
 
   /** The schemas and levels of every fresh catalog among these integrations. */
   async grantableIndex(integrationIds: string[], now = new Date()): Promise<GrantableIndex> {
-    const fresh = (await this.catalogs.findMany(integrationIds))
-      .filter((c) => isFresh(c.discoveredAt, now, this.config.CATALOG_STALE_AFTER_MS))
-      .map((c) => c.integrationId);
-    const index: GrantableIndex = new Map(fresh.map((id) => [id, new Map()]));
+    const catalogs = (await this.catalogs.findMany(integrationIds)).filter((c) =>
+      isFresh(c.discoveredAt, now, this.config.CATALOG_STALE_AFTER_MS),
+    );
+    const fresh = catalogs.map((c) => c.integrationId);
+    const index: GrantableIndex = new Map(
+      catalogs.map((c) => [
+        c.integrationId,
+        new Map([
+          [
+            schemaKey(EVERYTHING, EVERYTHING),
+            everythingFacts(c.admin?.grantablePredefined ?? []).grantable,
+          ],
+        ]),
+      ]),
+    );
     for (const s of await this.catalogs.grantableOf(fresh))
       index.get(s.integrationId)?.set(schemaKey(s.database, s.schema), s.grantable);
     return index;

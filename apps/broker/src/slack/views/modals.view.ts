@@ -1,5 +1,12 @@
 import { SlackIds } from '../slack-ids';
-import { escapeText, formatDuration, type KnownBlock, type ModalView, truncate } from './format';
+import {
+  escapeText,
+  formatDuration,
+  type KnownBlock,
+  type ModalView,
+  resourceName,
+  truncate,
+} from './format';
 
 /** One (integration, database, schema) the requester may ask for under some flow. */
 export interface RequestOption {
@@ -46,7 +53,7 @@ export function requestModal(input: RequestModalInput): ModalView {
         // Slack allows 100 options in a static select.
         options: input.options.slice(0, 100).map((o) => ({
           text: plain(
-            `${o.integration} › ${o.database}.${o.schema}${o.levels ? ` (${o.levels.join(', ')})` : ''}`,
+            `${o.integration} › ${resourceName(o)}${o.levels ? ` (${o.levels.join(', ')})` : ''}`,
           ),
           value: optionValue(o),
         })),
