@@ -84,7 +84,7 @@ describe('policy files (broker on real PostgreSQL and Redis)', () => {
     const res = await apply(bad);
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([
-      { line: 36, path: 'integrations.0.sslMode', message: expect.any(String) },
+      { line: 39, path: 'integrations.0.sslMode', message: expect.any(String) },
     ]);
     const unknown = await apply(
       EXAMPLE.replace('members: [dora@example.com]', 'members: [nobody@example.com]'),

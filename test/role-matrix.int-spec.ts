@@ -27,6 +27,7 @@ const MATRIX: Record<string, Role[]> = {
   'POST /api/v1/groups': MANAGERS,
   'GET /api/v1/groups': ALL,
   'PUT /api/v1/groups/{id}': MANAGERS,
+  'POST /api/v1/groups/{id}/sync': MANAGERS,
   'POST /api/v1/connectors': MANAGERS,
   'GET /api/v1/connectors': READERS,
   'POST /api/v1/integrations': MANAGERS,

@@ -35,6 +35,7 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
   const CAROL = 'UCAROL';
   const STRANGER = 'USTRANGER';
   const SECURITY = 'USECURITY';
+  const MALLORY = 'UMALLORY';
 
   beforeAll(async () => {
     fake = await FakeSlack.start(TOKEN);
@@ -59,6 +60,7 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
     fake.addUser(CAROL, w.carol.email);
     fake.addUser(STRANGER, 'stranger@elsewhere.example');
     fake.addUser(SECURITY, w.security.email);
+    fake.addUser(MALLORY, w.mallory.email);
     db = new Client({ connectionString: env.databaseUrl });
     await db.connect();
   });
@@ -345,6 +347,88 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
           '*approved* by <@UCAROL>',
         ),
       );
+    });
+
+    it("a flow with a Slack channel asks there, step by step, naming who may decide; others' clicks change nothing", async () => {
+      fake.addChannel('CAPPROVALS');
+      await flow({
+        requestors: { userIds: [w.mallory.id], groupIds: [] },
+        resources: [{ database: 'app', schema: 'chan' }],
+        steps: [{ approvers: { userIds: [w.bob.id] } }, { approvers: { userIds: [w.carol.id] } }],
+        slackChannel: 'CAPPROVALS',
+      });
+      const id = await requestFromSlack(MALLORY, 'app.chan read 30m channel flow');
+      const postsAbout = () =>
+        fake.messagesIn('CAPPROVALS').filter((m) => JSON.stringify(m.blocks).includes(id));
+      await waitFor('the step 1 post in the channel', async () => postsAbout().length === 1);
+      expect(JSON.stringify(postsAbout()[0].blocks)).toContain('Can decide: <@UBOB>');
+      await dmTo(MALLORY, (t) => t.includes('<@UBOB>'), 'submitted, naming bob');
+      const dmAbout = (u: string) =>
+        fake
+          .callsOf('chat.postMessage')
+          .filter(
+            (c) =>
+              c.args.channel === fake.dmOf(u) &&
+              JSON.stringify(c.args).includes(id) &&
+              JSON.stringify(c.args).includes('doorman_approve'),
+          );
+      expect(dmAbout(BOB)).toEqual([]);
+
+      // Carol is in the channel but decides step 2, not step 1.
+      await slack.click(CAROL, 'doorman_approve', id, { channel: 'CAPPROVALS' });
+      await waitFor('a refusal to carol', async () =>
+        fake
+          .callsOf('chat.postEphemeral')
+          .find((c) => c.args.user === CAROL && c.args.channel === 'CAPPROVALS'),
+      );
+      expect((await requestRow(id)).status).toBe('PENDING');
+      expect((await db.query('SELECT 1 FROM approvals WHERE request_id = $1', [id])).rows).toEqual(
+        [],
+      );
+
+      await slack.click(BOB, 'doorman_approve', id, { channel: 'CAPPROVALS' });
+      await waitFor('the step 2 post', async () => postsAbout().length === 2);
+      const second = JSON.stringify(postsAbout()[1].blocks);
+      expect(second).toContain('Can decide: <@UCAROL>');
+      expect(second).toContain('approved by <@UBOB> (step 1)');
+      expect(dmAbout(CAROL)).toEqual([]);
+
+      await slack.click(CAROL, 'doorman_approve', id, { channel: 'CAPPROVALS' });
+      await waitFor('GRANTING', async () => (await requestRow(id)).status === 'GRANTING');
+      await waitFor('both posts updated in place', async () =>
+        postsAbout().every((m) => JSON.stringify(m.blocks).includes('*approved* by <@UCAROL>')),
+      );
+      expect(postsAbout().flatMap((m) => buttonsOf(m.blocks))).toEqual([]);
+    });
+
+    it('a channel Doorman cannot post to falls back to asking the approvers by DM', async () => {
+      await flow({
+        requestors: { userIds: [w.mallory.id], groupIds: [] },
+        resources: [{ database: 'app', schema: 'nochan' }],
+        approvers: { userIds: [w.bob.id] },
+        slackChannel: 'CARCHIVED',
+      });
+      const id = await requestFromSlack(MALLORY, 'app.nochan read 30m lost channel');
+      await dmTo(BOB, (t) => t.includes(id) && t.includes('doorman_approve'), 'the approval DM');
+      expect(
+        fake.calls.some((c) => c.args.channel === 'CARCHIVED' && c.error === 'channel_not_found'),
+      ).toBe(true);
+    });
+
+    it('refuses a flow whose Slack channel is not a channel id', async () => {
+      const res = await w.security.api.post('/api/v1/access-flows', {
+        name: 'bad-channel',
+        integrationId: w.integrationId,
+        permissions: ['read'],
+        defaultDuration: '1h',
+        maxDuration: '2h',
+        requestors: { userIds: [w.alice.id], groupIds: [] },
+        resources: [{ database: 'app', schema: 'x' }],
+        approvers: { userIds: [w.bob.id] },
+        slackChannel: '#approvals',
+      });
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(res.body)).toMatch(/slackChannel.*Slack channel id/);
     });
 
     it('Extend on the expiry warning asks for a duration and extends under the flow rules', async () => {

@@ -81,6 +81,9 @@ export class FakeSlack {
   readonly calls: SlackCall[] = [];
   readonly botUserId = 'UDOORMANBOT';
   private readonly users = new Map<string, FakeUser>();
+  private readonly channels = new Set<string>(['C0GENERAL']);
+  private readonly usergroups = new Map<string, string[]>();
+  private readonly failures = new Map<string, string[]>();
   private readonly messages = new Map<string, PostedMessage>();
   private readonly usedTriggers = new Set<string>();
   private tsCounter = 1_700_000_000;
@@ -167,6 +170,22 @@ export class FakeSlack {
     return acked;
   }
 
+  /** A Slack user group and its members (as usergroups.users.list answers); null deletes it. */
+  setUsergroup(id: string, members: string[] | null): void {
+    if (members) this.usergroups.set(id, members);
+    else this.usergroups.delete(id);
+  }
+
+  /** The next call of `method` fails with Slack's `error` (e.g. a Slack outage). */
+  failNext(method: string, error: string): void {
+    this.failures.set(method, [...(this.failures.get(method) ?? []), error]);
+  }
+
+  /** A public channel the bot may post in (C0GENERAL exists from the start). */
+  addChannel(id: string): void {
+    this.channels.add(id);
+  }
+
   addUser(id: string, email: string, name = email.split('@')[0]): void {
     this.users.set(id, { id, email, name });
   }
@@ -186,7 +205,12 @@ export class FakeSlack {
   }
 
   messagesTo(userId: string): PostedMessage[] {
-    return [...this.messages.values()].filter((m) => m.channel === this.dmOf(userId));
+    return this.messagesIn(this.dmOf(userId));
+  }
+
+  /** Messages as they stand now (updates applied), in the order they were posted. */
+  messagesIn(channel: string): PostedMessage[] {
+    return [...this.messages.values()].filter((m) => m.channel === channel);
   }
 
   private async handle(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -212,6 +236,8 @@ export class FakeSlack {
       const token = method === 'apps.connections.open' ? this.appToken : this.token;
       if (!token || req.headers.authorization !== `Bearer ${token}`)
         throw new SlackApiError('invalid_auth');
+      const failure = this.failures.get(method)?.shift();
+      if (failure) throw new SlackApiError(failure);
       return { ok: true, ...this.answer(method, args) };
     } catch (e) {
       if (!(e instanceof SlackApiError)) throw e;
@@ -230,7 +256,7 @@ export class FakeSlack {
   private channel(id: unknown): string {
     const c = typeof id === 'string' ? id : '';
     if (c.startsWith('D') && this.users.has(c.slice(1))) return c;
-    if (c.startsWith('C')) return c;
+    if (this.channels.has(c)) return c;
     throw new SlackApiError('channel_not_found');
   }
 
@@ -267,6 +293,11 @@ export class FakeSlack {
         const u = [...this.users.values()].find((x) => x.email === args.email);
         if (!u) throw new SlackApiError('users_not_found');
         return { user: { id: u.id, name: u.name, profile: { email: u.email } } };
+      }
+      case 'usergroups.users.list': {
+        const members = this.usergroups.get(String(args.usergroup));
+        if (!members) throw new SlackApiError('no_such_subteam');
+        return { users: [...members] };
       }
       case 'conversations.open': {
         const u = this.user(String(args.users ?? '').split(',')[0]);

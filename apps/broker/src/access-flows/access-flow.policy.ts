@@ -24,6 +24,8 @@ export interface FlowRules {
   extensions: { maxCount: number; maxDurationSeconds: number; auto: boolean };
   /** People who may grant themselves access at once, flagged and reviewed. */
   breakGlassUserIds: string[];
+  /** Where approval requests are posted in Slack; absent or null: each approver's DMs. */
+  slackChannel?: string | null;
 }
 
 export interface RequestAsk {

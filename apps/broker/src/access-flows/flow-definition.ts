@@ -79,6 +79,12 @@ export const FlowInputSchema = z
       })
       .optional(),
     breakGlass: z.strictObject({ userIds: ids(100) }).optional(),
+    /** Approval requests go to this Slack channel (by id) instead of each approver's DMs. */
+    slackChannel: z
+      .string()
+      .regex(/^[CG][A-Z0-9]{2,30}$/, 'must be a Slack channel id such as C0123ABCD')
+      .nullable()
+      .optional(),
   })
   .superRefine((f, ctx) => {
     if (f.approvers && f.steps)
@@ -173,6 +179,7 @@ export function normaliseFlow(f: FlowInput): FlowDefinition {
       auto: f.extensions?.auto ?? false,
     },
     breakGlassUserIds: [...new Set(f.breakGlass?.userIds ?? [])],
+    slackChannel: f.slackChannel ?? null,
   };
 }
 
@@ -214,6 +221,7 @@ export function flowView(f: FlowRules & { createdAt?: Date; updatedAt?: Date }) 
       auto: f.extensions.auto,
     },
     breakGlass: { userIds: f.breakGlassUserIds },
+    slackChannel: f.slackChannel ?? null,
     createdAt: f.createdAt,
     updatedAt: f.updatedAt,
   };

@@ -11,6 +11,7 @@ import {
   UpdateGroupSchema,
 } from './identity.dto';
 import { IdentityService } from './identity.service';
+import type { GroupEntity } from './group.entity';
 import type { UserEntity } from './user.entity';
 
 const userView = (u: UserEntity) => ({
@@ -20,6 +21,13 @@ const userView = (u: UserEntity) => ({
   roles: u.roles,
   slackUserId: u.slackUserId,
   createdAt: u.createdAt,
+});
+
+export const groupView = (g: GroupEntity) => ({
+  id: g.id,
+  name: g.name,
+  memberIds: g.memberIds,
+  slackUsergroupId: g.slackUsergroupId,
 });
 
 @ApiTags('identity')
@@ -67,20 +75,15 @@ export class IdentityController {
     @CurrentActor() actor: Actor,
     @Body(new ZodPipe(CreateGroupSchema)) body: z.infer<typeof CreateGroupSchema>,
   ) {
-    const g = await this.identity.createGroup(actor, body);
-    return { id: g.id, name: g.name, memberIds: g.memberIds };
+    return groupView(await this.identity.createGroup(actor, body));
   }
 
   @Get('groups')
   async listGroups() {
-    return (await this.identity.listGroups()).map((g) => ({
-      id: g.id,
-      name: g.name,
-      memberIds: g.memberIds,
-    }));
+    return (await this.identity.listGroups()).map(groupView);
   }
 
-  /** Replaces the members: flows that name the group follow at once. */
+  /** Replaces the members (or links a Slack user group): flows that name the group follow at once. */
   @Put('groups/:id')
   @Roles('admin', 'security')
   @ApiBody({ schema: openApiSchema(UpdateGroupSchema) })
@@ -89,7 +92,6 @@ export class IdentityController {
     @Param('id', new IdPipe('group')) id: string,
     @Body(new ZodPipe(UpdateGroupSchema)) body: z.infer<typeof UpdateGroupSchema>,
   ) {
-    const g = await this.identity.updateGroup(actor, id, body);
-    return { id: g.id, name: g.name, memberIds: g.memberIds };
+    return groupView(await this.identity.updateGroup(actor, id, body));
   }
 }

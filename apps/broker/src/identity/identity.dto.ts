@@ -15,12 +15,23 @@ export const CreateTokenSchema = z.strictObject({
   name: z.string().trim().min(1).max(100).default('api'),
 });
 
+const slackUsergroupId = z
+  .string()
+  .regex(/^S[A-Z0-9]{2,30}$/, 'must be a Slack user group id such as S0123ABCD')
+  .nullable();
+
 export const CreateGroupSchema = z.strictObject({
   name: z.string().trim().min(1).max(100),
   memberIds: z.array(z.string().uuid()).max(10000).default([]),
+  /** The members then follow this Slack user group instead of memberIds. */
+  slackUsergroupId: slackUsergroupId.optional(),
 });
 
-export const UpdateGroupSchema = z.strictObject({
-  name: z.string().trim().min(1).max(100).optional(),
-  memberIds: z.array(z.string().uuid()).max(10000),
-});
+export const UpdateGroupSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100).optional(),
+    memberIds: z.array(z.string().uuid()).max(10000).optional(),
+    /** null unlinks: the members stay as they are and are managed here again. */
+    slackUsergroupId: slackUsergroupId.optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'give name, memberIds or slackUsergroupId');

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
-import { In, Repository } from 'typeorm';
+import { In, IsNull, Not, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
@@ -197,47 +197,117 @@ export class IdentityService implements OnApplicationBootstrap {
 
   async createGroup(
     actor: Actor,
-    input: { name: string; memberIds: string[] },
+    input: { name: string; memberIds: string[]; slackUsergroupId?: string | null },
   ): Promise<GroupEntity> {
+    const slackUsergroupId = input.slackUsergroupId ?? null;
+    if (slackUsergroupId && input.memberIds.length)
+      throw DomainError.validation(
+        'memberIds: a group that follows a Slack user group takes its members from Slack',
+      );
     await this.assertUsersExist(input.memberIds, 'memberIds');
     if (await this.groups.existsBy({ name: input.name }))
       throw DomainError.conflict(`group ${input.name} exists`);
     const group = await this.groups.save(
-      this.groups.create({ name: input.name, memberIds: [...new Set(input.memberIds)] }),
+      this.groups.create({
+        name: input.name,
+        memberIds: [...new Set(input.memberIds)],
+        slackUsergroupId,
+      }),
     );
     await this.audit.record({
       action: 'group.created',
       actor,
-      details: { groupId: group.id, name: group.name },
+      details: { groupId: group.id, name: group.name, slackUsergroupId },
     });
     return group;
   }
 
-  /** Replaces a group's members (and optionally its name); audited with who joined and left. */
+  /**
+   * Renames a group, replaces its members, or links it to (or unlinks it from) a Slack user
+   * group; audited with who joined and left. A linked group's members come from Slack only.
+   */
   async updateGroup(
     actor: Actor,
     id: string,
-    input: { name?: string; memberIds: string[] },
+    input: { name?: string; memberIds?: string[]; slackUsergroupId?: string | null },
   ): Promise<GroupEntity> {
-    const group = await this.groups.findOneBy({ id });
-    if (!group) throw DomainError.notFound('group', id);
-    await this.assertUsersExist(input.memberIds, 'memberIds');
-    const memberIds = [...new Set(input.memberIds)];
+    const group = await this.getGroup(id);
+    const slackUsergroupId =
+      input.slackUsergroupId === undefined ? group.slackUsergroupId : input.slackUsergroupId;
+    if (slackUsergroupId && input.memberIds)
+      throw DomainError.conflict(
+        `group ${group.name} follows Slack user group ${slackUsergroupId}: its members come from Slack (unlink it with "slackUsergroupId": null to manage them here)`,
+      );
+    const memberIds = input.memberIds ? [...new Set(input.memberIds)] : group.memberIds;
+    await this.assertUsersExist(memberIds, 'memberIds');
     const name = input.name ?? group.name;
     if (name !== group.name && (await this.groups.existsBy({ name })))
       throw DomainError.conflict(`group ${name} exists`);
-    await this.groups.update(id, { name, memberIds });
+    await this.groups.update(id, { name, memberIds, slackUsergroupId });
     await this.audit.record({
       action: 'group.updated',
       actor,
       details: {
         groupId: id,
         name,
+        slackUsergroupId,
         added: memberIds.filter((m) => !group.memberIds.includes(m)),
         removed: group.memberIds.filter((m) => !memberIds.includes(m)),
       },
     });
-    return { ...group, name, memberIds };
+    return { ...group, name, memberIds, slackUsergroupId };
+  }
+
+  async getGroup(id: string): Promise<GroupEntity> {
+    const group = await this.groups.findOneBy({ id });
+    if (!group) throw DomainError.notFound('group', id);
+    return group;
+  }
+
+  async groupsFollowingSlack(usergroupId?: string): Promise<GroupEntity[]> {
+    return this.groups.find({
+      where: { slackUsergroupId: usergroupId ?? Not(IsNull()) },
+      order: { name: 'ASC' },
+    });
+  }
+
+  /**
+   * Sets a linked group's members to what its Slack user group holds now; audited (as the
+   * system, channel slack) only when someone joined or left. Unlinked meanwhile: nothing changes.
+   */
+  async syncGroupMembers(
+    id: string,
+    usergroupId: string,
+    memberIds: string[],
+    unmatchedSlackUserIds: string[],
+  ): Promise<{ added: string[]; removed: string[] }> {
+    return this.groups.manager.transaction(async (em) => {
+      const group = await em
+        .getRepository(GroupEntity)
+        .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!group || group.slackUsergroupId !== usergroupId) return { added: [], removed: [] };
+      const next = [...new Set(memberIds)];
+      const added = next.filter((m) => !group.memberIds.includes(m));
+      const removed = group.memberIds.filter((m) => !next.includes(m));
+      if (!added.length && !removed.length) return { added, removed };
+      await em.getRepository(GroupEntity).update(id, { memberIds: next });
+      await this.audit.record(
+        {
+          action: 'group.synced',
+          channel: 'slack',
+          details: {
+            groupId: id,
+            name: group.name,
+            slackUsergroupId: usergroupId,
+            added,
+            removed,
+            unmatchedSlackUserIds: unmatchedSlackUserIds.slice(0, 100),
+          },
+        },
+        em,
+      );
+      return { added, removed };
+    });
   }
 
   async listGroups(): Promise<GroupEntity[]> {

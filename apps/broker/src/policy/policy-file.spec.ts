@@ -65,6 +65,24 @@ describe('policy files', () => {
     expect(errors.map((e) => e.line).sort((a, b) => a! - b!)).toEqual([11, 13, 20]);
   });
 
+  it('a group follows a Slack user group or lists members, not both', () => {
+    const linked = valid.replace('    members: [alice@example.com]', '    slackUsergroup: S0DBA');
+    expect(parsePolicy(linked).policy.groups[0]).toEqual({
+      name: 'dba',
+      members: [],
+      slackUsergroup: 'S0DBA',
+    });
+    const both = valid.replace(
+      '    members: [alice@example.com]',
+      '    members: [alice@example.com]\n    slackUsergroup: S0DBA',
+    );
+    expect(errorsOf(both)).toEqual([
+      { line: 7, path: 'groups.0.members', message: 'give members or slackUsergroup, not both' },
+    ]);
+    const bad = valid.replace('    members: [alice@example.com]', '    slackUsergroup: dba-team');
+    expect(errorsOf(bad)[0]).toMatchObject({ line: 7, path: 'groups.0.slackUsergroup' });
+  });
+
   it('names the line of a YAML syntax error', () => {
     const errors = errorsOf('version: 1\nusers:\n  - email: [unclosed\n');
     expect(errors[0].line).toBeGreaterThanOrEqual(3);

@@ -42,7 +42,22 @@ export const PolicySchema = z.strictObject({
     )
     .default([]),
   groups: z
-    .array(z.strictObject({ name: z.string().trim().min(1).max(100), members: emails }))
+    .array(
+      z
+        .strictObject({
+          name: z.string().trim().min(1).max(100),
+          members: emails,
+          /** The members follow this Slack user group (its id, S…) instead of `members`. */
+          slackUsergroup: z
+            .string()
+            .regex(/^S[A-Z0-9]{2,30}$/, 'must be a Slack user group id such as S0123ABCD')
+            .optional(),
+        })
+        .refine((g) => !(g.slackUsergroup && g.members.length), {
+          message: 'give members or slackUsergroup, not both',
+          path: ['members'],
+        }),
+    )
     .default([]),
   connectors: z
     .array(
@@ -121,6 +136,7 @@ export const PolicySchema = z.strictObject({
           })
           .optional(),
         breakGlass: z.strictObject({ users: emails }).optional(),
+        slackChannel: z.string().optional(),
       }),
     )
     .default([]),

@@ -113,16 +113,34 @@ export class PolicyService implements OnApplicationBootstrap {
     for (const g of await this.groups.find()) groupIds.set(g.name, g.id);
     for (const [i, g] of policy.groups.entries()) {
       const members = resolveUsers(g.members, ['groups', i, 'members']);
+      const slackUsergroupId = g.slackUsergroup ?? null;
       const existing = await this.groups.findOneBy({ name: g.name });
       if (!existing) {
         changes.push(`create group ${g.name}`);
         if (!dryRun)
           groupIds.set(
             g.name,
-            (await this.groups.save(this.groups.create({ name: g.name, memberIds: members }))).id,
+            (
+              await this.groups.save(
+                this.groups.create({ name: g.name, memberIds: members, slackUsergroupId }),
+              )
+            ).id,
           );
         else groupIds.set(g.name, placeholder('group', g.name));
+      } else if (existing.slackUsergroupId !== slackUsergroupId) {
+        changes.push(
+          slackUsergroupId
+            ? `link group ${g.name} to Slack user group ${slackUsergroupId}`
+            : `unlink group ${g.name} from Slack user group ${existing.slackUsergroupId}`,
+        );
+        if (!dryRun)
+          await this.groups.update(existing.id, {
+            slackUsergroupId,
+            ...(slackUsergroupId ? {} : { memberIds: members }),
+          });
       } else if (
+        // A linked group's members come from Slack: the file does not fight the sync.
+        !slackUsergroupId &&
         canonicalJson([...existing.memberIds].sort()) !== canonicalJson([...members].sort())
       ) {
         changes.push(`update group ${g.name} members`);
@@ -247,6 +265,7 @@ export class PolicyService implements OnApplicationBootstrap {
         breakGlass: f.breakGlass
           ? { userIds: resolveUsers(f.breakGlass.users, [...path, 'breakGlass', 'users']) }
           : undefined,
+        slackChannel: f.slackChannel,
       };
       if (errors.length) continue;
       const existing = await this.flows.findByName(f.name);

@@ -13,6 +13,7 @@ import { registerActions } from './listeners/actions.listener';
 import { registerCommands } from './listeners/commands.listener';
 import { registerEvents } from './listeners/events.listener';
 import { registerViews } from './listeners/views.listener';
+import { SlackGroupSyncService } from './slack-group-sync.service';
 import { SlackInteractionsService } from './slack-interactions.service';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -31,7 +32,11 @@ export class SlackAppService implements OnApplicationBootstrap, OnApplicationShu
   private readonly receiver: ExpressReceiver | null = null;
   private readonly socketMode: boolean = false;
 
-  constructor(@Inject(BROKER_CONFIG) config: BrokerConfig, interactions: SlackInteractionsService) {
+  constructor(
+    @Inject(BROKER_CONFIG) config: BrokerConfig,
+    interactions: SlackInteractionsService,
+    groupSync: SlackGroupSyncService,
+  ) {
     const s = slackSettings(config);
     if (!s.enabled) {
       this.logger.log(`Slack is off: ${s.reason}`);
@@ -86,7 +91,7 @@ export class SlackAppService implements OnApplicationBootstrap, OnApplicationShu
     registerCommands(this.app, interactions);
     registerActions(this.app, interactions);
     registerViews(this.app, interactions);
-    registerEvents(this.app, interactions);
+    registerEvents(this.app, interactions, groupSync);
     this.app.error(async (error) => {
       this.logger.error({ err: error }, 'Slack listener failed');
     });

@@ -5,7 +5,12 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
  * (every approver's copy when someone decides), and a claim that makes one-time notices
  * (the expiry warning) happen once across broker replicas.
  */
-export type SlackMessageKind = 'approval' | 'expiry_warning' | 'failure_notice';
+export type SlackMessageKind =
+  | 'approval'
+  /** Every approver of a round (step or escalation) was asked: no message of its own. */
+  | 'approval_round'
+  | 'expiry_warning'
+  | 'failure_notice';
 
 @Entity({ name: 'slack_messages' })
 @Index(['requestId', 'kind', 'recipientUserId'], { unique: true })
@@ -19,7 +24,7 @@ export class SlackMessageEntity {
   @Column({ type: 'text' })
   kind!: SlackMessageKind;
 
-  /** The Doorman user the message was sent to. */
+  /** The Doorman user the message was sent to; for a post in a flow's channel, see askRound. */
   @Column({ name: 'recipient_user_id', type: 'uuid' })
   recipientUserId!: string;
 

@@ -1,8 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Repository } from 'typeorm';
+import { IsNull, LessThan, Not, Repository } from 'typeorm';
 import { AccessRequestEntity } from '../requests/access-request.entity';
 import { SlackMessageEntity, type SlackMessageKind } from './slack-message.entity';
+
+/**
+ * The reserved recipient id of one round of asking (a step, or its escalation): the key of the
+ * approval post in a flow's channel, and of the `approval_round` row saying everyone was asked.
+ * Never a real user's id (user ids are random UUIDs, version 4).
+ */
+export function askRound(req: Pick<AccessRequestEntity, 'currentStep' | 'escalated'>): string {
+  const n = req.currentStep * 2 + (req.escalated ? 1 : 0);
+  return `00000000-0000-0000-0000-${n.toString(16).padStart(12, '0')}`;
+}
+const ASK_ROUND_SQL = `('00000000-0000-0000-0000-' || lpad(to_hex(r.current_step * 2 + CASE WHEN r.escalated THEN 1 ELSE 0 END), 12, '0'))::uuid`;
 
 /** The Slack module's own table, and the one read it needs of requests (expiring soon). */
 @Injectable()
@@ -41,8 +52,21 @@ export class SlackMessagesRepository {
     await this.messages.update({ requestId, kind, recipientUserId }, ref);
   }
 
+  async isPosted(
+    requestId: string,
+    kind: SlackMessageKind,
+    recipientUserId: string,
+  ): Promise<boolean> {
+    return this.messages.existsBy({ requestId, kind, recipientUserId, ts: Not(IsNull()) });
+  }
+
   async release(requestId: string, kind: SlackMessageKind, recipientUserId: string): Promise<void> {
     await this.messages.delete({ requestId, kind, recipientUserId, ts: IsNull() });
+  }
+
+  /** Claims older than `before` that were never posted (their replica stopped mid-way). */
+  async releaseStaleClaims(kind: SlackMessageKind, before: Date): Promise<void> {
+    await this.messages.delete({ kind, ts: IsNull(), createdAt: LessThan(before) });
   }
 
   /** Forgets a one-time notice, so it can be sent again (an extended grant warns again). */
@@ -68,6 +92,23 @@ export class SlackMessagesRepository {
         `NOT EXISTS (SELECT 1 FROM slack_messages m WHERE m.request_id = r.id AND m.kind = 'failure_notice')`,
       )
       .take(100)
+      .getMany();
+  }
+
+  /**
+   * PENDING requests whose current round of asking (step or escalation) began before `before`
+   * and never completed: the broker stopped between the commit and Slack, or Slack failed.
+   */
+  async unasked(before: Date): Promise<AccessRequestEntity[]> {
+    return this.requests
+      .createQueryBuilder('r')
+      .where('r.status = :s', { s: 'PENDING' })
+      .andWhere('COALESCE(r.step_started_at, r.created_at) < :before', { before })
+      .andWhere(
+        `NOT EXISTS (SELECT 1 FROM slack_messages m WHERE m.request_id = r.id AND m.kind = 'approval_round' AND m.recipient_user_id = ${ASK_ROUND_SQL})`,
+      )
+      .orderBy('r.created_at', 'ASC')
+      .take(200)
       .getMany();
   }
 

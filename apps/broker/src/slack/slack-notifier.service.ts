@@ -6,13 +6,16 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
+import { AccessFlowsService } from '../access-flows/access-flows.service';
 import { DomainEventBus, type DomainEvent } from '../common/domain-events';
+import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { IdentityService } from '../identity/identity.service';
 import { IntegrationsService } from '../integrations/integrations.service';
+import type { UserEntity } from '../identity/user.entity';
 import type { AccessRequestEntity } from '../requests/access-request.entity';
 import { RequestsService } from '../requests/requests.service';
 import { SLACK_CLIENT, type SlackClient } from './slack-client';
-import { SlackMessagesRepository } from './slack-messages.repository';
+import { askRound, SlackMessagesRepository } from './slack-messages.repository';
 import { SlackPeopleService } from './slack-people.service';
 import { mention } from './views/format';
 import {
@@ -51,23 +54,58 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
   private unsubscribe: (() => void) | null = null;
   /** Events of one request are handled in order (submitted before approved before ready). */
   private readonly queues = new Map<string, Promise<void>>();
+  private catchUpTimer: NodeJS.Timeout | null = null;
+  private catchingUp = false;
 
   constructor(
     @Inject(SLACK_CLIENT) private readonly slack: SlackClient,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     private readonly bus: DomainEventBus,
     private readonly people: SlackPeopleService,
     private readonly identity: IdentityService,
     private readonly requests: RequestsService,
     private readonly messages: SlackMessagesRepository,
     private readonly integrations: IntegrationsService,
+    private readonly flows: AccessFlowsService,
   ) {}
 
   onModuleInit(): void {
-    if (this.slack) this.unsubscribe = this.bus.subscribe((e) => this.inOrder(e));
+    if (!this.slack) return;
+    this.unsubscribe = this.bus.subscribe((e) => this.inOrder(e));
+    const every = this.config.SLACK_CATCH_UP_MS;
+    if (every > 0) {
+      this.catchUpTimer = setInterval(() => void this.catchUp(every), every);
+      this.catchUpTimer.unref();
+    }
   }
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
+    if (this.catchUpTimer) clearInterval(this.catchUpTimer);
+  }
+
+  /**
+   * Events are handled in-process after the commit, so a broker that stops in between loses
+   * them. What matters most is caught up here: approvers never asked for a pending request
+   * (by any replica) are asked now, at most one interval late.
+   */
+  async catchUp(graceMs: number): Promise<void> {
+    if (this.catchingUp) return;
+    this.catchingUp = true;
+    try {
+      const before = new Date(Date.now() - graceMs);
+      // A claim never followed by its post: the replica that made it stopped in between.
+      await this.messages.releaseStaleClaims('approval', before);
+      for (const req of await this.messages.unasked(before)) {
+        await this.askApprovers(req).catch((err: unknown) =>
+          this.logger.error({ err, requestId: req.id }, 'could not catch up on an approval'),
+        );
+      }
+    } catch (err) {
+      this.logger.error({ err }, 'Slack catch-up failed');
+    } finally {
+      this.catchingUp = false;
+    }
   }
 
   private inOrder(e: DomainEvent): Promise<void> {
@@ -136,30 +174,86 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Messages whoever may decide the current step (a later step's approvers once it is reached,
-   * the fallback once escalated); each approver gets one message per request, kept up to date.
+   * Asks whoever may decide the current step (a later step's approvers once it is reached, the
+   * fallback once escalated): in the flow's Slack channel when it has one, else by DM. Each
+   * approver (or the channel, per step) gets one message per request, kept up to date.
    */
   private async askApprovers(req: AccessRequestEntity): Promise<string[]> {
     const ids = (await this.requests.currentApproverIds(req)).filter(
       (id) => id !== req.requesterId,
     );
     const approvers = await this.identity.findByIds(ids);
-    const message = approvalMessage(await this.people.view(req), null, await this.progressOf(req));
-    for (const approver of approvers) {
-      if (!(await this.messages.claim(req.id, 'approval', approver.id))) continue;
-      try {
-        const ref = await this.people.dm(approver, message);
-        if (ref) await this.messages.posted(req.id, 'approval', approver.id, ref);
-        else await this.messages.release(req.id, 'approval', approver.id);
-      } catch (err) {
-        await this.messages.release(req.id, 'approval', approver.id);
-        this.logger.error({ err, requestId: req.id }, 'could not message an approver');
-      }
-    }
+    const flow = await this.flows.getVersion(req.flowId, req.flowVersion).catch(() => null);
+    // A channel Doorman cannot post to (archived, bot not invited) must not leave nobody asked.
+    const done =
+      (flow?.slackChannel && (await this.askInChannel(req, flow.slackChannel, ids))) ||
+      (await this.askByDm(req, approvers));
+    // The round is complete: the catch-up leaves this step alone from now on.
+    if (done) await this.messages.claim(req.id, 'approval_round', askRound(req));
     // A decision may have landed while the messages were being posted.
     const now = await this.requests.get(req.id);
     if (now.status !== 'PENDING') await this.refreshApprovals(req.id);
     return approvers.map((a) => a.id);
+  }
+
+  /** False when Slack failed for someone (asked again by the catch-up). */
+  private async askByDm(req: AccessRequestEntity, approvers: UserEntity[]): Promise<boolean> {
+    let message: SlackMessage | null = null;
+    let ok = true;
+    for (const approver of approvers) {
+      if (!(await this.messages.claim(req.id, 'approval', approver.id))) {
+        // Claimed but not posted (yet): in flight elsewhere, or left by a replica that stopped.
+        if (!(await this.messages.isPosted(req.id, 'approval', approver.id))) ok = false;
+        continue;
+      }
+      try {
+        message ??= approvalMessage(await this.people.view(req), null, await this.progressOf(req));
+        const ref = await this.people.dm(approver, message);
+        if (ref) await this.messages.posted(req.id, 'approval', approver.id, ref);
+        else await this.messages.release(req.id, 'approval', approver.id);
+      } catch (err) {
+        ok = false;
+        await this.messages.release(req.id, 'approval', approver.id);
+        this.logger.error({ err, requestId: req.id }, 'could not message an approver');
+      }
+    }
+    return ok;
+  }
+
+  /**
+   * One post in the flow's channel per step (and per escalation), naming who may decide it, so
+   * they are notified; anyone else's click is refused by the same rules as everywhere.
+   */
+  private async askInChannel(
+    req: AccessRequestEntity,
+    channel: string,
+    approverIds: string[],
+  ): Promise<boolean> {
+    const key = askRound(req);
+    if (!(await this.messages.claim(req.id, 'approval', key))) return true;
+    try {
+      // Links approvers found in Slack by email, so the mentions below reach them.
+      for (const a of await this.identity.findByIds(approverIds)) await this.people.slackIdOf(a);
+      const named = (await this.identity.findByIds(approverIds)).map(mention);
+      const message = approvalMessage(
+        await this.people.view(req),
+        null,
+        await this.progressOf(req),
+        named,
+      );
+      const posted = await this.people.client.chat.postMessage({ channel, ...message });
+      if (posted.ts) {
+        await this.messages.posted(req.id, 'approval', key, { channel, ts: posted.ts });
+        return true;
+      }
+    } catch (err) {
+      this.logger.error(
+        { err, requestId: req.id, channel },
+        'could not post to the flow channel; asking approvers by DM',
+      );
+    }
+    await this.messages.release(req.id, 'approval', key);
+    return false;
   }
 
   private async decisionOf(req: AccessRequestEntity): Promise<Decision | null> {

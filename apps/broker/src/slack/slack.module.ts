@@ -11,6 +11,8 @@ import { RequestsModule } from '../requests/requests.module';
 import { SlackAppService } from './slack-app.service';
 import { createSlackClient, SLACK_CLIENT } from './slack-client';
 import { SlackExpiryWarningsService } from './slack-expiry-warnings.service';
+import { SlackGroupSyncService } from './slack-group-sync.service';
+import { SlackGroupsController } from './slack-groups.controller';
 import { SlackHomeService } from './slack-home.service';
 import { SlackInteractionsService } from './slack-interactions.service';
 import { SlackMessageEntity } from './slack-message.entity';
@@ -29,6 +31,7 @@ import { SlackPeopleService } from './slack-people.service';
     RequestsModule,
     CatalogModule,
   ],
+  controllers: [SlackGroupsController],
   providers: [
     {
       provide: SLACK_CLIENT,
@@ -41,6 +44,7 @@ import { SlackPeopleService } from './slack-people.service';
     SlackInteractionsService,
     SlackNotifierService,
     SlackExpiryWarningsService,
+    SlackGroupSyncService,
     SlackAppService,
   ],
   exports: [SlackAppService],

@@ -5,6 +5,7 @@ import { ApprovalWorkflows1763950000000 } from './1763950000000-approval-workflo
 import { SlackMessages1764000000000 } from './1764000000000-slack-messages';
 import { AuditChain1764100000000 } from './1764100000000-audit-chain';
 import { IntegrationCatalog1764300000000 } from './1764300000000-integration-catalog';
+import { GroupSlackUsergroup1764400000000 } from './1764400000000-group-slack-usergroup';
 
 /** Every migration, in order. Reviewed code: entities never synchronise the schema. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   SlackMessages1764000000000,
   AuditChain1764100000000,
   IntegrationCatalog1764300000000,
+  GroupSlackUsergroup1764400000000,
 ];

@@ -49,11 +49,19 @@ export function approvalMessage(
   r: RequestView,
   decision: Decision | null,
   progress: string[] = [],
+  /** Who may decide, mentioned: set for a post in a flow's channel, where not all may decide. */
+  askedOf: string[] = [],
 ): SlackMessage {
   const head = r.isExtension
     ? `${r.requester} asks to extend their *${escapeText(r.permission)}* access to ${resourceLine(r)} by ${formatDuration(r.durationSeconds)}`
     : `${r.requester} requests *${escapeText(r.permission)}* access to ${resourceLine(r)} for ${formatDuration(r.durationSeconds)}`;
   const blocks: KnownBlock[] = [section(head), facts(r)];
+  if (askedOf.length && !decision) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: truncate(`Can decide: ${askedOf.join(', ')}`, 3000) }],
+    });
+  }
   if (progress.length && !decision) {
     blocks.push({
       type: 'context',
