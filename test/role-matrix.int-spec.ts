@@ -39,6 +39,9 @@ const MATRIX: Record<string, Role[]> = {
   'POST /api/v1/integrations/{id}/revoke-all': MANAGERS,
   'GET /api/v1/integrations/{id}/admin-credentials': READERS,
   'POST /api/v1/integrations/{id}/admin-credentials/rotate': MANAGERS,
+  'GET /api/v1/integrations/{id}/catalog': ALL, // people choose from what exists
+  'POST /api/v1/integrations/{id}/discover': MANAGERS,
+  'GET /api/v1/integrations/{id}/doctor': READERS,
   'GET /api/v1/metrics/faults': READERS,
   'POST /api/v1/access-flows': MANAGERS,
   'GET /api/v1/access-flows': ALL,

@@ -9,6 +9,7 @@ import { requestLogId } from './common/correlation';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { RateLimitGuard } from './common/rate-limit.guard';
 import { type BrokerConfig } from './config/broker.config';
+import { CatalogModule } from './catalog/catalog.module';
 import { BrokerConfigModule } from './config/config.module';
 import { redisConnectionOptions } from './config/redis';
 import { ConnectorsModule } from './connectors/connectors.module';
@@ -74,6 +75,7 @@ export class AppModule {
         IdentityModule,
         ConnectorsModule,
         IntegrationsModule,
+        CatalogModule,
         AccessFlowsModule,
         GrantsModule,
         RequestsModule,

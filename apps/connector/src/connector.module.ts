@@ -10,6 +10,7 @@ import { loadSealPublicKey } from '@doorman/crypto';
 import { CONNECTOR_CONFIG, type ConnectorConfig } from './config/connector.config';
 import { ConnectorProcessor } from './jobs/connector.processor';
 import { ConnectorJobsService } from './jobs/connector-jobs.service';
+import { DiscoveryService } from './jobs/discovery.service';
 import { HeartbeatService } from './jobs/heartbeat.service';
 import { InventoryService } from './jobs/inventory.service';
 import { ResultsPublisher } from './jobs/results.publisher';
@@ -79,14 +80,26 @@ export class ConnectorModule {
           inject: [TargetClient],
         },
         {
+          provide: DiscoveryService,
+          useFactory: (t: TargetClient) => new DiscoveryService(t, config.target.sslMode),
+          inject: [TargetClient],
+        },
+        {
           provide: ConnectorJobsService,
           useFactory: (
             s: UserSyncService,
             c: UserCleanupService,
             r: ResultsPublisher,
             a: AdminRotationService,
-          ) => new ConnectorJobsService(config.connectorId, s, c, r, logger, a),
-          inject: [UserSyncService, UserCleanupService, ResultsPublisher, AdminRotationService],
+            d: DiscoveryService,
+          ) => new ConnectorJobsService(config.connectorId, s, c, r, logger, a, d),
+          inject: [
+            UserSyncService,
+            UserCleanupService,
+            ResultsPublisher,
+            AdminRotationService,
+            DiscoveryService,
+          ],
         },
         {
           provide: HeartbeatService,

@@ -72,10 +72,26 @@ export const RotateAdminJobSchema = z.object({
 });
 export type RotateAdminJob = z.infer<typeof RotateAdminJobSchema>;
 
+/**
+ * Read the integration's catalog (databases, schemas, tables, owners, what the admin can grant
+ * on each) and the doctor's report (issue 7). Read-only on the target; carries no secret.
+ */
+export const DiscoverJobSchema = z.object({
+  v: z.literal(CONTRACT_VERSION),
+  kind: z.literal('discover'),
+  integrationId: z.string().uuid(),
+  discoveryId: z.string().uuid(),
+  /** The integration's databases: only these are read. */
+  databases: z.array(pgName).min(1).max(500),
+  correlationId: z.string().max(100).optional(),
+});
+export type DiscoverJob = z.infer<typeof DiscoverJobSchema>;
+
 export const ConnectorJobSchema = z.discriminatedUnion('kind', [
   SyncUserJobSchema,
   CleanupUserJobSchema,
   RotateAdminJobSchema,
+  DiscoverJobSchema,
 ]);
 export type ConnectorJob = z.infer<typeof ConnectorJobSchema>;
 export type ConnectorJobKind = ConnectorJob['kind'];
@@ -83,6 +99,7 @@ export const CONNECTOR_JOB_KINDS: readonly ConnectorJobKind[] = [
   'sync-user',
   'cleanup-user',
   'rotate-admin',
+  'discover',
 ];
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };

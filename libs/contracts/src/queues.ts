@@ -28,6 +28,8 @@ export const jobIds = {
     `cleanup-due-${databaseUserId}-${dueAtMs}`,
   rotateAdmin: (integrationId: string, rotationId: string) =>
     `rotate-admin-${integrationId}-${rotationId}`,
+  discover: (integrationId: string, discoveryId: string) =>
+    `discover-${integrationId}-${discoveryId}`,
   retrySync: (databaseUserId: string, generation: number) =>
     `retry-sync-${databaseUserId}-${generation}`,
 };

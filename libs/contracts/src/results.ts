@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PERMISSION_LEVELS, PermissionLevelSchema } from './permissions';
 import { CONTRACT_VERSION } from './queues';
 import { describeIssues, type ParseResult } from './jobs';
 
@@ -122,12 +123,80 @@ export const InventorySchema = z.object({
 });
 export type Inventory = z.infer<typeof InventorySchema>;
 
+const catalogName = z.string().min(1).max(63);
+
+/** Limits of one catalog report; the connector clips to them and says so (`tableCount`). */
+export const CATALOG_LIMITS = { databases: 500, schemas: 2000, tables: 2000, doctorLines: 5000 };
+
+export const CatalogSchemaEntrySchema = z.object({
+  schema: catalogName,
+  owner: catalogName,
+  /** Levels the connector's admin can grant here; empty with `reason` when none. */
+  grantable: z.array(PermissionLevelSchema).max(PERMISSION_LEVELS.length),
+  reason: z.string().max(1000).optional(),
+  /** Tables, views and foreign tables with their owners (at most CATALOG_LIMITS.tables). */
+  tables: z.array(z.object({ name: catalogName, owner: catalogName })).max(CATALOG_LIMITS.tables),
+  /** How many there are, when more than the list holds. */
+  tableCount: z.number().int().min(0),
+});
+export type CatalogSchemaEntry = z.infer<typeof CatalogSchemaEntrySchema>;
+
+export const CatalogDatabaseEntrySchema = z.object({
+  name: catalogName,
+  owner: catalogName.nullable(),
+  /** PUBLIC may connect (DESIGN §3.9). */
+  publicConnect: z.boolean(),
+  /** Set when the database could not be read (missing, or no CONNECT for the admin). */
+  error: z.string().max(500).optional(),
+  schemas: z.array(CatalogSchemaEntrySchema).max(CATALOG_LIMITS.schemas),
+});
+export type CatalogDatabaseEntry = z.infer<typeof CatalogDatabaseEntrySchema>;
+
+export const DoctorLineSchema = z.object({
+  check: z.string().max(300),
+  status: z.enum(['ok', 'missing', 'warn', 'info']),
+  detail: z.string().max(2000),
+  fix: z.string().max(2000).optional(),
+});
+export type DoctorLineMessage = z.infer<typeof DoctorLineSchema>;
+
+export const CatalogAdminSchema = z.object({
+  name: catalogName,
+  superuser: z.boolean(),
+  createrole: z.boolean(),
+  serverVersion: z.string().max(100),
+  versionNum: z.number().int().min(0),
+  /** pg_read_all_data / pg_write_all_data where this admin may grant them. */
+  grantablePredefined: z.array(catalogName).max(10),
+});
+export type CatalogAdmin = z.infer<typeof CatalogAdminSchema>;
+
+/** The answer to a `discover` job: the catalog and the doctor's report, or why not. */
+export const DiscoverResultSchema = z.object({
+  v: z.literal(CONTRACT_VERSION),
+  kind: z.literal('discover'),
+  connectorId: z.string().uuid(),
+  jobId: z.string().max(300),
+  integrationId: z.string().uuid(),
+  discoveryId: z.string().uuid(),
+  attempt: z.number().int().positive(),
+  status: z.enum(['applied', 'failed']),
+  /** When the catalog was read. */
+  at: z.string().datetime({ offset: true }),
+  admin: CatalogAdminSchema.optional(),
+  databases: z.array(CatalogDatabaseEntrySchema).max(CATALOG_LIMITS.databases).default([]),
+  doctor: z.array(DoctorLineSchema).max(CATALOG_LIMITS.doctorLines).default([]),
+  error: JobErrorSchema.optional(),
+});
+export type DiscoverResult = z.infer<typeof DiscoverResultSchema>;
+
 export const ConnectorMessageSchema = z.discriminatedUnion('kind', [
   SyncUserResultSchema,
   CleanupUserResultSchema,
   HeartbeatSchema,
   InventorySchema,
   RotateAdminResultSchema,
+  DiscoverResultSchema,
 ]);
 export type ConnectorMessage = z.infer<typeof ConnectorMessageSchema>;
 

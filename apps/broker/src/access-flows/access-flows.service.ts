@@ -1,3 +1,4 @@
+import { isEverything } from '@doorman/contracts';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, Repository } from 'typeorm';
@@ -111,8 +112,9 @@ export class AccessFlowsService {
       );
     });
     const problems: string[] = [];
+    // "*"."*" is everything on the server (pg_read_all_data / pg_write_all_data).
     const unknownDbs = definition.resources.filter(
-      (r) => !integration.databases.includes(r.database),
+      (r) => !isEverything(r) && !integration.databases.includes(r.database),
     );
     if (unknownDbs.length) {
       problems.push(

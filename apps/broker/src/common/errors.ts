@@ -9,6 +9,8 @@ export enum ErrorCode {
   Unauthenticated = 'UNAUTHENTICATED',
   Conflict = 'CONFLICT',
   IllegalTransition = 'ILLEGAL_TRANSITION',
+  /** The integration's admin cannot grant what was asked (known from its catalog, issue 7). */
+  NotGrantable = 'NOT_GRANTABLE',
 }
 
 export class DomainError extends Error {
@@ -29,6 +31,9 @@ export class DomainError extends Error {
   }
   static validation(message: string, details?: Record<string, unknown>): DomainError {
     return new DomainError(ErrorCode.Validation, message, details);
+  }
+  static notGrantable(message: string, details?: Record<string, unknown>): DomainError {
+    return new DomainError(ErrorCode.NotGrantable, message, details);
   }
   static conflict(message: string): DomainError {
     return new DomainError(ErrorCode.Conflict, message);

@@ -17,6 +17,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.Unauthenticated]: HttpStatus.UNAUTHORIZED,
   [ErrorCode.Conflict]: HttpStatus.CONFLICT,
   [ErrorCode.IllegalTransition]: HttpStatus.CONFLICT,
+  [ErrorCode.NotGrantable]: HttpStatus.UNPROCESSABLE_ENTITY,
 };
 
 /**

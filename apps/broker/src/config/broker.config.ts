@@ -50,6 +50,10 @@ export const BrokerConfigSchema = z.object({
   /** A revoke the connector refused for good is tried again, as a new generation, after this. */
   REVOKE_REFUSED_RETRY_MS: z.coerce.number().int().min(100).default(60_000),
   CONNECTOR_STALE_AFTER_MS: z.coerce.number().int().min(1000).default(60000),
+  /** How often each integration's catalog is read again (issue 7); on demand at any time. */
+  CATALOG_REFRESH_MS: z.coerce.number().int().min(1000).default(900_000),
+  /** A catalog older than this no longer refuses requests (the grant-time check remains). */
+  CATALOG_STALE_AFTER_MS: z.coerce.number().int().min(1000).default(3_600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.default(false),
   /** A policy file (YAML) applied at every start; an invalid file stops the start. */

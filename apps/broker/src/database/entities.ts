@@ -2,6 +2,8 @@ import { AccessFlowVersionEntity } from '../access-flows/access-flow-version.ent
 import { AccessFlowEntity } from '../access-flows/access-flow.entity';
 import { AdminRotationEntity } from '../admin-rotation/admin-rotation.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
+import { CatalogSchemaEntity } from '../catalog/catalog-schema.entity';
+import { IntegrationCatalogEntity } from '../catalog/integration-catalog.entity';
 import { ConnectorEntity } from '../connectors/connector.entity';
 import { DatabaseUserEntity } from '../grants/database-user.entity';
 import { ApiTokenEntity } from '../identity/api-token.entity';
@@ -28,4 +30,6 @@ export const ENTITIES = [
   AuditEventEntity,
   AdminRotationEntity,
   SlackMessageEntity,
+  IntegrationCatalogEntity,
+  CatalogSchemaEntity,
 ];

@@ -4,6 +4,7 @@ import { RESULTS_QUEUE, TIMERS_QUEUE } from '@doorman/contracts';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminRotationModule } from '../admin-rotation/admin-rotation.module';
 import { AuditModule } from '../audit/audit.module';
+import { CatalogModule } from '../catalog/catalog.module';
 import { ConnectorsModule } from '../connectors/connectors.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { DatabaseUserEntity } from './database-user.entity';
@@ -24,6 +25,7 @@ import { TimersProcessor } from './timers.processor';
     AuditModule,
     ConnectorsModule,
     AdminRotationModule,
+    CatalogModule,
   ],
   controllers: [DatabaseUsersController],
   providers: [

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { RESULTS_QUEUE, parseConnectorMessage } from '@doorman/contracts';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { AdminRotationService } from '../admin-rotation/admin-rotation.service';
+import { CatalogService } from '../catalog/catalog.service';
 import { ConnectorsService } from '../connectors/connectors.service';
 import { GrantsService } from './grants.service';
 import { ReconcileService } from './reconcile.service';
@@ -28,6 +29,7 @@ export class ResultsProcessor extends WorkerHost {
     private readonly connectors: ConnectorsService,
     private readonly reconciler: ReconcileService,
     private readonly adminRotations: AdminRotationService,
+    private readonly catalog: CatalogService,
   ) {
     super();
   }
@@ -63,6 +65,8 @@ export class ResultsProcessor extends WorkerHost {
         return;
       case 'rotate-admin':
         return this.adminRotations.onResult(message);
+      case 'discover':
+        return this.catalog.onResult(message);
     }
   }
 }

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessFlowsModule } from '../access-flows/access-flows.module';
 import { AuditController } from '../audit/audit.controller';
 import { AuditModule } from '../audit/audit.module';
+import { CatalogModule } from '../catalog/catalog.module';
 import { DatabaseUserEntity } from '../grants/database-user.entity';
 import { GrantsModule } from '../grants/grants.module';
 import { IdentityModule } from '../identity/identity.module';
@@ -30,6 +31,7 @@ import { REQUEST_TIMERS_QUEUE, RequestsService } from './requests.service';
     GrantsModule,
     AuditModule,
     OutboxModule,
+    CatalogModule,
   ],
   controllers: [RequestsController, IncidentsController, AuditController],
   providers: [

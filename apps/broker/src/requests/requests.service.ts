@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { jobIds, TIMERS_QUEUE, type PermissionLevel } from '@doorman/contracts';
+import {
+  EVERYTHING,
+  EVERYTHING_ROLES,
+  isEverything,
+  jobIds,
+  TIMERS_QUEUE,
+  type PermissionLevel,
+} from '@doorman/contracts';
 import type { SealKeyring } from '@doorman/crypto';
 import { Brackets, type EntityManager, In, LessThanOrEqual, Repository } from 'typeorm';
 import {
@@ -23,6 +30,7 @@ import {
 } from '../access-flows/approval.policy';
 import { autoApproves } from '../access-flows/time-window';
 import { AuditService } from '../audit/audit.service';
+import { CatalogService } from '../catalog/catalog.service';
 import { DURATION_HINT, formatDuration, parseDuration } from '../common/durations';
 import { DomainError, ErrorCode } from '../common/errors';
 import { SEAL_KEYRING } from '../config/seal-keyring';
@@ -91,6 +99,7 @@ export class RequestsService {
     private readonly grants: GrantsService,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
+    private readonly catalog: CatalogService,
     @Inject(SEAL_KEYRING) private readonly keyring: SealKeyring,
   ) {}
 
@@ -102,6 +111,14 @@ export class RequestsService {
     const integration = await this.integrations.get(input.integrationId).catch(() => {
       throw DomainError.validation(`integrationId: unknown integration ${input.integrationId}`);
     });
+    if ((input.database === EVERYTHING) !== (input.schema === EVERYTHING))
+      throw DomainError.validation(
+        'database, schema: "*" means everything on the server, and is given for both or neither',
+      );
+    if (isEverything(input) && !EVERYTHING_ROLES[input.permission])
+      throw DomainError.validation(
+        'permission: everything ("*"."*") can be asked for as read (pg_read_all_data) or write (pg_write_all_data) only',
+      );
     const durationSeconds = this.parseDuration(input.duration);
     const flows = await this.flows.forIntegration(integration.id);
     const ask = {
@@ -125,6 +142,8 @@ export class RequestsService {
         : DomainError.validation(reason);
     }
     const flow = decision.flow;
+    // Before anyone is asked to approve: what the admin cannot grant is refused now, with why.
+    await this.catalog.assertGrantable(integration.id, ask, now);
     await this.refuseDuplicate(actor.id, input);
     let opening: Opening = 'pending';
     if (input.breakGlass) {
@@ -950,13 +969,15 @@ export class RequestsService {
         passwordIssuedAt: du.passwordIssuedAt?.toISOString() ?? null,
       },
     });
+    // Everything on the server: any database works; offer the integration's first.
+    const database = isEverything(req) ? integration.databases[0] : req.database;
     const connectionString =
       `postgresql://${encodeURIComponent(du.username)}:${encodeURIComponent(password)}` +
-      `@${integration.host}:${integration.port}/${encodeURIComponent(req.database)}?sslmode=${integration.sslMode}`;
+      `@${integration.host}:${integration.port}/${encodeURIComponent(database)}?sslmode=${integration.sslMode}`;
     return {
       host: integration.host,
       port: integration.port,
-      database: req.database,
+      database,
       username: du.username,
       password,
       sslMode: integration.sslMode,

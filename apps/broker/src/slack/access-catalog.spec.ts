@@ -1,3 +1,4 @@
+import { schemaKey } from '../catalog/catalog.policy';
 import { requestCatalog, type CatalogFlow } from './access-catalog';
 
 const flow = (over: Partial<CatalogFlow>): CatalogFlow => ({
@@ -49,5 +50,70 @@ describe('requestCatalog', () => {
     expect(
       requestCatalog([flow({ requestorUserIds: ['bob'] })], { id: 'eve', groupIds: [] }, names),
     ).toBeNull();
+  });
+});
+
+describe('requestCatalog with a fresh catalog (issue 7)', () => {
+  const names = new Map([
+    ['i1', 'pg-prod'],
+    ['i2', 'pg-analytics'],
+  ]);
+
+  it('offers only schemas that exist and can be granted at a level of the flow, with those levels', () => {
+    const grantable = new Map([
+      [
+        'i1',
+        new Map([
+          [schemaKey('app', 'sales'), ['read', 'write', 'admin']],
+          [schemaKey('app', 'legacy'), []],
+          [schemaKey('app', 'audit'), ['admin']],
+        ]),
+      ],
+    ]);
+    const catalog = requestCatalog(
+      [
+        flow({
+          requestorUserIds: ['alice'],
+          permissions: ['write', 'read'],
+          resources: ['sales', 'legacy', 'audit', 'ghost'].map((schema) => ({
+            database: 'app',
+            schema,
+          })),
+        }),
+        // No catalog for i2 (never discovered, or stale): its resources are offered as written.
+        flow({
+          integrationId: 'i2',
+          requestorUserIds: ['alice'],
+          resources: [{ database: 'dw', schema: 'facts' }],
+        }),
+      ],
+      { id: 'alice', groupIds: [] },
+      names,
+      grantable,
+    );
+    expect(catalog?.options).toEqual([
+      { integrationId: 'i2', integration: 'pg-analytics', database: 'dw', schema: 'facts' },
+      {
+        integrationId: 'i1',
+        integration: 'pg-prod',
+        database: 'app',
+        schema: 'sales',
+        levels: ['read', 'write'],
+      },
+    ]);
+  });
+
+  it('unites the levels of several flows offering the same schema', () => {
+    const grantable = new Map([['i1', new Map([[schemaKey('app', 'public'), ['read', 'admin']]])]]);
+    const catalog = requestCatalog(
+      [
+        flow({ requestorUserIds: ['alice'], permissions: ['admin'] }),
+        flow({ requestorUserIds: ['alice'], permissions: ['read'] }),
+      ],
+      { id: 'alice', groupIds: [] },
+      names,
+      grantable,
+    );
+    expect(catalog?.options.map((o) => o.levels)).toEqual([['read', 'admin']]);
   });
 });

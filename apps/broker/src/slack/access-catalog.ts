@@ -1,3 +1,4 @@
+import { schemaKey } from '../catalog/catalog.policy';
 import type { RequestModalInput, RequestOption } from './views/modals.view';
 
 /** The parts of a flow the request form needs (plain data, STYLE §1). */
@@ -12,14 +13,21 @@ export interface CatalogFlow {
   justificationRequired: boolean;
 }
 
+/** Per integration with a fresh catalog: the levels its admin can grant, by schemaKey. */
+export type Grantable = ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
+
 /**
  * What the request form offers a person: the resources and permissions of the flows they
- * may request under. The form is a convenience; RequestsService judges the submission.
+ * may request under. Where the integration's catalog is fresh (issue 7), only schemas that
+ * exist and on which the admin can grant one of the flow's levels are offered, with those
+ * levels; elsewhere the flow's resources as written. The form is a convenience;
+ * RequestsService judges the submission.
  */
 export function requestCatalog(
   flows: CatalogFlow[],
   person: { id: string; groupIds: string[] },
   integrationNames: Map<string, string>,
+  grantable: Grantable = new Map(),
 ): RequestModalInput | null {
   const mine = flows.filter(
     (f) =>
@@ -27,16 +35,28 @@ export function requestCatalog(
       f.requestorGroupIds.some((g) => person.groupIds.includes(g)),
   );
   if (!mine.length) return null;
+  const order = ['read', 'write', 'admin'];
+  const byOrder = (a: string, b: string) =>
+    (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99);
   const options = new Map<string, RequestOption>();
   for (const f of mine) {
+    const known = grantable.get(f.integrationId);
     for (const r of f.resources) {
-      const o = {
+      const key = `${f.integrationId}|${r.database}|${r.schema}`;
+      let levels: string[] | undefined;
+      if (known) {
+        const here = known.get(schemaKey(r.database, r.schema));
+        levels = (here ?? []).filter((l) => f.permissions.includes(l));
+        if (!levels.length) continue; // absent from the catalog, or nothing the flow offers
+        levels = [...new Set([...(options.get(key)?.levels ?? []), ...levels])].sort(byOrder);
+      }
+      options.set(key, {
         integrationId: f.integrationId,
         integration: integrationNames.get(f.integrationId) ?? f.integrationId,
         database: r.database,
         schema: r.schema,
-      };
-      options.set(`${o.integrationId}|${o.database}|${o.schema}`, o);
+        ...(levels ? { levels } : {}),
+      });
     }
   }
   const sorted = [...options.values()].sort((a, b) =>
@@ -44,10 +64,7 @@ export function requestCatalog(
       `${b.integration} ${b.database}.${b.schema}`,
     ),
   );
-  const order = ['read', 'write', 'admin'];
-  const permissions = [...new Set(mine.flatMap((f) => f.permissions))].sort(
-    (a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99),
-  );
+  const permissions = [...new Set(mine.flatMap((f) => f.permissions))].sort(byOrder);
   return {
     options: sorted,
     permissions,

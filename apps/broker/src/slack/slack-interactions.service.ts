@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { PermissionLevel } from '@doorman/contracts';
 import { mayCloseReview } from '../access-flows/access-flow.policy';
 import { AccessFlowsService } from '../access-flows/access-flows.service';
+import { CatalogService } from '../catalog/catalog.service';
 import { DomainError, ErrorCode } from '../common/errors';
 import type { Actor } from '../identity/actor';
 import { IdentityService } from '../identity/identity.service';
@@ -74,6 +75,7 @@ export class SlackInteractionsService {
     private readonly integrations: IntegrationsService,
     private readonly identity: IdentityService,
     private readonly home: SlackHomeService,
+    private readonly catalogs: CatalogService,
   ) {}
 
   async command(o: SlackOrigin, text: string): Promise<void> {
@@ -158,6 +160,7 @@ export class SlackInteractionsService {
       flows,
       { id: actor.id, groupIds },
       new Map(integrations.map((i) => [i.id, i.name])),
+      await this.catalogs.grantableIndex([...new Set(flows.map((f) => f.integrationId))]),
     );
     if (!catalog || !catalog.options.length) {
       return this.people.tell(
@@ -187,13 +190,18 @@ export class SlackInteractionsService {
       } catch (e) {
         if (!(e instanceof DomainError) || e.code === ErrorCode.NotFound) throw e;
         const m = e.message;
-        const block = /duration/i.test(m)
-          ? b.duration
-          : /justification/i.test(m)
-            ? b.justification
-            : /permission|offers/i.test(m)
+        const block =
+          e.code === ErrorCode.NotGrantable
+            ? e.details?.field === 'permission'
               ? b.permission
-              : b.resource;
+              : b.resource
+            : /duration/i.test(m)
+              ? b.duration
+              : /justification/i.test(m)
+                ? b.justification
+                : /permission|offers/i.test(m)
+                  ? b.permission
+                  : b.resource;
         errors = { [block]: m.slice(0, 150) };
       }
     });

@@ -15,6 +15,8 @@ export function slackErrorText(error: unknown): { text: string; correlationId?: 
         return { text: `Not allowed: ${error.message}` };
       case ErrorCode.NotFound:
         return { text: `Not found: ${error.message}` };
+      case ErrorCode.NotGrantable:
+        return { text: `Cannot be granted: ${error.message}` };
       case ErrorCode.Conflict:
       case ErrorCode.IllegalTransition:
         return { text: error.message };

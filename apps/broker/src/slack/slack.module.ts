@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessFlowsModule } from '../access-flows/access-flows.module';
 import { AuditModule } from '../audit/audit.module';
+import { CatalogModule } from '../catalog/catalog.module';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { IdentityModule } from '../identity/identity.module';
 import { IntegrationsModule } from '../integrations/integrations.module';
@@ -28,6 +29,7 @@ import { SlackPeopleService } from './slack-people.service';
     IntegrationsModule,
     AccessFlowsModule,
     RequestsModule,
+    CatalogModule,
   ],
   controllers: [SlackGroupsController],
   providers: [

@@ -14,6 +14,7 @@ import { createLogger } from '../logging/logger';
 import type { UserCleanupService } from '../postgres/user-cleanup.service';
 import type { SyncOutcome, UserSyncService } from '../postgres/user-sync.service';
 import { ConnectorJobsService, resultJobId } from './connector-jobs.service';
+import type { DiscoveryService } from './discovery.service';
 import type { ResultsPublisher } from './results.publisher';
 
 const CONNECTOR = '9a3f5b5e-2f57-4b8a-9a55-1e2d3c4b5a69';
@@ -187,5 +188,62 @@ describe('logger redaction', () => {
       rotationId: job.rotationId,
       error: { code: 'INVALID_REQUEST' },
     });
+  });
+
+  it('discover: the catalog is reported once, a failure with its reason, never retried by BullMQ', async () => {
+    const job = {
+      v: 1,
+      kind: 'discover',
+      integrationId: '5c1e9a1e-1111-4a4a-8b8b-222222222222',
+      discoveryId: '5c1e9a1e-5555-4a4a-8b8b-666666666666',
+      databases: ['app'],
+    };
+    const report = {
+      at: '2026-11-22T12:00:00.000Z',
+      admin: {
+        name: 'avnadmin',
+        superuser: false,
+        createrole: true,
+        serverVersion: '15.4',
+        versionNum: 150004,
+        grantablePredefined: [],
+      },
+      databases: [{ name: 'app', owner: 'app_owner', publicConnect: true, schemas: [] }],
+      doctor: [{ check: 'login', status: 'ok' as const, detail: 'logged in as avnadmin' }],
+    };
+    let fail = false;
+    const discovery = {
+      discover: async () => {
+        if (fail) throw new ConnectorError(ConnectorErrorCode.ConnectionFailed, 'refused', true);
+        return report;
+      },
+    } as unknown as DiscoveryService;
+    const results = new FakeResults();
+    const service = new ConnectorJobsService(
+      CONNECTOR,
+      {} as UserSyncService,
+      {} as UserCleanupService,
+      results as unknown as ResultsPublisher,
+      createLogger('silent'),
+      undefined,
+      discovery,
+    );
+    await expect(service.process(bullJob(job, 0, 'disc-1'))).resolves.toBe('applied');
+    expect(results.sent[0]).toMatchObject({
+      jobId: resultJobId('disc-1', 1),
+      message: { kind: 'discover', status: 'applied', discoveryId: job.discoveryId, ...report },
+    });
+    fail = true;
+    await expect(service.process(bullJob(job, 0, 'disc-2'))).resolves.toBe('failed');
+    expect(results.sent[1].message).toMatchObject({
+      kind: 'discover',
+      status: 'failed',
+      databases: [],
+      error: { code: 'CONNECTION_FAILED', message: 'refused', retryable: true },
+    });
+    // Without a discovery service (a connector built for tests only): a clear failure.
+    const bare = setup(async () => applied);
+    await expect(bare.service.process(bullJob(job))).resolves.toBe('failed');
+    expect(bare.results.sent[0].message).toMatchObject({ error: { code: 'INVALID_REQUEST' } });
   });
 });

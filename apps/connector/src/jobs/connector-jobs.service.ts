@@ -11,6 +11,8 @@ import {
   type ConnectorJob,
   type ConnectorJobKind,
   type ConnectorMessage,
+  type DiscoverJob,
+  type DiscoverResult,
   type JobError,
   type RotateAdminJob,
   type RotateAdminResult,
@@ -19,19 +21,22 @@ import {
 } from '@doorman/contracts';
 import { ConnectorError } from '../common/connector.error';
 import type { AdminRotationService } from '../postgres/admin-rotation.service';
+import type { DiscoveryService } from './discovery.service';
 import { classifyError } from '../postgres/sqlstate';
 import type { UserCleanupService } from '../postgres/user-cleanup.service';
 import type { JobRef, UserSyncService } from '../postgres/user-sync.service';
 import type { ResultsPublisher } from './results.publisher';
 
-type PersonJob = Exclude<ConnectorJob, { kind: 'rotate-admin' }>;
+type PersonJob = Exclude<ConnectorJob, { kind: 'rotate-admin' | 'discover' }>;
 type Handler<K extends ConnectorJobKind> = K extends PersonJob['kind']
   ? (
       job: Extract<ConnectorJob, { kind: K }>,
       ref: JobRef,
       base: ResultBase,
     ) => Promise<ConnectorMessage>
-  : (job: RotateAdminJob, jobId: string, attempt: number) => Promise<RotateAdminResult>;
+  : K extends 'rotate-admin'
+    ? (job: RotateAdminJob, jobId: string, attempt: number) => Promise<RotateAdminResult>
+    : (job: DiscoverJob, jobId: string, attempt: number) => Promise<DiscoverResult>;
 type Handlers = { [K in ConnectorJobKind]: Handler<K> };
 
 interface ResultBase {
@@ -79,11 +84,13 @@ export class ConnectorJobsService {
     private readonly results: ResultsPublisher,
     private readonly logger: Logger,
     private readonly adminRotation?: AdminRotationService,
+    private readonly discovery?: DiscoveryService,
   ) {
     this.handlers = {
       'sync-user': (job, ref, base) => this.runSync(job, ref, base),
       'cleanup-user': (job, ref, base) => this.runCleanup(job, ref, base),
       'rotate-admin': (job, jobId, attempt) => this.runRotateAdmin(job, jobId, attempt),
+      discover: (job, jobId, attempt) => this.runDiscover(job, jobId, attempt),
     };
   }
 
@@ -117,6 +124,20 @@ export class ConnectorJobsService {
           { ...fields, error: result.error },
           'admin rotation failed; old password kept',
         );
+      return result.status;
+    }
+    if (job.kind === 'discover') {
+      // Read-only and never retried by BullMQ: a failure is reported with its reason, and the
+      // broker's next scheduled (or on-demand) discovery tries again.
+      const result = await this.handlers.discover(job, jobId, attempt);
+      await this.results.publish(result, resultJobId(jobId, attempt));
+      const fields = { jobId, kind: job.kind, attempt };
+      if (result.status === 'applied')
+        this.logger.info(
+          { ...fields, databases: result.databases.length, doctorLines: result.doctor.length },
+          'job done',
+        );
+      else this.logger.warn({ ...fields, error: result.error }, 'discovery failed');
       return result.status;
     }
     const ref: JobRef = { kind: job.kind, shortId: shortJobId(jobId) };
@@ -210,6 +231,48 @@ export class ConnectorJobsService {
       };
     }
     return { ...base, ...out, effects: clip(out.effects, 50) };
+  }
+
+  private async runDiscover(
+    job: DiscoverJob,
+    jobId: string,
+    attempt: number,
+  ): Promise<DiscoverResult> {
+    const base = {
+      v: CONTRACT_VERSION,
+      kind: 'discover' as const,
+      connectorId: this.connectorId,
+      jobId,
+      integrationId: job.integrationId,
+      discoveryId: job.discoveryId,
+      attempt,
+    };
+    const failed = (error: JobError): DiscoverResult => ({
+      ...base,
+      status: 'failed',
+      at: new Date().toISOString(),
+      databases: [],
+      doctor: [],
+      error,
+    });
+    if (!this.discovery) {
+      return failed({
+        code: 'INVALID_REQUEST',
+        message: 'discovery is not available in this connector',
+        retryable: false,
+      });
+    }
+    try {
+      return { ...base, status: 'applied', ...(await this.discovery.discover(job)) };
+    } catch (err) {
+      const e = classifyError(err);
+      return failed({
+        code: e.code,
+        message: e.message.slice(0, 2000),
+        sqlstate: e.sqlstate,
+        retryable: e.retryable,
+      });
+    }
   }
 
   private dispatch(job: PersonJob, ref: JobRef, base: ResultBase): Promise<ConnectorMessage> {

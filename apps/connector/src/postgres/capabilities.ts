@@ -94,10 +94,14 @@ interface SchemaRow {
   superuser_owners: string[];
 }
 
-/** Reads the admin's profile and the catalog of every database it may connect to. Read-only. */
+/**
+ * Reads the admin's profile and the catalog of every database it may connect to (or only of
+ * those named in `only`). Read-only.
+ */
 export async function readCapabilities(
   target: TargetClient,
   configuredSslMode: SslMode,
+  only?: readonly string[],
 ): Promise<Capabilities> {
   const [p] = await target.query<ProfileRow>(sql.readAdminProfile());
   const admin: AdminProfile = {
@@ -116,6 +120,7 @@ export async function readCapabilities(
   for (const d of await target.query<{ name: string; owner: string; public_connect: boolean }>(
     sql.readDatabases(),
   )) {
+    if (only && !only.includes(d.name)) continue;
     const db: CatalogDatabase = {
       name: d.name,
       owner: d.owner,

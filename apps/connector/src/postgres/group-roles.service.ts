@@ -1,4 +1,4 @@
-import type { GroupGrant } from '@doorman/contracts';
+import { EVERYTHING, EVERYTHING_ROLES, isEverything, type GroupGrant } from '@doorman/contracts';
 import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
 import { actAs } from './acting-roles';
 import {
@@ -11,7 +11,7 @@ import {
   MARKER_ROLE,
 } from './group-role';
 import * as sql from './sql';
-import { isAlreadyExists } from './sqlstate';
+import { isAlreadyExists, sqlstateOf } from './sqlstate';
 import {
   advisoryKey,
   groupsLockKey,
@@ -75,7 +75,9 @@ export class GroupRolesService {
   ): Promise<void> {
     if (grants.length === 0) return;
     const wanted = dedupe(grants);
-    await this.target.transaction(database, job, async (tx) => {
+    // "Everything" is server-wide: its group is kept from the admin's own database.
+    const where = database === EVERYTHING ? this.target.adminDatabase : database;
+    await this.target.transaction(where, job, async (tx) => {
       if ((await this.needingWork(tx, wanted)).length === 0) return;
       await tx.run(sql.advisoryXactLock(advisoryKey(groupsLockKey(database))));
       for (const w of await this.needingWork(tx, wanted)) await this.configure(tx, w);
@@ -99,13 +101,18 @@ export class GroupRolesService {
           `role ${JSON.stringify(w.name)} exists but is not a Doorman group role; left untouched`,
         );
       }
-      const [drift] = await tx.run<{ drift: boolean }>(sql.readGroupDrift(w.name, w.grant.schema));
+      const [drift] = await tx.run<{ drift: boolean }>(
+        isEverything(w.grant)
+          ? sql.readPredefinedDrift(w.name, everythingRoles(w.grant))
+          : sql.readGroupDrift(w.name, w.grant.schema),
+      );
       if (drift.drift) out.push(w);
     }
     return out;
   }
 
   private async configure(tx: Tx, w: Wanted): Promise<void> {
+    if (isEverything(w.grant)) return this.configureEverything(tx, w);
     const [owners] = await tx.run<{ schema_owner: string; object_owners: string[] }>(
       sql.readSchemaOwners(w.grant.schema),
     );
@@ -136,6 +143,41 @@ export class GroupRolesService {
     }
     await giveBack();
   }
+
+  /** Read / write on everything: membership in pg_read_all_data (+ pg_write_all_data). */
+  private async configureEverything(tx: Tx, w: Wanted): Promise<void> {
+    const roles = everythingRoles(w.grant);
+    const [exists] = await tx.run(sql.readRoles([w.name]));
+    if (!exists) {
+      await tx.run(sql.createNologinRole(w.name));
+      await tx.run(sql.commentOnRole(w.name, formatGroupComment(w.grant)));
+    }
+    try {
+      for (const statement of sql.everythingGrantStatements(w.name, roles)) await tx.run(statement);
+    } catch (err) {
+      const state = sqlstateOf(err);
+      // 42704: PostgreSQL before 14 has no such roles; 42501: the admin may not grant them.
+      if (state !== '42501' && state !== '42704') throw err;
+      throw ConnectorError.permanent(
+        ConnectorErrorCode.NotGrantable,
+        state === '42704'
+          ? `${w.grant.permission} on everything needs PostgreSQL 14 or later (${roles.join(', ')})`
+          : `the connector's admin may not grant ${roles.join(', ')}: GRANT ${roles.join(', ')} TO <admin> WITH ADMIN OPTION (as a superuser)`,
+      );
+    }
+  }
+}
+
+/** The predefined roles behind read / write on everything; admin on everything is refused. */
+function everythingRoles(grant: GroupGrant): readonly string[] {
+  const roles = EVERYTHING_ROLES[grant.permission];
+  if (!roles) {
+    throw ConnectorError.permanent(
+      ConnectorErrorCode.InvalidRequest,
+      `${grant.permission} cannot be granted on everything: only read (pg_read_all_data) or write (pg_write_all_data)`,
+    );
+  }
+  return roles;
 }
 
 function dedupe(grants: readonly GroupGrant[]): Wanted[] {

@@ -281,6 +281,38 @@ describe.each<AdminShape>(['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', '
       },
     );
 
+    it('read and write on everything through pg_read_all_data / pg_write_all_data, superuser-owned tables included', async () => {
+      const who = person();
+      const readAll: GroupGrant = { database: '*', schema: '*', permission: 'read' };
+      const writeAll: GroupGrant = { database: '*', schema: '*', permission: 'write' };
+      const granted = await run(syncJob(who, 1, [readAll], { rotatePassword: true }));
+      expect(granted.status).toBe('applied');
+      const password = open(granted.sealedPassword!, privateKey);
+      const session = await target.connect(who.username, password, 'app');
+      await session.query('SELECT * FROM legacy.ledger');
+      await session.query('SELECT * FROM sales.leads');
+      await expect(session.query('INSERT INTO legacy.ledger VALUES (1)')).rejects.toThrow();
+      await session.end();
+
+      expect((await run(syncJob(who, 2, [writeAll]))).status).toBe('applied');
+      const writer = await target.connect(who.username, password, 'app');
+      await writer.query('INSERT INTO legacy.ledger VALUES (2)');
+      await writer.query("INSERT INTO sales.leads (name) VALUES ('initech')");
+      await writer.end();
+      expect(await adminMemberships()).toEqual([]);
+
+      // Admin on everything is refused whole, before anything is created for the person.
+      const other = person();
+      const err = await run(
+        syncJob(other, 1, [{ database: '*', schema: '*', permission: 'admin' }]),
+      ).catch((e: unknown) => e);
+      expect((err as ConnectorError).code).toBe(ConnectorErrorCode.InvalidRequest);
+
+      const revoked = await run(syncJob(who, 3, []));
+      expect(revoked.status).toBe('applied');
+      await expect(target.connect(who.username, password, 'app')).rejects.toThrow();
+    });
+
     it(
       shape === 'superuser'
         ? 'grants on a schema the cluster superuser owns'

@@ -112,6 +112,17 @@ describe('SQL builders (golden)', () => {
     );
   });
 
+  it('read and write on everything: the predefined roles, granted to the group', () => {
+    const grant = { database: '*', schema: '*', permission: 'write' as const };
+    golden('group-everything-write', [
+      ...sql.everythingGrantStatements(groupRoleName(grant), [
+        'pg_read_all_data',
+        'pg_write_all_data',
+      ]),
+      sql.readPredefinedDrift(groupRoleName(grant), ['pg_read_all_data', 'pg_write_all_data']),
+    ]);
+  });
+
   it('queries bind every value', () => {
     golden('queries', [
       sql.readServerClock(),

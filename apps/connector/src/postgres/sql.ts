@@ -175,6 +175,24 @@ export function schemaGrantStatements(g: SchemaGrant): Statement[] {
   return out;
 }
 
+/**
+ * The group for "everything on the server" (issue 7): a member of PostgreSQL's predefined
+ * pg_read_all_data (and pg_write_all_data for write), which cover every table, view and
+ * sequence of every database, those created later included.
+ */
+export function everythingGrantStatements(group: string, roles: readonly string[]): Statement[] {
+  return roles.map((r) => utility(`GRANT ${ident(r)} TO ${ident(group)}`));
+}
+
+/** True when the group lacks one of the predefined roles it should hold. */
+export function readPredefinedDrift(group: string, roles: readonly string[]): Statement {
+  return {
+    text: `SELECT EXISTS (SELECT 1 FROM unnest($2::text[]) AS r(name)
+                  WHERE NOT pg_has_role($1, r.name, 'MEMBER')) AS drift`,
+    values: [group, [...roles]],
+  };
+}
+
 // ---- queries ----------------------------------------------------------------------------
 
 export function readServerClock(): Statement {

@@ -28,7 +28,12 @@ export function escapeText(s: string): string {
 }
 
 export function resourceLine(r: Pick<RequestView, 'integration' | 'database' | 'schema'>): string {
-  return `${escapeText(r.integration)} › ${escapeText(r.database)}.${escapeText(r.schema)}`;
+  return `${escapeText(r.integration)} › ${escapeText(resourceName(r))}`;
+}
+
+/** `database.schema`, or "everything" for read / write on the whole server (issue 7). */
+export function resourceName(r: { database: string; schema: string }): string {
+  return r.database === '*' && r.schema === '*' ? 'everything' : `${r.database}.${r.schema}`;
 }
 
 /** Time left, rounded down to what a person cares about. */

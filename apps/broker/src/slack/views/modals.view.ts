@@ -1,5 +1,12 @@
 import { SlackIds } from '../slack-ids';
-import { escapeText, formatDuration, type KnownBlock, type ModalView, truncate } from './format';
+import {
+  escapeText,
+  formatDuration,
+  type KnownBlock,
+  type ModalView,
+  resourceName,
+  truncate,
+} from './format';
 
 /** One (integration, database, schema) the requester may ask for under some flow. */
 export interface RequestOption {
@@ -7,6 +14,8 @@ export interface RequestOption {
   integration: string;
   database: string;
   schema: string;
+  /** What the integration's admin can grant there, when its catalog is known (issue 7). */
+  levels?: string[];
 }
 
 export interface RequestModalInput {
@@ -43,7 +52,9 @@ export function requestModal(input: RequestModalInput): ModalView {
         placeholder: plain('Choose'),
         // Slack allows 100 options in a static select.
         options: input.options.slice(0, 100).map((o) => ({
-          text: plain(`${o.integration} › ${o.database}.${o.schema}`),
+          text: plain(
+            `${o.integration} › ${resourceName(o)}${o.levels ? ` (${o.levels.join(', ')})` : ''}`,
+          ),
           value: optionValue(o),
         })),
       },

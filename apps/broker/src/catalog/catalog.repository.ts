@@ -1,0 +1,129 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
+import { CatalogSchemaEntity } from './catalog-schema.entity';
+import { IntegrationCatalogEntity } from './integration-catalog.entity';
+
+/** The catalog tables, with intent-named methods (STYLE §9). */
+@Injectable()
+export class CatalogRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /**
+   * Integrations whose catalog was never read or is older than `refreshMs` (a failure counts
+   * as a read, so a broken connector is asked again once a period, not on every tick), with
+   * no discovery in flight younger than `pendingTimeoutMs`. One query, whatever the grants.
+   */
+  async integrationIdsDue(
+    now: Date,
+    refreshMs: number,
+    pendingTimeoutMs: number,
+  ): Promise<string[]> {
+    const rows = await this.dataSource.query<Array<{ id: string }>>(
+      `SELECT i.id FROM integrations i
+         LEFT JOIN integration_catalogs c ON c.integration_id = i.id
+        WHERE (c.integration_id IS NULL
+               OR GREATEST(c.discovered_at, c.last_error_at) IS NULL
+               OR GREATEST(c.discovered_at, c.last_error_at) <= $1::timestamptz - make_interval(secs => $2::double precision / 1000))
+          AND (c.pending_since IS NULL
+               OR c.pending_since <= $1::timestamptz - make_interval(secs => $3::double precision / 1000))
+        ORDER BY i.created_at`,
+      [now.toISOString(), refreshMs, pendingTimeoutMs],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** The integration's catalog row, created empty if missing, locked until the transaction ends. */
+  async lock(em: EntityManager, integrationId: string): Promise<IntegrationCatalogEntity> {
+    const repo = em.getRepository(IntegrationCatalogEntity);
+    await repo.createQueryBuilder().insert().values({ integrationId }).orIgnore().execute();
+    return repo.findOneOrFail({ where: { integrationId }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async markPending(
+    em: EntityManager,
+    integrationId: string,
+    discoveryId: string,
+    since: Date,
+  ): Promise<void> {
+    await em
+      .getRepository(IntegrationCatalogEntity)
+      .update(integrationId, { pendingDiscoveryId: discoveryId, pendingSince: since });
+  }
+
+  /** Replaces the catalog whole: a schema dropped since the last discovery disappears. */
+  async replaceCatalog(
+    em: EntityManager,
+    header: Pick<
+      IntegrationCatalogEntity,
+      'integrationId' | 'discoveredAt' | 'admin' | 'databases' | 'doctor'
+    >,
+    schemas: CatalogSchemaEntity[],
+  ): Promise<void> {
+    await em.getRepository(IntegrationCatalogEntity).update(header.integrationId, {
+      ...header,
+      pendingDiscoveryId: null,
+      pendingSince: null,
+      lastError: null,
+      lastErrorAt: null,
+    });
+    const rows = em.getRepository(CatalogSchemaEntity);
+    await rows.delete({ integrationId: header.integrationId });
+    for (let i = 0; i < schemas.length; i += 500) await rows.insert(schemas.slice(i, i + 500));
+  }
+
+  async recordFailure(
+    em: EntityManager,
+    integrationId: string,
+    error: string,
+    at: Date,
+  ): Promise<void> {
+    await em.getRepository(IntegrationCatalogEntity).update(integrationId, {
+      pendingDiscoveryId: null,
+      pendingSince: null,
+      lastError: error,
+      lastErrorAt: at,
+    });
+  }
+
+  find(integrationId: string): Promise<IntegrationCatalogEntity | null> {
+    return this.dataSource.getRepository(IntegrationCatalogEntity).findOneBy({ integrationId });
+  }
+
+  schemasOf(integrationId: string): Promise<CatalogSchemaEntity[]> {
+    return this.dataSource
+      .getRepository(CatalogSchemaEntity)
+      .find({ where: { integrationId }, order: { database: 'ASC', schema: 'ASC' } });
+  }
+
+  schemaOf(
+    integrationId: string,
+    database: string,
+    schema: string,
+  ): Promise<CatalogSchemaEntity | null> {
+    return this.dataSource
+      .getRepository(CatalogSchemaEntity)
+      .findOneBy({ integrationId, database, schema });
+  }
+
+  findMany(integrationIds: string[]): Promise<IntegrationCatalogEntity[]> {
+    if (!integrationIds.length) return Promise.resolve([]);
+    return this.dataSource.getRepository(IntegrationCatalogEntity).find({
+      select: { integrationId: true, discoveredAt: true, admin: true },
+      where: { integrationId: In(integrationIds) },
+    });
+  }
+
+  /** What can be granted where, without the tables (the Slack form's options). */
+  grantableOf(integrationIds: string[]): Promise<CatalogSchemaEntity[]> {
+    if (!integrationIds.length) return Promise.resolve([]);
+    return this.dataSource.getRepository(CatalogSchemaEntity).find({
+      select: { integrationId: true, database: true, schema: true, grantable: true },
+      where: { integrationId: In(integrationIds) },
+    });
+  }
+}
