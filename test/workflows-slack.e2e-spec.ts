@@ -320,7 +320,7 @@ describe('approval workflows through Slack', () => {
         {
           approvers: { userIds: [erin.id] },
           // Long enough for frank's early click below to land before the escalation.
-          timeout: '6s',
+          timeout: '15s',
           onTimeout: 'escalate',
           fallback: { userIds: [frank.id] },
         },
