@@ -23,7 +23,7 @@ import { HELD_STATUSES, transition } from '../requests/request-state';
 import { DatabaseUserEntity } from './database-user.entity';
 import { FaultMetrics } from './fault-metrics';
 import { desiredState, type DesiredState, type HeldGrant } from './desired-state';
-import { chooseUsername } from './username';
+import { baseUsername, chooseUsername, hashedUsername } from './username';
 
 export interface SyncOptions {
   /** A new password now, even in the middle of access (reset, or a lost password). */
@@ -236,9 +236,13 @@ export class GrantsService {
       });
     const existing = await find();
     if (existing) return existing;
+    // Only the two names this person could get are looked up (unique index), not every user.
     const taken = await repo.find({
       select: { username: true, userId: true },
-      where: { integrationId },
+      where: {
+        integrationId,
+        username: In([baseUsername(person.email), hashedUsername(person.email)]),
+      },
     });
     const username = chooseUsername(person.email, (n) =>
       taken.some((t) => t.username === n && t.userId !== person.id),
