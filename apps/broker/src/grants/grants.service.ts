@@ -17,7 +17,7 @@ import { TransactionGate } from '../common/transaction-gate';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { UserEntity } from '../identity/user.entity';
 import { IntegrationEntity } from '../integrations/integration.entity';
-import { OutboxService } from '../outbox/outbox.service';
+import { OutboxService, type OutboxJob } from '../outbox/outbox.service';
 import { AccessRequestEntity } from '../requests/access-request.entity';
 import { HELD_STATUSES, transition } from '../requests/request-state';
 import { DatabaseUserEntity } from './database-user.entity';
@@ -55,10 +55,22 @@ export class GrantsService {
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
 
-  /** Runs `work` in a transaction and relays its outbox rows right after the commit. */
+  /**
+   * Runs `work` in a transaction and enqueues its outbox rows right after the commit (directly:
+   * no relay transaction on the way to the connector; the relay catches any left behind).
+   */
   async inTransaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    const result = await this.gate.run(() => this.dataSource.transaction(work));
-    this.outbox.kick();
+    let written: ReturnType<OutboxService['takeWritten']> = [];
+    const result = await this.gate.run(() =>
+      this.dataSource.transaction(async (em) => {
+        try {
+          return await work(em);
+        } finally {
+          written = this.outbox.takeWritten(em);
+        }
+      }),
+    );
+    await this.outbox.relayWritten(written);
     return result;
   }
 
@@ -109,6 +121,86 @@ export class GrantsService {
   }
 
   /**
+   * `scheduleSync` for many people on one integration at once (revoke-all): the same desired
+   * states, generations, stamps and jobs, in a handful of statements instead of ~8 a person.
+   * Their database user rows are locked in id order.
+   */
+  async syncPeople(
+    em: EntityManager,
+    integrationId: string,
+    personIds: readonly string[],
+  ): Promise<void> {
+    if (personIds.length === 0) return;
+    const integration = await em
+      .getRepository(IntegrationEntity)
+      .findOneByOrFail({ id: integrationId });
+    const people = await em.getRepository(UserEntity).find({
+      select: { id: true, email: true },
+      where: { id: In([...personIds]) },
+    });
+    const locked = await em.getRepository(DatabaseUserEntity).find({
+      where: { integrationId, userId: In([...personIds]) },
+      order: { id: 'ASC' },
+      lock: { mode: 'pessimistic_write' },
+    });
+    const byPerson = new Map(locked.map((du) => [du.userId, du]));
+    // A person without a database user row yet (never synced) goes the one-by-one way.
+    for (const person of people)
+      if (!byPerson.has(person.id)) await this.scheduleSync(em, integration, person);
+    const held = await em.getRepository(AccessRequestEntity).find({
+      where: {
+        integrationId,
+        requesterId: In([...byPerson.keys()]),
+        status: In([...HELD_STATUSES]),
+      },
+    });
+    const heldBy = new Map<string, AccessRequestEntity[]>();
+    for (const r of held) heldBy.set(r.requesterId, [...(heldBy.get(r.requesterId) ?? []), r]);
+    const now = new Date();
+    const plans = people
+      .filter((p) => byPerson.has(p.id))
+      .map((person) => {
+        const du = byPerson.get(person.id)!;
+        const desired = desiredState((heldBy.get(person.id) ?? []).map(heldGrant), {
+          now,
+          rotationDays: integration.rotationDays,
+          hasSealedPassword: du.sealedPassword !== null,
+          passwordIssuedAt: du.passwordIssuedAt,
+          accessEndedAt: du.accessEndedAt,
+        });
+        return { person, du, desired, generation: du.generation + 1 };
+      });
+    if (plans.length === 0) return;
+    await em.query(
+      `UPDATE database_users d
+          SET generation = v.generation,
+              state = CASE WHEN v.login THEN 'active' ELSE d.state END,
+              cleanup_due_at = CASE WHEN v.login THEN NULL ELSE d.cleanup_due_at END,
+              password_pending_generation =
+                CASE WHEN v.rotate THEN v.generation ELSE d.password_pending_generation END
+         FROM unnest($1::uuid[], $2::int[], $3::bool[], $4::bool[]) AS v(id, generation, login, rotate)
+        WHERE d.id = v.id`,
+      [
+        plans.map((x) => x.du.id),
+        plans.map((x) => x.generation),
+        plans.map((x) => x.desired.login),
+        plans.map((x) => x.desired.rotatePassword),
+      ],
+    );
+    await em.query(
+      `UPDATE access_requests r SET sync_generation = v.generation, updated_at = now()
+         FROM unnest($2::uuid[], $3::int[]) AS v(person, generation)
+        WHERE r.integration_id = $1 AND r.requester_id = v.person
+          AND r.status IN ('GRANTING', 'REVOKING') AND r.sync_generation IS NULL`,
+      [integrationId, plans.map((x) => x.person.id), plans.map((x) => x.generation)],
+    );
+    await this.outbox.addMany(
+      em,
+      plans.map((x) => this.syncJob(integration, x.person, x.du.username, x.generation, x.desired)),
+    );
+  }
+
+  /**
    * Sends the current generation again under its own job id (DESIGN §5): a no-op while the job
    * is still in Redis, a recovery when it was lost (a flushed Redis). Never bumps the generation.
    */
@@ -144,14 +236,7 @@ export class GrantsService {
         status: In([...HELD_STATUSES]),
       },
     });
-    const held = rows.map<HeldGrant>((r) => ({
-      database: r.database,
-      schema: r.schema,
-      permission: r.permission,
-      status: r.status as HeldGrant['status'],
-      expiresAt: r.expiresAt,
-      durationSeconds: r.durationSeconds,
-    }));
+    const held = rows.map(heldGrant);
     const desired = desiredState(held, {
       now: new Date(),
       rotationDays: integration.rotationDays,
@@ -172,6 +257,20 @@ export class GrantsService {
     desired: DesiredState,
     correlationId?: string,
   ): Promise<void> {
+    await this.outbox.add(
+      em,
+      this.syncJob(integration, person, username, generation, desired, correlationId),
+    );
+  }
+
+  private syncJob(
+    integration: IntegrationEntity,
+    person: Pick<UserEntity, 'id' | 'email'>,
+    username: string,
+    generation: number,
+    desired: DesiredState,
+    correlationId?: string,
+  ): OutboxJob {
     const job = SyncUserJobSchema.parse({
       v: CONTRACT_VERSION,
       kind: 'sync-user',
@@ -189,12 +288,12 @@ export class GrantsService {
       // The HTTP request's id when there is one (REST, Slack), so one id follows it end to end.
       correlationId: currentCorrelationId() ?? correlationId,
     });
-    await this.outbox.add(em, {
+    return {
       queue: connectorQueueName(integration.connectorId),
       jobName: job.kind,
       jobId: jobIds.sync(integration.id, person.id, generation),
       payload: job,
-    });
+    };
   }
 
   private async enqueueCleanup(
@@ -696,4 +795,15 @@ export class GrantsService {
     for (const d of due) if (await this.cleanupDue(d.id, now)) cleanups++;
     return { expired, cleanups };
   }
+}
+
+function heldGrant(r: AccessRequestEntity): HeldGrant {
+  return {
+    database: r.database,
+    schema: r.schema,
+    permission: r.permission,
+    status: r.status as HeldGrant['status'],
+    expiresAt: r.expiresAt,
+    durationSeconds: r.durationSeconds,
+  };
 }

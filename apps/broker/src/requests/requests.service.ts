@@ -35,7 +35,12 @@ import { IntegrationsService } from '../integrations/integrations.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { AccessRequestEntity } from './access-request.entity';
 import { ApprovalEntity } from './approval.entity';
-import { IllegalTransitionError, transition, type RequestEvent } from './request-state';
+import {
+  IllegalTransitionError,
+  transition,
+  type RequestEvent,
+  type RequestStatus,
+} from './request-state';
 
 /** The broker's own timers for pending requests: step timeouts and pending expiry. */
 export const REQUEST_TIMERS_QUEUE = 'request-timers';
@@ -841,26 +846,42 @@ export class RequestsService {
         lock: { mode: 'pessimistic_write' },
         order: { id: 'ASC' },
       });
-      let revoked = 0;
-      let denied = 0;
-      const people = new Set<string>();
-      for (const req of open) {
-        if (req.status === 'PENDING') {
-          await repo.update(req.id, {
-            status: 'DENIED',
+      const now = new Date();
+      const pending = open.filter((r) => r.status === 'PENDING');
+      // Grants by the state each one moves to (the state machine decides), one UPDATE each.
+      const ending = new Map<RequestStatus, AccessRequestEntity[]>();
+      for (const req of open.filter((r) => r.status !== 'PENDING')) {
+        const to = this.next(req, 'revoke');
+        ending.set(to, [...(ending.get(to) ?? []), req]);
+      }
+      if (pending.length > 0) {
+        await repo.update(
+          { id: In(pending.map((r) => r.id)) },
+          {
+            status: this.next(pending[0], 'deny'),
             statusReason: `revoke-all: ${reason}`,
             decidedBy: actor.id,
-            decidedAt: new Date(),
-            endedAt: new Date(),
-          });
-          denied++;
-          continue;
-        }
-        const to = await this.endGrant(em, req, actor, `revoke-all: ${reason}`);
-        revoked++;
-        if (to === 'REVOKING') people.add(req.requesterId);
+            decidedAt: now,
+            endedAt: now,
+          },
+        );
       }
-      for (const person of people) await this.grants.syncPerson(em, integrationId, person);
+      for (const [to, reqs] of ending) {
+        await repo.update(
+          { id: In(reqs.map((r) => r.id)) },
+          {
+            status: to,
+            statusReason: `revoke-all: ${reason}`,
+            endedAt: now,
+            endedBy: actor.id,
+            syncGeneration: null,
+          },
+        );
+      }
+      const denied = pending.length;
+      const revoked = open.length - denied;
+      const people = new Set((ending.get('REVOKING') ?? []).map((r) => r.requesterId));
+      await this.grants.syncPeople(em, integrationId, [...people]);
       await this.audit.record(
         {
           action: 'integration.revoke_all',
