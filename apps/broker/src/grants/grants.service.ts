@@ -487,7 +487,9 @@ export class GrantsService {
           );
         }
       }
-      await this.maybeEndAccess(em, du, r.generation, now);
+      // A grant this result activated is held: access has not ended (no count needed).
+      if (!pending.some((p) => p.status === 'GRANTING'))
+        await this.maybeEndAccess(em, du, r.generation, now);
       if (passwordLost)
         await this.syncPerson(em, r.integrationId, r.personId, r.correlationId, {
           forcePassword: true,

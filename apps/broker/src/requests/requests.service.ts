@@ -549,10 +549,12 @@ export class RequestsService {
   ): Promise<void> {
     const requests = em.getRepository(AccessRequestEntity);
     const approved = this.next(req, 'approve');
+    // APPROVED → GRANTING at once for a grant: one UPDATE for both transitions.
     await requests.update(req.id, {
-      status: approved,
+      status: req.kind === 'extension' ? approved : transition(approved, 'startGranting'),
       decidedBy: actor?.id ?? null,
       decidedAt: now,
+      ...(req.kind === 'extension' ? {} : { syncGeneration: null }),
     });
     await this.audit.record(
       {
@@ -568,10 +570,6 @@ export class RequestsService {
       await this.applyExtension(em, { ...req, status: approved }, actor, now);
       return;
     }
-    await requests.update(req.id, {
-      status: transition(approved, 'startGranting'),
-      syncGeneration: null,
-    });
     const generation = await this.grants.syncPerson(em, req.integrationId, req.requesterId, req.id);
     await this.audit.record(
       {
