@@ -70,7 +70,9 @@ export class GrantsService {
         }
       }),
     );
-    await this.outbox.relayWritten(written);
+    // Not awaited: with Redis away the enqueue waits for it, and the caller (an HTTP request,
+    // a result) must not; the rows are committed, so they are not lost either way.
+    void this.outbox.relayWritten(written);
     return result;
   }
 

@@ -22,6 +22,8 @@ export interface OutboxJob {
   runAt?: Date | null;
 }
 
+const MAX_DIRECT_IN_FLIGHT = 64;
+
 /**
  * The transactional outbox (DESIGN §5). `add` writes inside the caller's transaction; the relay
  * moves rows to BullMQ with their deterministic ids and deletes them. A crash between the two
@@ -41,6 +43,7 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
 
+  private directInFlight = 0;
   /** Rows written by each open transaction, for `relayWritten` once it has committed. */
   private readonly written = new WeakMap<EntityManager, Array<OutboxJob & { id: string }>>();
 
@@ -86,12 +89,21 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
    */
   async relayWritten(rows: ReadonlyArray<OutboxJob & { id: string }>): Promise<void> {
     if (rows.length === 0 || this.stopped) return;
+    // Redis away: BullMQ's calls wait for it (they never give up), so beyond a few waiting
+    // direct relays the rows are left to the relay, which coalesces.
+    if (this.directInFlight >= MAX_DIRECT_IN_FLIGHT) {
+      this.kick();
+      return;
+    }
+    this.directInFlight++;
     try {
       await this.enqueue(rows);
       await this.dataSource.getRepository(OutboxEntity).delete(rows.map((r) => r.id));
     } catch (err) {
       this.logger.warn({ err }, 'direct relay failed; the relay will move the rows');
       this.kick();
+    } finally {
+      this.directInFlight--;
     }
   }
 
