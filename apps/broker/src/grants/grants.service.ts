@@ -59,16 +59,18 @@ export class GrantsService {
    * Runs `work` in a transaction and enqueues its outbox rows right after the commit (directly:
    * no relay transaction on the way to the connector; the relay catches any left behind).
    */
-  async inTransaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+  async inTransaction<T>(work: (em: EntityManager) => Promise<T>, first = false): Promise<T> {
     let written: ReturnType<OutboxService['takeWritten']> = [];
-    const result = await this.gate.run(() =>
-      this.dataSource.transaction(async (em) => {
-        try {
-          return await work(em);
-        } finally {
-          written = this.outbox.takeWritten(em);
-        }
-      }),
+    const result = await this.gate.run(
+      () =>
+        this.dataSource.transaction(async (em) => {
+          try {
+            return await work(em);
+          } finally {
+            written = this.outbox.takeWritten(em);
+          }
+        }),
+      first,
     );
     // Not awaited: with Redis away the enqueue waits for it, and the caller (an HTTP request,
     // a result) must not; the rows are committed, so they are not lost either way.
@@ -362,6 +364,8 @@ export class GrantsService {
   }
 
   async onSyncResult(r: SyncUserResult): Promise<void> {
+    // A result finishes work under way: it goes ahead of new approvals waiting for a slot.
+    const finishesWork = true;
     await this.inTransaction(async (em) => {
       const users = em.getRepository(DatabaseUserEntity);
       const du = await users.findOne({
@@ -496,7 +500,7 @@ export class GrantsService {
         await this.syncPerson(em, r.integrationId, r.personId, r.correlationId, {
           forcePassword: true,
         });
-    });
+    }, finishesWork);
   }
 
   /** After the newest state was applied with nothing held or being revoked: the clock of cleanup starts. */
@@ -711,6 +715,8 @@ export class GrantsService {
 
   /** Ends an ACTIVE grant whose time is up (delayed job or sweeper; either may come first). */
   async expireGrant(requestId: string, now = new Date()): Promise<boolean> {
+    // Time is up: ending access goes ahead of new approvals waiting for a slot.
+    const urgent = true;
     return this.inTransaction(async (em) => {
       const requests = em.getRepository(AccessRequestEntity);
       const req = await requests.findOne({
@@ -735,7 +741,7 @@ export class GrantsService {
       );
       await this.syncPerson(em, req.integrationId, req.requesterId);
       return true;
-    });
+    }, urgent);
   }
 
   /** Re-computes and sends the person's desired state (inside the caller's transaction). */
