@@ -112,14 +112,9 @@ export class GrantsService {
         },
       )
       .execute();
-    await this.enqueueSync(
+    await this.outbox.add(
       em,
-      integration,
-      person,
-      du.username,
-      generation,
-      desired,
-      correlationId,
+      this.syncJob(integration, person, du.username, generation, desired, correlationId),
     );
     return generation;
   }
@@ -220,10 +215,13 @@ export class GrantsService {
       return;
     }
     const desired = await this.desiredFor(em, integration, du, false);
-    await this.enqueueSync(em, integration, person, du.username, du.generation, {
-      ...desired,
-      rotatePassword: desired.rotatePassword || du.passwordPendingGeneration === du.generation,
-    });
+    await this.outbox.add(
+      em,
+      this.syncJob(integration, person, du.username, du.generation, {
+        ...desired,
+        rotatePassword: desired.rotatePassword || du.passwordPendingGeneration === du.generation,
+      }),
+    );
   }
 
   /** The person's desired state on the integration from every grant they hold (DESIGN §3). */
@@ -252,21 +250,7 @@ export class GrantsService {
     return { ...desired, held };
   }
 
-  private async enqueueSync(
-    em: EntityManager,
-    integration: IntegrationEntity,
-    person: Pick<UserEntity, 'id' | 'email'>,
-    username: string,
-    generation: number,
-    desired: DesiredState,
-    correlationId?: string,
-  ): Promise<void> {
-    await this.outbox.add(
-      em,
-      this.syncJob(integration, person, username, generation, desired, correlationId),
-    );
-  }
-
+  /** The `sync-user` job of a desired state, as an outbox row (no secret in it: DESIGN §4). */
   private syncJob(
     integration: IntegrationEntity,
     person: Pick<UserEntity, 'id' | 'email'>,
