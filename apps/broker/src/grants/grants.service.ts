@@ -30,6 +30,9 @@ export interface SyncOptions {
   forcePassword?: boolean;
 }
 
+/** How many ids one IN list binds (PostgreSQL takes at most 65,535 parameters a statement). */
+export const IN_LIST_CHUNK = 5000;
+
 export const TIMER_JOBS = {
   expireGrant: 'expire-grant',
   cleanupDue: 'cleanup-due',
@@ -125,6 +128,16 @@ export class GrantsService {
    * Their database user rows are locked in id order.
    */
   async syncPeople(
+    em: EntityManager,
+    integrationId: string,
+    personIds: readonly string[],
+  ): Promise<void> {
+    // In chunks: an IN list is bound parameters, and PostgreSQL takes at most 65,535.
+    for (let i = 0; i < personIds.length; i += IN_LIST_CHUNK)
+      await this.syncPeopleChunk(em, integrationId, personIds.slice(i, i + IN_LIST_CHUNK));
+  }
+
+  private async syncPeopleChunk(
     em: EntityManager,
     integrationId: string,
     personIds: readonly string[],

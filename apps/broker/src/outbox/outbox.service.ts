@@ -97,8 +97,12 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
     }
     this.directInFlight++;
     try {
-      await this.enqueue(rows);
-      await this.dataSource.getRepository(OutboxEntity).delete(rows.map((r) => r.id));
+      // A thousand at a time: one BullMQ call and one DELETE (bound ids) each.
+      for (let i = 0; i < rows.length; i += 1000) {
+        const chunk = rows.slice(i, i + 1000);
+        await this.enqueue(chunk);
+        await this.dataSource.getRepository(OutboxEntity).delete(chunk.map((r) => r.id));
+      }
     } catch (err) {
       this.logger.warn({ err }, 'direct relay failed; the relay will move the rows');
       this.kick();

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { jobIds, TIMERS_QUEUE, type PermissionLevel } from '@doorman/contracts';
 import type { SealKeyring } from '@doorman/crypto';
 import { Brackets, type EntityManager, In, LessThanOrEqual, Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import {
   judgeRequest,
   mayCancel,
@@ -26,7 +27,7 @@ import { DURATION_HINT, formatDuration, parseDuration } from '../common/duration
 import { DomainError, ErrorCode } from '../common/errors';
 import { SEAL_KEYRING } from '../config/seal-keyring';
 import { DatabaseUserEntity } from '../grants/database-user.entity';
-import { GrantsService, TIMER_JOBS } from '../grants/grants.service';
+import { GrantsService, IN_LIST_CHUNK, TIMER_JOBS } from '../grants/grants.service';
 import { hasAnyRole, type Actor } from '../identity/actor';
 import { AUDIT_READERS } from '../identity/doorman-roles';
 import { IdentityService } from '../identity/identity.service';
@@ -852,29 +853,31 @@ export class RequestsService {
         const to = this.next(req, 'revoke');
         ending.set(to, [...(ending.get(to) ?? []), req]);
       }
+      // IN lists in chunks: PostgreSQL binds at most 65,535 parameters a statement.
+      const updateAll = async (
+        reqs: AccessRequestEntity[],
+        set: QueryDeepPartialEntity<AccessRequestEntity>,
+      ) => {
+        for (let i = 0; i < reqs.length; i += IN_LIST_CHUNK)
+          await repo.update({ id: In(reqs.slice(i, i + IN_LIST_CHUNK).map((r) => r.id)) }, set);
+      };
       if (pending.length > 0) {
-        await repo.update(
-          { id: In(pending.map((r) => r.id)) },
-          {
-            status: this.next(pending[0], 'deny'),
-            statusReason: `revoke-all: ${reason}`,
-            decidedBy: actor.id,
-            decidedAt: now,
-            endedAt: now,
-          },
-        );
+        await updateAll(pending, {
+          status: this.next(pending[0], 'deny'),
+          statusReason: `revoke-all: ${reason}`,
+          decidedBy: actor.id,
+          decidedAt: now,
+          endedAt: now,
+        });
       }
       for (const [to, reqs] of ending) {
-        await repo.update(
-          { id: In(reqs.map((r) => r.id)) },
-          {
-            status: to,
-            statusReason: `revoke-all: ${reason}`,
-            endedAt: now,
-            endedBy: actor.id,
-            syncGeneration: null,
-          },
-        );
+        await updateAll(reqs, {
+          status: to,
+          statusReason: `revoke-all: ${reason}`,
+          endedAt: now,
+          endedBy: actor.id,
+          syncGeneration: null,
+        });
       }
       const denied = pending.length;
       const revoked = open.length - denied;
