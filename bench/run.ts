@@ -736,45 +736,38 @@ async function main(): Promise<void> {
       met: serial.p99 <= 250 && serial.n === serialIds.length,
     });
 
-    // The same second: grants are approved in waves of WAVE, wave k at t0 + k·T seconds with
-    // a duration k·T seconds shorter, so every expiry lands at t0 + D + (how long its wave took
-    // to become ACTIVE). T is how long a wave takes at the grant rate the burst measured; the
-    // next wave's requests are made while one is being granted.
+    // The same second: every request is made first (untimed), then they are approved in waves
+    // of W, one wave a second, wave k with a duration k seconds shorter — so each grant's expiry
+    // (its activation + its duration) lands at t0 + D + the pipeline's latency, which is steady
+    // while W stays under the grant rate the burst measured. Sessions open as grants turn ACTIVE.
     const sameWho = setB.slice(0, COUNTS.expiryBurst);
-    const WAVE = 100;
-    const waves = Math.ceil(sameWho.length / WAVE);
-    const T = Math.max(2, Math.ceil(WAVE / Math.max(5, rate)));
-    const D = waves * T + 10;
+    const W = Math.max(5, Math.floor(rate * 0.8));
+    const waves = Math.ceil(sameWho.length / W);
+    const D = waves + 15;
     notes.push(
-      `expiry, same second: ${waves} waves of ${WAVE}, ${T} s apart (the burst's ${round(rate)} grants/s), durations ${D}s down to ${D - (waves - 1) * T}s`,
+      `expiry, same second: ${waves} waves of ${W} (80% of the burst's ${round(rate)} grants/s) a second apart, durations ${D}s down to ${D - waves + 1}s`,
     );
-    const waveOf = (k: number) => sameWho.slice(k * WAVE, (k + 1) * WAVE);
-    const createWave = (k: number) => mapLimit(waveOf(k), 16, (p) => request(p, `${D - k * T}s`));
+    const sameIds = await mapLimit(sameWho, 16, (p, i) => request(p, `${D - Math.floor(i / W)}s`));
     const sameGone = new Map<string, number>();
-    const sameIds: string[] = [];
     const sameCreds: Opened[] = [];
     const opening: Array<Promise<void>> = [];
-    let next = await createWave(0);
     const et0 = Date.now();
     for (let k = 0; k < waves; k++) {
-      await sleep(et0 + k * T * 1000 - Date.now());
-      const ids = next;
-      const who = waveOf(k);
-      const creating = k + 1 < waves ? createWave(k + 1) : Promise.resolve([]);
-      await mapLimit(ids, 32, approve);
-      const base = sameIds.length;
-      sameIds.push(...ids);
+      await sleep(et0 + k * 1000 - Date.now());
+      const ids = sameIds.slice(k * W, (k + 1) * W);
+      const base = k * W;
+      // Not awaited: the next wave goes at its second whatever this one is doing.
       opening.push(
-        mapLimit(ids, 16, async (id, i) => {
+        mapLimit(ids, W, async (id, i) => {
           try {
+            await approve(id);
             await watch.until(id, 'ACTIVE', 180000);
-            sameCreds[base + i] = await sessionFor(who[i], id, sameGone);
+            sameCreds[base + i] = await sessionFor(sameWho[base + i], id, sameGone);
           } catch {
             sameCreds[base + i] = null;
           }
         }).then(() => undefined),
       );
-      next = await creating;
     }
     await Promise.all(opening);
     watch.stop();
