@@ -10,6 +10,10 @@ export const REPO = process.cwd();
  */
 const BUILD = join(__dirname, '..');
 
+/** BENCH_CPU_PROF=<dir>: each app writes a V8 CPU profile there when it stops (for profiling). */
+const profile = (): string[] =>
+  process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+
 const children = new Set<ChildProcess>();
 // A bench stopped early (Ctrl-C, its deadline) takes its broker and connector with it.
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
@@ -37,7 +41,7 @@ export class BenchProcess {
 
   static start(script: string, env: Record<string, string>): BenchProcess {
     return new BenchProcess(
-      spawn(process.execPath, [join(BUILD, script)], {
+      spawn(process.execPath, [...profile(), join(BUILD, script)], {
         cwd: REPO,
         env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -286,6 +286,9 @@ describe('approval workflows end to end', () => {
     await bob.api.post(`/api/v1/access-requests/${req.id}/approve`);
     await until(req.id, 'ACTIVE');
     const creds = await reveal(req.id);
+    // An open session, which revoke-all must end too.
+    const session = await target.connect(creds.username, creds.password, 'app');
+    const ended = new Promise<void>((resolve) => session.on('end', () => resolve()));
     expect(
       (await alice.api.post(`/api/v1/integrations/${integrationId}/revoke-all`, { reason: 'x' }))
         .status,
@@ -304,6 +307,18 @@ describe('approval workflows end to end', () => {
     });
     expect(mine.length).toBeGreaterThan(0);
     expect(await canRead('incident', creds)).toBe(false);
+    await ended;
+    // No database user Doorman manages may log in any more. Direct members of the marker role:
+    // pg_has_role(…, 'MEMBER') is true for every superuser, the connector's own login included.
+    await waitFor('every managed user to be NOLOGIN', async () => {
+      const { rows } = await target.query<{ rolname: string }>(
+        `SELECT r.rolname FROM pg_roles r
+           JOIN pg_auth_members m ON m.member = r.oid
+           JOIN pg_roles k ON k.oid = m.roleid AND k.rolname = 'doorman_managed'
+          WHERE r.rolcanlogin`,
+      );
+      return rows.length === 0;
+    });
   });
 
   it('auto-approval: a flow without steps approves what its conditions allow, refuses the rest', async () => {

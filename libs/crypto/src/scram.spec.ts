@@ -1,4 +1,4 @@
-import { generatePassword, scramSha256Verifier } from './scram';
+import { generatePassword, scramSha256Verifier, scramSha256VerifierAsync } from './scram';
 
 describe('SCRAM-SHA-256 verifier', () => {
   it('matches the verifier PostgreSQL computes for a known password and salt', () => {
@@ -6,6 +6,13 @@ describe('SCRAM-SHA-256 verifier', () => {
     const salt = Buffer.from('W22ZaJ0SNY7soEsUEjb6gQ==', 'base64');
     expect(scramSha256Verifier('pencil', 4096, salt)).toBe(
       'SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=',
+    );
+  });
+
+  it('computes the same verifier off the event loop', async () => {
+    const salt = Buffer.from('W22ZaJ0SNY7soEsUEjb6gQ==', 'base64');
+    expect(await scramSha256VerifierAsync('pencil', 4096, salt)).toBe(
+      scramSha256Verifier('pencil', 4096, salt),
     );
   });
 

@@ -27,6 +27,23 @@ describe('TransactionGate', () => {
     expect(peak).toBe(2);
   });
 
+  it('admits work marked first ahead of what was already waiting', async () => {
+    const gate = new TransactionGate(1);
+    const order: string[] = [];
+    let release!: () => void;
+    const held = gate.run(() => new Promise<void>((r) => (release = r)));
+    const later = gate.run(async () => {
+      order.push('queued');
+    });
+    const urgent = gate.run(async () => {
+      order.push('first');
+    }, true);
+    await tick();
+    release();
+    await Promise.all([held, later, urgent]);
+    expect(order).toEqual(['first', 'queued']);
+  });
+
   it('is re-entrant: a nested run inside a held slot does not wait', async () => {
     const gate = new TransactionGate(1);
     await expect(gate.run(() => gate.run(() => Promise.resolve('inner')))).resolves.toBe('inner');

@@ -11,18 +11,24 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export class TransactionGate {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
+  private readonly waitingFirst: Array<() => void> = [];
   private readonly inside = new AsyncLocalStorage<true>();
 
   constructor(private readonly limit: number) {}
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * `first`: ahead of everything waiting (work that finishes what is already under way, such
+   * as a connector's result, is not queued behind new work that would only add more of it).
+   */
+  async run<T>(work: () => Promise<T>, first = false): Promise<T> {
     if (this.inside.getStore()) return work();
-    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+    if (this.active >= this.limit)
+      await new Promise<void>((r) => (first ? this.waitingFirst : this.waiting).push(r));
     else this.active++;
     try {
       return await this.inside.run(true, work);
     } finally {
-      const next = this.waiting.shift();
+      const next = this.waitingFirst.shift() ?? this.waiting.shift();
       if (next) next();
       else this.active--;
     }

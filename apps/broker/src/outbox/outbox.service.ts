@@ -8,6 +8,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { connectorQueueName } from '@doorman/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { SYNC_JOB_OPTIONS, TIMER_JOB_OPTIONS } from './job-options';
 import { OutboxEntity } from './outbox.entity';
@@ -20,6 +21,8 @@ export interface OutboxJob {
   payload: Record<string, unknown>;
   runAt?: Date | null;
 }
+
+const MAX_DIRECT_IN_FLIGHT = 64;
 
 /**
  * The transactional outbox (DESIGN §5). `add` writes inside the caller's transaction; the relay
@@ -40,14 +43,72 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
 
+  private directInFlight = 0;
+  /** Rows written by each open transaction, for `relayWritten` once it has committed. */
+  private readonly written = new WeakMap<EntityManager, Array<OutboxJob & { id: string }>>();
+
   async add(em: EntityManager, job: OutboxJob): Promise<void> {
-    await em.getRepository(OutboxEntity).insert({
+    await this.addMany(em, [job]);
+  }
+
+  /** Several rows in one INSERT (a revoke-all writes one sync per person). */
+  async addMany(em: EntityManager, jobs: readonly OutboxJob[]): Promise<void> {
+    const rows = jobs.map((job): QueryDeepPartialEntity<OutboxEntity> => ({
       queue: job.queue,
       jobName: job.jobName,
       jobId: job.jobId,
       payload: job.payload as object,
       runAt: job.runAt ?? null,
-    });
+    }));
+    const mine = this.written.get(em) ?? [];
+    this.written.set(em, mine);
+    // Bounded statements: 5 parameters a row, PostgreSQL takes at most 65,535.
+    for (let i = 0; i < rows.length; i += 1000) {
+      const chunk = rows.slice(i, i + 1000);
+      const result = await em.getRepository(OutboxEntity).insert(chunk);
+      result.identifiers.forEach((ident, k) =>
+        mine.push({ ...jobs[i + k], id: String(ident?.id) }),
+      );
+    }
+  }
+
+  /**
+   * The jobs `em`'s transaction wrote, taken once it has committed: `relayWritten` enqueues
+   * them at once, without waiting for the relay's next transaction.
+   */
+  takeWritten(em: EntityManager): Array<OutboxJob & { id: string }> {
+    const rows = this.written.get(em) ?? [];
+    this.written.delete(em);
+    return rows;
+  }
+
+  /**
+   * Enqueues rows a committed transaction wrote and deletes them: one BullMQ call per queue and
+   * one DELETE, no transaction. Safe beside the relay: a row both enqueue is one job (the same
+   * deterministic id); if this fails the rows stay and the relay moves them.
+   */
+  async relayWritten(rows: ReadonlyArray<OutboxJob & { id: string }>): Promise<void> {
+    if (rows.length === 0 || this.stopped) return;
+    // Redis away: BullMQ's calls wait for it (they never give up), so beyond a few waiting
+    // direct relays the rows are left to the relay, which coalesces.
+    if (this.directInFlight >= MAX_DIRECT_IN_FLIGHT) {
+      this.kick();
+      return;
+    }
+    this.directInFlight++;
+    try {
+      // A thousand at a time: one BullMQ call and one DELETE (bound ids) each.
+      for (let i = 0; i < rows.length; i += 1000) {
+        const chunk = rows.slice(i, i + 1000);
+        await this.enqueue(chunk);
+        await this.dataSource.getRepository(OutboxEntity).delete(chunk.map((r) => r.id));
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'direct relay failed; the relay will move the rows');
+      this.kick();
+    } finally {
+      this.directInFlight--;
+    }
   }
 
   onApplicationBootstrap(): void {
@@ -98,28 +159,30 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
         .setOnLocked('skip_locked')
         .getMany();
       if (rows.length === 0) return 0;
-      const byQueue = new Map<string, OutboxEntity[]>();
-      for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
-      const now = Date.now();
-      for (const [queue, jobs] of byQueue) {
-        // Connector queues carry syncs that retry for ever; the broker's own queues carry timers.
-        const opts = queue.startsWith(connectorQueueName(''))
-          ? SYNC_JOB_OPTIONS
-          : TIMER_JOB_OPTIONS;
-        await this.queues.get(queue).addBulk(
-          jobs.map((j) => ({
-            name: j.jobName,
-            data: j.payload,
-            opts: {
-              ...opts,
-              jobId: j.jobId,
-              delay: j.runAt ? Math.max(0, j.runAt.getTime() - now) : undefined,
-            },
-          })),
-        );
-      }
+      await this.enqueue(rows);
       await em.getRepository(OutboxEntity).delete(rows.map((r) => r.id));
       return rows.length;
     });
+  }
+
+  private async enqueue(rows: ReadonlyArray<OutboxJob>): Promise<void> {
+    const byQueue = new Map<string, OutboxJob[]>();
+    for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
+    const now = Date.now();
+    for (const [queue, jobs] of byQueue) {
+      // Connector queues carry syncs that retry for ever; the broker's own queues carry timers.
+      const opts = queue.startsWith(connectorQueueName('')) ? SYNC_JOB_OPTIONS : TIMER_JOB_OPTIONS;
+      await this.queues.get(queue).addBulk(
+        jobs.map((j) => ({
+          name: j.jobName,
+          data: j.payload,
+          opts: {
+            ...opts,
+            jobId: j.jobId,
+            delay: j.runAt ? Math.max(0, j.runAt.getTime() - now) : undefined,
+          },
+        })),
+      );
+    }
   }
 }

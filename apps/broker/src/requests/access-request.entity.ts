@@ -16,6 +16,9 @@ import type { RequestStatus } from './request-state';
 @Entity({ name: 'access_requests' })
 @Index(['requesterId', 'integrationId', 'status'])
 @Index(['status', 'expiresAt'])
+// The lists sort newest first (all, by status): without these, 100,000 rows are sorted per call.
+@Index('IDX_access_requests_created_at', ['createdAt'])
+@Index('IDX_access_requests_status_created_at', ['status', 'createdAt'])
 export class AccessRequestEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -10,6 +10,7 @@ import {
 } from '@doorman/contracts';
 import type { SealKeyring } from '@doorman/crypto';
 import { Brackets, type EntityManager, In, LessThanOrEqual, Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import {
   judgeRequest,
   mayCancel,
@@ -35,7 +36,7 @@ import { DURATION_HINT, formatDuration, parseDuration } from '../common/duration
 import { DomainError, ErrorCode } from '../common/errors';
 import { SEAL_KEYRING } from '../config/seal-keyring';
 import { DatabaseUserEntity } from '../grants/database-user.entity';
-import { GrantsService, TIMER_JOBS } from '../grants/grants.service';
+import { GrantsService, IN_LIST_CHUNK, TIMER_JOBS } from '../grants/grants.service';
 import { hasAnyRole, type Actor } from '../identity/actor';
 import { AUDIT_READERS } from '../identity/doorman-roles';
 import { IdentityService } from '../identity/identity.service';
@@ -44,7 +45,12 @@ import { IntegrationsService } from '../integrations/integrations.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { AccessRequestEntity } from './access-request.entity';
 import { ApprovalEntity } from './approval.entity';
-import { IllegalTransitionError, transition, type RequestEvent } from './request-state';
+import {
+  IllegalTransitionError,
+  transition,
+  type RequestEvent,
+  type RequestStatus,
+} from './request-state';
 
 /** The broker's own timers for pending requests: step timeouts and pending expiry. */
 export const REQUEST_TIMERS_QUEUE = 'request-timers';
@@ -564,10 +570,12 @@ export class RequestsService {
   ): Promise<void> {
     const requests = em.getRepository(AccessRequestEntity);
     const approved = this.next(req, 'approve');
+    // APPROVED → GRANTING at once for a grant: one UPDATE for both transitions.
     await requests.update(req.id, {
-      status: approved,
+      status: req.kind === 'extension' ? approved : transition(approved, 'startGranting'),
       decidedBy: actor?.id ?? null,
       decidedAt: now,
+      ...(req.kind === 'extension' ? {} : { syncGeneration: null }),
     });
     await this.audit.record(
       {
@@ -583,10 +591,6 @@ export class RequestsService {
       await this.applyExtension(em, { ...req, status: approved }, actor, now);
       return;
     }
-    await requests.update(req.id, {
-      status: transition(approved, 'startGranting'),
-      syncGeneration: null,
-    });
     const generation = await this.grants.syncPerson(em, req.integrationId, req.requesterId, req.id);
     await this.audit.record(
       {
@@ -861,19 +865,32 @@ export class RequestsService {
         lock: { mode: 'pessimistic_write' },
         order: { id: 'ASC' },
       });
-      let revoked = 0;
-      let denied = 0;
-      const people = new Set<string>();
-      for (const req of open) {
-        if (req.status === 'PENDING') {
-          await repo.update(req.id, {
-            status: 'DENIED',
-            statusReason: `revoke-all: ${reason}`,
-            decidedBy: actor.id,
-            decidedAt: new Date(),
-            endedAt: new Date(),
-          });
-          // A decision like any other: audited per request, so its approvers' messages are updated.
+      const now = new Date();
+      const pending = open.filter((r) => r.status === 'PENDING');
+      // Grants by the state each one moves to (the state machine decides), one UPDATE each.
+      const ending = new Map<RequestStatus, AccessRequestEntity[]>();
+      for (const req of open.filter((r) => r.status !== 'PENDING')) {
+        const to = this.next(req, 'revoke');
+        ending.set(to, [...(ending.get(to) ?? []), req]);
+      }
+      // IN lists in chunks: PostgreSQL binds at most 65,535 parameters a statement.
+      const updateAll = async (
+        reqs: AccessRequestEntity[],
+        set: QueryDeepPartialEntity<AccessRequestEntity>,
+      ) => {
+        for (let i = 0; i < reqs.length; i += IN_LIST_CHUNK)
+          await repo.update({ id: In(reqs.slice(i, i + IN_LIST_CHUNK).map((r) => r.id)) }, set);
+      };
+      if (pending.length > 0) {
+        await updateAll(pending, {
+          status: this.next(pending[0], 'deny'),
+          statusReason: `revoke-all: ${reason}`,
+          decidedBy: actor.id,
+          decidedAt: now,
+          endedAt: now,
+        });
+        // A decision like any other: audited per request, so its approvers' messages are updated.
+        for (const req of pending) {
           await this.audit.record(
             {
               action: 'request.denied',
@@ -884,14 +901,21 @@ export class RequestsService {
             },
             em,
           );
-          denied++;
-          continue;
         }
-        const to = await this.endGrant(em, req, actor, `revoke-all: ${reason}`);
-        revoked++;
-        if (to === 'REVOKING') people.add(req.requesterId);
       }
-      for (const person of people) await this.grants.syncPerson(em, integrationId, person);
+      for (const [to, reqs] of ending) {
+        await updateAll(reqs, {
+          status: to,
+          statusReason: `revoke-all: ${reason}`,
+          endedAt: now,
+          endedBy: actor.id,
+          syncGeneration: null,
+        });
+      }
+      const denied = pending.length;
+      const revoked = open.length - denied;
+      const people = new Set((ending.get('REVOKING') ?? []).map((r) => r.requesterId));
+      await this.grants.syncPeople(em, integrationId, [...people]);
       await this.audit.record(
         {
           action: 'integration.revoke_all',

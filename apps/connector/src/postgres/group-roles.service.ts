@@ -65,8 +65,9 @@ export class GroupRolesService {
 
   /**
    * Makes sure every group role for `grants` (all in one database) exists and holds what it
-   * should. The common path only reads catalogs; the per-database lock is taken only when
-   * something is missing, and the check is repeated under it.
+   * should. The common path only reads catalogs, outside any transaction (no BEGIN/COMMIT
+   * round trips for a read); the per-database lock is taken only when something is missing,
+   * and the check is repeated under it.
    */
   async ensureGroups(
     database: string,
@@ -77,8 +78,9 @@ export class GroupRolesService {
     const wanted = dedupe(grants);
     // "Everything" is server-wide: its group is kept from the admin's own database.
     const where = database === EVERYTHING ? this.target.adminDatabase : database;
+    const read: Tx = { run: (s) => this.target.query(s, where) };
+    if ((await this.needingWork(read, wanted)).length === 0) return;
     await this.target.transaction(where, job, async (tx) => {
-      if ((await this.needingWork(tx, wanted)).length === 0) return;
       await tx.run(sql.advisoryXactLock(advisoryKey(groupsLockKey(database))));
       for (const w of await this.needingWork(tx, wanted)) await this.configure(tx, w);
     });

@@ -61,8 +61,7 @@ const baseJob: SyncUserJob = {
 describe('SQL builders (golden)', () => {
   it('transaction preamble', () => {
     golden('preamble', [
-      sql.setLocal('statement_timeout', '15000'),
-      sql.setLocal('application_name', 'doorman:sync-user:abc123'),
+      sql.setLocals(15000, 'doorman:sync-user:abc123'),
       sql.advisoryXactLock(-1234567890123456789n),
     ]);
   });

@@ -29,9 +29,12 @@ function connectionLimit(n: number): string {
 
 // ---- transaction preamble -------------------------------------------------------------
 
-/** SET LOCAL through set_config so the value is bound. */
-export function setLocal(name: 'statement_timeout' | 'application_name', value: string): Statement {
-  return { text: 'SELECT set_config($1, $2, true)', values: [name, value] };
+/** SET LOCAL of the job's statement_timeout and application_name, bound, in one round trip. */
+export function setLocals(statementTimeoutMs: number, applicationName: string): Statement {
+  return {
+    text: "SELECT set_config('statement_timeout', $1, true), set_config('application_name', $2, true)",
+    values: [String(statementTimeoutMs), applicationName],
+  };
 }
 
 /** Serialises work on one key within the current database until the transaction ends. */

@@ -64,6 +64,9 @@ export class TargetClient {
         database,
         ssl,
         max: this.poolSize,
+        // Statements outside a job's transaction (catalog reads) are bounded too; a transaction
+        // sets its own with SET LOCAL.
+        statement_timeout: this.statementTimeoutMs,
         idleTimeoutMillis: 30_000,
         connectionTimeoutMillis: 10_000,
         application_name: 'doorman-connector',
@@ -116,8 +119,9 @@ export class TargetClient {
     let broken = false;
     try {
       await client.query('BEGIN');
-      await tx.run(sql.setLocal('statement_timeout', String(this.statementTimeoutMs)));
-      await tx.run(sql.setLocal('application_name', `doorman:${opts.jobKind}:${opts.shortId}`));
+      await tx.run(
+        sql.setLocals(this.statementTimeoutMs, `doorman:${opts.jobKind}:${opts.shortId}`),
+      );
       if (opts.lockKey !== undefined) await tx.run(sql.advisoryXactLock(advisoryKey(opts.lockKey)));
       const result = await fn(tx);
       await client.query('COMMIT');

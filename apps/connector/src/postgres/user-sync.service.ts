@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { GroupGrant, SealedBox, SyncUserJob } from '@doorman/contracts';
-import { generatePassword, scramSha256Verifier, seal } from '@doorman/crypto';
+import { generatePassword, scramSha256VerifierAsync, seal } from '@doorman/crypto';
 import type { QueryResultRow } from 'pg';
 import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
 import { actAs, readAdminSelf } from './acting-roles';
@@ -8,7 +8,7 @@ import { GROUP_COMMENT_PREFIX, groupRoleName, MARKER_ROLE } from './group-role';
 import type { GroupRolesService } from './group-roles.service';
 import { renderRoleOps } from './role-ops';
 import * as sql from './sql';
-import { classifyError } from './sqlstate';
+import { classifyError, sqlstateOf } from './sqlstate';
 import { ABSENT_ROLE, planSync, type RoleState, type ServerContext } from './sync-planner';
 import { userLockKey, type TargetClient, type Tx } from './target-client';
 
@@ -74,6 +74,15 @@ export async function terminateSessions(
 ): Promise<number> {
   const wait = serverVersionNum >= 140000 ? TERMINATE_WAIT_MS : null;
   const run = <R extends QueryResultRow>(s: sql.Statement) => target.query<R>(s);
+  // The common case (a superuser, or pg_signal_backend) in one round trip; PostgreSQL refuses
+  // with 42501 otherwise, and the sessions are ended again as a member of the user's role
+  // (those already ended are simply gone).
+  try {
+    const [row] = await target.query<{ terminated: number }>(sql.terminateSessions(username, wait));
+    return row.terminated;
+  } catch (err) {
+    if (sqlstateOf(err) !== '42501') throw err;
+  }
   const self = await readAdminSelf(run);
   const giveBack = self.signalBackend
     ? async () => {}
@@ -120,6 +129,12 @@ export class UserSyncService {
       }
     }
 
+    // A password the plan will most likely issue is prepared before the transaction: its 4,096
+    // PBKDF2 rounds run off the event loop and outside the user's advisory lock. The plain
+    // password lives only in this function: PostgreSQL gets the SCRAM verifier, the broker a
+    // sealed box. Neither is logged.
+    const prepared =
+      job.login && job.rotatePassword ? await preparePassword(this.sealKey) : undefined;
     const txResult = await this.target.transaction(
       this.target.adminDatabase,
       { jobKind: ref.kind, shortId: ref.shortId, lockKey: userLockKey(job.username) },
@@ -136,11 +151,9 @@ export class UserSyncService {
             let sealedPassword: SealedBox | undefined;
             let verifier: string | undefined;
             if (plan.issuesPassword) {
-              // The plain password lives only in this block: PostgreSQL gets the SCRAM
-              // verifier, the broker gets a sealed box. Neither is logged.
-              const password = generatePassword();
-              verifier = scramSha256Verifier(password);
-              sealedPassword = seal(password, this.sealKey);
+              const p = prepared ?? (await preparePassword(this.sealKey));
+              verifier = p.verifier;
+              sealedPassword = p.sealed;
             }
             for (const statement of renderRoleOps(job.username, plan.ops, verifier)) {
               await tx.run(statement);
@@ -236,6 +249,11 @@ export class UserSyncService {
     const held = new Set(row?.doorman_groups ?? []);
     return grants.every((g) => held.has(groupRoleName(g)));
   }
+}
+
+async function preparePassword(key: KeyObject): Promise<{ verifier: string; sealed: SealedBox }> {
+  const password = generatePassword();
+  return { verifier: await scramSha256VerifierAsync(password), sealed: seal(password, key) };
 }
 
 function byDatabase(groups: readonly GroupGrant[]): Map<string, GroupGrant[]> {

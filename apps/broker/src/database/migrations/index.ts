@@ -4,6 +4,7 @@ import { AdminRotations1763900000001 } from './1763900000001-admin-rotations';
 import { ApprovalWorkflows1763950000000 } from './1763950000000-approval-workflows';
 import { SlackMessages1764000000000 } from './1764000000000-slack-messages';
 import { AuditChain1764100000000 } from './1764100000000-audit-chain';
+import { RequestListIndexes1764200000000 } from './1764200000000-request-list-indexes';
 import { IntegrationCatalog1764300000000 } from './1764300000000-integration-catalog';
 import { GroupSlackUsergroup1764400000000 } from './1764400000000-group-slack-usergroup';
 
@@ -15,6 +16,7 @@ export const MIGRATIONS = [
   ApprovalWorkflows1763950000000,
   SlackMessages1764000000000,
   AuditChain1764100000000,
+  RequestListIndexes1764200000000,
   IntegrationCatalog1764300000000,
   GroupSlackUsergroup1764400000000,
 ];
