@@ -1,4 +1,4 @@
-import { PermissionLevelSchema } from '@doorman/contracts';
+import { isEverything, PermissionLevelSchema } from '@doorman/contracts';
 import { z } from 'zod';
 import { DURATION_HINT, formatDuration, parseDuration } from '../common/durations';
 import type { FlowRules } from './access-flow.policy';
@@ -87,6 +87,13 @@ export const FlowInputSchema = z
       .optional(),
   })
   .superRefine((f, ctx) => {
+    if (f.permissions.includes('admin') && f.resources.some(isEverything))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['permissions'],
+        message:
+          'admin is never granted on everything ("*"."*"): offer it in a flow without that resource',
+      });
     if (f.approvers && f.steps)
       ctx.addIssue({
         code: 'custom',
