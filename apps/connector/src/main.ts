@@ -10,7 +10,7 @@ import { logDoctorReport } from './postgres/doctor';
 import { TargetClient } from './postgres/target-client';
 
 export interface BootstrapOptions {
-  /** Defaults to process.env (read only by loadConnectorConfig). */
+  /** Defaults to the process environment (read only by loadConnectorConfig). */
   env?: NodeJS.ProcessEnv;
   /** Where JSON log lines go; stdout by default. Tests pass a capture stream. */
   logDestination?: DestinationStream;

@@ -2,40 +2,35 @@ import type { Logger } from 'pino';
 import { CONTRACT_VERSION } from '@doorman/contracts';
 import { CONNECTOR_VERSION } from '../config/connector.config';
 import type { TargetClient } from '../postgres/target-client';
+import { Periodic } from './periodic';
 import type { ResultsPublisher } from './results.publisher';
 
 /** Tells the broker this connector is alive and which PostgreSQL it reaches. */
 export class HeartbeatService {
-  private timer: NodeJS.Timeout | null = null;
-  private inFlight: Promise<void> = Promise.resolve();
+  private readonly periodic: Periodic;
   /** When the last heartbeat reached the results queue (the connector's metrics read it). */
   lastSentAt: Date | null = null;
 
   constructor(
     private readonly connectorId: string,
-    private readonly intervalMs: number,
+    intervalMs: number,
     private readonly target: TargetClient,
     private readonly results: ResultsPublisher,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.periodic = new Periodic(
+      intervalMs,
+      () => this.beat(),
+      (err) => this.logger.warn({ err }, 'heartbeat could not be sent'),
+    );
+  }
 
   start(): void {
-    if (this.timer) return;
-    this.tick();
-    this.timer = setInterval(() => this.tick(), this.intervalMs);
-    this.timer.unref();
+    this.periodic.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.inFlight;
-  }
-
-  private tick(): void {
-    this.inFlight = this.beat().catch((err: unknown) =>
-      this.logger.warn({ err }, 'heartbeat could not be sent'),
-    );
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   async beat(): Promise<void> {

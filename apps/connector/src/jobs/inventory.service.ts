@@ -8,6 +8,7 @@ import {
 import { GROUP_COMMENT_PREFIX, MARKER_ROLE } from '../postgres/group-role';
 import * as sql from '../postgres/sql';
 import type { TargetClient } from '../postgres/target-client';
+import { Periodic } from './periodic';
 import type { ResultsPublisher } from './results.publisher';
 
 export interface InventoryRow {
@@ -53,34 +54,28 @@ export function toInventoryRole(row: InventoryRow): InventoryRole {
  * broker compares it with what it wants and re-syncs the differences. Read-only here.
  */
 export class InventoryService {
-  private timer: NodeJS.Timeout | null = null;
-  private inFlight: Promise<void> = Promise.resolve();
+  private readonly periodic: Periodic;
 
   constructor(
     private readonly connectorId: string,
-    private readonly intervalMs: number,
+    intervalMs: number,
     private readonly target: TargetClient,
     private readonly results: ResultsPublisher,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.periodic = new Periodic(
+      intervalMs,
+      () => this.report(),
+      (err) => this.logger.warn({ err }, 'inventory could not be reported; next interval retries'),
+    );
+  }
 
   start(): void {
-    if (this.timer) return;
-    this.tick();
-    this.timer = setInterval(() => this.tick(), this.intervalMs);
-    this.timer.unref();
+    this.periodic.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.inFlight;
-  }
-
-  private tick(): void {
-    this.inFlight = this.report().catch((err: unknown) =>
-      this.logger.warn({ err }, 'inventory could not be reported; next interval retries'),
-    );
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   async read(): Promise<Inventory> {

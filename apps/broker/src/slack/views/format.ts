@@ -62,3 +62,19 @@ export type KnownBlock = types.KnownBlock;
 export type Block = types.Block;
 export type ModalView = types.ModalView;
 export type HomeView = types.HomeView;
+
+/** A Block Kit button carrying a request id to one of Doorman's actions. */
+export function button(
+  text: string,
+  actionId: string,
+  value: string,
+  style?: 'primary' | 'danger',
+): types.Button {
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text },
+    action_id: actionId,
+    value,
+    ...(style ? { style } : {}),
+  };
+}

@@ -1,5 +1,6 @@
 import { SlackIds } from '../slack-ids';
 import {
+  button,
   formatDuration,
   type HomeView,
   type KnownBlock,
@@ -46,22 +47,9 @@ export function homeView(h: HomeInput): HomeView {
         block_id: `home-access:${r.id}`,
         elements: [
           ...(h.canExtend && r.status === 'ACTIVE'
-            ? [
-                {
-                  type: 'button' as const,
-                  text: { type: 'plain_text' as const, text: 'Extend' },
-                  action_id: SlackIds.extend,
-                  value: r.id,
-                },
-              ]
+            ? [button('Extend', SlackIds.extend, r.id)]
             : []),
-          {
-            type: 'button',
-            style: 'danger',
-            text: { type: 'plain_text', text: 'Revoke now' },
-            action_id: SlackIds.revoke,
-            value: r.id,
-          },
+          button('Revoke now', SlackIds.revoke, r.id, 'danger'),
         ],
       },
     );
@@ -98,20 +86,8 @@ export function homeView(h: HomeInput): HomeView {
         type: 'actions',
         block_id: `home-decide:${r.id}`,
         elements: [
-          {
-            type: 'button',
-            style: 'primary',
-            text: { type: 'plain_text', text: 'Approve' },
-            action_id: SlackIds.approve,
-            value: r.id,
-          },
-          {
-            type: 'button',
-            style: 'danger',
-            text: { type: 'plain_text', text: 'Deny' },
-            action_id: SlackIds.deny,
-            value: r.id,
-          },
+          button('Approve', SlackIds.approve, r.id, 'primary'),
+          button('Deny', SlackIds.deny, r.id, 'danger'),
         ],
       },
     );

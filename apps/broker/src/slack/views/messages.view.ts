@@ -1,6 +1,7 @@
 import { SlackIds } from '../slack-ids';
 import {
   type Block,
+  button,
   type KnownBlock,
   escapeText,
   formatDuration,
@@ -85,20 +86,8 @@ export function approvalMessage(
       type: 'actions',
       block_id: `decide:${r.id}`,
       elements: [
-        {
-          type: 'button',
-          style: 'primary',
-          text: { type: 'plain_text', text: 'Approve' },
-          action_id: SlackIds.approve,
-          value: r.id,
-        },
-        {
-          type: 'button',
-          style: 'danger',
-          text: { type: 'plain_text', text: 'Deny' },
-          action_id: SlackIds.deny,
-          value: r.id,
-        },
+        button('Approve', SlackIds.approve, r.id, 'primary'),
+        button('Deny', SlackIds.deny, r.id, 'danger'),
       ],
     });
   }
@@ -141,33 +130,10 @@ function accessButtons(r: RequestView, opts: { reveal: boolean; extend: boolean 
     type: 'actions',
     block_id: `access:${r.id}`,
     elements: [
-      ...(opts.reveal
-        ? [
-            {
-              type: 'button' as const,
-              style: 'primary' as const,
-              text: { type: 'plain_text' as const, text: 'Reveal credentials' },
-              action_id: SlackIds.reveal,
-              value: r.id,
-            },
-          ]
-        : []),
-      ...(opts.extend
-        ? [
-            {
-              type: 'button' as const,
-              text: { type: 'plain_text' as const, text: 'Extend' },
-              action_id: SlackIds.extend,
-              value: r.id,
-            },
-          ]
-        : []),
+      ...(opts.reveal ? [button('Reveal credentials', SlackIds.reveal, r.id, 'primary')] : []),
+      ...(opts.extend ? [button('Extend', SlackIds.extend, r.id)] : []),
       {
-        type: 'button',
-        style: 'danger',
-        text: { type: 'plain_text', text: 'Revoke now' },
-        action_id: SlackIds.revoke,
-        value: r.id,
+        ...button('Revoke now', SlackIds.revoke, r.id, 'danger'),
         confirm: {
           title: { type: 'plain_text', text: 'Revoke access now?' },
           text: { type: 'plain_text', text: 'Your sessions on the database end at once.' },
@@ -284,14 +250,7 @@ export function breakGlassMessage(
     blocks.push({
       type: 'actions',
       block_id: `review:${r.id}`,
-      elements: [
-        {
-          type: 'button',
-          text: { type: 'plain_text', text: 'Close review' },
-          action_id: SlackIds.review,
-          value: r.id,
-        },
-      ],
+      elements: [button('Close review', SlackIds.review, r.id)],
     });
   }
   return {
