@@ -1,16 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { Client } from 'pg';
-import { ApiClient } from './support/api-client';
-import {
-  createBrokerTestEnv,
-  redisKeysAndValues,
-  waitFor,
-  type BrokerTestEnv,
-} from './support/broker-env';
+import { redisKeysAndValues, waitFor } from './support/broker-env';
 import { createWorld, type World } from './support/fixtures';
-import { AppProcess, freePort } from './support/processes';
-import { startTargetPostgres, type TargetPostgres } from './support/target-postgres';
+import { freePort, type AppProcess } from './support/processes';
+import { startStack, type Stack } from './support/stack';
+import type { TargetPostgres } from './support/target-postgres';
 
 jest.setTimeout(120_000);
 
@@ -19,54 +12,24 @@ jest.setTimeout(120_000);
  * PostgreSQL and Redis, and a throwaway target cluster with scram-sha-256 and TLS.
  */
 describe('access lifecycle end to end', () => {
+  let stack: Stack;
   let target: TargetPostgres;
-  let env: BrokerTestEnv;
-  let broker: AppProcess;
   let connector: AppProcess;
-  let api: ApiClient;
   let w: World;
   const issuedPasswords: string[] = [];
-  const connectors: AppProcess[] = [];
-  const startConnector = (overrides: Record<string, string> = {}) => {
-    const p = AppProcess.start('connector', 'apps/connector/src/main.js', connectorEnv(overrides));
-    connectors.push(p);
-    return p;
-  };
-
-  const connectorEnv = (overrides: Record<string, string> = {}) => ({
-    REDIS_URL: env.env.REDIS_URL,
-    REDIS_PREFIX: env.redisPrefix,
-    CONNECTOR_ID: w.connectorId,
-    TARGET_DATABASE_URL: target.superuserUrl('postgres'),
-    PGSSLMODE: 'verify-full',
-    PGSSLROOTCERT: target.caFile,
-    BROKER_SEAL_PUBLIC_KEY: env.env.BROKER_SEAL_PUBLIC_KEY,
-    HEARTBEAT_INTERVAL_MS: '1000',
-    LOG_LEVEL: 'info',
-    ...overrides,
-  });
+  const startConnector = (overrides: Record<string, string> = {}) =>
+    stack.startConnector(w.connectorId, overrides);
 
   beforeAll(async () => {
-    target = await startTargetPostgres();
-    await target.createDatabase('app');
-    await target.query('CREATE TABLE public.orders (id int PRIMARY KEY, item text)', [], 'app');
-    await target.query("INSERT INTO public.orders VALUES (1, 'book')", [], 'app');
-
-    env = await createBrokerTestEnv();
-    const port = await freePort();
-    broker = AppProcess.start('broker', 'apps/broker/src/main.js', {
-      ...env.env,
-      PORT: String(port),
-      LOG_LEVEL: 'info',
+    stack = await startStack({
+      prepareTarget: async (t) => {
+        await t.createDatabase('app');
+        await t.query('CREATE TABLE public.orders (id int PRIMARY KEY, item text)', [], 'app');
+        await t.query("INSERT INTO public.orders VALUES (1, 'book')", [], 'app');
+      },
     });
-    api = new ApiClient(`http://127.0.0.1:${port}`, env.adminToken);
-    await waitFor(
-      'the broker to serve /health',
-      async () => (await api.get('/health')).status === 200,
-      30000,
-      200,
-    );
-    w = await createWorld(api, {
+    target = stack.target;
+    w = await createWorld(stack.admin, {
       host: '127.0.0.1',
       port: target.port,
       sslMode: 'verify-full',
@@ -74,32 +37,12 @@ describe('access lifecycle end to end', () => {
       cleanupDays: 0,
     });
     connector = startConnector();
-    await waitFor(
-      'the connector heartbeat',
-      async () =>
-        (await api.get('/health')).body.connectors?.some(
-          (c: { id: string; healthy: boolean }) => c.id === w.connectorId && c.healthy,
-        ),
-      30000,
-      200,
-    );
+    await stack.connectorHealthy(w.connectorId);
   });
 
+  // E2E_DEBUG=<lines> prints the tail of every process's output and the target's server log.
   afterAll(async () => {
-    // E2E_DEBUG=<lines> prints the tail of every process's output and the target's server log.
-    if (process.env.E2E_DEBUG) {
-      for (const p of [broker, ...connectors])
-        process.stdout.write(
-          `--- ${p.name}\n${p.lines.slice(-(Number(process.env.E2E_DEBUG) || 40)).join('\n')}\n`,
-        );
-      const serverLog = join(dirname(target.caFile), 'postgres.log');
-      if (existsSync(serverLog))
-        process.stdout.write(`--- target\n${readFileSync(serverLog, 'utf8').slice(-6000)}\n`);
-    }
-    await connector?.stop();
-    await broker?.stop();
-    await env?.dispose();
-    await target?.stop();
+    await stack?.stop();
   });
 
   const status = async (id: string) =>
@@ -277,10 +220,10 @@ describe('access lifecycle end to end', () => {
 
   it('no issued password appears in any log line, any Redis key or any broker table', async () => {
     expect(issuedPasswords.length).toBeGreaterThanOrEqual(3);
-    const logs = [broker, ...connectors].map((p) => p.output).join('\n');
-    const redis = JSON.stringify(await redisKeysAndValues(env.redisPrefix));
+    const logs = [stack.broker, ...stack.connectors].map((p) => p.output).join('\n');
+    const redis = JSON.stringify(await redisKeysAndValues(stack.env.redisPrefix));
     // Every row of every table of the broker's database, as text.
-    const db = new Client({ connectionString: env.databaseUrl });
+    const db = new Client({ connectionString: stack.env.databaseUrl });
     await db.connect();
     let tables = '';
     try {
@@ -303,6 +246,6 @@ describe('access lifecycle end to end', () => {
       expect(redis.includes(p)).toBe(false);
       expect(tables.includes(p)).toBe(false);
     }
-    expect(broker.lines.length).toBeGreaterThan(0);
+    expect(stack.broker.lines.length).toBeGreaterThan(0);
   });
 });

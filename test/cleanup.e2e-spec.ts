@@ -1,8 +1,7 @@
-import { ApiClient } from './support/api-client';
-import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
+import { waitFor } from './support/broker-env';
 import { createWorld, type World } from './support/fixtures';
-import { AppProcess, freePort } from './support/processes';
-import { startTargetPostgres, type TargetPostgres } from './support/target-postgres';
+import { startStack, type Stack } from './support/stack';
+import type { TargetPostgres } from './support/target-postgres';
 
 jest.setTimeout(120_000);
 
@@ -11,46 +10,31 @@ jest.setTimeout(120_000);
  * stays NOLOGIN, is listed as waiting for cleanup, and is retried until it goes.
  */
 describe('cleanup and refused revokes end to end', () => {
-  let target: TargetPostgres;
-  let env: BrokerTestEnv;
-  let broker: AppProcess;
-  let connector: AppProcess;
-  let api: ApiClient;
+  let stack: Stack;
   let w: World;
+  let target: TargetPostgres;
 
   beforeAll(async () => {
-    target = await startTargetPostgres();
-    await target.createDatabase('app');
-    // A database the integration does not list: cleanup does not look there.
-    await target.createDatabase('elsewhere');
-    await target.query('CREATE TABLE public.orders (id int PRIMARY KEY)', [], 'app');
-    env = await createBrokerTestEnv({ CLEANUP_RETRY_MS: '1500', REVOKE_REFUSED_RETRY_MS: '1500' });
-    const port = await freePort();
-    broker = AppProcess.start('broker', 'apps/broker/src/main.js', {
-      ...env.env,
-      PORT: String(port),
+    stack = await startStack({
+      broker: { CLEANUP_RETRY_MS: '1500', REVOKE_REFUSED_RETRY_MS: '1500' },
+      prepareTarget: async (t) => {
+        await t.createDatabase('app');
+        // A database the integration does not list: cleanup does not look there.
+        await t.createDatabase('elsewhere');
+        await t.query('CREATE TABLE public.orders (id int PRIMARY KEY)', [], 'app');
+      },
     });
-    api = new ApiClient(`http://127.0.0.1:${port}`, env.adminToken);
-    await waitFor('the broker', async () => (await api.get('/health')).status === 200, 30000, 200);
-    w = await createWorld(api, { port: target.port, sslMode: 'verify-full', cleanupDays: 0 });
-    connector = AppProcess.start('connector', 'apps/connector/src/main.js', {
-      REDIS_URL: env.env.REDIS_URL,
-      REDIS_PREFIX: env.redisPrefix,
-      CONNECTOR_ID: w.connectorId,
-      TARGET_DATABASE_URL: target.superuserUrl('postgres'),
-      PGSSLMODE: 'verify-full',
-      PGSSLROOTCERT: target.caFile,
-      BROKER_SEAL_PUBLIC_KEY: env.env.BROKER_SEAL_PUBLIC_KEY,
-      HEARTBEAT_INTERVAL_MS: '1000',
-      LOG_LEVEL: 'warn',
+    target = stack.target;
+    w = await createWorld(stack.admin, {
+      port: target.port,
+      sslMode: 'verify-full',
+      cleanupDays: 0,
     });
+    stack.startConnector(w.connectorId, { LOG_LEVEL: 'warn' });
   });
 
   afterAll(async () => {
-    await connector?.stop();
-    await broker?.stop();
-    await env?.dispose();
-    await target?.stop();
+    await stack?.stop();
   });
 
   const status = async (id: string) =>
@@ -96,7 +80,7 @@ describe('cleanup and refused revokes end to end', () => {
     });
     expect(stuck.lastError).toMatch(/DATABASE_ERROR|depend/i);
     expect((await role(username)).rolcanlogin).toBe(false);
-    const events = (await api.get(`/api/v1/audit-events?integrationId=${w.integrationId}`))
+    const events = (await stack.admin.get(`/api/v1/audit-events?integrationId=${w.integrationId}`))
       .body as Array<{ action: string }>;
     expect(events.map((e) => e.action)).toContain('database_user.cleanup_failed');
     // Retried (CLEANUP_RETRY_MS 1.5 s here) and still refused while the object is there.
@@ -146,7 +130,7 @@ describe('cleanup and refused revokes end to end', () => {
     await w.alice.api.post(`/api/v1/access-requests/${created.body.id}/revoke`, { reason: 'done' });
     const alert = await waitFor('revoke.alert', async () => {
       const events = (
-        await api.get(`/api/v1/audit-events?integrationId=${w.integrationId}&limit=1000`)
+        await stack.admin.get(`/api/v1/audit-events?integrationId=${w.integrationId}&limit=1000`)
       ).body as Array<{ action: string; details: { error?: { code?: string } } }>;
       return events.find((e) => e.action === 'revoke.alert');
     });
@@ -154,7 +138,7 @@ describe('cleanup and refused revokes end to end', () => {
     await new Promise((r) => setTimeout(r, 3500)); // retried (1.5 s here) and refused again
     expect((await status(created.body.id)).status).toBe('REVOKING');
     const refusals = (
-      (await api.get(`/api/v1/audit-events?integrationId=${w.integrationId}&limit=1000`))
+      (await stack.admin.get(`/api/v1/audit-events?integrationId=${w.integrationId}&limit=1000`))
         .body as Array<{
         action: string;
       }>

@@ -1,10 +1,10 @@
 import { Queue } from 'bullmq';
 import { CONTRACT_VERSION, RESULTS_QUEUE } from '@doorman/contracts';
-import { ApiClient } from './support/api-client';
-import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
+import { waitFor } from './support/broker-env';
 import { createWorld, type World } from './support/fixtures';
-import { AppProcess, freePort } from './support/processes';
-import { startTargetPostgres, type TargetPostgres } from './support/target-postgres';
+import type { AppProcess } from './support/processes';
+import { startStack, type Stack } from './support/stack';
+import type { TargetPostgres } from './support/target-postgres';
 
 jest.setTimeout(120_000);
 
@@ -13,63 +13,35 @@ jest.setTimeout(120_000);
  * Doorman's back and the broker puts it right from the connector's inventory.
  */
 describe('reconciliation and credentials end to end', () => {
+  let stack: Stack;
   let target: TargetPostgres;
-  let env: BrokerTestEnv;
-  let broker: AppProcess;
   let connector: AppProcess;
-  let api: ApiClient;
   let w: World;
 
   beforeAll(async () => {
-    target = await startTargetPostgres();
-    await target.createDatabase('app');
-    await target.query('CREATE TABLE public.orders (id int PRIMARY KEY, item text)', [], 'app');
-    env = await createBrokerTestEnv();
-    const port = await freePort();
-    broker = AppProcess.start('broker', 'apps/broker/src/main.js', {
-      ...env.env,
-      PORT: String(port),
+    stack = await startStack({
+      prepareTarget: async (t) => {
+        await t.createDatabase('app');
+        await t.query('CREATE TABLE public.orders (id int PRIMARY KEY, item text)', [], 'app');
+      },
     });
-    api = new ApiClient(`http://127.0.0.1:${port}`, env.adminToken);
-    await waitFor('the broker', async () => (await api.get('/health')).status === 200, 30000, 200);
+    target = stack.target;
     // Cleanup far away: revoked roles stay (NOLOGIN) for the tampering below.
-    w = await createWorld(api, {
+    w = await createWorld(stack.admin, {
       port: target.port,
       sslMode: 'verify-full',
       cleanupDays: 30,
     });
     startConnector();
-    await waitFor(
-      'the connector heartbeat',
-      async () =>
-        (await api.get('/health')).body.connectors?.some(
-          (c: { id: string; healthy: boolean }) => c.id === w.connectorId && c.healthy,
-        ),
-      30000,
-      200,
-    );
+    await stack.connectorHealthy(w.connectorId);
   });
 
   afterAll(async () => {
-    if (process.env.E2E_DEBUG)
-      for (const p of [broker, connector])
-        process.stdout.write(`--- ${p?.name}\n${p?.lines.slice(-40).join('\n')}\n`);
-    await connector?.stop();
-    await broker?.stop();
-    await env?.dispose();
-    await target?.stop();
+    await stack?.stop();
   });
 
   function startConnector() {
-    connector = AppProcess.start('connector', 'apps/connector/src/main.js', {
-      REDIS_URL: env.env.REDIS_URL,
-      REDIS_PREFIX: env.redisPrefix,
-      CONNECTOR_ID: w.connectorId,
-      TARGET_DATABASE_URL: target.superuserUrl('postgres'),
-      PGSSLMODE: 'verify-full',
-      PGSSLROOTCERT: target.caFile,
-      BROKER_SEAL_PUBLIC_KEY: env.env.BROKER_SEAL_PUBLIC_KEY,
-      HEARTBEAT_INTERVAL_MS: '1000',
+    connector = stack.startConnector(w.connectorId, {
       RECONCILE_INTERVAL_MS: '500',
       LOG_LEVEL: 'warn',
     });
@@ -111,7 +83,7 @@ describe('reconciliation and credentials end to end', () => {
     ).rows[0];
 
   const corrections = async (username: string) => {
-    const events = await api.get(
+    const events = await stack.admin.get(
       `/api/v1/audit-events?integrationId=${w.integrationId}&limit=1000`,
     );
     return (
@@ -197,7 +169,7 @@ describe('reconciliation and credentials end to end', () => {
 
   const auditActions = async () =>
     (
-      (await api.get(`/api/v1/audit-events?integrationId=${w.integrationId}&limit=1000`))
+      (await stack.admin.get(`/api/v1/audit-events?integrationId=${w.integrationId}&limit=1000`))
         .body as Array<{ action: string; details: Record<string, unknown> }>
     ).map((e) => e.action);
 
@@ -283,8 +255,11 @@ describe('reconciliation and credentials end to end', () => {
     });
     // What the broker would see if the connector applied it, lost the result, and retried.
     const results = new Queue(RESULTS_QUEUE, {
-      connection: { host: '127.0.0.1', port: Number(new URL(env.env.REDIS_URL).port || 6379) },
-      prefix: env.redisPrefix,
+      connection: {
+        host: '127.0.0.1',
+        port: Number(new URL(stack.env.env.REDIS_URL).port || 6379),
+      },
+      prefix: stack.env.redisPrefix,
     });
     await results.add('sync-user', {
       v: CONTRACT_VERSION,
