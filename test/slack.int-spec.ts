@@ -8,7 +8,7 @@ import { GrantsService } from '../apps/broker/src/grants/grants.service';
 import { ApiClient } from './support/api-client';
 import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
 import { FakeSlack } from './support/fake-slack';
-import { createWorld, type World } from './support/fixtures';
+import { createPerson, createWorld, type World } from './support/fixtures';
 import { SlackDriver, slackSignature } from './support/slack-driver';
 
 const SECRET = 'test-signing-secret-0123456789';
@@ -29,6 +29,7 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
   let w: World;
   let db: Client;
   let integrationName: string;
+  let admin: ApiClient;
 
   const ALICE = 'UALICE';
   const BOB = 'UBOB';
@@ -51,7 +52,7 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
     await app.listen(0, '127.0.0.1');
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     slack = new SlackDriver(`${url}/slack/events`, SECRET);
-    const admin = new ApiClient(url, env.adminToken);
+    admin = new ApiClient(url, env.adminToken);
     w = await createWorld(admin, { maxDuration: '2h', defaultDuration: '1h' });
     integrationName = (await w.security.api.get(`/api/v1/integrations/${w.integrationId}`)).body
       .name;
@@ -159,6 +160,27 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
       await ephemeralTo(ALICE, 'is not <database>.<schema>');
       const linked = await db.query('SELECT slack_user_id FROM users WHERE id = $1', [w.alice.id]);
       expect(linked.rows[0].slack_user_id).toBe(ALICE);
+    });
+
+    it('several first contacts of one unlinked person at once are all answered as that person', async () => {
+      const dana = await createPerson(admin, 'dana');
+      fake.addUser('UDANA', dana.email);
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => slack.command('UDANA', 'list')),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+      await waitFor('eight answers to dana', async () =>
+        fake.callsOf('chat.postEphemeral').filter((c) => c.args.user === 'UDANA').length >= 8
+          ? true
+          : undefined,
+      );
+      const texts = fake
+        .callsOf('chat.postEphemeral')
+        .filter((c) => c.args.user === 'UDANA')
+        .map((c) => String(c.args.text));
+      expect(texts.filter((t) => t.includes("I don't know you"))).toEqual([]);
+      const linked = await db.query('SELECT slack_user_id FROM users WHERE id = $1', [dana.id]);
+      expect(linked.rows[0].slack_user_id).toBe('UDANA');
     });
   });
 

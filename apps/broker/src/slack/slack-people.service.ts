@@ -32,9 +32,13 @@ export class SlackPeopleService {
     const email = info?.user?.profile?.email;
     if (!email || info?.user?.deleted || info?.user?.is_bot) return null;
     const user = await this.identity.findByEmail(email);
-    if (!user || user.slackUserId) return null;
-    await this.identity.linkSlackUser(user.id, slackUserId);
-    return { ...user, slackUserId };
+    if (!user) return null;
+    // Several first contacts at once: one links, the others find it linked to this same id.
+    if (user.slackUserId === slackUserId) return user;
+    if (user.slackUserId) return null;
+    if (await this.identity.linkSlackUser(user.id, slackUserId)) return { ...user, slackUserId };
+    const linkedMeanwhile = await this.identity.findBySlackUserId(slackUserId);
+    return linkedMeanwhile?.id === user.id ? linkedMeanwhile : null;
   }
 
   /** A Doorman user's Slack id: linked, or looked up by email once and remembered. */
@@ -43,7 +47,8 @@ export class SlackPeopleService {
     const found = await this.client.users.lookupByEmail({ email: user.email }).catch(() => null);
     const id = found?.user?.id;
     if (!id) return null;
-    return (await this.identity.linkSlackUser(user.id, id)) ? id : null;
+    if (await this.identity.linkSlackUser(user.id, id)) return id;
+    return (await this.identity.findBySlackUserId(id))?.id === user.id ? id : null;
   }
 
   async mentionOf(userId: string | null): Promise<string | null> {
