@@ -243,7 +243,7 @@ describe.each<[TargetVersion, AdminShape]>(
     if (managed && pg16) {
       expect(line('grantable app.vendor')).toMatchObject({
         status: 'missing',
-        fix: `GRANT "vendor_owner" TO "${ADMIN}" WITH ADMIN OPTION;`,
+        fix: `GRANT "vendor_owner" TO "${ADMIN}" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;`,
       });
       expect(line('grantable app.vendor').detail).toContain('ADMIN OPTION');
     } else {
@@ -382,7 +382,7 @@ describe.each<[TargetVersion, AdminShape]>(
         const err = await run(syncJob(who, 1, [READ_PUBLIC, READ_VENDOR])).catch((e: unknown) => e);
         expect((err as ConnectorError).code).toBe(ConnectorErrorCode.NotGrantable);
         expect((err as ConnectorError).message).toContain(
-          `GRANT "vendor_owner" TO "${ADMIN}" WITH ADMIN OPTION`,
+          `GRANT "vendor_owner" TO "${ADMIN}" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;`,
         );
         expect(
           await sql('SELECT 1 FROM pg_roles WHERE rolname = $1', 'postgres', [who.username]),

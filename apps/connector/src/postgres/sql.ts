@@ -350,8 +350,16 @@ export function readInventory(marker: string, groupCommentPrefix: string): State
  * acts for an object owner (GRANT, ALTER DEFAULT PRIVILEGES FOR ROLE) or for a person's role
  * (REASSIGN OWNED, DROP OWNED, ending its sessions). Always revoked again.
  */
-export function grantRoleToAdmin(role: string): Statement {
-  return utility(`GRANT ${ident(role)} TO CURRENT_USER`);
+/**
+ * The admin's momentary membership in a role it acts as. On PostgreSQL 16+ it asks for the
+ * privileges only (INHERIT TRUE, whatever the admin's own INHERIT attribute; SET FALSE: the
+ * connector never SET ROLEs); the grantor is the admin, so the REVOKE below removes this
+ * membership and leaves the ADMIN OPTION one PostgreSQL gave the role's creator.
+ */
+export function grantRoleToAdmin(role: string, inheritOnly = false): Statement {
+  return utility(
+    `GRANT ${ident(role)} TO CURRENT_USER${inheritOnly ? ' WITH INHERIT TRUE, SET FALSE' : ''}`,
+  );
 }
 
 export function revokeRoleFromAdmin(role: string): Statement {
@@ -370,14 +378,18 @@ export function readAdminSelf(): Statement {
 }
 
 /**
- * The roles the admin must act as, by name: superuser or not, already a member or not.
+ * The roles the admin must act as, by name: superuser or not, whether the admin already holds
+ * their privileges (`member`: USAGE, not MEMBER — from PostgreSQL 16 the creator of a role is
+ * a member WITH ADMIN OPTION but without INHERIT, which gives no privileges), and whether it
+ * holds ADMIN OPTION on them (what PostgreSQL 16+ requires to grant them to itself).
  * pg_database_owner is resolved to the current database's owner, through whom membership
  * in it is implied (it cannot be granted explicitly).
  */
 export function readActingRoles(names: readonly string[]): Statement {
   return {
     text: `SELECT DISTINCT o.rolname::text AS name, o.rolsuper AS superuser,
-       o.rolname = current_user OR pg_has_role(current_user, o.oid, 'MEMBER') AS member
+       o.rolname = current_user OR pg_has_role(current_user, o.oid, 'USAGE') AS member,
+       pg_has_role(current_user, o.oid, 'MEMBER WITH ADMIN OPTION') AS admin_option
   FROM unnest($1::text[]) AS n(name)
   JOIN pg_roles o ON o.oid = CASE WHEN n.name = 'pg_database_owner'
                                   THEN (SELECT datdba FROM pg_database WHERE datname = current_database())
