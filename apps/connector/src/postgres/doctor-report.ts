@@ -1,4 +1,5 @@
 import { escapeIdentifier as ident } from 'pg';
+import { adminOptionFix } from './acting-roles';
 import type { Capabilities } from './capabilities';
 import { MARKER_ROLE } from './group-role';
 
@@ -127,7 +128,9 @@ export function doctorReport(c: Capabilities): DoctorLine[] {
         fix:
           s.grantable.length > 0
             ? undefined
-            : `-- as a superuser, in ${ident(db.name)}: ALTER SCHEMA ${ident(s.schema)} OWNER TO <a non-superuser role>; and ALTER TABLE … OWNER TO it for each superuser-owned table`,
+            : s.needsAdminOption
+              ? s.needsAdminOption.map((o) => `${adminOptionFix(o, a.name)};`).join(' ')
+              : `-- as a superuser, in ${ident(db.name)}: ALTER SCHEMA ${ident(s.schema)} OWNER TO <a non-superuser role>; and ALTER TABLE … OWNER TO it for each superuser-owned table`,
       });
     }
   }

@@ -438,7 +438,9 @@ export function readDatabases(): Statement {
 /**
  * Every user schema of the current database with its owner, its tables and views with
  * theirs, and the superusers among everyone who owns something there (pg_database_owner
- * resolved to the database's owner), which a non-superuser admin cannot act for.
+ * resolved to the database's owner), which a non-superuser admin cannot act for; on
+ * PostgreSQL 16+ also the other owners whose privileges the admin neither holds nor may take
+ * (no ADMIN OPTION on them).
  */
 export function readSchemaCatalog(): Statement {
   return {
@@ -456,7 +458,19 @@ export function readSchemaCatalog(): Statement {
                                              THEN (SELECT datdba FROM pg_database WHERE datname = current_database())
                                              ELSE x.o END
             WHERE r.rolsuper AND r.rolname <> current_user
-            ORDER BY 1) AS superuser_owners
+            ORDER BY 1) AS superuser_owners,
+       ARRAY(SELECT DISTINCT r.rolname::text FROM (
+               SELECT n.nspowner AS o
+               UNION SELECT c.relowner FROM pg_class c WHERE c.relnamespace = n.oid
+               UNION SELECT p.proowner FROM pg_proc p WHERE p.pronamespace = n.oid) x
+             JOIN pg_roles r ON r.oid = CASE WHEN x.o = 'pg_database_owner'::regrole
+                                             THEN (SELECT datdba FROM pg_database WHERE datname = current_database())
+                                             ELSE x.o END
+            WHERE current_setting('server_version_num')::int >= 160000
+              AND NOT r.rolsuper AND r.rolname <> current_user
+              AND NOT pg_has_role(current_user, r.oid, 'USAGE')
+              AND NOT pg_has_role(current_user, r.oid, 'MEMBER WITH ADMIN OPTION')
+            ORDER BY 1) AS unadministered_owners
   FROM pg_namespace n
  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
    AND n.nspname !~ '^pg_(toast_)?temp_'
