@@ -95,7 +95,10 @@ export function doctorReport(c: Capabilities): DoctorLine[] {
       detail: ok
         ? `${role} can be granted (every table of every database)`
         : `${role} cannot be granted by ${a.name}`,
-      fix: ok ? undefined : `GRANT ${role} TO ${me} WITH ADMIN OPTION;`,
+      // 16+: the right to grant it, without reading and writing everything itself.
+      fix: ok
+        ? undefined
+        : `GRANT ${role} TO ${me} WITH ADMIN OPTION${pg16 ? ', INHERIT FALSE, SET FALSE' : ''};`,
     });
   }
 

@@ -331,6 +331,27 @@ describe.each<[TargetVersion, AdminShape]>(
     await expect(session.query('INSERT INTO legacy.ledger VALUES (1)')).rejects.toThrow();
     await session.end();
 
+    if (managed && pg16) {
+      // 16+: giving pg_write_all_data takes ADMIN OPTION on it. Without: the doctor names the
+      // GRANT to run, and the ask is refused whole.
+      await sql(`REVOKE ADMIN OPTION FOR pg_write_all_data FROM ${ADMIN}`);
+      try {
+        const caps = await readCapabilities(client, 'verify-full');
+        expect(caps.admin.grantablePredefined).toEqual(['pg_read_all_data']);
+        expect(doctorReport(caps).find((l) => l.check === 'grant pg_write_all_data')).toMatchObject(
+          {
+            status: 'info',
+            fix: `GRANT pg_write_all_data TO "${ADMIN}" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;`,
+          },
+        );
+        const err = await run(syncJob(who, 2, [writeAll])).catch((e: unknown) => e);
+        expect((err as ConnectorError).code).toBe(ConnectorErrorCode.NotGrantable);
+        expect((err as ConnectorError).message).toContain('WITH ADMIN OPTION');
+      } finally {
+        await sql(`GRANT pg_write_all_data TO ${ADMIN} WITH ADMIN OPTION`);
+      }
+    }
+
     expect((await run(syncJob(who, 2, [writeAll]))).status).toBe('applied');
     const writer = await target.connect(who.username, password, 'app');
     await writer.query('INSERT INTO legacy.ledger VALUES (2)');
