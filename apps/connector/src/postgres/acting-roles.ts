@@ -101,7 +101,7 @@ export async function actAs(
       ConnectorErrorCode.NotGrantable,
       `${what}: the connector's admin ${JSON.stringify(self.name)} may not act as ` +
         `${rows.map((r) => JSON.stringify(r.name)).join(', ')} ` +
-        `(PostgreSQL 16+: it needs ADMIN OPTION on them, e.g. GRANT <owner> TO ${self.name} WITH ADMIN OPTION)`,
+        `(it needs CREATEROLE${pg16 ? ' and ADMIN OPTION on them' : ''})`,
     );
   }
   return undo;
