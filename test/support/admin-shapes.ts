@@ -7,7 +7,7 @@ import type { TargetPostgres } from './target-postgres';
  */
 export type AdminShape = 'superuser' | 'ibm-manager' | 'ovh-avnadmin' | 'no-signal-backend';
 
-/** IBM Cloud Databases' "manager" inherits these (pg_create_subscription is PG16+). */
+/** IBM Cloud Databases' "manager" inherits these (pg_create_subscription from PostgreSQL 16). */
 export const IBM_MANAGER_ROLES = [
   'pg_read_all_data',
   'pg_write_all_data',
@@ -19,27 +19,45 @@ export const IBM_MANAGER_ROLES = [
   'pg_checkpoint',
 ] as const;
 
-export function adminShapeSql(shape: AdminShape, name: string, password: string): string[] {
+/**
+ * The bootstrap SQL a provider runs, as a superuser, to create its admin login.
+ *
+ * PostgreSQL 16 made CREATEROLE act only on roles held WITH ADMIN OPTION (those the admin
+ * creates get it automatically, with INHERIT FALSE, SET FALSE). Assumption, not verified
+ * against the providers: on 16+ they hand the predefined roles out WITH ADMIN OPTION, so
+ * the admin keeps granting them as it could on 15 (IBM documents its manager granting
+ * pg_monitor and pg_signal_backend on), and OVHcloud's avnadmin gets ADMIN OPTION on
+ * pg_read_all_data / pg_write_all_data (which its CREATEROLE alone gave on 15) but still
+ * no pg_signal_backend.
+ */
+export function adminShapeSql(
+  shape: AdminShape,
+  name: string,
+  password: string,
+  majorVersion = 15,
+): string[] {
   const role = ident(name);
   const pw = lit(password);
+  const pg16 = majorVersion >= 16;
+  const handOut = (roles: readonly string[]) =>
+    `GRANT ${roles.join(', ')} TO ${role}${pg16 ? ' WITH ADMIN OPTION' : ''}`;
+  const ibm = pg16 ? [...IBM_MANAGER_ROLES, 'pg_create_subscription'] : [...IBM_MANAGER_ROLES];
   switch (shape) {
     case 'superuser':
       return [`CREATE ROLE ${role} LOGIN SUPERUSER PASSWORD ${pw}`];
     case 'ibm-manager':
-      return [
-        `CREATE ROLE ${role} LOGIN CREATEROLE CREATEDB PASSWORD ${pw}`,
-        `GRANT ${IBM_MANAGER_ROLES.join(', ')} TO ${role}`,
-      ];
+      return [`CREATE ROLE ${role} LOGIN CREATEROLE CREATEDB PASSWORD ${pw}`, handOut(ibm)];
     case 'ovh-avnadmin':
       return [
         `CREATE ROLE ${role} LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE REPLICATION PASSWORD ${pw}`,
+        ...(pg16 ? [handOut(['pg_read_all_data', 'pg_write_all_data'])] : []),
       ];
     case 'no-signal-backend':
       // IBM's manager without pg_signal_backend: sessions can only be ended through
       // membership in the user's role.
       return [
         `CREATE ROLE ${role} LOGIN CREATEROLE CREATEDB PASSWORD ${pw}`,
-        `GRANT ${IBM_MANAGER_ROLES.filter((r) => r !== 'pg_signal_backend').join(', ')} TO ${role}`,
+        handOut(ibm.filter((r) => r !== 'pg_signal_backend')),
       ];
   }
 }
@@ -50,5 +68,7 @@ export async function createAdmin(
   name: string,
   password: string,
 ): Promise<void> {
-  for (const s of adminShapeSql(shape, name, password)) await target.query(s);
+  for (const s of adminShapeSql(shape, name, password, target.majorVersion)) {
+    await target.query(s);
+  }
 }

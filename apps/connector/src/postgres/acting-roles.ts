@@ -1,4 +1,4 @@
-import type { QueryResultRow } from 'pg';
+import { escapeIdentifier as ident, type QueryResultRow } from 'pg';
 import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
 import * as sql from './sql';
 import { isAlreadyGone, sqlstateOf } from './sqlstate';
@@ -30,12 +30,18 @@ export async function readAdminSelf(run: Run): Promise<AdminSelf> {
   };
 }
 
+/** The grant a PostgreSQL 16+ admin needs to act as `role`: no privileges, only the right to take them. */
+export function adminOptionFix(role: string, admin: string): string {
+  return `GRANT ${ident(role)} TO ${ident(admin)} WITH ADMIN OPTION, INHERIT FALSE, SET FALSE`;
+}
+
 /**
  * Lets a non-superuser admin act as `roles` (DESIGN §3, issue 7): on PostgreSQL 15 a
  * CREATEROLE role may grant itself membership in any non-superuser role; from 16 it needs
- * ADMIN OPTION on it (which it holds on the roles it created). A superuser owner cannot be
- * borrowed: that is refused as not grantable, with the reason. Returns the undo, which
- * revokes exactly the memberships granted here; a role dropped meanwhile is fine.
+ * ADMIN OPTION on it (which it holds on the roles it created) and the membership it takes
+ * must say INHERIT TRUE. A superuser owner, or (16+) a role without ADMIN OPTION, cannot be
+ * borrowed: that is refused as not grantable, with the reason and the fix. Returns the undo,
+ * which revokes exactly the memberships granted here; a role dropped meanwhile is fine.
  *
  * `run` decides the scope: inside a transaction the membership never outlives it; through
  * the pool it is committed, so other databases' transactions see it too.
@@ -47,9 +53,12 @@ export async function actAs(
 ): Promise<() => Promise<void>> {
   const self = await readAdminSelf(run);
   if (self.superuser || roles.length === 0) return async () => {};
-  const rows = await run<{ name: string; superuser: boolean; member: boolean }>(
-    sql.readActingRoles([...new Set(roles)]),
-  );
+  const rows = await run<{
+    name: string;
+    superuser: boolean;
+    member: boolean;
+    admin_option: boolean;
+  }>(sql.readActingRoles([...new Set(roles)]));
   const superusers = rows.filter((r) => r.superuser && r.name !== self.name).map((r) => r.name);
   if (superusers.length > 0) {
     throw ConnectorError.permanent(
@@ -57,6 +66,17 @@ export async function actAs(
       `${what}: owned by superuser ${superusers.map((s) => JSON.stringify(s)).join(', ')}, ` +
         `which the connector's admin ${JSON.stringify(self.name)} (not a superuser) cannot act for; ` +
         `transfer the objects to a non-superuser role (ALTER … OWNER TO …) or use a superuser admin`,
+    );
+  }
+  const pg16 = self.versionNum >= 160000;
+  const unadministered = pg16 ? rows.filter((r) => !r.member && !r.admin_option) : [];
+  if (unadministered.length > 0) {
+    throw ConnectorError.permanent(
+      ConnectorErrorCode.NotGrantable,
+      `${what}: the connector's admin ${JSON.stringify(self.name)} holds no ADMIN OPTION on ` +
+        `${unadministered.map((r) => JSON.stringify(r.name)).join(', ')}, which PostgreSQL 16+ ` +
+        `requires to act as a role it did not create; as a superuser: ` +
+        unadministered.map((r) => `${adminOptionFix(r.name, self.name)};`).join(' '),
     );
   }
   const granted: string[] = [];
@@ -71,7 +91,7 @@ export async function actAs(
   };
   try {
     for (const r of rows.filter((x) => !x.member)) {
-      await run(sql.grantRoleToAdmin(r.name));
+      await run(sql.grantRoleToAdmin(r.name, pg16));
       granted.push(r.name);
     }
   } catch (err) {
@@ -81,7 +101,7 @@ export async function actAs(
       ConnectorErrorCode.NotGrantable,
       `${what}: the connector's admin ${JSON.stringify(self.name)} may not act as ` +
         `${rows.map((r) => JSON.stringify(r.name)).join(', ')} ` +
-        `(PostgreSQL 16+: it needs ADMIN OPTION on them, e.g. GRANT <owner> TO ${self.name} WITH ADMIN OPTION)`,
+        `(it needs CREATEROLE${pg16 ? ' and ADMIN OPTION on them' : ''})`,
     );
   }
   return undo;

@@ -31,6 +31,8 @@ export interface CatalogSchema {
   /** What the admin can give on this schema; empty with `reason` when nothing. */
   grantable: PermissionLevel[];
   reason?: string;
+  /** PostgreSQL 16+: the owners the admin needs ADMIN OPTION on before it can grant here. */
+  needsAdminOption?: string[];
 }
 
 export interface CatalogDatabase {
@@ -56,12 +58,14 @@ const ALL_LEVELS: PermissionLevel[] = ['read', 'write', 'admin'];
 /**
  * Pure: the levels a schema can be granted at. A superuser can give anything. A CREATEROLE
  * admin grants as the owners (temporary membership, see acting-roles.ts), which is
- * impossible for an owner that is a superuser.
+ * impossible for an owner that is a superuser, and on PostgreSQL 16+ for an owner the admin
+ * holds no ADMIN OPTION on (`unadministeredOwners`, empty before 16).
  */
 export function grantableLevels(
   admin: Pick<AdminProfile, 'name' | 'superuser' | 'createrole'>,
   superuserOwners: readonly string[],
-): { grantable: PermissionLevel[]; reason?: string } {
+  unadministeredOwners: readonly string[] = [],
+): { grantable: PermissionLevel[]; reason?: string; needsAdminOption?: string[] } {
   if (admin.superuser) return { grantable: ALL_LEVELS };
   if (!admin.createrole)
     return { grantable: [], reason: `${admin.name} has neither SUPERUSER nor CREATEROLE` };
@@ -69,6 +73,13 @@ export function grantableLevels(
     return {
       grantable: [],
       reason: `owned (in part) by superuser ${superuserOwners.join(', ')}, which ${admin.name} cannot act for`,
+    };
+  }
+  if (unadministeredOwners.length > 0) {
+    return {
+      grantable: [],
+      reason: `owned (in part) by ${unadministeredOwners.join(', ')}, on which ${admin.name} holds no ADMIN OPTION (PostgreSQL 16+ needs it to act as a role it did not create)`,
+      needsAdminOption: [...unadministeredOwners],
     };
   }
   return { grantable: ALL_LEVELS };
@@ -92,6 +103,7 @@ interface SchemaRow {
   owner: string;
   tables: CatalogTable[];
   superuser_owners: string[];
+  unadministered_owners: string[];
 }
 
 /**
@@ -133,7 +145,7 @@ export async function readCapabilities(
           schema: s.schema,
           owner: s.owner,
           tables: s.tables,
-          ...grantableLevels(admin, s.superuser_owners),
+          ...grantableLevels(admin, s.superuser_owners, s.unadministered_owners),
         });
       }
     } catch (err) {

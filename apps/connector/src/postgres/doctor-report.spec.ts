@@ -47,6 +47,14 @@ describe('grantable levels', () => {
     });
     expect(grantableLevels(admin({ createrole: false }), []).grantable).toEqual([]);
   });
+  it('PostgreSQL 16+: nothing on a schema whose owner the admin holds no ADMIN OPTION on', () => {
+    expect(grantableLevels(admin(), [], ['vendor_owner'])).toEqual({
+      grantable: [],
+      reason:
+        'owned (in part) by vendor_owner, on which manager holds no ADMIN OPTION (PostgreSQL 16+ needs it to act as a role it did not create)',
+      needsAdminOption: ['vendor_owner'],
+    });
+  });
 });
 
 describe('doctor report', () => {
@@ -73,6 +81,25 @@ describe('doctor report', () => {
       byCheck(caps(admin({ replication: true, versionNum: 160002 }))).get('rotate own password')
         ?.status,
     ).toBe('ok');
+  });
+
+  it('PostgreSQL 16+: the ADMIN OPTION to ask for, without the privileges that come with it', () => {
+    const a = admin({ versionNum: 170010, serverVersion: '17.10', grantablePredefined: [] });
+    const c = caps(a);
+    c.databases[0].schemas.push({
+      schema: 'vendor',
+      owner: 'vendor_owner',
+      tables: [],
+      ...grantableLevels(a, [], ['vendor_owner']),
+    });
+    const lines = byCheck(c);
+    expect(lines.get('grantable app.vendor')).toMatchObject({
+      status: 'missing',
+      fix: 'GRANT "vendor_owner" TO "manager" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;',
+    });
+    expect(lines.get('grant pg_read_all_data')?.fix).toBe(
+      'GRANT pg_read_all_data TO "manager" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;',
+    );
   });
 
   it('no CREATEROLE, no TLS: missing, with the SQL and the setting that fix it', () => {

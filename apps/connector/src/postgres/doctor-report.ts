@@ -1,4 +1,5 @@
 import { escapeIdentifier as ident } from 'pg';
+import { adminOptionFix } from './acting-roles';
 import type { Capabilities } from './capabilities';
 import { MARKER_ROLE } from './group-role';
 
@@ -94,7 +95,10 @@ export function doctorReport(c: Capabilities): DoctorLine[] {
       detail: ok
         ? `${role} can be granted (every table of every database)`
         : `${role} cannot be granted by ${a.name}`,
-      fix: ok ? undefined : `GRANT ${role} TO ${me} WITH ADMIN OPTION;`,
+      // 16+: the right to grant it, without reading and writing everything itself.
+      fix: ok
+        ? undefined
+        : `GRANT ${role} TO ${me} WITH ADMIN OPTION${pg16 ? ', INHERIT FALSE, SET FALSE' : ''};`,
     });
   }
 
@@ -127,7 +131,9 @@ export function doctorReport(c: Capabilities): DoctorLine[] {
         fix:
           s.grantable.length > 0
             ? undefined
-            : `-- as a superuser, in ${ident(db.name)}: ALTER SCHEMA ${ident(s.schema)} OWNER TO <a non-superuser role>; and ALTER TABLE … OWNER TO it for each superuser-owned table`,
+            : s.needsAdminOption
+              ? s.needsAdminOption.map((o) => `${adminOptionFix(o, a.name)};`).join(' ')
+              : `-- as a superuser, in ${ident(db.name)}: ALTER SCHEMA ${ident(s.schema)} OWNER TO <a non-superuser role>; and ALTER TABLE … OWNER TO it for each superuser-owned table`,
       });
     }
   }

@@ -7,7 +7,11 @@ import type { GroupGrant } from '@doorman/contracts';
 import { generateSealKeyPair, loadSealPrivateKey, loadSealPublicKey, open } from '@doorman/crypto';
 import { createAdmin, type AdminShape } from '../../../../test/support/admin-shapes';
 import { cleanupJob, person, syncJob } from '../../../../test/support/connector-jobs';
-import { startTargetPostgres, type TargetPostgres } from '../../../../test/support/target-postgres';
+import {
+  startTargetPostgres,
+  type TargetPostgres,
+  type TargetVersion,
+} from '../../../../test/support/target-postgres';
 import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
 import { sslOptions } from '../config/connector.config';
 import { InventoryService } from '../jobs/inventory.service';
@@ -28,16 +32,26 @@ const PASSWORD = 'managed-admin-password-0123456789';
 const READ_PUBLIC: GroupGrant = { database: 'app', schema: 'public', permission: 'read' };
 const ADMIN_SALES: GroupGrant = { database: 'app', schema: 'sales', permission: 'admin' };
 const READ_LEGACY: GroupGrant = { database: 'app', schema: 'legacy', permission: 'read' };
+const READ_VENDOR: GroupGrant = { database: 'app', schema: 'vendor', permission: 'read' };
 
 /**
  * Issue 7: the whole lifecycle with the logins managed services hand out — IBM Cloud
  * Databases' manager, OVHcloud's avnadmin, a manager without pg_signal_backend — and a
- * superuser. The application's objects belong to a non-superuser role, as on those services;
- * `legacy` belongs to the cluster's superuser, which only a superuser admin can grant on.
+ * superuser, on PostgreSQL 15 (Debian's) and 17 (npm's), whose CREATEROLE differ: from 16 it
+ * acts only on roles the admin holds ADMIN OPTION on. The application's objects belong to
+ * `app_owner`, a non-superuser role the admin created, as on those services; `vendor` belongs
+ * to a role the cluster's superuser created (16+: the admin has no ADMIN OPTION on it);
+ * `legacy` to the superuser itself, which only a superuser admin can grant on.
  */
-describe.each<AdminShape>(['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', 'superuser'])(
-  'lifecycle with a %s admin',
-  (shape) => {
+const SHAPES: AdminShape[] = ['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', 'superuser'];
+const CASES = ([15, 17] as const).flatMap((v) =>
+  SHAPES.map((shape): [TargetVersion, AdminShape] => [v, shape]),
+);
+describe.each<[TargetVersion, AdminShape]>(CASES)(
+  'PostgreSQL %i: lifecycle with a %s admin',
+  (version, shape) => {
+    const pg16 = version >= 16;
+    const managed = shape !== 'superuser';
     const keys = generateSealKeyPair();
     const privateKey = loadSealPrivateKey(keys.privateKey);
     const logger = pino({ level: 'silent' });
@@ -53,13 +67,18 @@ describe.each<AdminShape>(['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', '
       db = 'postgres',
       params: unknown[] = [],
     ) => (await target.query<R>(text, params, db)).rows;
-    /** Roles the admin is a member of, beyond what it was given: must stay empty. */
+    /**
+     * Roles whose privileges the admin holds, beyond what it was given: must stay empty.
+     * From 16 the admin keeps an ADMIN OPTION-only membership (no INHERIT, no SET) in each
+     * role it created, which gives no privileges and is left out.
+     */
     const adminMemberships = async () =>
       (
         await sql<{ name: string }>(
           `SELECT g.rolname::text AS name FROM pg_auth_members m
              JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles a ON a.oid = m.member
-            WHERE a.rolname = $1 AND g.rolname NOT LIKE 'pg\\_%' ORDER BY 1`,
+            WHERE a.rolname = $1 AND g.rolname NOT LIKE 'pg\\_%'
+              ${pg16 ? 'AND (m.inherit_option OR m.set_option)' : ''} ORDER BY 1`,
           'postgres',
           [ADMIN],
         )
@@ -74,9 +93,12 @@ describe.each<AdminShape>(['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', '
     };
 
     beforeAll(async () => {
-      target = await startTargetPostgres();
+      target = await startTargetPostgres({ version });
+      expect(target.majorVersion).toBe(version);
       await createAdmin(target, shape, ADMIN, PASSWORD);
-      await sql('CREATE ROLE app_owner NOLOGIN');
+      // The application's owner is created by the admin, as on the providers' services.
+      await sql(`SET ROLE ${ADMIN}; CREATE ROLE app_owner NOLOGIN; RESET ROLE`);
+      await sql('CREATE ROLE vendor_owner NOLOGIN');
       await target.createDatabase('app');
       await sql('ALTER DATABASE app OWNER TO app_owner');
       for (const s of [
@@ -91,6 +113,10 @@ describe.each<AdminShape>(['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', '
         'RESET ROLE',
         'CREATE SCHEMA legacy',
         'CREATE TABLE legacy.ledger (v int)',
+        'CREATE SCHEMA vendor AUTHORIZATION vendor_owner',
+        'SET ROLE vendor_owner',
+        'CREATE TABLE vendor.parts (v int)',
+        'RESET ROLE',
       ]) {
         await sql(s, 'app');
       }
@@ -175,7 +201,7 @@ describe.each<AdminShape>(['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', '
 
       // Rotation of the admin's own password. PostgreSQL 15 lets only a superuser alter a
       // REPLICATION role, even its own password: OVHcloud's avnadmin rotates through the
-      // provider, and the failure leaves the old password working.
+      // provider, and the failure leaves the old password working. From 16 it may.
       const rotated = await new AdminRotationService(
         client,
         join(mkdtempSync(join(tmpdir(), 'doorman-managed-')), 'admin.json'),
@@ -186,7 +212,7 @@ describe.each<AdminShape>(['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', '
         (c) => c.end().then(() => true),
         () => false,
       );
-      if (shape === 'ovh-avnadmin') {
+      if (shape === 'ovh-avnadmin' && !pg16) {
         expect(rotated.status).toBe('failed');
         expect(rotated.error?.code).toBe(ConnectorErrorCode.InsufficientPrivilege);
         expect(oldWorks).toBe(true);
@@ -211,7 +237,18 @@ describe.each<AdminShape>(['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', '
       expect(line('grantable app.sales')).toMatchObject({ status: 'ok' });
       expect(line('grantable app.sales').detail).toMatch(/^read, write, admin/);
       expect(line('grantable app.public').status).toBe('ok');
-      expect(line('grant pg_read_all_data').status).toBe('ok'); // PostgreSQL 15: CREATEROLE suffices
+      // PostgreSQL 15: CREATEROLE suffices; 16+: the ADMIN OPTION the provider gave.
+      expect(line('grant pg_read_all_data').status).toBe('ok');
+      expect(line('grant pg_write_all_data').status).toBe('ok');
+      if (managed && pg16) {
+        expect(line('grantable app.vendor')).toMatchObject({
+          status: 'missing',
+          fix: `GRANT "vendor_owner" TO "${ADMIN}" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;`,
+        });
+        expect(line('grantable app.vendor').detail).toContain('ADMIN OPTION');
+      } else {
+        expect(line('grantable app.vendor').status).toBe('ok');
+      }
       // The harness's pg_hba.conf has no rule for +doorman_managed (its `all` rules apply); only a superuser reads it.
       expect(line('pg_hba.conf').status).toBe('info');
       expect(line('pg_hba.conf').detail).toContain(
@@ -234,7 +271,7 @@ describe.each<AdminShape>(['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', '
         expect(terminate.status).toBe('ok');
       }
       const rotate = line('rotate own password');
-      if (shape === 'ovh-avnadmin') {
+      if (shape === 'ovh-avnadmin' && !pg16) {
         expect(rotate.status).toBe('missing');
         expect(rotate.fix).toContain('NOREPLICATION');
       } else {
@@ -294,6 +331,27 @@ describe.each<AdminShape>(['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', '
       await expect(session.query('INSERT INTO legacy.ledger VALUES (1)')).rejects.toThrow();
       await session.end();
 
+      if (managed && pg16) {
+        // 16+: giving pg_write_all_data takes ADMIN OPTION on it. Without: the doctor names the
+        // GRANT to run, and the ask is refused whole.
+        await sql(`REVOKE ADMIN OPTION FOR pg_write_all_data FROM ${ADMIN}`);
+        try {
+          const caps = await readCapabilities(client, 'verify-full');
+          expect(caps.admin.grantablePredefined).toEqual(['pg_read_all_data']);
+          expect(
+            doctorReport(caps).find((l) => l.check === 'grant pg_write_all_data'),
+          ).toMatchObject({
+            status: 'info',
+            fix: `GRANT pg_write_all_data TO "${ADMIN}" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;`,
+          });
+          const err = await run(syncJob(who, 2, [writeAll])).catch((e: unknown) => e);
+          expect((err as ConnectorError).code).toBe(ConnectorErrorCode.NotGrantable);
+          expect((err as ConnectorError).message).toContain('WITH ADMIN OPTION');
+        } finally {
+          await sql(`GRANT pg_write_all_data TO ${ADMIN} WITH ADMIN OPTION`);
+        }
+      }
+
       expect((await run(syncJob(who, 2, [writeAll]))).status).toBe('applied');
       const writer = await target.connect(who.username, password, 'app');
       await writer.query('INSERT INTO legacy.ledger VALUES (2)');
@@ -332,6 +390,42 @@ describe.each<AdminShape>(['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', '
           await sql('SELECT 1 FROM pg_roles WHERE rolname = $1', 'postgres', [who.username]),
         ).toEqual([]);
         expect(await adminMemberships()).toEqual([]);
+      },
+    );
+
+    it(
+      managed && pg16
+        ? 'refuses a schema whose owner it holds no ADMIN OPTION on, until the provider grants it'
+        : 'grants on a schema whose owner another role created',
+      async () => {
+        const who = person();
+        if (managed && pg16) {
+          const err = await run(syncJob(who, 1, [READ_PUBLIC, READ_VENDOR])).catch(
+            (e: unknown) => e,
+          );
+          expect((err as ConnectorError).code).toBe(ConnectorErrorCode.NotGrantable);
+          expect((err as ConnectorError).message).toContain(
+            `GRANT "vendor_owner" TO "${ADMIN}" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;`,
+          );
+          expect(
+            await sql('SELECT 1 FROM pg_roles WHERE rolname = $1', 'postgres', [who.username]),
+          ).toEqual([]);
+          expect(await adminMemberships()).toEqual([]);
+          // What the doctor's fix says; the ADMIN OPTION membership also gives its privileges.
+          await sql(`GRANT vendor_owner TO ${ADMIN} WITH ADMIN OPTION, INHERIT FALSE, SET FALSE`);
+        }
+        const granted = await run(syncJob(who, 1, [READ_VENDOR], { rotatePassword: true }));
+        expect(granted.status).toBe('applied');
+        const session = await target.connect(
+          who.username,
+          open(granted.sealedPassword!, privateKey),
+          'app',
+        );
+        await sql('SET ROLE vendor_owner; CREATE TABLE vendor.later (v int); RESET ROLE', 'app');
+        await session.query('SELECT * FROM vendor.parts, vendor.later');
+        await session.end();
+        expect(await adminMemberships()).toEqual([]);
+        expect((await run(syncJob(who, 2, []))).status).toBe('applied');
       },
     );
   },

@@ -350,8 +350,16 @@ export function readInventory(marker: string, groupCommentPrefix: string): State
  * acts for an object owner (GRANT, ALTER DEFAULT PRIVILEGES FOR ROLE) or for a person's role
  * (REASSIGN OWNED, DROP OWNED, ending its sessions). Always revoked again.
  */
-export function grantRoleToAdmin(role: string): Statement {
-  return utility(`GRANT ${ident(role)} TO CURRENT_USER`);
+/**
+ * The admin's momentary membership in a role it acts as. On PostgreSQL 16+ it asks for the
+ * privileges only (INHERIT TRUE, whatever the admin's own INHERIT attribute; SET FALSE: the
+ * connector never SET ROLEs); the grantor is the admin, so the REVOKE below removes this
+ * membership and leaves the ADMIN OPTION one PostgreSQL gave the role's creator.
+ */
+export function grantRoleToAdmin(role: string, inheritOnly = false): Statement {
+  return utility(
+    `GRANT ${ident(role)} TO CURRENT_USER${inheritOnly ? ' WITH INHERIT TRUE, SET FALSE' : ''}`,
+  );
 }
 
 export function revokeRoleFromAdmin(role: string): Statement {
@@ -370,14 +378,18 @@ export function readAdminSelf(): Statement {
 }
 
 /**
- * The roles the admin must act as, by name: superuser or not, already a member or not.
+ * The roles the admin must act as, by name: superuser or not, whether the admin already holds
+ * their privileges (`member`: USAGE, not MEMBER — from PostgreSQL 16 the creator of a role is
+ * a member WITH ADMIN OPTION but without INHERIT, which gives no privileges), and whether it
+ * holds ADMIN OPTION on them (what PostgreSQL 16+ requires to grant them to itself).
  * pg_database_owner is resolved to the current database's owner, through whom membership
  * in it is implied (it cannot be granted explicitly).
  */
 export function readActingRoles(names: readonly string[]): Statement {
   return {
     text: `SELECT DISTINCT o.rolname::text AS name, o.rolsuper AS superuser,
-       o.rolname = current_user OR pg_has_role(current_user, o.oid, 'MEMBER') AS member
+       o.rolname = current_user OR pg_has_role(current_user, o.oid, 'USAGE') AS member,
+       pg_has_role(current_user, o.oid, 'MEMBER WITH ADMIN OPTION') AS admin_option
   FROM unnest($1::text[]) AS n(name)
   JOIN pg_roles o ON o.oid = CASE WHEN n.name = 'pg_database_owner'
                                   THEN (SELECT datdba FROM pg_database WHERE datname = current_database())
@@ -426,7 +438,9 @@ export function readDatabases(): Statement {
 /**
  * Every user schema of the current database with its owner, its tables and views with
  * theirs, and the superusers among everyone who owns something there (pg_database_owner
- * resolved to the database's owner), which a non-superuser admin cannot act for.
+ * resolved to the database's owner), which a non-superuser admin cannot act for; on
+ * PostgreSQL 16+ also the other owners whose privileges the admin neither holds nor may take
+ * (no ADMIN OPTION on them).
  */
 export function readSchemaCatalog(): Statement {
   return {
@@ -444,7 +458,19 @@ export function readSchemaCatalog(): Statement {
                                              THEN (SELECT datdba FROM pg_database WHERE datname = current_database())
                                              ELSE x.o END
             WHERE r.rolsuper AND r.rolname <> current_user
-            ORDER BY 1) AS superuser_owners
+            ORDER BY 1) AS superuser_owners,
+       ARRAY(SELECT DISTINCT r.rolname::text FROM (
+               SELECT n.nspowner AS o
+               UNION SELECT c.relowner FROM pg_class c WHERE c.relnamespace = n.oid
+               UNION SELECT p.proowner FROM pg_proc p WHERE p.pronamespace = n.oid) x
+             JOIN pg_roles r ON r.oid = CASE WHEN x.o = 'pg_database_owner'::regrole
+                                             THEN (SELECT datdba FROM pg_database WHERE datname = current_database())
+                                             ELSE x.o END
+            WHERE current_setting('server_version_num')::int >= 160000
+              AND NOT r.rolsuper AND r.rolname <> current_user
+              AND NOT pg_has_role(current_user, r.oid, 'USAGE')
+              AND NOT pg_has_role(current_user, r.oid, 'MEMBER WITH ADMIN OPTION')
+            ORDER BY 1) AS unadministered_owners
   FROM pg_namespace n
  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
    AND n.nspname !~ '^pg_(toast_)?temp_'
