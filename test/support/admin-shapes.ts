@@ -5,7 +5,17 @@ import type { TargetPostgres } from './target-postgres';
  * The connector logins managed PostgreSQL services hand out (issue 7), created in a
  * throwaway cluster by its superuser. None of them owns anything.
  */
-export type AdminShape = 'superuser' | 'ibm-manager' | 'ovh-avnadmin' | 'no-signal-backend';
+export type AdminShape =
+  'superuser' | 'ibm-manager' | 'ovh-avnadmin' | 'rds-master' | 'no-signal-backend';
+
+/** What Amazon RDS gives its NOLOGIN `rds_superuser` role, which the master user belongs to. */
+export const RDS_SUPERUSER_ROLES = [
+  'pg_monitor',
+  'pg_signal_backend',
+  'pg_checkpoint',
+  'pg_read_all_data',
+  'pg_write_all_data',
+] as const;
 
 /** IBM Cloud Databases' "manager" inherits these (pg_create_subscription from PostgreSQL 16). */
 export const IBM_MANAGER_ROLES = [
@@ -51,6 +61,15 @@ export function adminShapeSql(
       return [
         `CREATE ROLE ${role} LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE REPLICATION PASSWORD ${pw}`,
         ...(pg16 ? [handOut(['pg_read_all_data', 'pg_write_all_data'])] : []),
+      ];
+    case 'rds-master':
+      // Modelled on Amazon RDS, not RDS itself: the master user has CREATEROLE and CREATEDB
+      // and holds its powers through the NOLOGIN rds_superuser role (so through inheritance).
+      return [
+        `CREATE ROLE rds_superuser NOLOGIN`,
+        `GRANT ${RDS_SUPERUSER_ROLES.join(', ')} TO rds_superuser${pg16 ? ' WITH ADMIN OPTION' : ''}`,
+        `CREATE ROLE ${role} LOGIN CREATEROLE CREATEDB PASSWORD ${pw}`,
+        `GRANT rds_superuser TO ${role} WITH ADMIN OPTION`,
       ];
     case 'no-signal-backend':
       // IBM's manager without pg_signal_backend: sessions can only be ended through

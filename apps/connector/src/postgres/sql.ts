@@ -415,8 +415,7 @@ export function readAdminProfile(): Statement {
               WHERE p.rolname IN ('pg_read_all_data', 'pg_write_all_data')
                 AND (r.rolsuper
                      OR (current_setting('server_version_num')::int < 160000 AND r.rolcreaterole)
-                     OR EXISTS (SELECT 1 FROM pg_auth_members m
-                                 WHERE m.roleid = p.oid AND m.member = r.oid AND m.admin_option))
+                     OR pg_has_role(r.oid, p.oid, 'MEMBER WITH ADMIN OPTION'))
               ORDER BY 1) AS grantable_predefined
   FROM pg_roles r WHERE r.rolname = current_user`,
     values: [],
