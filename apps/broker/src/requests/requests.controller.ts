@@ -1,6 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
-import { PermissionLevelSchema } from '@doorman/contracts';
+import {
+  describeResource,
+  isRoleResource,
+  PermissionLevelSchema,
+  ROLE_LEVEL,
+  roleResource,
+} from '@doorman/contracts';
 import { z } from 'zod';
 import { formatDuration } from '../common/durations';
 import { IdPipe, openApiSchema, ZodPipe } from '../common/zod';
@@ -18,15 +24,40 @@ const pgName = z
     'must be a PostgreSQL name (1-63 bytes, no NUL)',
   );
 
-const CreateRequestSchema = z.strictObject({
-  integrationId: z.string().uuid(),
-  database: pgName,
-  schema: pgName,
-  permission: PermissionLevelSchema,
-  duration: z.string().max(12).optional(),
-  justification: z.string().max(2000).nullable().optional(),
-  breakGlass: z.boolean().optional(),
-});
+/**
+ * (database, schema, permission), or `role` for an existing role (issue 7): sugar for
+ * database "*", schema the role's name, permission member.
+ */
+const CreateRequestSchema = z
+  .strictObject({
+    integrationId: z.string().uuid(),
+    database: pgName.optional(),
+    schema: pgName.optional(),
+    role: pgName.refine((r) => r !== '*', 'must name a role ("*" is everything)').optional(),
+    permission: PermissionLevelSchema.optional(),
+    duration: z.string().max(12).optional(),
+    justification: z.string().max(2000).nullable().optional(),
+    breakGlass: z.boolean().optional(),
+  })
+  .superRefine((b, ctx) => {
+    const need = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    if (b.role !== undefined) {
+      if (b.database !== undefined || b.schema !== undefined)
+        need('role', 'give either role, or database and schema, not both');
+      if (b.permission !== undefined && b.permission !== ROLE_LEVEL)
+        need('permission', `a role is granted as ${ROLE_LEVEL} only`);
+      return;
+    }
+    if (b.database === undefined) need('database', 'required (or give role)');
+    if (b.schema === undefined) need('schema', 'required (or give role)');
+    if (b.permission === undefined) need('permission', 'required');
+  })
+  .transform(({ role, database, schema, permission, ...rest }) =>
+    role !== undefined
+      ? { ...rest, ...roleResource(role), permission: ROLE_LEVEL }
+      : { ...rest, database: database!, schema: schema!, permission: permission! },
+  );
 
 const ExtendSchema = z.strictObject({
   duration: z.string().max(12),
@@ -57,6 +88,9 @@ export const requestView = (r: AccessRequestEntity) => ({
   database: r.database,
   schema: r.schema,
   permission: r.permission,
+  /** The existing role asked for (database "*", schema its name), or null. */
+  role: isRoleResource(r) ? r.schema : null,
+  resource: describeResource(r),
   duration: formatDuration(r.durationSeconds),
   durationSeconds: r.durationSeconds,
   justification: r.justification,
