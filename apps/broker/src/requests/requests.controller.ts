@@ -24,40 +24,42 @@ const pgName = z
     'must be a PostgreSQL name (1-63 bytes, no NUL)',
   );
 
-/**
- * (database, schema, permission), or `role` for an existing role (issue 7): sugar for
- * database "*", schema the role's name, permission member.
- */
-const CreateRequestSchema = z
+/** The body as written: (database, schema, permission), or `role` for an existing role. */
+const CreateRequestBody = z
   .strictObject({
     integrationId: z.string().uuid(),
-    database: pgName.optional(),
-    schema: pgName.optional(),
+    database: pgName,
+    schema: pgName,
+    permission: PermissionLevelSchema,
+    /** An existing role (issue 7): sugar for database "*", schema the role, permission member. */
     role: pgName.refine((r) => r !== '*', 'must name a role ("*" is everything)').optional(),
-    permission: PermissionLevelSchema.optional(),
     duration: z.string().max(12).optional(),
     justification: z.string().max(2000).nullable().optional(),
     breakGlass: z.boolean().optional(),
   })
   .superRefine((b, ctx) => {
-    const need = (path: string, message: string) =>
-      ctx.addIssue({ code: 'custom', path: [path], message });
-    if (b.role !== undefined) {
-      if (b.database !== undefined || b.schema !== undefined)
-        need('role', 'give either role, or database and schema, not both');
-      if (b.permission !== undefined && b.permission !== ROLE_LEVEL)
-        need('permission', `a role is granted as ${ROLE_LEVEL} only`);
-      return;
-    }
-    if (b.database === undefined) need('database', 'required (or give role)');
-    if (b.schema === undefined) need('schema', 'required (or give role)');
-    if (b.permission === undefined) need('permission', 'required');
-  })
-  .transform(({ role, database, schema, permission, ...rest }) =>
-    role !== undefined
-      ? { ...rest, ...roleResource(role), permission: ROLE_LEVEL }
-      : { ...rest, database: database!, schema: schema!, permission: permission! },
-  );
+    if (b.role !== undefined && (b.database !== '*' || b.schema !== b.role))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['role'],
+        message: 'give either role, or database and schema, not both',
+      });
+  });
+
+const CreateRequestSchema = z.preprocess(
+  (v) =>
+    typeof v === 'object' && v !== null && 'role' in v && !('database' in v) && !('schema' in v)
+      ? { permission: ROLE_LEVEL, ...v, ...roleSlots(v.role) }
+      : v,
+  CreateRequestBody.transform(({ role: _role, ...ask }) => ask),
+);
+
+/** Where `{ role }` goes in the triple; anything but a usable name is left to validation. */
+function roleSlots(role: unknown): { database?: string; schema?: unknown } {
+  return typeof role === 'string' && role !== '*' && role.length > 0
+    ? roleResource(role)
+    : { schema: role };
+}
 
 const ExtendSchema = z.strictObject({
   duration: z.string().max(12),
@@ -127,7 +129,7 @@ export class RequestsController {
   constructor(private readonly requests: RequestsService) {}
 
   @Post()
-  @ApiBody({ schema: openApiSchema(CreateRequestSchema) })
+  @ApiBody({ schema: openApiSchema(CreateRequestBody) })
   async create(
     @CurrentActor() actor: Actor,
     @Body(new ZodPipe(CreateRequestSchema)) body: z.infer<typeof CreateRequestSchema>,
