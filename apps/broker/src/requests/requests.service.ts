@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import {
+  describeResource,
   isEverything,
   isRoleResource,
   jobIds,
@@ -271,6 +272,8 @@ export class RequestsService {
             database: row.database,
             schema: row.schema,
             permission: row.permission,
+            // An existing role (issue 7) is named as such in the audit trail.
+            ...(isRoleResource(row) ? { role: row.schema } : {}),
             durationSeconds: row.durationSeconds,
             justification: row.justification,
             approvers: row.approverIds,
@@ -333,7 +336,7 @@ export class RequestsService {
     if (!same) return;
     throw new DomainError(
       ErrorCode.Conflict,
-      `you already have ${same.permission} on ${same.database}.${same.schema}` +
+      `you already have ${same.permission} on ${describeResource(same)}` +
         (same.expiresAt ? ` until ${same.expiresAt.toISOString()}` : '') +
         `; extend it instead: POST /api/v1/access-requests/${same.id}/extend`,
       { requestId: same.id, offer: 'extend' },

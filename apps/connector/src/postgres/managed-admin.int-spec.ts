@@ -219,6 +219,10 @@ describe.each<AdminShape>(['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', '
       expect(line('grantable app.sales').detail).toMatch(/^read, write, admin/);
       expect(line('grantable app.public').status).toBe('ok');
       expect(line('grant pg_read_all_data').status).toBe('ok'); // PostgreSQL 15: CREATEROLE suffices
+      // Existing roles: the app's reporting and pg_monitor are offered, root_group is not.
+      expect(line('existing roles').detail).toMatch(
+        /^grantable as member: .*pg_monitor.*reporting.*; refused: .*root_group \(root_group has SUPERUSER\)/,
+      );
       // The harness's pg_hba.conf has no rule for +doorman_managed (its `all` rules apply); only a superuser reads it.
       expect(line('pg_hba.conf').status).toBe('info');
       expect(line('pg_hba.conf').detail).toContain(
@@ -374,7 +378,7 @@ describe.each<AdminShape>(['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', '
 
       // Refused whole, with the reason, before anything is created: no user, no group.
       const groupsBefore = await sql(
-        "SELECT rolname FROM pg_roles WHERE rolname LIKE 'doorman\_member\_%' ORDER BY 1",
+        "SELECT rolname FROM pg_roles WHERE rolname LIKE 'doorman\\_member\\_%' ORDER BY 1",
       );
       for (const [role, why] of [
         ['root_group', 'SUPERUSER'],
@@ -401,7 +405,7 @@ describe.each<AdminShape>(['ibm-manager', 'ovh-avnadmin', 'no-signal-backend', '
       }
       expect(
         await sql(
-          "SELECT rolname FROM pg_roles WHERE rolname LIKE 'doorman\_member\_%' ORDER BY 1",
+          "SELECT rolname FROM pg_roles WHERE rolname LIKE 'doorman\\_member\\_%' ORDER BY 1",
         ),
       ).toEqual(groupsBefore);
       expect(await adminMemberships()).toEqual([]);
