@@ -26,7 +26,7 @@ export interface RoleFacts extends RoleAttributes {
   comment: string | null;
   /** Every role this one is a member of, directly or not (empty for a superuser). */
   memberOf: RoleAttributes[];
-  /** The admin holds ADMIN OPTION on it, directly or through a role it belongs to. */
+  /** The admin holds ADMIN OPTION on it, directly or through a role whose privileges it inherits. */
   adminOption: boolean;
 }
 

@@ -199,7 +199,9 @@ export function existingRoleGrant(group: string, role: string): Statement {
 /**
  * What decides whether an existing role may be offered (existing-role.ts): its attributes,
  * every role it is a member of (directly or not) with theirs, and whether the connector's
- * admin holds ADMIN OPTION on it (PostgreSQL 16+), also through a role it is a member of.
+ * admin holds ADMIN OPTION on it (PostgreSQL 16+), directly or through a role whose privileges
+ * it inherits: PostgreSQL 16+ picks the grantor among those, and answers "no possible
+ * grantors" (XX000) for ADMIN OPTION held only through a NOINHERIT membership.
  * `names` null: every NOLOGIN role but Doorman's (the catalog); otherwise those roles, LOGIN or not.
  */
 export function readRoleFacts(names: readonly string[] | null): Statement {
@@ -217,7 +219,7 @@ export function readRoleFacts(names: readonly string[] | null): Statement {
        EXISTS (SELECT 1 FROM pg_auth_members m
                 WHERE m.roleid = r.oid AND m.admin_option
                   AND (m.member = (SELECT oid FROM pg_roles WHERE rolname = current_user)
-                       OR pg_has_role(current_user, m.member, 'MEMBER'))) AS admin_option
+                       OR pg_has_role(current_user, m.member, 'USAGE'))) AS admin_option
   FROM pg_roles r
  WHERE CASE WHEN $1::text[] IS NULL THEN NOT r.rolcanlogin AND r.rolname !~ '^doorman_'
              ELSE r.rolname = ANY($1::text[]) END

@@ -19,7 +19,7 @@ SELECT r.rolname::text AS name, r.rolsuper AS superuser, r.rolcanlogin AS login,
        EXISTS (SELECT 1 FROM pg_auth_members m
                 WHERE m.roleid = r.oid AND m.admin_option
                   AND (m.member = (SELECT oid FROM pg_roles WHERE rolname = current_user)
-                       OR pg_has_role(current_user, m.member, 'MEMBER'))) AS admin_option
+                       OR pg_has_role(current_user, m.member, 'USAGE'))) AS admin_option
   FROM pg_roles r
  WHERE CASE WHEN $1::text[] IS NULL THEN NOT r.rolcanlogin AND r.rolname !~ '^doorman_'
              ELSE r.rolname = ANY($1::text[]) END
@@ -39,7 +39,7 @@ SELECT r.rolname::text AS name, r.rolsuper AS superuser, r.rolcanlogin AS login,
        EXISTS (SELECT 1 FROM pg_auth_members m
                 WHERE m.roleid = r.oid AND m.admin_option
                   AND (m.member = (SELECT oid FROM pg_roles WHERE rolname = current_user)
-                       OR pg_has_role(current_user, m.member, 'MEMBER'))) AS admin_option
+                       OR pg_has_role(current_user, m.member, 'USAGE'))) AS admin_option
   FROM pg_roles r
  WHERE CASE WHEN $1::text[] IS NULL THEN NOT r.rolcanlogin AND r.rolname !~ '^doorman_'
              ELSE r.rolname = ANY($1::text[]) END
