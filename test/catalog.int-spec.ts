@@ -40,6 +40,11 @@ describe('integration catalog (real target, connector and broker)', () => {
       // Owned by the superuser: avnadmin cannot act for it, so nothing can be granted here.
       'CREATE SCHEMA legacy',
       'CREATE TABLE legacy.ledger (v int)',
+      // Existing roles (issue 7): one to offer, one Doorman must refuse.
+      'CREATE ROLE reporting NOLOGIN',
+      'GRANT USAGE ON SCHEMA sales TO reporting',
+      'GRANT SELECT ON sales.leads TO reporting',
+      'CREATE ROLE root_group NOLOGIN SUPERUSER',
     ])
       await target.query(s, [], 'app');
 
@@ -232,5 +237,125 @@ describe('integration catalog (real target, connector and broker)', () => {
     // A schema the catalog does not know (created since, or a typo): the grant is the check.
     const unknown = await b.w.alice.api.post('/api/v1/access-requests', ask('ghost'));
     expect(unknown.status).toBe(201);
+  });
+
+  it('existing roles: catalogued with why not, offered in a flow as { role }, requested with role, refused before approval when not grantable, granted as member', async () => {
+    const catalog = (await b.w.alice.api.get(catalogPath())).body;
+    const role = (name: string) =>
+      (catalog.roles as Array<{ name: string }>).find((r) => r.name === name);
+    expect(role('pg_monitor')).toEqual({ name: 'pg_monitor', grantable: true });
+    expect(role('reporting')).toEqual({ name: 'reporting', grantable: true });
+    expect(role('root_group')).toEqual({
+      name: 'root_group',
+      grantable: false,
+      reason: 'root_group has SUPERUSER',
+    });
+    expect(role('pg_execute_server_program')).toMatchObject({ grantable: false });
+    expect(role(ADMIN)).toBeUndefined(); // LOGIN roles are never offered
+    const doctor = await b.w.security.api.get(`/api/v1/integrations/${b.w.integrationId}/doctor`);
+    expect(
+      doctor.body.lines.find((l: { check: string }) => l.check === 'existing roles').detail,
+    ).toMatch(/^grantable as member: .*pg_monitor.*reporting/);
+
+    const flow = await b.w.security.api.post('/api/v1/access-flows', {
+      name: 'catalog-roles',
+      integrationId: b.w.integrationId,
+      requestors: { userIds: [b.w.alice.id], groupIds: [] },
+      resources: [{ role: 'pg_monitor' }, { role: 'reporting' }, { role: 'root_group' }],
+      approvers: { userIds: [b.w.bob.id] },
+      defaultDuration: '1h',
+      maxDuration: '2h',
+    });
+    expect(flow.status).toBe(201);
+    expect(flow.body.permissions).toEqual(['member']);
+    expect(flow.body.resources[0]).toEqual({
+      database: '*',
+      schema: 'pg_monitor',
+      ownerIds: [],
+      role: 'pg_monitor',
+    });
+
+    // The Slack form: grantable roles only, as `role <name> (member)`.
+    const trigger = b.slack.trigger();
+    await b.slack.command(ALICE, '', trigger);
+    const open = await waitFor('the request modal', async () =>
+      b.fake.callsOf('views.open').find((c) => c.args.trigger_id === trigger),
+    );
+    const labels = (
+      open.args.view.blocks.find((x: { block_id: string }) => x.block_id === 'resource').element
+        .options as Array<{ text: { text: string } }>
+    ).map((o) => o.text.text);
+    expect(labels).toContain(`${b.integrationName} › role pg_monitor (member)`);
+    expect(labels).toContain(`${b.integrationName} › role reporting (member)`);
+    expect(labels.join('\n')).not.toContain('root_group');
+
+    const ask = (role: string, over: Record<string, unknown> = {}) =>
+      b.w.alice.api.post('/api/v1/access-requests', {
+        integrationId: b.w.integrationId,
+        role,
+        duration: '30m',
+        justification: 'roles test',
+        ...over,
+      });
+    const refused = await ask('root_group');
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({
+      error: 'NOT_GRANTABLE',
+      message: expect.stringMatching(
+        /^avnadmin cannot grant role root_group: root_group has SUPERUSER/,
+      ),
+    });
+    expect(
+      (
+        await b.db.query(
+          `SELECT count(*)::int AS n FROM access_requests WHERE schema = 'root_group'`,
+        )
+      ).rows[0].n,
+    ).toBe(0);
+    expect((await ask('pg_monitor', { permission: 'read' })).status).toBe(400);
+    expect((await ask('*')).status).toBe(400);
+
+    const ok = await ask('pg_monitor');
+    expect(ok.status).toBe(201);
+    expect(ok.body).toMatchObject({
+      status: 'PENDING',
+      database: '*',
+      schema: 'pg_monitor',
+      permission: 'member',
+      role: 'pg_monitor',
+      resource: 'role pg_monitor',
+    });
+    // The triple works as well as the sugar.
+    const triple = await b.w.alice.api.post('/api/v1/access-requests', {
+      integrationId: b.w.integrationId,
+      database: '*',
+      schema: 'reporting',
+      permission: 'member',
+      duration: '30m',
+      justification: 'roles test',
+    });
+    expect(triple.status).toBe(201);
+
+    // Approved: the connector makes the person's user a member of pg_monitor (through a group).
+    expect((await b.w.bob.api.post(`/api/v1/access-requests/${ok.body.id}/approve`)).status).toBe(
+      200,
+    );
+    await waitFor(
+      'the pg_monitor grant to be ACTIVE',
+      async () => {
+        const r = await b.w.alice.api.get(`/api/v1/access-requests/${ok.body.id}`);
+        if (r.body.status === 'FAILED') throw new Error(`grant failed: ${r.body.lastError}`);
+        return r.body.status === 'ACTIVE' ? r.body : undefined;
+      },
+      60_000,
+      200,
+    );
+    const members = await target.query<{ name: string }>(
+      `SELECT r.rolname::text AS name FROM pg_roles r
+        WHERE NOT r.rolsuper AND r.rolcanlogin
+          AND pg_has_role(r.oid, 'doorman_managed', 'MEMBER')
+          AND pg_has_role(r.oid, 'pg_monitor', 'MEMBER')`,
+    );
+    expect(members.rows).toEqual([{ name: expect.stringMatching(/_doorman$/) }]);
   });
 });

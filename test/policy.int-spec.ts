@@ -42,6 +42,14 @@ describe('policy files (broker on real PostgreSQL and Redis)', () => {
     expect(write.steps[1]).toMatchObject({ timeout: '4h', onTimeout: 'deny' });
     const read = flows.find((f: { name: string }) => f.name === 'orders-read');
     expect(read.autoApprove.window).toMatchObject({ timeZone: 'Europe/Berlin', start: '09:00' });
+    // Existing roles, written { role: … }: database "*", schema the role, member implied.
+    const monitoring = flows.find((f: { name: string }) => f.name === 'orders-monitoring');
+    expect(monitoring.permissions).toEqual(['member']);
+    expect(monitoring.resources.map((r: { role?: string }) => r.role)).toEqual([
+      'pg_monitor',
+      'reporting',
+    ]);
+    expect(monitoring.resources[1]).toMatchObject({ database: '*', schema: 'reporting' });
   });
 
   it('applying the same file again changes nothing', async () => {

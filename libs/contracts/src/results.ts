@@ -126,7 +126,13 @@ export type Inventory = z.infer<typeof InventorySchema>;
 const catalogName = z.string().min(1).max(63);
 
 /** Limits of one catalog report; the connector clips to them and says so (`tableCount`). */
-export const CATALOG_LIMITS = { databases: 500, schemas: 2000, tables: 2000, doctorLines: 5000 };
+export const CATALOG_LIMITS = {
+  databases: 500,
+  schemas: 2000,
+  tables: 2000,
+  doctorLines: 5000,
+  roles: 2000,
+};
 
 export const CatalogSchemaEntrySchema = z.object({
   schema: catalogName,
@@ -151,6 +157,17 @@ export const CatalogDatabaseEntrySchema = z.object({
   schemas: z.array(CatalogSchemaEntrySchema).max(CATALOG_LIMITS.schemas),
 });
 export type CatalogDatabaseEntry = z.infer<typeof CatalogDatabaseEntrySchema>;
+
+/**
+ * An existing NOLOGIN role (not Doorman's) and whether the connector's admin will hand out
+ * membership of it as the level `member` (issue 7); `reason` when not.
+ */
+export const CatalogRoleEntrySchema = z.object({
+  name: catalogName,
+  grantable: z.boolean(),
+  reason: z.string().max(1000).optional(),
+});
+export type CatalogRoleEntry = z.infer<typeof CatalogRoleEntrySchema>;
 
 export const DoctorLineSchema = z.object({
   check: z.string().max(300),
@@ -185,6 +202,8 @@ export const DiscoverResultSchema = z.object({
   at: z.string().datetime({ offset: true }),
   admin: CatalogAdminSchema.optional(),
   databases: z.array(CatalogDatabaseEntrySchema).max(CATALOG_LIMITS.databases).default([]),
+  /** Existing roles (at most CATALOG_LIMITS.roles); absent from connectors before issue 7's roles. */
+  roles: z.array(CatalogRoleEntrySchema).max(CATALOG_LIMITS.roles).optional(),
   doctor: z.array(DoctorLineSchema).max(CATALOG_LIMITS.doctorLines).default([]),
   error: JobErrorSchema.optional(),
 });

@@ -1,4 +1,4 @@
-import type { PermissionLevel } from '@doorman/contracts';
+import { describeResource, type PermissionLevel } from '@doorman/contracts';
 import { formatDuration } from '../common/durations';
 import type { StepRule } from './approval.policy';
 import type { AutoApproveRule } from './time-window';
@@ -72,7 +72,7 @@ export function judgeRequest(flows: FlowRules[], ask: RequestAsk): FlowDecision 
     return {
       ok: false,
       kind: 'forbidden',
-      reason: `no access flow offers ${ask.permission} on ${ask.database}.${ask.schema} of this integration`,
+      reason: `no access flow offers ${ask.permission} on ${describeResource(ask)} of this integration`,
     };
   }
   const allowed = covering

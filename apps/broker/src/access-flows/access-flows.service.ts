@@ -1,4 +1,4 @@
-import { isEverything } from '@doorman/contracts';
+import { isEverything, isRoleResource } from '@doorman/contracts';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, Repository } from 'typeorm';
@@ -112,9 +112,10 @@ export class AccessFlowsService {
       );
     });
     const problems: string[] = [];
-    // "*"."*" is everything on the server (pg_read_all_data / pg_write_all_data).
+    // "*"."*" is everything on the server (pg_read_all_data / pg_write_all_data), "*".<role> an
+    // existing role: neither names one of the integration's databases.
     const unknownDbs = definition.resources.filter(
-      (r) => !isEverything(r) && !integration.databases.includes(r.database),
+      (r) => !isEverything(r) && !isRoleResource(r) && !integration.databases.includes(r.database),
     );
     if (unknownDbs.length) {
       problems.push(

@@ -1,4 +1,5 @@
-import { FlowInputSchema } from './flow-definition';
+import { coversResource } from './access-flow.policy';
+import { flowView, FlowInputSchema, normaliseFlow } from './flow-definition';
 
 const base = {
   name: 'f',
@@ -39,5 +40,70 @@ describe('flow input', () => {
   it('takes a Slack channel id only', () => {
     expect(FlowInputSchema.safeParse({ ...base, slackChannel: 'C0123ABCD' }).success).toBe(true);
     expect(FlowInputSchema.safeParse({ ...base, slackChannel: '#approvals' }).success).toBe(false);
+  });
+
+  describe('existing roles (issue 7)', () => {
+    const parse = (over: Record<string, unknown>) =>
+      FlowInputSchema.safeParse({ ...base, ...over });
+    const normalised = (over: Record<string, unknown>) => {
+      const res = parse(over);
+      if (!res.success) throw new Error(JSON.stringify(res.error.issues));
+      return normaliseFlow(res.data);
+    };
+
+    it('takes { role } and stores it as database "*", schema the role, member implied', () => {
+      const f = normalised({
+        resources: [{ role: 'pg_monitor', ownerIds: [] }],
+        permissions: undefined,
+      });
+      expect(f.resources).toEqual([{ database: '*', schema: 'pg_monitor', ownerIds: [] }]);
+      expect(f.permissions).toEqual(['member']);
+      const rules = { ...f, id: 'x', version: 1 };
+      expect(
+        coversResource(rules, {
+          integrationId: base.integrationId,
+          database: '*',
+          schema: 'pg_monitor',
+          permission: 'member',
+        }),
+      ).toBe(true);
+      expect(flowView(rules).resources).toEqual([
+        { database: '*', schema: 'pg_monitor', ownerIds: [], role: 'pg_monitor' },
+      ]);
+    });
+
+    it("mixes schemas and roles: permissions are the schemas' levels, member comes with the roles", () => {
+      const f = normalised({
+        resources: [{ database: 'app', schema: 'sales' }, { role: 'reporting' }],
+        permissions: ['read'],
+      });
+      expect(f.permissions).toEqual(['read', 'member']);
+      const rules = { ...f, id: 'x', version: 1 };
+      const on = (database: string, schema: string, permission: 'read' | 'member') =>
+        coversResource(rules, { integrationId: base.integrationId, database, schema, permission });
+      expect(on('*', 'reporting', 'member')).toBe(true);
+      expect(on('app', 'sales', 'read')).toBe(true);
+      expect(on('*', 'pg_monitor', 'member')).toBe(false);
+    });
+
+    it('refuses "*" as a role, schema levels on roles only, member without roles, no level for schemas', () => {
+      const message = (over: Record<string, unknown>) =>
+        parse(over)
+          .error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+          .join('; ');
+      expect(message({ resources: [{ role: '*' }] })).toContain('must name a role');
+      expect(message({ resources: [{ role: 'pg_monitor' }], permissions: ['read'] })).toContain(
+        'offers existing roles only',
+      );
+      expect(
+        message({ resources: [{ database: 'app', schema: 'sales' }], permissions: ['member'] }),
+      ).toMatch(/give the levels offered[\s\S]*member applies to existing roles/);
+      expect(
+        message({ resources: [{ database: 'app', schema: 'sales' }], permissions: undefined }),
+      ).toContain("give the levels offered on this flow's schemas");
+      expect(parse({ resources: [{ role: 'pg_monitor' }], permissions: ['member'] }).success).toBe(
+        true,
+      );
+    });
   });
 });

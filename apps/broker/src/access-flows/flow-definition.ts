@@ -1,4 +1,12 @@
-import { isEverything, PermissionLevelSchema } from '@doorman/contracts';
+import {
+  EVERYTHING,
+  isEverything,
+  isRoleResource,
+  PermissionLevelSchema,
+  ROLE_LEVEL,
+  roleResource,
+  SCHEMA_LEVELS,
+} from '@doorman/contracts';
 import { z } from 'zod';
 import { DURATION_HINT, formatDuration, parseDuration } from '../common/durations';
 import type { FlowRules } from './access-flow.policy';
@@ -34,23 +42,36 @@ const StepInput = z.strictObject({
   fallback: ApproverSpecInput.optional(),
 });
 
+/**
+ * A resource as people write it: a schema (`"*"."*"` is everything on the server), or an
+ * existing role, `{ role: pg_monitor }`, kept as database "*", schema the role's name (issue 7).
+ */
+const ResourceInput = z.union([
+  z.strictObject({ database: pgName, schema: pgName, ownerIds: ids(100) }),
+  z.strictObject({
+    role: pgName.refine((r) => r !== EVERYTHING, 'must name a role ("*"."*" is everything)'),
+    ownerIds: ids(100),
+  }),
+]);
+
 /** A flow as people write it (REST body and YAML), before normalisation. */
 export const FlowInputSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
     integrationId: z.string().uuid(),
     requestors: z.strictObject({ userIds: ids(10000), groupIds: ids(1000) }),
-    resources: z
-      .array(z.strictObject({ database: pgName, schema: pgName, ownerIds: ids(100) }))
-      .min(1)
-      .max(1000),
-    permissions: z.array(PermissionLevelSchema).min(1).max(3),
+    resources: z.array(ResourceInput).min(1).max(1000),
+    /**
+     * Levels for the flow's schemas. Roles are always offered as `member`, which is implied:
+     * a flow of roles only may leave permissions out (or say [member]).
+     */
+    permissions: z.array(PermissionLevelSchema).min(1).max(4).optional(),
     /** Shorthand for one step: any one of these users approves. */
     approvers: z.strictObject({ userIds: z.array(z.string().uuid()).min(1).max(1000) }).optional(),
     steps: z.array(StepInput).max(10).optional(),
     autoApprove: z
       .strictObject({
-        permissions: z.array(PermissionLevelSchema).min(1).max(3).optional(),
+        permissions: z.array(PermissionLevelSchema).min(1).max(4).optional(),
         maxDuration: duration.optional(),
         window: z
           .strictObject({
@@ -87,7 +108,29 @@ export const FlowInputSchema = z
       .optional(),
   })
   .superRefine((f, ctx) => {
-    if (f.permissions.includes('admin') && f.resources.some(isEverything))
+    const resources = f.resources.map(resourceOf);
+    const hasRoles = resources.some(isRoleResource);
+    const hasSchemas = resources.some((r) => !isRoleResource(r));
+    const permissions = f.permissions ?? [];
+    if (hasSchemas && !permissions.some((p) => p !== ROLE_LEVEL))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['permissions'],
+        message: `give the levels offered on this flow's schemas (${SCHEMA_LEVELS.join(', ')})`,
+      });
+    if (!hasSchemas && permissions.some((p) => p !== ROLE_LEVEL))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['permissions'],
+        message: `this flow offers existing roles only, which are granted as ${ROLE_LEVEL}: leave permissions out (or give [${ROLE_LEVEL}])`,
+      });
+    if (permissions.includes(ROLE_LEVEL) && !hasRoles)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['permissions'],
+        message: `${ROLE_LEVEL} applies to existing roles ({ role: name }), and this flow offers none`,
+      });
+    if (permissions.includes('admin') && resources.some(isEverything))
       ctx.addIssue({
         code: 'custom',
         path: ['permissions'],
@@ -117,6 +160,13 @@ export const FlowInputSchema = z
       });
   });
 export type FlowInput = z.infer<typeof FlowInputSchema>;
+
+/** A resource as stored: `{ role }` becomes database "*", schema the role's name. */
+function resourceOf(r: z.infer<typeof ResourceInput>): { database: string; schema: string } {
+  if (!('role' in r)) return { database: r.database, schema: r.schema };
+  // Refinements still run after a field failed: "*" (already refused) must not throw here.
+  return r.role === EVERYTHING ? { database: EVERYTHING, schema: '' } : roleResource(r.role);
+}
 
 /** The stored, normalised definition of one flow version (durations in seconds). */
 export type FlowDefinition = Omit<FlowRules, 'id' | 'version'>;
@@ -165,12 +215,14 @@ export function normaliseFlow(f: FlowInput): FlowDefinition {
     integrationId: f.integrationId,
     requestorUserIds: [...new Set(f.requestors.userIds)],
     requestorGroupIds: [...new Set(f.requestors.groupIds)],
-    resources: f.resources.map((r) => ({
-      database: r.database,
-      schema: r.schema,
-      ownerIds: [...new Set(r.ownerIds)],
-    })),
-    permissions: [...new Set(f.permissions)],
+    resources: f.resources.map((r) => ({ ...resourceOf(r), ownerIds: [...new Set(r.ownerIds)] })),
+    // member is implied by role resources, and only by them.
+    permissions: [
+      ...new Set([
+        ...(f.permissions ?? []),
+        ...(f.resources.map(resourceOf).some(isRoleResource) ? [ROLE_LEVEL] : []),
+      ]),
+    ],
     steps,
     autoApprove,
     allowSelfApproval: f.allowSelfApproval,
@@ -200,7 +252,8 @@ export function flowView(f: FlowRules & { createdAt?: Date; updatedAt?: Date }) 
     version: f.version,
     integrationId: f.integrationId,
     requestors: { userIds: f.requestorUserIds, groupIds: f.requestorGroupIds },
-    resources: f.resources,
+    // An existing role also shows as { role } (it is stored as database "*", schema its name).
+    resources: f.resources.map((r) => (isRoleResource(r) ? { ...r, role: r.schema } : r)),
     permissions: f.permissions,
     steps: f.steps.map((s) => ({
       approvers: specView(s.approvers),

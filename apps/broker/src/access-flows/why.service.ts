@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { PermissionLevel } from '@doorman/contracts';
+import { describeResource, type PermissionLevel } from '@doorman/contracts';
 import { formatDuration } from '../common/durations';
 import { DomainError } from '../common/errors';
 import { hasAnyRole, type Actor } from '../identity/actor';
@@ -40,7 +40,7 @@ export class WhyService {
       const reasons: string[] = [];
       if (!coversResource(flow, q))
         reasons.push(
-          `offers ${flow.permissions.join('/')} on ${flow.resources.map((r) => `${r.database}.${r.schema}`).join(', ')} only`,
+          `offers ${flow.permissions.join('/')} on ${flow.resources.map(describeResource).join(', ')} only`,
         );
       if (!mayRequestUnder(flow, person.id, groupIds))
         reasons.push(`${person.email} is not one of its requestors`);

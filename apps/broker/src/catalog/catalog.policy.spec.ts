@@ -3,6 +3,7 @@ import {
   everythingFacts,
   isFresh,
   judgeGrantability,
+  roleFacts,
   schemaKey,
 } from './catalog.policy';
 
@@ -124,5 +125,44 @@ describe('isFresh, discoveryDue, schemaKey', () => {
 
   it('keeps database and schema apart', () => {
     expect(schemaKey('a.b', 'c')).not.toBe(schemaKey('a', 'b.c'));
+  });
+});
+
+describe('existing roles in the catalog (issue 7)', () => {
+  const roles = [
+    { name: 'pg_monitor', grantable: true },
+    { name: 'root_group', grantable: false, reason: 'root_group has SUPERUSER' },
+  ];
+  const role = (name: string) => ({ database: '*', schema: name, permission: 'member' as const });
+
+  it('offers member on a grantable role, refuses the others with the reason, leaves unknown roles to the connector', () => {
+    expect(roleFacts(roles, 'pg_monitor')).toEqual({ grantable: ['member'], reason: null });
+    expect(
+      judgeGrantability(
+        catalog(ago(1000)),
+        roleFacts(roles, 'pg_monitor'),
+        role('pg_monitor'),
+        now,
+        HOUR,
+      ),
+    ).toEqual({ ok: true, basis: 'catalog' });
+    const refused = judgeGrantability(
+      catalog(ago(1000)),
+      roleFacts(roles, 'root_group'),
+      role('root_group'),
+      now,
+      HOUR,
+    );
+    expect(refused).toEqual({
+      ok: false,
+      field: 'schema',
+      reason: `avnadmin cannot grant role root_group: root_group has SUPERUSER (catalog read ${ago(1000).toISOString()})`,
+    });
+    expect(roleFacts(roles, 'app_login')).toBeNull();
+    expect(roleFacts(null, 'pg_monitor')).toBeNull();
+    expect(judgeGrantability(catalog(ago(1000)), null, role('app_login'), now, HOUR)).toEqual({
+      ok: true,
+      basis: 'not-in-catalog',
+    });
   });
 });

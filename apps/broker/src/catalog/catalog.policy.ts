@@ -1,4 +1,12 @@
-import { everythingLevels, isEverything, type PermissionLevel } from '@doorman/contracts';
+import {
+  describeResource,
+  everythingLevels,
+  isEverything,
+  isRoleResource,
+  ROLE_LEVEL,
+  type CatalogRoleEntry,
+  type PermissionLevel,
+} from '@doorman/contracts';
 
 /** What the grantability check needs to know of a catalog (plain data, STYLE §1). */
 export interface CatalogFacts {
@@ -39,8 +47,15 @@ export function judgeGrantability(
   if (!schema) return { ok: true, basis: 'not-in-catalog' };
   if (schema.grantable.includes(ask.permission)) return { ok: true, basis: 'catalog' };
   const admin = catalog.adminName ?? "the integration's admin";
-  const where = isEverything(ask) ? 'everything' : `${ask.database}.${ask.schema}`;
+  const where = describeResource(ask);
   const seen = `(catalog read ${catalog.discoveredAt.toISOString()})`;
+  if (isRoleResource(ask)) {
+    return {
+      ok: false,
+      field: schema.grantable.length === 0 ? 'schema' : 'permission',
+      reason: `${admin} cannot grant ${where}: ${schema.reason ?? `only ${schema.grantable.join(', ')}`} ${seen}`,
+    };
+  }
   if (schema.grantable.length === 0) {
     return {
       ok: false,
@@ -71,6 +86,22 @@ export function everythingFacts(grantablePredefined: readonly string[]): {
         ? null
         : 'it may not grant pg_read_all_data / pg_write_all_data (PostgreSQL 14+; on 16+ it needs ADMIN OPTION on them)',
   };
+}
+
+/**
+ * Pure: an existing role as a schema of the catalog (issue 7): `member` when the admin hands
+ * it out, nothing with the reason otherwise; null when the catalog does not list it (a LOGIN
+ * role, one created since, or a connector that does not report roles): the connector decides.
+ */
+export function roleFacts(
+  roles: readonly CatalogRoleEntry[] | null,
+  name: string,
+): { grantable: PermissionLevel[]; reason: string | null } | null {
+  const role = roles?.find((r) => r.name === name);
+  if (!role) return null;
+  return role.grantable
+    ? { grantable: [ROLE_LEVEL], reason: null }
+    : { grantable: [], reason: role.reason ?? 'refused' };
 }
 
 /** Pure: when an integration's catalog should be read again, given the last success and failure. */

@@ -60,7 +60,7 @@ export class CatalogRepository {
     em: EntityManager,
     header: Pick<
       IntegrationCatalogEntity,
-      'integrationId' | 'discoveredAt' | 'admin' | 'databases' | 'doctor'
+      'integrationId' | 'discoveredAt' | 'admin' | 'databases' | 'roles' | 'doctor'
     >,
     schemas: CatalogSchemaEntity[],
   ): Promise<void> {
@@ -113,7 +113,7 @@ export class CatalogRepository {
   findMany(integrationIds: string[]): Promise<IntegrationCatalogEntity[]> {
     if (!integrationIds.length) return Promise.resolve([]);
     return this.dataSource.getRepository(IntegrationCatalogEntity).find({
-      select: { integrationId: true, discoveredAt: true, admin: true },
+      select: { integrationId: true, discoveredAt: true, admin: true, roles: true },
       where: { integrationId: In(integrationIds) },
     });
   }

@@ -6,9 +6,11 @@ import {
   DiscoverJobSchema,
   EVERYTHING,
   isEverything,
+  isRoleResource,
   connectorQueueName,
   jobIds,
   type CatalogAdmin,
+  type CatalogRoleEntry,
   type DiscoverResult,
   type DoctorLineMessage,
   type PermissionLevel,
@@ -27,6 +29,7 @@ import {
   everythingFacts,
   isFresh,
   judgeGrantability,
+  roleFacts,
   schemaKey,
 } from './catalog.policy';
 import { CatalogRepository } from './catalog.repository';
@@ -45,6 +48,8 @@ export interface CatalogView {
   lastError: string | null;
   lastErrorAt: Date | null;
   admin: CatalogAdmin | null;
+  /** Existing roles offered as `member` where grantable (issue 7); null until reported. */
+  roles: CatalogRoleEntry[] | null;
   databases: Array<
     Omit<CatalogDatabaseSummary, 'schemaCount'> & {
       schemas: Array<{
@@ -200,6 +205,7 @@ export class CatalogService implements OnApplicationBootstrap {
           integrationId: r.integrationId,
           discoveredAt: new Date(r.at),
           admin: r.admin ?? null,
+          roles: r.roles ?? null,
           databases: r.databases.map((d) => ({
             name: d.name,
             owner: d.owner,
@@ -230,6 +236,7 @@ export class CatalogService implements OnApplicationBootstrap {
       lastError: row?.lastError ?? null,
       lastErrorAt: row?.lastErrorAt ?? null,
       admin: row?.admin ?? null,
+      roles: row?.roles ?? null,
       databases: (row?.databases ?? []).map(({ schemaCount: _count, ...d }) => ({
         ...d,
         schemas: schemas
@@ -278,7 +285,9 @@ export class CatalogService implements OnApplicationBootstrap {
     if (!row?.discoveredAt) return;
     const schema = isEverything(ask)
       ? everythingFacts(row.admin?.grantablePredefined ?? [])
-      : await this.catalogs.schemaOf(integrationId, ask.database, ask.schema);
+      : isRoleResource(ask)
+        ? roleFacts(row.roles, ask.schema)
+        : await this.catalogs.schemaOf(integrationId, ask.database, ask.schema);
     const verdict = judgeGrantability(
       { discoveredAt: row.discoveredAt, adminName: row.admin?.name ?? null },
       schema,
@@ -307,6 +316,10 @@ export class CatalogService implements OnApplicationBootstrap {
             schemaKey(EVERYTHING, EVERYTHING),
             everythingFacts(c.admin?.grantablePredefined ?? []).grantable,
           ],
+          ...(c.roles ?? []).map(
+            (r) =>
+              [schemaKey(EVERYTHING, r.name), roleFacts(c.roles, r.name)?.grantable ?? []] as const,
+          ),
         ]),
       ]),
     );

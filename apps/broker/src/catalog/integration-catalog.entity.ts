@@ -1,4 +1,4 @@
-import type { CatalogAdmin, DoctorLineMessage } from '@doorman/contracts';
+import type { CatalogAdmin, CatalogRoleEntry, DoctorLineMessage } from '@doorman/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** One database of the catalog as the connector reported it; its schemas are rows of their own. */
@@ -29,6 +29,10 @@ export class IntegrationCatalogEntity {
 
   @Column({ type: 'jsonb', nullable: true })
   databases!: CatalogDatabaseSummary[] | null;
+
+  /** Existing roles and whether the admin hands them out; null until a connector reports them. */
+  @Column({ type: 'jsonb', nullable: true })
+  roles!: CatalogRoleEntry[] | null;
 
   @Column({ type: 'jsonb', nullable: true })
   doctor!: DoctorLineMessage[] | null;

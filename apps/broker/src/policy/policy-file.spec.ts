@@ -48,6 +48,17 @@ describe('policy files', () => {
     expect(policy.flows[0].steps[0]).toMatchObject({ quorum: 1, onTimeout: 'deny' });
   });
 
+  it('takes an existing role as a resource, permissions then optional (issue 7)', () => {
+    const withRole = valid.replace(
+      '    resources: [{ database: app, schema: public }]\n    permissions: [read]\n',
+      '    resources: [{ role: pg_monitor, owners: [alice@example.com] }]\n',
+    );
+    expect(withRole).not.toBe(valid);
+    expect(parsePolicy(withRole).policy.flows[0]).toMatchObject({
+      resources: [{ role: 'pg_monitor', owners: ['alice@example.com'] }],
+    });
+  });
+
   it('names the line of a bad value', () => {
     const errors = errorsOf(valid.replace('maxDuration: 8h', 'maxDuration: forever'));
     expect(errors).toEqual([

@@ -92,11 +92,18 @@ export const PolicySchema = z.strictObject({
         name: z.string().trim().min(1).max(100),
         integration: z.string().min(1).max(100),
         requestors: z.strictObject({ users: emails, groups: names }),
+        // A schema, or an existing role ({ role: pg_monitor }, granted as member; issue 7).
         resources: z
-          .array(z.strictObject({ database: pgName, schema: pgName, owners: emails }))
+          .array(
+            z.union([
+              z.strictObject({ database: pgName, schema: pgName, owners: emails }),
+              z.strictObject({ role: pgName, owners: emails }),
+            ]),
+          )
           .min(1)
           .max(1000),
-        permissions: z.array(PermissionLevelSchema).min(1).max(3),
+        /** Levels on the flow's schemas; member is implied by roles (may be left out for roles only). */
+        permissions: z.array(PermissionLevelSchema).min(1).max(4).optional(),
         steps: z
           .array(
             z.strictObject({
@@ -111,7 +118,7 @@ export const PolicySchema = z.strictObject({
           .default([]),
         autoApprove: z
           .strictObject({
-            permissions: z.array(PermissionLevelSchema).min(1).max(3).optional(),
+            permissions: z.array(PermissionLevelSchema).min(1).max(4).optional(),
             maxDuration: duration.optional(),
             window: z
               .strictObject({

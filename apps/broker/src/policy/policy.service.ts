@@ -237,8 +237,7 @@ export class PolicyService implements OnApplicationBootstrap {
           groupIds: resolveGroups(f.requestors.groups, [...path, 'requestors', 'groups']),
         },
         resources: f.resources.map((r, i) => ({
-          database: r.database,
-          schema: r.schema,
+          ...('role' in r ? { role: r.role } : { database: r.database, schema: r.schema }),
           ownerIds: resolveUsers(r.owners, [...path, 'resources', i, 'owners']),
         })),
         permissions: f.permissions,

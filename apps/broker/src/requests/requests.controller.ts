@@ -1,6 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
-import { PermissionLevelSchema } from '@doorman/contracts';
+import {
+  describeResource,
+  isRoleResource,
+  PermissionLevelSchema,
+  ROLE_LEVEL,
+  roleResource,
+} from '@doorman/contracts';
 import { z } from 'zod';
 import { formatDuration } from '../common/durations';
 import { IdPipe, openApiSchema, ZodPipe } from '../common/zod';
@@ -18,15 +24,42 @@ const pgName = z
     'must be a PostgreSQL name (1-63 bytes, no NUL)',
   );
 
-const CreateRequestSchema = z.strictObject({
-  integrationId: z.string().uuid(),
-  database: pgName,
-  schema: pgName,
-  permission: PermissionLevelSchema,
-  duration: z.string().max(12).optional(),
-  justification: z.string().max(2000).nullable().optional(),
-  breakGlass: z.boolean().optional(),
-});
+/** The body as written: (database, schema, permission), or `role` for an existing role. */
+const CreateRequestBody = z
+  .strictObject({
+    integrationId: z.string().uuid(),
+    database: pgName,
+    schema: pgName,
+    permission: PermissionLevelSchema,
+    /** An existing role (issue 7): sugar for database "*", schema the role, permission member. */
+    role: pgName.refine((r) => r !== '*', 'must name a role ("*" is everything)').optional(),
+    duration: z.string().max(12).optional(),
+    justification: z.string().max(2000).nullable().optional(),
+    breakGlass: z.boolean().optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.role !== undefined && (b.database !== '*' || b.schema !== b.role))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['role'],
+        message: 'give either role, or database and schema, not both',
+      });
+  });
+
+const CreateRequestSchema = z.preprocess(
+  (v) =>
+    typeof v === 'object' && v !== null && 'role' in v && !('database' in v) && !('schema' in v)
+      ? { permission: ROLE_LEVEL, ...v, ...roleSlots(v.role) }
+      : v,
+  CreateRequestBody.transform(({ role: _role, ...ask }) => ask),
+);
+
+/** Where `{ role }` goes in the triple; anything but a usable name is left to validation. */
+function roleSlots(role: unknown): { database?: string; schema?: unknown } {
+  return typeof role === 'string' && role !== '*' && role.length > 0
+    ? roleResource(role)
+    : { schema: role };
+}
 
 const ExtendSchema = z.strictObject({
   duration: z.string().max(12),
@@ -57,6 +90,9 @@ export const requestView = (r: AccessRequestEntity) => ({
   database: r.database,
   schema: r.schema,
   permission: r.permission,
+  /** The existing role asked for (database "*", schema its name), or null. */
+  role: isRoleResource(r) ? r.schema : null,
+  resource: describeResource(r),
   duration: formatDuration(r.durationSeconds),
   durationSeconds: r.durationSeconds,
   justification: r.justification,
@@ -93,7 +129,7 @@ export class RequestsController {
   constructor(private readonly requests: RequestsService) {}
 
   @Post()
-  @ApiBody({ schema: openApiSchema(CreateRequestSchema) })
+  @ApiBody({ schema: openApiSchema(CreateRequestBody) })
   async create(
     @CurrentActor() actor: Actor,
     @Body(new ZodPipe(CreateRequestSchema)) body: z.infer<typeof CreateRequestSchema>,

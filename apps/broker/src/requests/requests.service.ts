@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import {
-  EVERYTHING,
-  EVERYTHING_ROLES,
+  describeResource,
   isEverything,
+  isRoleResource,
   jobIds,
+  resourceProblem,
   TIMERS_QUEUE,
   type PermissionLevel,
 } from '@doorman/contracts';
@@ -117,14 +118,9 @@ export class RequestsService {
     const integration = await this.integrations.get(input.integrationId).catch(() => {
       throw DomainError.validation(`integrationId: unknown integration ${input.integrationId}`);
     });
-    if ((input.database === EVERYTHING) !== (input.schema === EVERYTHING))
-      throw DomainError.validation(
-        'database, schema: "*" means everything on the server, and is given for both or neither',
-      );
-    if (isEverything(input) && !EVERYTHING_ROLES[input.permission])
-      throw DomainError.validation(
-        'permission: everything ("*"."*") can be asked for as read (pg_read_all_data) or write (pg_write_all_data) only',
-      );
+    // "*"."*" is everything on the server, "*".<role> an existing role (issue 7).
+    const problem = resourceProblem(input);
+    if (problem) throw DomainError.validation(problem);
     const durationSeconds = this.parseDuration(input.duration);
     const flows = await this.flows.forIntegration(integration.id);
     const ask = {
@@ -276,6 +272,8 @@ export class RequestsService {
             database: row.database,
             schema: row.schema,
             permission: row.permission,
+            // An existing role (issue 7) is named as such in the audit trail.
+            ...(isRoleResource(row) ? { role: row.schema } : {}),
             durationSeconds: row.durationSeconds,
             justification: row.justification,
             approvers: row.approverIds,
@@ -338,7 +336,7 @@ export class RequestsService {
     if (!same) return;
     throw new DomainError(
       ErrorCode.Conflict,
-      `you already have ${same.permission} on ${same.database}.${same.schema}` +
+      `you already have ${same.permission} on ${describeResource(same)}` +
         (same.expiresAt ? ` until ${same.expiresAt.toISOString()}` : '') +
         `; extend it instead: POST /api/v1/access-requests/${same.id}/extend`,
       { requestId: same.id, offer: 'extend' },
@@ -993,8 +991,9 @@ export class RequestsService {
         passwordIssuedAt: du.passwordIssuedAt?.toISOString() ?? null,
       },
     });
-    // Everything on the server: any database works; offer the integration's first.
-    const database = isEverything(req) ? integration.databases[0] : req.database;
+    // Everything on the server, or an existing role: any database works; offer the integration's first.
+    const database =
+      isEverything(req) || isRoleResource(req) ? integration.databases[0] : req.database;
     const connectionString =
       `postgresql://${encodeURIComponent(du.username)}:${encodeURIComponent(password)}` +
       `@${integration.host}:${integration.port}/${encodeURIComponent(database)}?sslmode=${integration.sslMode}`;

@@ -117,3 +117,45 @@ describe('requestCatalog with a fresh catalog (issue 7)', () => {
     expect(catalog?.options.map((o) => o.levels)).toEqual([['read', 'admin']]);
   });
 });
+
+describe('requestCatalog with existing roles (issue 7)', () => {
+  const names = new Map([['i1', 'pg-prod']]);
+  const mixed = flow({
+    requestorUserIds: ['alice'],
+    permissions: ['read', 'member'],
+    resources: [
+      { database: 'app', schema: 'sales' },
+      { database: '*', schema: 'pg_monitor' },
+      { database: '*', schema: 'root_group' },
+    ],
+  });
+
+  it("offers a role as member and a schema at the flow's other levels", () => {
+    const catalog = requestCatalog([mixed], { id: 'alice', groupIds: [] }, names);
+    // Sorted as `database.schema`: roles ("*") before schemas.
+    expect(catalog?.options.map((o) => [o.schema, o.levels])).toEqual([
+      ['pg_monitor', ['member']],
+      ['root_group', ['member']],
+      ['sales', undefined],
+    ]);
+    expect(catalog?.permissions).toEqual(['read', 'member']);
+  });
+
+  it('with a fresh catalog, only the roles the admin hands out', () => {
+    const grantable = new Map([
+      [
+        'i1',
+        new Map([
+          [schemaKey('app', 'sales'), ['read', 'write', 'admin']],
+          [schemaKey('*', 'pg_monitor'), ['member']],
+          [schemaKey('*', 'root_group'), []],
+        ]),
+      ],
+    ]);
+    const catalog = requestCatalog([mixed], { id: 'alice', groupIds: [] }, names, grantable);
+    expect(catalog?.options.map((o) => [o.schema, o.levels])).toEqual([
+      ['pg_monitor', ['member']],
+      ['sales', ['read']],
+    ]);
+  });
+});

@@ -1,3 +1,4 @@
+import { isRoleResource, ROLE_LEVEL } from '@doorman/contracts';
 import { schemaKey } from '../catalog/catalog.policy';
 import type { RequestModalInput, RequestOption } from './views/modals.view';
 
@@ -35,7 +36,7 @@ export function requestCatalog(
       f.requestorGroupIds.some((g) => person.groupIds.includes(g)),
   );
   if (!mine.length) return null;
-  const order = ['read', 'write', 'admin'];
+  const order = ['read', 'write', 'admin', ROLE_LEVEL];
   const byOrder = (a: string, b: string) =>
     (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99);
   const options = new Map<string, RequestOption>();
@@ -43,10 +44,13 @@ export function requestCatalog(
     const known = grantable.get(f.integrationId);
     for (const r of f.resources) {
       const key = `${f.integrationId}|${r.database}|${r.schema}`;
-      let levels: string[] | undefined;
+      // An existing role is offered as member, a schema at the flow's other levels.
+      const role = isRoleResource(r);
+      const offered = f.permissions.filter((l) => (l === ROLE_LEVEL) === role);
+      let levels: string[] | undefined = role ? offered : undefined;
       if (known) {
         const here = known.get(schemaKey(r.database, r.schema));
-        levels = (here ?? []).filter((l) => f.permissions.includes(l));
+        levels = (here ?? []).filter((l) => offered.includes(l));
         if (!levels.length) continue; // absent from the catalog, or nothing the flow offers
         levels = [...new Set([...(options.get(key)?.levels ?? []), ...levels])].sort(byOrder);
       }

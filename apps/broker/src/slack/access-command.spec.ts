@@ -23,6 +23,19 @@ describe('parseAccessCommand', () => {
     expect(parseAccessCommand('prod-pg app.public read 2h')).toMatchObject({ reason: '' });
   });
 
+  it('reads an existing role as role:<name>', () => {
+    expect(parseAccessCommand('prod-pg role:pg_monitor member 1h INC-42')).toEqual({
+      kind: 'request',
+      integration: 'prod-pg',
+      database: '*',
+      schema: 'pg_monitor',
+      permission: 'member',
+      duration: '1h',
+      reason: 'INC-42',
+      breakGlass: false,
+    });
+  });
+
   it('reads break-glass as the one-line form with the flag, and insists on a reason', () => {
     expect(parseAccessCommand('Break-Glass prod-pg app.public read 1h prod down INC-7')).toEqual({
       kind: 'request',

@@ -3,6 +3,7 @@ import { SlackIds } from './slack-ids';
 import {
   type KnownBlock,
   resourceLine,
+  resourceName,
   timeLeft,
   truncate,
   type RequestView,
@@ -31,7 +32,7 @@ export type AccessCommand =
 export const ACCESS_USAGE = [
   '*Usage*',
   '• `/access` opens the request form',
-  '• `/access <integration> <database>.<schema> <permission> <duration> <reason>` asks in one line, e.g. `/access prod-pg app.public read 2h investigating INC-42`',
+  '• `/access <integration> <database>.<schema> <permission> <duration> <reason>` asks in one line, e.g. `/access prod-pg app.public read 2h investigating INC-42`; an existing role is `role:<name> member`, e.g. `/access prod-pg role:pg_monitor member 1h INC-42`',
   '• `/access list` shows your requests',
   '• `/access break-glass <integration> <database>.<schema> <permission> <duration> <reason>` grants at once, without approval, where a flow names you for break-glass; security reviews it afterwards',
   '• `/access revoke-all <integration> <reason>` ends every grant on an integration at once (security, admin)',
@@ -64,6 +65,18 @@ export function parseAccessCommand(text: string): AccessCommand {
       problem: 'expected an integration, database.schema, permission and duration',
     };
   const [integration, target, permission, duration, ...reason] = words;
+  // An existing role (issue 7): `role:pg_monitor`, kept as database "*", schema the role.
+  if (/^role:./i.test(target))
+    return {
+      kind: 'request',
+      integration,
+      database: '*',
+      schema: target.slice('role:'.length),
+      permission: permission.toLowerCase(),
+      duration,
+      reason: reason.join(' '),
+      breakGlass,
+    };
   const dot = target.indexOf('.');
   if (dot <= 0 || dot === target.length - 1 || target.indexOf('.', dot + 1) !== -1)
     return { kind: 'malformed', problem: `\`${target}\` is not <database>.<schema>` };
@@ -106,14 +119,14 @@ export function listMessage(rows: RequestView[], now: Date): SlackMessage {
       elements: [
         {
           type: 'button',
-          text: { type: 'plain_text', text: `Extend ${r.database}.${r.schema}`.slice(0, 75) },
+          text: { type: 'plain_text', text: `Extend ${resourceName(r)}`.slice(0, 75) },
           action_id: SlackIds.extend,
           value: r.id,
         },
         {
           type: 'button',
           style: 'danger',
-          text: { type: 'plain_text', text: `Revoke ${r.database}.${r.schema}`.slice(0, 75) },
+          text: { type: 'plain_text', text: `Revoke ${resourceName(r)}`.slice(0, 75) },
           action_id: SlackIds.revoke,
           value: r.id,
         },

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { PermissionLevel } from '@doorman/contracts';
+import { isRoleResource, ROLE_LEVEL, type PermissionLevel } from '@doorman/contracts';
 import { mayCloseReview } from '../access-flows/access-flow.policy';
 import { AccessFlowsService } from '../access-flows/access-flows.service';
 import { CatalogService } from '../catalog/catalog.service';
@@ -182,8 +182,11 @@ export class SlackInteractionsService {
       try {
         await this.requests.create(actor, {
           ...picked,
-          permission: (values[b.permission]?.[b.permission]?.selected_option?.value ??
-            '') as PermissionLevel,
+          // An existing role is granted as member only, whatever the shared level menu says.
+          permission: isRoleResource(picked)
+            ? ROLE_LEVEL
+            : ((values[b.permission]?.[b.permission]?.selected_option?.value ??
+                '') as PermissionLevel),
           duration: values[b.duration]?.[b.duration]?.value?.trim() || undefined,
           justification: values[b.justification]?.[b.justification]?.value ?? null,
         });

@@ -1,4 +1,5 @@
 import type { PermissionLevel, SslMode } from '@doorman/contracts';
+import { judgeExistingRole, roleFactsOf, type RoleFactsRow } from './existing-role';
 import { MARKER_ROLE } from './group-role';
 import * as sql from './sql';
 import { classifyError, sqlstateOf } from './sqlstate';
@@ -45,10 +46,18 @@ export interface CatalogDatabase {
   error?: string;
 }
 
+export interface CatalogRole {
+  name: string;
+  grantable: boolean;
+  reason?: string;
+}
+
 export interface Capabilities {
   configuredSslMode: SslMode;
   admin: AdminProfile;
   databases: CatalogDatabase[];
+  /** Existing NOLOGIN roles (not Doorman's) and whether the admin will hand them out (issue 7). */
+  roles: CatalogRole[];
   /** pg_hba.conf rules that apply to Doorman's users, or null where the view is not readable. */
   hbaRules: string[] | null;
 }
@@ -153,6 +162,10 @@ export async function readCapabilities(
     }
     databases.push(db);
   }
+  const roles = (await target.query<RoleFactsRow>(sql.readRoleFacts(null))).map((r) => ({
+    name: r.name,
+    ...judgeExistingRole(r.name, roleFactsOf(r), admin),
+  }));
   let hbaRules: string[] | null = null;
   try {
     const rows = await target.query<{
@@ -172,5 +185,5 @@ export async function readCapabilities(
   } catch (err) {
     if (sqlstateOf(err) !== '42501') throw err;
   }
-  return { configuredSslMode, admin, databases, hbaRules };
+  return { configuredSslMode, admin, databases, roles, hbaRules };
 }

@@ -47,6 +47,10 @@ const caps = (tables = 1): Capabilities => ({
       error: 'INSUFFICIENT_PRIVILEGE',
     },
   ],
+  roles: [
+    { name: 'pg_monitor', grantable: true },
+    { name: 'root_group', grantable: false, reason: 'root_group has SUPERUSER' },
+  ],
   hbaRules: null,
 });
 
@@ -85,6 +89,13 @@ describe('catalogReport', () => {
       grantablePredefined: [],
     });
     expect(r.doctor.find((l) => l.check === 'grantable app.legacy')?.status).toBe('missing');
+    expect(r.roles).toEqual([
+      { name: 'pg_monitor', grantable: true },
+      { name: 'root_group', grantable: false, reason: 'root_group has SUPERUSER' },
+    ]);
+    expect(r.doctor.find((l) => l.check === 'existing roles')?.detail).toBe(
+      'grantable as member: pg_monitor; refused: root_group (root_group has SUPERUSER)',
+    );
   });
 
   it('clips long table lists to the contract and keeps the count', () => {

@@ -1,6 +1,7 @@
 import {
   CATALOG_LIMITS,
   type CatalogAdmin,
+  type CatalogRoleEntry,
   type CatalogDatabaseEntry,
   type DoctorLineMessage,
 } from '@doorman/contracts';
@@ -10,6 +11,7 @@ import type { DoctorLine } from './doctor-report';
 export interface CatalogReport {
   admin: CatalogAdmin;
   databases: CatalogDatabaseEntry[];
+  roles: CatalogRoleEntry[];
   doctor: DoctorLineMessage[];
 }
 
@@ -64,6 +66,11 @@ export function catalogReport(
       grantablePredefined: c.admin.grantablePredefined,
     },
     databases,
+    roles: c.roles.slice(0, CATALOG_LIMITS.roles).map((r) => ({
+      name: r.name,
+      grantable: r.grantable,
+      ...(r.reason ? { reason: clip(r.reason, 1000) } : {}),
+    })),
     doctor: doctor.slice(0, CATALOG_LIMITS.doctorLines).map((l) => ({
       check: clip(l.check, 300),
       status: l.status,

@@ -28,6 +28,7 @@ const caps = (a: AdminProfile, over: Partial<Capabilities> = {}): Capabilities =
       ],
     },
   ],
+  roles: [],
   hbaRules: null,
   ...over,
 });

@@ -102,6 +102,19 @@ export function doctorReport(c: Capabilities): DoctorLine[] {
     });
   }
 
+  // Existing roles (issue 7): one line, so thousands of roles do not drown the report.
+  const grantableRoles = c.roles.filter((r) => r.grantable).map((r) => r.name);
+  const refusedRoles = c.roles.filter((r) => !r.grantable);
+  out.push({
+    check: 'existing roles',
+    status: 'info',
+    detail:
+      `grantable as member: ${grantableRoles.length ? clipList(grantableRoles) : 'none'}` +
+      (refusedRoles.length
+        ? `; refused: ${clipList(refusedRoles.map((r) => `${r.name} (${r.reason ?? 'refused'})`))}`
+        : ''),
+  });
+
   for (const db of c.databases) {
     if (db.error) {
       out.push({
@@ -159,6 +172,12 @@ export function doctorReport(c: Capabilities): DoctorLine[] {
         },
   );
   return out;
+}
+
+function clipList(items: readonly string[], max = 20): string {
+  return items.length > max
+    ? `${items.slice(0, max).join(', ')} and ${items.length - max} more`
+    : items.join(', ');
 }
 
 /** One line per check, the fix indented below it. */

@@ -26,7 +26,7 @@ describe('group role names', () => {
       for (const database of ['app', 'App'])
         for (const permission of PERMISSION_LEVELS)
           names.add(groupRoleName({ database, schema, permission }));
-    expect(names.size).toBe(6 * 2 * 3);
+    expect(names.size).toBe(6 * 2 * PERMISSION_LEVELS.length);
   });
 
   it('is deterministic', () => {

@@ -1,6 +1,15 @@
-import { EVERYTHING, EVERYTHING_ROLES, isEverything, type GroupGrant } from '@doorman/contracts';
+import {
+  EVERYTHING,
+  EVERYTHING_ROLES,
+  isEverything,
+  isRoleResource,
+  ROLE_LEVEL,
+  type GroupGrant,
+  type SchemaLevel,
+} from '@doorman/contracts';
 import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
-import { actAs } from './acting-roles';
+import { actAs, readAdminSelf } from './acting-roles';
+import { judgeExistingRole, roleFactsOf, type RoleFactsRow } from './existing-role';
 import {
   formatGroupComment,
   groupRoleName,
@@ -76,7 +85,8 @@ export class GroupRolesService {
   ): Promise<void> {
     if (grants.length === 0) return;
     const wanted = dedupe(grants);
-    // "Everything" is server-wide: its group is kept from the admin's own database.
+    // "Everything" and existing roles are server-wide: their groups are kept from the admin's
+    // own database.
     const where = database === EVERYTHING ? this.target.adminDatabase : database;
     const read: Tx = { run: (s) => this.target.query(s, where) };
     if ((await this.needingWork(read, wanted)).length === 0) return;
@@ -93,6 +103,9 @@ export class GroupRolesService {
     const existing = new Map(rows.map((r) => [r.name, r.comment]));
     const out: Wanted[] = [];
     for (const w of wanted) {
+      // An existing role is checked every time, before anything changes: a role given
+      // SUPERUSER (or the like) since it was last granted is refused from then on.
+      if (isRoleResource(w.grant)) await assertRoleGrantable(tx, w.grant);
       if (!existing.has(w.name)) {
         out.push(w);
         continue;
@@ -106,7 +119,9 @@ export class GroupRolesService {
       const [drift] = await tx.run<{ drift: boolean }>(
         isEverything(w.grant)
           ? sql.readPredefinedDrift(w.name, everythingRoles(w.grant))
-          : sql.readGroupDrift(w.name, w.grant.schema),
+          : isRoleResource(w.grant)
+            ? sql.readPredefinedDrift(w.name, [w.grant.schema])
+            : sql.readGroupDrift(w.name, w.grant.schema),
       );
       if (drift.drift) out.push(w);
     }
@@ -115,6 +130,8 @@ export class GroupRolesService {
 
   private async configure(tx: Tx, w: Wanted): Promise<void> {
     if (isEverything(w.grant)) return this.configureEverything(tx, w);
+    if (isRoleResource(w.grant)) return this.configureExistingRole(tx, w);
+    const permission = schemaLevel(w.grant);
     const [owners] = await tx.run<{ schema_owner: string; object_owners: string[] }>(
       sql.readSchemaOwners(w.grant.schema),
     );
@@ -138,6 +155,7 @@ export class GroupRolesService {
     );
     for (const statement of sql.schemaGrantStatements({
       ...w.grant,
+      permission,
       group: w.name,
       owners: allOwners,
     })) {
@@ -164,10 +182,59 @@ export class GroupRolesService {
         ConnectorErrorCode.NotGrantable,
         state === '42704'
           ? `${w.grant.permission} on everything needs PostgreSQL 14 or later (${roles.join(', ')})`
-          : `the connector's admin may not grant ${roles.join(', ')}: GRANT ${roles.join(', ')} TO <admin> WITH ADMIN OPTION (as a superuser)`,
+          : `the connector's admin may not grant ${roles.join(', ')}: GRANT ${roles.join(', ')} TO <admin> WITH ADMIN OPTION, INHERIT FALSE, SET FALSE (as a superuser)`,
       );
     }
   }
+
+  /** An existing role (issue 7): the group becomes a member of it; checked in needingWork. */
+  private async configureExistingRole(tx: Tx, w: Wanted): Promise<void> {
+    const [exists] = await tx.run(sql.readRoles([w.name]));
+    if (!exists) {
+      await tx.run(sql.createNologinRole(w.name));
+      await tx.run(sql.commentOnRole(w.name, formatGroupComment(w.grant)));
+    }
+    try {
+      await tx.run(sql.existingRoleGrant(w.name, w.grant.schema));
+    } catch (err) {
+      // The checks said yes, PostgreSQL says no (e.g. ADMIN OPTION given back meanwhile).
+      if (sqlstateOf(err) !== '42501') throw err;
+      throw ConnectorError.permanent(
+        ConnectorErrorCode.NotGrantable,
+        `the connector's admin may not grant role ${JSON.stringify(w.grant.schema)}: GRANT ${JSON.stringify(w.grant.schema)} TO <admin> WITH ADMIN OPTION, INHERIT FALSE, SET FALSE (as a superuser)`,
+      );
+    }
+  }
+}
+
+/** Refuses, with the reason, an existing role Doorman must not or cannot hand out. */
+async function assertRoleGrantable(tx: Tx, grant: GroupGrant): Promise<void> {
+  if (grant.permission !== ROLE_LEVEL) {
+    throw ConnectorError.permanent(
+      ConnectorErrorCode.InvalidRequest,
+      `role ${JSON.stringify(grant.schema)} is granted as member only, not ${grant.permission}`,
+    );
+  }
+  const [row] = await tx.run<RoleFactsRow>(sql.readRoleFacts([grant.schema]));
+  const admin = await readAdminSelf(tx.run);
+  const verdict = judgeExistingRole(grant.schema, row ? roleFactsOf(row) : null, admin);
+  if (!verdict.grantable) {
+    throw ConnectorError.permanent(
+      ConnectorErrorCode.NotGrantable,
+      `role ${grant.schema} cannot be granted: ${verdict.reason ?? 'refused'}`,
+    );
+  }
+}
+
+/** A schema group's level; `member` belongs to role resources only. */
+function schemaLevel(grant: GroupGrant): SchemaLevel {
+  if (grant.permission === ROLE_LEVEL) {
+    throw ConnectorError.permanent(
+      ConnectorErrorCode.InvalidRequest,
+      `member applies to an existing role (database "*"), not to schema ${JSON.stringify(grant.schema)}`,
+    );
+  }
+  return grant.permission;
 }
 
 /** The predefined roles behind read / write on everything; admin on everything is refused. */

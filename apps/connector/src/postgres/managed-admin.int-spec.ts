@@ -104,6 +104,8 @@ describe.each<[TargetVersion, AdminShape]>(CASES)(
       await createAdmin(target, shape, ADMIN, PASSWORD);
       // The application's owner is created by the admin, as on the providers' services.
       await sql(`SET ROLE ${ADMIN}; CREATE ROLE app_owner NOLOGIN; RESET ROLE`);
+      // So is a reporting role (an existing role a security team may offer).
+      await sql(`SET ROLE ${ADMIN}; CREATE ROLE reporting NOLOGIN; RESET ROLE`);
       await sql('CREATE ROLE vendor_owner NOLOGIN');
       await target.createDatabase('app');
       await sql('ALTER DATABASE app OWNER TO app_owner');
@@ -123,6 +125,12 @@ describe.each<[TargetVersion, AdminShape]>(CASES)(
         'SET ROLE vendor_owner',
         'CREATE TABLE vendor.parts (v int)',
         'RESET ROLE',
+        // Existing roles a security team may offer (and some it must not be able to).
+        'GRANT USAGE ON SCHEMA sales TO reporting',
+        'GRANT SELECT ON sales.leads TO reporting',
+        'CREATE ROLE root_group NOLOGIN SUPERUSER',
+        'CREATE ROLE app_login LOGIN',
+        'CREATE ROLE via_root NOLOGIN IN ROLE root_group',
       ]) {
         await sql(s, 'app');
       }
@@ -255,6 +263,13 @@ describe.each<[TargetVersion, AdminShape]>(CASES)(
       } else {
         expect(line('grantable app.vendor').status).toBe('ok');
       }
+      // Existing roles: the app's reporting and pg_monitor are offered, root_group is not.
+      // (OVHcloud's avnadmin on 16+ holds no ADMIN OPTION on pg_monitor.)
+      expect(line('existing roles').detail).toMatch(
+        shape === 'ovh-avnadmin' && pg16
+          ? /^grantable as member: .*reporting.*; refused: .*pg_monitor \(PostgreSQL 16\+ lets .* grant only roles it holds ADMIN OPTION on/
+          : /^grantable as member: .*pg_monitor.*reporting.*; refused: .*root_group \(root_group has SUPERUSER\)/,
+      );
       // The harness's pg_hba.conf has no rule for +doorman_managed (its `all` rules apply); only a superuser reads it.
       expect(line('pg_hba.conf').status).toBe('info');
       expect(line('pg_hba.conf').detail).toContain(
@@ -435,5 +450,86 @@ describe.each<[TargetVersion, AdminShape]>(CASES)(
         expect((await run(syncJob(who, 2, []))).status).toBe('applied');
       },
     );
+
+    it('existing roles: member of pg_monitor and of an app role, revoked; dangerous roles refused whole', async () => {
+      const who = person();
+      const monitor: GroupGrant = { database: '*', schema: 'pg_monitor', permission: 'member' };
+      const reporting: GroupGrant = { database: '*', schema: 'reporting', permission: 'member' };
+      if (shape === 'ovh-avnadmin' && pg16) {
+        // 16+: a role the admin holds no ADMIN OPTION on is refused whole, naming the fix.
+        const err = await run(
+          syncJob(who, 1, [monitor, reporting], { rotatePassword: true }),
+        ).catch((e: unknown) => e);
+        expect([(err as ConnectorError).code, (err as ConnectorError).message]).toEqual([
+          ConnectorErrorCode.NotGrantable,
+          expect.stringContaining(
+            `GRANT "pg_monitor" TO "${ADMIN}" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE`,
+          ),
+        ]);
+        expect(
+          await sql('SELECT 1 FROM pg_roles WHERE rolname = $1', 'postgres', [who.username]),
+        ).toEqual([]);
+        await sql(`GRANT pg_monitor TO ${ADMIN} WITH ADMIN OPTION, INHERIT FALSE, SET FALSE`);
+      }
+      const granted = await run(syncJob(who, 1, [monitor, reporting], { rotatePassword: true }));
+      expect(granted.status).toBe('applied');
+      const password = open(granted.sealedPassword!, privateKey);
+      const session = await target.connect(who.username, password, 'app');
+      // What reporting may do, the person may do; nothing more.
+      expect((await session.query('SELECT name FROM sales.leads ORDER BY id')).rows[0]).toEqual({
+        name: 'acme',
+      });
+      await expect(session.query("INSERT INTO sales.leads (name) VALUES ('x')")).rejects.toThrow();
+      await expect(session.query('SELECT * FROM public.orders')).rejects.toThrow();
+      // pg_monitor: the WAL directory listing is for superusers and pg_monitor only.
+      await session.query('SELECT count(*) FROM pg_ls_waldir()');
+      await session.end();
+      expect(await adminMemberships()).toEqual([]);
+
+      const revoked = await run(syncJob(who, 2, []));
+      expect(revoked.status).toBe('applied');
+      await expect(target.connect(who.username, password, 'app')).rejects.toThrow();
+      expect(
+        await sql<{ monitor: boolean; reporting: boolean }>(
+          "SELECT pg_has_role($1, 'pg_monitor', 'MEMBER') AS monitor, pg_has_role($1, 'reporting', 'MEMBER') AS reporting",
+          'postgres',
+          [who.username],
+        ),
+      ).toEqual([{ monitor: false, reporting: false }]);
+
+      // Refused whole, with the reason, before anything is created: no user, no group.
+      const groupsBefore = await sql(
+        "SELECT rolname FROM pg_roles WHERE rolname LIKE 'doorman\\_member\\_%' ORDER BY 1",
+      );
+      for (const [role, why] of [
+        ['root_group', 'SUPERUSER'],
+        ['app_login', 'LOGIN'],
+        ['via_root', 'member of root_group, which has SUPERUSER'],
+        ['pg_execute_server_program', 'file system'],
+        ['doorman_managed', "Doorman's own"],
+        ['no_such_role', 'does not exist'],
+      ]) {
+        const other = person();
+        const err = await run(
+          syncJob(other, 1, [READ_PUBLIC, { database: '*', schema: role, permission: 'member' }], {
+            rotatePassword: true,
+          }),
+        ).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ConnectorError);
+        expect([(err as ConnectorError).code, (err as ConnectorError).message]).toEqual([
+          ConnectorErrorCode.NotGrantable,
+          expect.stringContaining(why),
+        ]);
+        expect(
+          await sql('SELECT 1 FROM pg_roles WHERE rolname = $1', 'postgres', [other.username]),
+        ).toEqual([]);
+      }
+      expect(
+        await sql(
+          "SELECT rolname FROM pg_roles WHERE rolname LIKE 'doorman\\_member\\_%' ORDER BY 1",
+        ),
+      ).toEqual(groupsBefore);
+      expect(await adminMemberships()).toEqual([]);
+    });
   },
 );

@@ -122,6 +122,18 @@ describe('SQL builders (golden)', () => {
     ]);
   });
 
+  it('an existing role: the group becomes a member of it, and what decides whether it may', () => {
+    const grant = { database: '*', schema: 'Reporting "Role"', permission: 'member' as const };
+    const group = groupRoleName(grant);
+    golden('group-existing-role', [
+      sql.commentOnRole(group, formatGroupComment(grant)),
+      sql.existingRoleGrant(group, grant.schema),
+      sql.readPredefinedDrift(group, [grant.schema]),
+      sql.readRoleFacts([grant.schema]),
+      sql.readRoleFacts(null),
+    ]);
+  });
+
   it('queries bind every value', () => {
     golden('queries', [
       sql.readServerClock(),

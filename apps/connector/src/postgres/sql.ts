@@ -1,5 +1,5 @@
 import { escapeIdentifier, escapeLiteral } from 'pg';
-import type { PermissionLevel } from '@doorman/contracts';
+import type { SchemaLevel } from '@doorman/contracts';
 
 /**
  * Pure SQL builders from a closed set of operations (DESIGN §3.7). Every identifier goes
@@ -127,7 +127,7 @@ interface PrivilegeSet {
 }
 
 /** What each permission level holds on a schema's objects (DESIGN §2). A closed set. */
-export const PERMISSION_PRIVILEGES: Record<PermissionLevel, readonly PrivilegeSet[]> = {
+export const PERMISSION_PRIVILEGES: Record<SchemaLevel, readonly PrivilegeSet[]> = {
   read: [{ cls: 'TABLES', privileges: 'SELECT' }],
   write: [
     { cls: 'TABLES', privileges: 'SELECT, INSERT, UPDATE, DELETE' },
@@ -143,7 +143,7 @@ export const PERMISSION_PRIVILEGES: Record<PermissionLevel, readonly PrivilegeSe
 export interface SchemaGrant {
   database: string;
   schema: string;
-  permission: PermissionLevel;
+  permission: SchemaLevel;
   group: string;
   /** Schema owner and every owner of objects in the schema (ALTER DEFAULT PRIVILEGES FOR ROLE). */
   owners: readonly string[];
@@ -185,6 +185,47 @@ export function schemaGrantStatements(g: SchemaGrant): Statement[] {
  */
 export function everythingGrantStatements(group: string, roles: readonly string[]): Statement[] {
   return roles.map((r) => utility(`GRANT ${ident(r)} TO ${ident(group)}`));
+}
+
+/**
+ * The group for an existing role (issue 7): a member of it, nothing else. Granted by the
+ * admin itself (never as another role), so PostgreSQL's own rule on who may grant the role
+ * applies on top of Doorman's checks (existing-role.ts).
+ */
+export function existingRoleGrant(group: string, role: string): Statement {
+  return utility(`GRANT ${ident(role)} TO ${ident(group)}`);
+}
+
+/**
+ * What decides whether an existing role may be offered (existing-role.ts): its attributes,
+ * every role it is a member of (directly or not) with theirs, and whether the connector's
+ * admin holds ADMIN OPTION on it (PostgreSQL 16+), directly or through a role whose privileges
+ * it inherits: PostgreSQL 16+ picks the grantor among those, and answers "no possible
+ * grantors" (XX000) for ADMIN OPTION held only through a NOINHERIT membership.
+ * `names` null: every NOLOGIN role but Doorman's (the catalog); otherwise those roles, LOGIN or not.
+ */
+export function readRoleFacts(names: readonly string[] | null): Statement {
+  return {
+    text: `SELECT r.rolname::text AS name, r.rolsuper AS superuser, r.rolcanlogin AS login,
+       r.rolcreaterole AS createrole, r.rolcreatedb AS createdb,
+       r.rolreplication AS replication, r.rolbypassrls AS bypassrls,
+       shobj_description(r.oid, 'pg_authid') AS comment,
+       CASE WHEN r.rolsuper THEN '[]'::json ELSE COALESCE((
+         SELECT json_agg(json_build_object('name', c.rolname::text, 'superuser', c.rolsuper,
+                  'login', c.rolcanlogin, 'createrole', c.rolcreaterole, 'createdb', c.rolcreatedb,
+                  'replication', c.rolreplication, 'bypassrls', c.rolbypassrls) ORDER BY c.rolname)
+           FROM pg_roles c WHERE c.oid <> r.oid AND pg_has_role(r.oid, c.oid, 'MEMBER')), '[]'::json)
+       END AS member_of,
+       EXISTS (SELECT 1 FROM pg_auth_members m
+                WHERE m.roleid = r.oid AND m.admin_option
+                  AND (m.member = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+                       OR pg_has_role(current_user, m.member, 'USAGE'))) AS admin_option
+  FROM pg_roles r
+ WHERE CASE WHEN $1::text[] IS NULL THEN NOT r.rolcanlogin AND r.rolname !~ '^doorman_'
+             ELSE r.rolname = ANY($1::text[]) END
+ ORDER BY 1`,
+    values: [names === null ? null : [...names]],
+  };
 }
 
 /** True when the group lacks one of the predefined roles it should hold. */

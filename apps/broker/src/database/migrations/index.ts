@@ -7,6 +7,7 @@ import { AuditChain1764100000000 } from './1764100000000-audit-chain';
 import { RequestListIndexes1764200000000 } from './1764200000000-request-list-indexes';
 import { IntegrationCatalog1764300000000 } from './1764300000000-integration-catalog';
 import { GroupSlackUsergroup1764400000000 } from './1764400000000-group-slack-usergroup';
+import { CatalogRoles1764500000000 } from './1764500000000-catalog-roles';
 
 /** Every migration, in order. Reviewed code: entities never synchronise the schema. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   RequestListIndexes1764200000000,
   IntegrationCatalog1764300000000,
   GroupSlackUsergroup1764400000000,
+  CatalogRoles1764500000000,
 ];

@@ -1,3 +1,4 @@
+import { describeResource } from '@doorman/contracts';
 import type { types } from '@slack/bolt';
 import { formatDuration } from '../../common/durations';
 
@@ -31,9 +32,9 @@ export function resourceLine(r: Pick<RequestView, 'integration' | 'database' | '
   return `${escapeText(r.integration)} › ${escapeText(resourceName(r))}`;
 }
 
-/** `database.schema`, or "everything" for read / write on the whole server (issue 7). */
+/** `database.schema`, "everything" on the whole server, or `role <name>` (issue 7). */
 export function resourceName(r: { database: string; schema: string }): string {
-  return r.database === '*' && r.schema === '*' ? 'everything' : `${r.database}.${r.schema}`;
+  return describeResource(r);
 }
 
 /** Time left, rounded down to what a person cares about. */

@@ -6,6 +6,7 @@ import {
   escapeText,
   formatDuration,
   resourceLine,
+  resourceName,
   slackDate,
   truncate,
   type RequestView,
@@ -92,15 +93,15 @@ export function approvalMessage(
     });
   }
   const text = decision
-    ? `Access request ${decision.outcome}: ${r.permission} on ${r.database}.${r.schema}`
-    : `Access request waiting for your approval: ${r.permission} on ${r.database}.${r.schema}`;
+    ? `Access request ${decision.outcome}: ${r.permission} on ${resourceName(r)}`
+    : `Access request waiting for your approval: ${r.permission} on ${resourceName(r)}`;
   return { text, blocks };
 }
 
 export function submittedMessage(r: RequestView, approvers: string[]): SlackMessage {
   const who = approvers.length ? approvers.join(', ') : 'the flow’s approvers';
   return {
-    text: `Your access request was submitted: ${r.permission} on ${r.database}.${r.schema}`,
+    text: `Your access request was submitted: ${r.permission} on ${resourceName(r)}`,
     blocks: [
       section(
         `Your request for *${escapeText(r.permission)}* on ${resourceLine(r)} for ${formatDuration(r.durationSeconds)} was submitted. It can be approved by ${who}.`,
@@ -149,7 +150,7 @@ function accessButtons(r: RequestView, opts: { reveal: boolean; extend: boolean 
 export function readyMessage(r: RequestView): SlackMessage {
   const until = r.expiresAt ? ` until ${slackDate(r.expiresAt)}` : '';
   return {
-    text: `Your access is ready: ${r.permission} on ${r.database}.${r.schema}`,
+    text: `Your access is ready: ${r.permission} on ${resourceName(r)}`,
     blocks: [
       section(
         `:white_check_mark: Your *${escapeText(r.permission)}* access to ${resourceLine(r)} is ready${until}.`,
@@ -162,7 +163,7 @@ export function readyMessage(r: RequestView): SlackMessage {
 export function expiringSoonMessage(r: RequestView, canExtend: boolean): SlackMessage {
   const at = r.expiresAt ? slackDate(r.expiresAt) : 'soon';
   return {
-    text: `Your access to ${r.database}.${r.schema} expires soon`,
+    text: `Your access to ${resourceName(r)} expires soon`,
     blocks: [
       section(
         `:hourglass_flowing_sand: Your *${escapeText(r.permission)}* access to ${resourceLine(r)} expires ${at}.`,
@@ -175,7 +176,7 @@ export function expiringSoonMessage(r: RequestView, canExtend: boolean): SlackMe
 export function extendedMessage(r: RequestView): SlackMessage {
   const until = r.expiresAt ? slackDate(r.expiresAt) : 'later';
   return {
-    text: `Your access to ${r.database}.${r.schema} was extended`,
+    text: `Your access to ${resourceName(r)} was extended`,
     blocks: [
       section(
         `Your *${escapeText(r.permission)}* access to ${resourceLine(r)} was extended; it now ends ${until}.`,
@@ -193,7 +194,7 @@ export function endedMessage(r: RequestView, how: string, othersContinue = false
     ? `Your other access to ${escapeText(r.integration)} continues with the same credentials; reconnect if a session was closed.`
     : 'Your database sessions were closed.';
   return {
-    text: `Your access to ${r.database}.${r.schema} has ended`,
+    text: `Your access to ${resourceName(r)} has ended`,
     blocks: [
       section(
         `Your *${escapeText(r.permission)}* access to ${resourceLine(r)} has ended (${how}). ${after}`,
@@ -255,15 +256,15 @@ export function breakGlassMessage(
   }
   return {
     text: closed
-      ? `Break-glass review closed: ${r.permission} on ${r.database}.${r.schema}`
-      : `Break-glass access granted: ${r.permission} on ${r.database}.${r.schema}`,
+      ? `Break-glass review closed: ${r.permission} on ${resourceName(r)}`
+      : `Break-glass access granted: ${r.permission} on ${resourceName(r)}`,
     blocks,
   };
 }
 
 export function failedMessage(r: RequestView, reason: string): SlackMessage {
   return {
-    text: `Access could not be granted: ${r.permission} on ${r.database}.${r.schema}`,
+    text: `Access could not be granted: ${r.permission} on ${resourceName(r)}`,
     blocks: [
       section(
         `:x: ${r.requester}'s *${escapeText(r.permission)}* access to ${resourceLine(r)} could not be granted:\n>${escapeText(truncate(reason, 1500))}`,

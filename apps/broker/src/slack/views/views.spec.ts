@@ -151,6 +151,29 @@ describe('Slack views', () => {
     expect(justification.optional).toBe(false);
   });
 
+  it('shows an existing role as `role <name> (member)` and round-trips it (issue 7)', () => {
+    const role = {
+      integrationId: 'i1',
+      integration: 'pg-prod',
+      database: '*',
+      schema: 'pg_monitor',
+    };
+    const modal = requestModal({
+      options: [{ ...role, levels: ['member'] }],
+      permissions: ['member'],
+      maxDurationSeconds: 7200,
+      defaultDurationSeconds: 3600,
+      justificationRequired: false,
+    });
+    const select = modal.blocks.find((b: any) => b.block_id === 'resource') as any;
+    expect(select.element.options[0].text.text).toBe('pg-prod › role pg_monitor (member)');
+    expect(parseOptionValue(select.element.options[0].value)).toEqual({
+      integrationId: 'i1',
+      database: '*',
+      schema: 'pg_monitor',
+    });
+  });
+
   it('round-trips the resource option value', () => {
     const o = { integrationId: 'i1', database: 'app', schema: 'public' };
     expect(parseOptionValue(optionValue(o))).toEqual(o);
