@@ -5,7 +5,7 @@ import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './broker-env';
 import { FakeSlack } from './fake-slack';
 import { AppProcess, freePort } from './processes';
 import { SlackDriver } from './slack-driver';
-import { startTargetPostgres, type TargetPostgres } from './target-postgres';
+import { startTargetPostgres, type TargetOptions, type TargetPostgres } from './target-postgres';
 
 const SLACK_SECRET = 'e2e-signing-secret-0123456789';
 const SLACK_TOKEN = 'xoxb-e2e-bot-token';
@@ -13,6 +13,8 @@ const SLACK_TOKEN = 'xoxb-e2e-bot-token';
 export interface StackOptions {
   /** Broker environment on top of the test defaults (createBrokerTestEnv). */
   broker?: Record<string, string>;
+  /** The target cluster's options (e.g. its PostgreSQL major version). */
+  target?: TargetOptions;
   /** Runs against the fresh target cluster before the broker starts (databases, schemas, rows). */
   prepareTarget?: (target: TargetPostgres) => Promise<void>;
 }
@@ -70,7 +72,7 @@ export async function startSlackStack(opts: StackOptions = {}): Promise<SlackSta
 }
 
 async function start(opts: StackOptions, fake: FakeSlack | null): Promise<Stack> {
-  const target = await startTargetPostgres();
+  const target = await startTargetPostgres(opts.target);
   let env: BrokerTestEnv | undefined;
   let broker: AppProcess | undefined;
   const connectors: AppProcess[] = [];
