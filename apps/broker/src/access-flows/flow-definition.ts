@@ -8,22 +8,12 @@ import {
   SCHEMA_LEVELS,
 } from '@doorman/contracts';
 import { z } from 'zod';
-import { DURATION_HINT, formatDuration, parseDuration } from '../common/durations';
+import { formatDuration, parseDuration } from '../common/durations';
 import type { FlowRules } from './access-flow.policy';
 import type { ApproverSpec, StepRule } from './approval.policy';
 import { isValidTimeZone, WEEKDAYS, type AutoApproveRule } from './time-window';
+import { DurationSchema, PgNameSchema } from '../common/input-schemas';
 
-const pgName = z
-  .string()
-  .min(1)
-  .refine(
-    (s) => Buffer.byteLength(s) <= 63 && !s.includes('\0'),
-    'must be a PostgreSQL name (1-63 bytes, no NUL)',
-  );
-const duration = z
-  .string()
-  .max(12)
-  .refine((s) => parseDuration(s) !== null, `must be ${DURATION_HINT}`);
 const ids = (max: number) => z.array(z.string().uuid()).max(max).default([]);
 const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'must be HH:MM (24h)');
 
@@ -37,9 +27,27 @@ const ApproverSpecInput = z.strictObject({
 const StepInput = z.strictObject({
   approvers: ApproverSpecInput,
   quorum: z.number().int().min(1).max(50).default(1),
-  timeout: duration.optional(),
+  timeout: DurationSchema.optional(),
   onTimeout: z.enum(['escalate', 'deny']).default('deny'),
   fallback: ApproverSpecInput.optional(),
+});
+
+/** A weekly auto-approval window (REST body and policy file). */
+export const TimeWindowInput = z.strictObject({
+  days: z.array(z.enum(WEEKDAYS)).min(1).max(7),
+  start: hhmm,
+  end: hhmm,
+  timeZone: z
+    .string()
+    .max(64)
+    .refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
+});
+
+/** How a grant may be extended (REST body and policy file). */
+export const ExtensionsInput = z.strictObject({
+  maxCount: z.number().int().min(0).max(100).default(0),
+  maxDuration: DurationSchema.optional(),
+  auto: z.boolean().default(false),
 });
 
 /**
@@ -47,9 +55,9 @@ const StepInput = z.strictObject({
  * existing role, `{ role: pg_monitor }`, kept as database "*", schema the role's name (issue 7).
  */
 const ResourceInput = z.union([
-  z.strictObject({ database: pgName, schema: pgName, ownerIds: ids(100) }),
+  z.strictObject({ database: PgNameSchema, schema: PgNameSchema, ownerIds: ids(100) }),
   z.strictObject({
-    role: pgName.refine((r) => r !== EVERYTHING, 'must name a role ("*"."*" is everything)'),
+    role: PgNameSchema.refine((r) => r !== EVERYTHING, 'must name a role ("*"."*" is everything)'),
     ownerIds: ids(100),
   }),
 ]);
@@ -72,33 +80,17 @@ export const FlowInputSchema = z
     autoApprove: z
       .strictObject({
         permissions: z.array(PermissionLevelSchema).min(1).max(4).optional(),
-        maxDuration: duration.optional(),
-        window: z
-          .strictObject({
-            days: z.array(z.enum(WEEKDAYS)).min(1).max(7),
-            start: hhmm,
-            end: hhmm,
-            timeZone: z
-              .string()
-              .max(64)
-              .refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
-          })
-          .optional(),
+        maxDuration: DurationSchema.optional(),
+        window: TimeWindowInput.optional(),
       })
       .nullable()
       .optional(),
     allowSelfApproval: z.boolean().default(false),
-    defaultDuration: duration,
-    maxDuration: duration,
+    defaultDuration: DurationSchema,
+    maxDuration: DurationSchema,
     justificationRequired: z.boolean().default(false),
-    pendingTtl: duration.default('24h'),
-    extensions: z
-      .strictObject({
-        maxCount: z.number().int().min(0).max(100).default(0),
-        maxDuration: duration.optional(),
-        auto: z.boolean().default(false),
-      })
-      .optional(),
+    pendingTtl: DurationSchema.default('24h'),
+    extensions: ExtensionsInput.optional(),
     breakGlass: z.strictObject({ userIds: ids(100) }).optional(),
     /** Approval requests go to this Slack channel (by id) instead of each approver's DMs. */
     slackChannel: z

@@ -6,21 +6,14 @@ import { IdPipe, openApiSchema, ZodPipe } from '../common/zod';
 import type { Actor } from '../identity/actor';
 import { CurrentActor, Roles } from '../identity/auth.decorators';
 import { IntegrationsService } from './integrations.service';
-
-const pgName = z
-  .string()
-  .min(1)
-  .refine(
-    (s) => Buffer.byteLength(s) <= 63 && !s.includes('\0'),
-    'must be a PostgreSQL name (1-63 bytes, no NUL)',
-  );
+import { PgNameSchema } from '../common/input-schemas';
 
 const CreateIntegrationSchema = z.strictObject({
   name: z.string().trim().min(1).max(100),
   connectorId: z.string().uuid(),
   host: z.string().trim().min(1).max(253),
   port: z.number().int().min(1).max(65535).default(5432),
-  databases: z.array(pgName).min(1).max(500),
+  databases: z.array(PgNameSchema).min(1).max(500),
   sslMode: SslModeSchema.default('prefer'),
   rotationDays: z.number().int().min(0).max(3650).default(0),
   cleanupDays: z.number().int().min(0).max(3650).default(0),

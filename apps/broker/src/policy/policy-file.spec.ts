@@ -66,6 +66,23 @@ describe('policy files', () => {
     ]);
   });
 
+  it('checks an auto-approval window as the REST API does, naming the line', () => {
+    const errors = errorsOf(
+      valid.replace(
+        '    defaultDuration: 1h\n',
+        '    autoApprove:\n      window: { days: [mon], start: "25:00", end: "18:00", timeZone: Mars/Olympus }\n    defaultDuration: 1h\n',
+      ),
+    );
+    expect(errors).toEqual([
+      { line: 24, path: 'flows.0.autoApprove.window.start', message: 'must be HH:MM (24h)' },
+      {
+        line: 24,
+        path: 'flows.0.autoApprove.window.timeZone',
+        message: expect.stringContaining('IANA time zone'),
+      },
+    ]);
+  });
+
   it('names the line of an unknown key and of a bad enum', () => {
     const errors = errorsOf(
       valid

@@ -2,7 +2,8 @@ import { PermissionLevelSchema, SslModeSchema } from '@doorman/contracts';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
 import { DOORMAN_ROLES } from '../identity/doorman-roles';
-import { WEEKDAYS } from '../access-flows/time-window';
+import { ExtensionsInput, TimeWindowInput } from '../access-flows/flow-definition';
+import { DurationSchema, PgNameSchema } from '../common/input-schemas';
 
 /**
  * Policy as code (issue 4): integrations, groups and flows declared in YAML, referring to
@@ -12,16 +13,6 @@ import { WEEKDAYS } from '../access-flows/time-window';
 const email = z.string().trim().toLowerCase().pipe(z.email());
 const emails = z.array(email).max(10000).default([]);
 const names = z.array(z.string().min(1).max(100)).max(1000).default([]);
-const duration = z
-  .string()
-  .regex(/^[1-9][0-9]{0,6}[smhd]$/, 'must be a duration such as 30s, 15m, 2h or 7d');
-const pgName = z
-  .string()
-  .min(1)
-  .refine(
-    (s) => Buffer.byteLength(s) <= 63 && !s.includes('\0'),
-    'must be a PostgreSQL name (1-63 bytes, no NUL)',
-  );
 
 const Approvers = z.strictObject({
   users: emails,
@@ -75,7 +66,7 @@ export const PolicySchema = z.strictObject({
         connector: z.string().min(1).max(100),
         host: z.string().trim().min(1).max(253),
         port: z.number().int().min(1).max(65535).default(5432),
-        databases: z.array(pgName).min(1).max(500),
+        databases: z.array(PgNameSchema).min(1).max(500),
         sslMode: SslModeSchema.default('prefer'),
         rotationDays: z.number().int().min(0).max(3650).default(0),
         cleanupDays: z.number().int().min(0).max(3650).default(0),
@@ -96,8 +87,8 @@ export const PolicySchema = z.strictObject({
         resources: z
           .array(
             z.union([
-              z.strictObject({ database: pgName, schema: pgName, owners: emails }),
-              z.strictObject({ role: pgName, owners: emails }),
+              z.strictObject({ database: PgNameSchema, schema: PgNameSchema, owners: emails }),
+              z.strictObject({ role: PgNameSchema, owners: emails }),
             ]),
           )
           .min(1)
@@ -109,7 +100,7 @@ export const PolicySchema = z.strictObject({
             z.strictObject({
               approvers: Approvers,
               quorum: z.number().int().min(1).max(50).default(1),
-              timeout: duration.optional(),
+              timeout: DurationSchema.optional(),
               onTimeout: z.enum(['escalate', 'deny']).default('deny'),
               fallback: Approvers.optional(),
             }),
@@ -119,29 +110,16 @@ export const PolicySchema = z.strictObject({
         autoApprove: z
           .strictObject({
             permissions: z.array(PermissionLevelSchema).min(1).max(4).optional(),
-            maxDuration: duration.optional(),
-            window: z
-              .strictObject({
-                days: z.array(z.enum(WEEKDAYS)).min(1),
-                start: z.string(),
-                end: z.string(),
-                timeZone: z.string(),
-              })
-              .optional(),
+            maxDuration: DurationSchema.optional(),
+            window: TimeWindowInput.optional(),
           })
           .optional(),
         allowSelfApproval: z.boolean().default(false),
-        defaultDuration: duration,
-        maxDuration: duration,
+        defaultDuration: DurationSchema,
+        maxDuration: DurationSchema,
         justificationRequired: z.boolean().default(false),
-        pendingTtl: duration.default('24h'),
-        extensions: z
-          .strictObject({
-            maxCount: z.number().int().min(0).max(100).default(0),
-            maxDuration: duration.optional(),
-            auto: z.boolean().default(false),
-          })
-          .optional(),
+        pendingTtl: DurationSchema.default('24h'),
+        extensions: ExtensionsInput.optional(),
         breakGlass: z.strictObject({ users: emails }).optional(),
         slackChannel: z.string().optional(),
       }),

@@ -15,24 +15,17 @@ import { CurrentActor, Roles } from '../identity/auth.decorators';
 import type { AccessRequestEntity } from './access-request.entity';
 import { REQUEST_STATUSES } from './request-state';
 import { RequestsService } from './requests.service';
-
-const pgName = z
-  .string()
-  .min(1)
-  .refine(
-    (s) => Buffer.byteLength(s) <= 63 && !s.includes('\0'),
-    'must be a PostgreSQL name (1-63 bytes, no NUL)',
-  );
+import { PgNameSchema } from '../common/input-schemas';
 
 /** The body as written: (database, schema, permission), or `role` for an existing role. */
 const CreateRequestBody = z
   .strictObject({
     integrationId: z.string().uuid(),
-    database: pgName,
-    schema: pgName,
+    database: PgNameSchema,
+    schema: PgNameSchema,
     permission: PermissionLevelSchema,
     /** An existing role (issue 7): sugar for database "*", schema the role, permission member. */
-    role: pgName.refine((r) => r !== '*', 'must name a role ("*" is everything)').optional(),
+    role: PgNameSchema.refine((r) => r !== '*', 'must name a role ("*" is everything)').optional(),
     duration: z.string().max(12).optional(),
     justification: z.string().max(2000).nullable().optional(),
     breakGlass: z.boolean().optional(),
