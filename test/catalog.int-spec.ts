@@ -275,6 +275,20 @@ describe('integration catalog (real target, connector and broker)', () => {
       role: 'pg_monitor',
     });
 
+    // "Why" takes the role by name, as requests do.
+    const why = await b.w.alice.api.get(
+      `/api/v1/access-flows/why?integrationId=${b.w.integrationId}&role=pg_monitor`,
+    );
+    expect(why.status).toBe(200);
+    expect(why.body).toMatchObject({ allowed: true });
+    expect(
+      (
+        await b.w.alice.api.get(
+          `/api/v1/access-flows/why?integrationId=${b.w.integrationId}&role=pg_monitor&schema=x`,
+        )
+      ).status,
+    ).toBe(400);
+
     // The Slack form: grantable roles only, as `role <name> (member)`.
     const trigger = b.slack.trigger();
     await b.slack.command(ALICE, '', trigger);

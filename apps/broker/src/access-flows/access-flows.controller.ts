@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
-import { PermissionLevelSchema } from '@doorman/contracts';
+import { EVERYTHING, PermissionLevelSchema, ROLE_LEVEL, roleResource } from '@doorman/contracts';
 import { z } from 'zod';
+import { PgNameSchema } from '../common/input-schemas';
 import { IdPipe, openApiSchema, ZodPipe } from '../common/zod';
 import type { Actor } from '../identity/actor';
 import { CurrentActor, Roles } from '../identity/auth.decorators';
@@ -9,13 +10,25 @@ import { AccessFlowsService } from './access-flows.service';
 import { FlowInputSchema, flowView, type FlowInput } from './flow-definition';
 import { WhyService } from './why.service';
 
-const WhyQuerySchema = z.strictObject({
+const whoAndWhere = {
   userId: z.string().uuid().optional(),
   integrationId: z.string().uuid(),
-  database: z.string().min(1).max(63),
-  schema: z.string().min(1).max(63),
-  permission: PermissionLevelSchema,
-});
+};
+/** The triple, or `role=<name>` for an existing role (database "*", schema the role, member). */
+const WhyQuerySchema = z.union([
+  z.strictObject({
+    ...whoAndWhere,
+    database: PgNameSchema,
+    schema: PgNameSchema,
+    permission: PermissionLevelSchema,
+  }),
+  z
+    .strictObject({
+      ...whoAndWhere,
+      role: PgNameSchema.refine((r) => r !== EVERYTHING, 'must name a role ("*" is everything)'),
+    })
+    .transform(({ role, ...q }) => ({ ...q, ...roleResource(role), permission: ROLE_LEVEL })),
+]);
 
 @ApiTags('access-flows')
 @ApiBearerAuth()
