@@ -14,6 +14,7 @@ import type { Actor } from '../identity/actor';
 import { CurrentActor, Roles } from '../identity/auth.decorators';
 import type { AccessRequestEntity } from './access-request.entity';
 import { REQUEST_STATUSES } from './request-state';
+import { CredentialsRevealService } from './credentials-reveal.service';
 import { RequestsService } from './requests.service';
 import { PgNameSchema } from '../common/input-schemas';
 
@@ -119,7 +120,10 @@ export const requestView = (r: AccessRequestEntity) => ({
 @ApiBearerAuth()
 @Controller('access-requests')
 export class RequestsController {
-  constructor(private readonly requests: RequestsService) {}
+  constructor(
+    private readonly requests: RequestsService,
+    private readonly reveals: CredentialsRevealService,
+  ) {}
 
   @Post()
   @ApiBody({ schema: openApiSchema(CreateRequestBody) })
@@ -231,6 +235,6 @@ export class RequestsController {
     @CurrentActor() actor: Actor,
     @Param('id', new IdPipe('access request')) id: string,
   ) {
-    return this.requests.revealCredentials(actor, id);
+    return this.reveals.reveal(actor, id);
   }
 }

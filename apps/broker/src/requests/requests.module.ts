@@ -13,6 +13,7 @@ import { OutboxModule } from '../outbox/outbox.module';
 import { AccessHistoryService } from './access-history.service';
 import { AccessRequestEntity } from './access-request.entity';
 import { ApprovalEntity } from './approval.entity';
+import { CredentialsRevealService } from './credentials-reveal.service';
 import { IncidentsController } from './incidents.controller';
 import { RequestTimersProcessor } from './request-timers.processor';
 import { RequestsSweeperService } from './requests-sweeper.service';
@@ -36,11 +37,12 @@ import { REQUEST_TIMERS_QUEUE, RequestsService } from './requests.service';
   controllers: [RequestsController, IncidentsController, AuditController],
   providers: [
     RequestsService,
+    CredentialsRevealService,
     RequestTimersProcessor,
     RequestsSweeperService,
     AccessHistoryService,
     ResealService,
   ],
-  exports: [RequestsService],
+  exports: [RequestsService, CredentialsRevealService],
 })
 export class RequestsModule {}

@@ -1,15 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import {
   describeResource,
-  isEverything,
   isRoleResource,
   jobIds,
   resourceProblem,
   TIMERS_QUEUE,
   type PermissionLevel,
 } from '@doorman/contracts';
-import type { SealKeyring } from '@doorman/crypto';
 import { Brackets, type EntityManager, In, LessThanOrEqual, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import {
@@ -35,8 +33,6 @@ import { AuditService } from '../audit/audit.service';
 import { CatalogService } from '../catalog/catalog.service';
 import { DURATION_HINT, formatDuration, parseDuration } from '../common/durations';
 import { DomainError, ErrorCode } from '../common/errors';
-import { SEAL_KEYRING } from '../config/seal-keyring';
-import { DatabaseUserEntity } from '../grants/database-user.entity';
 import { GrantsService, IN_LIST_CHUNK, TIMER_JOBS } from '../grants/grants.service';
 import { hasAnyRole, type Actor } from '../identity/actor';
 import { AUDIT_READERS } from '../identity/doorman-roles';
@@ -71,18 +67,6 @@ export interface CreateRequestInput {
   breakGlass?: boolean;
 }
 
-export interface Credentials {
-  host: string;
-  port: number;
-  database: string;
-  username: string;
-  password: string;
-  sslMode: string;
-  connectionString: string;
-  customAccessDetails: string | null;
-  expiresAt: Date | null;
-}
-
 function assertVerdict(v: Verdict): void {
   if (!v.ok) throw DomainError.forbidden(v.reason);
 }
@@ -98,8 +82,6 @@ export class RequestsService {
   constructor(
     @InjectRepository(AccessRequestEntity)
     private readonly requests: Repository<AccessRequestEntity>,
-    @InjectRepository(DatabaseUserEntity)
-    private readonly databaseUsers: Repository<DatabaseUserEntity>,
     private readonly flows: AccessFlowsService,
     private readonly integrations: IntegrationsService,
     private readonly identity: IdentityService,
@@ -107,7 +89,6 @@ export class RequestsService {
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
     private readonly catalog: CatalogService,
-    @Inject(SEAL_KEYRING) private readonly keyring: SealKeyring,
   ) {}
 
   async create(
@@ -963,51 +944,6 @@ export class RequestsService {
       order: { createdAt: 'DESC' },
       take: 500,
     });
-  }
-
-  /** The requester alone sees their password, opened from its sealed box; every reveal is audited. */
-  async revealCredentials(actor: Actor, id: string): Promise<Credentials> {
-    const req = await this.get(id);
-    if (req.requesterId !== actor.id)
-      throw DomainError.forbidden('only the requester may reveal credentials');
-    if (req.status !== 'ACTIVE') {
-      throw DomainError.conflict(
-        `credentials are available while access is ACTIVE; this request is ${req.status}`,
-      );
-    }
-    const [integration, du] = await Promise.all([
-      this.integrations.get(req.integrationId),
-      this.databaseUsers.findOneBy({ integrationId: req.integrationId, userId: req.requesterId }),
-    ]);
-    if (!du?.sealedPassword) throw DomainError.conflict('no credentials have been issued yet');
-    const password = this.keyring.open(du.sealedPassword);
-    await this.audit.record({
-      action: 'credentials.revealed',
-      actor,
-      requestId: req.id,
-      integrationId: req.integrationId,
-      details: {
-        username: du.username,
-        passwordIssuedAt: du.passwordIssuedAt?.toISOString() ?? null,
-      },
-    });
-    // Everything on the server, or an existing role: any database works; offer the integration's first.
-    const database =
-      isEverything(req) || isRoleResource(req) ? integration.databases[0] : req.database;
-    const connectionString =
-      `postgresql://${encodeURIComponent(du.username)}:${encodeURIComponent(password)}` +
-      `@${integration.host}:${integration.port}/${encodeURIComponent(database)}?sslmode=${integration.sslMode}`;
-    return {
-      host: integration.host,
-      port: integration.port,
-      database,
-      username: du.username,
-      password,
-      sslMode: integration.sslMode,
-      connectionString,
-      customAccessDetails: integration.customAccessDetails,
-      expiresAt: req.expiresAt,
-    };
   }
 
   private async lockRequest(em: EntityManager, id: string): Promise<AccessRequestEntity> {

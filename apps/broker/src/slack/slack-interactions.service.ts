@@ -8,6 +8,7 @@ import type { Actor } from '../identity/actor';
 import { IdentityService } from '../identity/identity.service';
 import { IntegrationsService } from '../integrations/integrations.service';
 import type { AccessRequestEntity } from '../requests/access-request.entity';
+import { CredentialsRevealService } from '../requests/credentials-reveal.service';
 import { RequestsService } from '../requests/requests.service';
 import { ACCESS_USAGE, listMessage, parseAccessCommand } from './access-command';
 import { requestCatalog } from './access-catalog';
@@ -76,6 +77,7 @@ export class SlackInteractionsService {
     private readonly identity: IdentityService,
     private readonly home: SlackHomeService,
     private readonly catalogs: CatalogService,
+    private readonly credentials: CredentialsRevealService,
   ) {}
 
   async command(o: SlackOrigin, text: string): Promise<void> {
@@ -271,7 +273,7 @@ export class SlackInteractionsService {
   async reveal(o: SlackOrigin, requestId: string): Promise<void> {
     await this.as(o, async (actor) => {
       validId(requestId);
-      const creds = await this.requests.revealCredentials(actor, requestId);
+      const creds = await this.credentials.reveal(actor, requestId);
       await this.people.client.views.open({
         trigger_id: o.triggerId!,
         view: credentialsModal(creds),

@@ -1,0 +1,82 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { isEverything, isRoleResource } from '@doorman/contracts';
+import type { SealKeyring } from '@doorman/crypto';
+import type { Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { DomainError } from '../common/errors';
+import { SEAL_KEYRING } from '../config/seal-keyring';
+import { DatabaseUserEntity } from '../grants/database-user.entity';
+import type { Actor } from '../identity/actor';
+import { IntegrationsService } from '../integrations/integrations.service';
+import { RequestsService } from './requests.service';
+
+export interface Credentials {
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  password: string;
+  sslMode: string;
+  connectionString: string;
+  customAccessDetails: string | null;
+  expiresAt: Date | null;
+}
+
+/** The one place a person's password is opened: for its requester, while ACTIVE, audited (REST and Slack). */
+@Injectable()
+export class CredentialsRevealService {
+  constructor(
+    private readonly requests: RequestsService,
+    private readonly integrations: IntegrationsService,
+    @InjectRepository(DatabaseUserEntity)
+    private readonly databaseUsers: Repository<DatabaseUserEntity>,
+    private readonly audit: AuditService,
+    @Inject(SEAL_KEYRING) private readonly keyring: SealKeyring,
+  ) {}
+
+  /** The requester alone sees their password, opened from its sealed box; every reveal is audited. */
+  async reveal(actor: Actor, id: string): Promise<Credentials> {
+    const req = await this.requests.get(id);
+    if (req.requesterId !== actor.id)
+      throw DomainError.forbidden('only the requester may reveal credentials');
+    if (req.status !== 'ACTIVE') {
+      throw DomainError.conflict(
+        `credentials are available while access is ACTIVE; this request is ${req.status}`,
+      );
+    }
+    const [integration, du] = await Promise.all([
+      this.integrations.get(req.integrationId),
+      this.databaseUsers.findOneBy({ integrationId: req.integrationId, userId: req.requesterId }),
+    ]);
+    if (!du?.sealedPassword) throw DomainError.conflict('no credentials have been issued yet');
+    const password = this.keyring.open(du.sealedPassword);
+    await this.audit.record({
+      action: 'credentials.revealed',
+      actor,
+      requestId: req.id,
+      integrationId: req.integrationId,
+      details: {
+        username: du.username,
+        passwordIssuedAt: du.passwordIssuedAt?.toISOString() ?? null,
+      },
+    });
+    // Everything on the server, or an existing role: any database works; offer the integration's first.
+    const database =
+      isEverything(req) || isRoleResource(req) ? integration.databases[0] : req.database;
+    const connectionString =
+      `postgresql://${encodeURIComponent(du.username)}:${encodeURIComponent(password)}` +
+      `@${integration.host}:${integration.port}/${encodeURIComponent(database)}?sslmode=${integration.sslMode}`;
+    return {
+      host: integration.host,
+      port: integration.port,
+      database,
+      username: du.username,
+      password,
+      sslMode: integration.sslMode,
+      connectionString,
+      customAccessDetails: integration.customAccessDetails,
+      expiresAt: req.expiresAt,
+    };
+  }
+}
