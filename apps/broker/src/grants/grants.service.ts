@@ -363,141 +363,147 @@ export class GrantsService {
   async onSyncResult(r: SyncUserResult): Promise<void> {
     // A result finishes work under way: it goes ahead of new approvals waiting for a slot.
     const finishesWork = true;
-    await this.inTransaction(async (em) => {
-      const users = em.getRepository(DatabaseUserEntity);
-      const du = await users.findOne({
-        where: { integrationId: r.integrationId, userId: r.personId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!du) {
-        this.logger.warn({ jobId: r.jobId }, 'result for an unknown database user ignored');
-        return;
-      }
-      const requests = em.getRepository(AccessRequestEntity);
-      const pending = await requests.find({
-        where: {
+    await this.inTransaction((em) => this.applySyncResult(em, r), finishesWork);
+  }
+
+  /**
+   * Records one connector result inside the caller's transaction. Idempotent: a redelivered or
+   * stale result finds its requests already moved on and its generation already applied.
+   */
+  async applySyncResult(em: EntityManager, r: SyncUserResult): Promise<void> {
+    const users = em.getRepository(DatabaseUserEntity);
+    const du = await users.findOne({
+      where: { integrationId: r.integrationId, userId: r.personId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!du) {
+      this.logger.warn({ jobId: r.jobId }, 'result for an unknown database user ignored');
+      return;
+    }
+    const requests = em.getRepository(AccessRequestEntity);
+    const pending = await requests.find({
+      where: {
+        integrationId: r.integrationId,
+        requesterId: r.personId,
+        status: In(['GRANTING', 'REVOKING']),
+        syncGeneration: LessThanOrEqual(r.generation),
+      },
+    });
+    if (r.status === 'failed') {
+      await this.recordSyncFailure(em, du, r, pending);
+      return;
+    }
+    // Stale: the database already holds a newer generation, which realises every transition
+    // up to this one too (a result lost after its commit lands here on retry).
+    const now = new Date();
+    const started = r.startedAt ? new Date(r.startedAt) : now;
+    await users.update(du.id, {
+      appliedGeneration: Math.max(du.appliedGeneration, r.generation),
+      lastError: null,
+      ...(r.sealedPassword && r.status === 'applied'
+        ? {
+            sealedPassword: r.sealedPassword,
+            passwordIssuedAt: r.passwordIssuedAt ? new Date(r.passwordIssuedAt) : now,
+            ...(du.passwordPendingGeneration !== null &&
+            r.generation >= du.passwordPendingGeneration
+              ? { passwordPendingGeneration: null }
+              : {}),
+          }
+        : {}),
+    });
+    // The password this generation asked for was issued, but its result was lost (a crash
+    // between commit and report): the retry finds the generation applied and cannot know it.
+    // Nobody holds that password, so issue another one at once (forced, even mid-access).
+    const passwordLost =
+      r.status === 'stale' &&
+      !r.sealedPassword &&
+      du.passwordPendingGeneration !== null &&
+      r.generation >= du.passwordPendingGeneration;
+    if (passwordLost) {
+      this.metrics.passwordsLost++;
+      await users.update(du.id, { passwordPendingGeneration: null });
+      await this.audit.record(
+        {
+          action: 'password.lost',
+          actorType: 'connector',
+          channel: 'connector',
           integrationId: r.integrationId,
-          requesterId: r.personId,
-          status: In(['GRANTING', 'REVOKING']),
-          syncGeneration: LessThanOrEqual(r.generation),
+          details: { username: r.username, generation: r.generation },
         },
-      });
-      if (r.status === 'failed') {
-        await this.recordSyncFailure(em, du, r, pending);
-        return;
-      }
-      // Stale: the database already holds a newer generation, which realises every transition
-      // up to this one too (a result lost after its commit lands here on retry).
-      const now = new Date();
-      const started = r.startedAt ? new Date(r.startedAt) : now;
-      await users.update(du.id, {
-        appliedGeneration: Math.max(du.appliedGeneration, r.generation),
-        lastError: null,
-        ...(r.sealedPassword && r.status === 'applied'
-          ? {
-              sealedPassword: r.sealedPassword,
-              passwordIssuedAt: r.passwordIssuedAt ? new Date(r.passwordIssuedAt) : now,
-              ...(du.passwordPendingGeneration !== null &&
-              r.generation >= du.passwordPendingGeneration
-                ? { passwordPendingGeneration: null }
-                : {}),
-            }
-          : {}),
-      });
-      // The password this generation asked for was issued, but its result was lost (a crash
-      // between commit and report): the retry finds the generation applied and cannot know it.
-      // Nobody holds that password, so issue another one at once (forced, even mid-access).
-      const passwordLost =
-        r.status === 'stale' &&
-        !r.sealedPassword &&
-        du.passwordPendingGeneration !== null &&
-        r.generation >= du.passwordPendingGeneration;
-      if (passwordLost) {
-        this.metrics.passwordsLost++;
-        await users.update(du.id, { passwordPendingGeneration: null });
+        em,
+      );
+    }
+    for (const req of pending) {
+      if (req.status === 'GRANTING') {
+        const expiresAt = new Date(started.getTime() + req.durationSeconds * 1000);
+        await requests.update(req.id, {
+          status: transition(req.status, 'activate'),
+          grantedAt: started,
+          expiresAt,
+          lastError: null,
+          syncAttempts: r.attempt,
+        });
+        await this.outbox.add(em, {
+          queue: TIMERS_QUEUE,
+          jobName: TIMER_JOBS.expireGrant,
+          jobId: jobIds.expire(req.id, expiresAt.getTime()),
+          payload: { requestId: req.id },
+          runAt: expiresAt,
+        });
         await this.audit.record(
           {
-            action: 'password.lost',
+            action: 'grant.activated',
             actorType: 'connector',
             channel: 'connector',
-            integrationId: r.integrationId,
-            details: { username: r.username, generation: r.generation },
+            requestId: req.id,
+            integrationId: req.integrationId,
+            details: {
+              username: r.username,
+              generation: r.generation,
+              decidedAt: req.decidedAt?.toISOString() ?? null,
+              grantedAt: started.toISOString(),
+              expiresAt: expiresAt.toISOString(),
+              validUntil: r.validUntil ?? null,
+              passwordIssued: Boolean(r.sealedPassword),
+              effects: r.effects,
+            },
+          },
+          em,
+        );
+      } else {
+        await requests.update(req.id, {
+          status: transition(req.status, 'revoked'),
+          endedAt: now,
+          lastError: null,
+        });
+        await this.audit.record(
+          {
+            action: 'grant.revoked',
+            actorType: 'connector',
+            channel: 'connector',
+            requestId: req.id,
+            integrationId: req.integrationId,
+            details: {
+              username: r.username,
+              generation: r.generation,
+              sessionsTerminated: r.sessionsTerminated,
+              effects: r.effects,
+              reason: req.statusReason,
+              endedAt: req.endedAt?.toISOString() ?? null,
+              expiresAt: req.expiresAt?.toISOString() ?? null,
+            },
           },
           em,
         );
       }
-      for (const req of pending) {
-        if (req.status === 'GRANTING') {
-          const expiresAt = new Date(started.getTime() + req.durationSeconds * 1000);
-          await requests.update(req.id, {
-            status: transition(req.status, 'activate'),
-            grantedAt: started,
-            expiresAt,
-            lastError: null,
-            syncAttempts: r.attempt,
-          });
-          await this.outbox.add(em, {
-            queue: TIMERS_QUEUE,
-            jobName: TIMER_JOBS.expireGrant,
-            jobId: jobIds.expire(req.id, expiresAt.getTime()),
-            payload: { requestId: req.id },
-            runAt: expiresAt,
-          });
-          await this.audit.record(
-            {
-              action: 'grant.activated',
-              actorType: 'connector',
-              channel: 'connector',
-              requestId: req.id,
-              integrationId: req.integrationId,
-              details: {
-                username: r.username,
-                generation: r.generation,
-                decidedAt: req.decidedAt?.toISOString() ?? null,
-                grantedAt: started.toISOString(),
-                expiresAt: expiresAt.toISOString(),
-                validUntil: r.validUntil ?? null,
-                passwordIssued: Boolean(r.sealedPassword),
-                effects: r.effects,
-              },
-            },
-            em,
-          );
-        } else {
-          await requests.update(req.id, {
-            status: transition(req.status, 'revoked'),
-            endedAt: now,
-            lastError: null,
-          });
-          await this.audit.record(
-            {
-              action: 'grant.revoked',
-              actorType: 'connector',
-              channel: 'connector',
-              requestId: req.id,
-              integrationId: req.integrationId,
-              details: {
-                username: r.username,
-                generation: r.generation,
-                sessionsTerminated: r.sessionsTerminated,
-                effects: r.effects,
-                reason: req.statusReason,
-                endedAt: req.endedAt?.toISOString() ?? null,
-                expiresAt: req.expiresAt?.toISOString() ?? null,
-              },
-            },
-            em,
-          );
-        }
-      }
-      // A grant this result activated is held: access has not ended (no count needed).
-      if (!pending.some((p) => p.status === 'GRANTING'))
-        await this.maybeEndAccess(em, du, r.generation, now);
-      if (passwordLost)
-        await this.syncPerson(em, r.integrationId, r.personId, r.correlationId, {
-          forcePassword: true,
-        });
-    }, finishesWork);
+    }
+    // A grant this result activated is held: access has not ended (no count needed).
+    if (!pending.some((p) => p.status === 'GRANTING'))
+      await this.maybeEndAccess(em, du, r.generation, now);
+    if (passwordLost)
+      await this.syncPerson(em, r.integrationId, r.personId, r.correlationId, {
+        forcePassword: true,
+      });
   }
 
   /** After the newest state was applied with nothing held or being revoked: the clock of cleanup starts. */
