@@ -549,6 +549,7 @@ async function main(): Promise<void> {
         approveFailures.push(e instanceof Error ? e.message : String(e));
       }),
     );
+    const approvedMs = Date.now() - b0;
     const approveErrors = approveFailures.length;
     if (approveErrors)
       notes.push(
@@ -593,7 +594,7 @@ async function main(): Promise<void> {
         approveErrors + (burstDone.counts.FAILED ?? 0) + burstFailures === 0 && !burstDone.timedOut,
     });
     notes.push(
-      `burst: per-grant approval → ACTIVE p50 ${burstLat.p50} ms, p99 ${burstLat.p99} ms; statuses ${JSON.stringify(burstDone.counts)}`,
+      `burst: every approval answered after ${approvedMs} ms; per-grant approval → ACTIVE p50 ${burstLat.p50} ms, p99 ${burstLat.p99} ms; statuses ${JSON.stringify(burstDone.counts)}`,
     );
     // Burst grants usable: reveal and log in for a sample of 200 (concurrently, untimed).
     const sampled = burstIds.slice(0, 200);

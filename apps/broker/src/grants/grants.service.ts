@@ -33,6 +33,20 @@ export interface SyncOptions {
 /** How many ids one IN list binds (PostgreSQL takes at most 65,535 parameters a statement). */
 export const IN_LIST_CHUNK = 5000;
 
+/** A database user row as first inserted (the columns' defaults). */
+const NEW_DATABASE_USER: Omit<DatabaseUserEntity, 'id' | 'integrationId' | 'userId' | 'username'> =
+  {
+    state: 'none',
+    generation: 0,
+    appliedGeneration: 0,
+    sealedPassword: null,
+    passwordIssuedAt: null,
+    passwordPendingGeneration: null,
+    accessEndedAt: null,
+    cleanupDueAt: null,
+    lastError: null,
+  };
+
 export const TIMER_JOBS = {
   expireGrant: 'expire-grant',
   cleanupDue: 'cleanup-due',
@@ -96,25 +110,21 @@ export class GrantsService {
     const du = await this.lockDatabaseUser(em, integration.id, person);
     const desired = await this.desiredFor(em, integration, du, opts.forcePassword === true);
     const generation = du.generation + 1;
-    await em.getRepository(DatabaseUserEntity).update(du.id, {
-      generation,
-      ...(desired.login ? { state: 'active', cleanupDueAt: null } : {}),
-      ...(desired.rotatePassword ? { passwordPendingGeneration: generation } : {}),
-    });
-    await em
-      .getRepository(AccessRequestEntity)
-      .createQueryBuilder()
-      .update()
-      .set({ syncGeneration: generation })
-      .where(
-        'integration_id = :i AND requester_id = :p AND status IN (:...s) AND sync_generation IS NULL',
-        {
-          i: integration.id,
-          p: person.id,
-          s: ['GRANTING', 'REVOKING'],
-        },
-      )
-      .execute();
+    // The user's new generation and the stamp on the requests it realises: one round trip.
+    await em.query(
+      `WITH du AS (
+         UPDATE database_users
+            SET generation = $2,
+                state = CASE WHEN $3::bool THEN 'active' ELSE state END,
+                cleanup_due_at = CASE WHEN $3::bool THEN NULL ELSE cleanup_due_at END,
+                password_pending_generation =
+                  CASE WHEN $4::bool THEN $2 ELSE password_pending_generation END
+          WHERE id = $1)
+       UPDATE access_requests SET sync_generation = $2, updated_at = now()
+        WHERE integration_id = $5 AND requester_id = $6
+          AND status IN ('GRANTING', 'REVOKING') AND sync_generation IS NULL`,
+      [du.id, generation, desired.login, desired.rotatePassword, integration.id, person.id],
+    );
     await this.outbox.add(
       em,
       this.syncJob(integration, person, du.username, generation, desired, correlationId),
@@ -348,12 +358,23 @@ export class GrantsService {
       taken.some((t) => t.username === n && t.userId !== person.id),
     );
     // ON CONFLICT DO NOTHING: a concurrent first request of the same person wins the insert.
-    await repo
+    const inserted = await repo
       .createQueryBuilder()
       .insert()
       .values({ integrationId, userId: person.id, username })
       .orIgnore()
       .execute();
+    // Ours (and locked by this transaction until it ends): no need to read it back.
+    const id = (inserted.identifiers[0] as { id?: string } | undefined)?.id;
+    if (id)
+      return repo.create({
+        ...NEW_DATABASE_USER,
+        ...(inserted.generatedMaps[0] as Partial<DatabaseUserEntity>),
+        id,
+        integrationId,
+        userId: person.id,
+        username,
+      });
     const row = await find();
     if (!row)
       throw new Error(`database user name ${username} is taken on integration ${integrationId}`);
@@ -747,17 +768,22 @@ export class GrantsService {
     }, urgent);
   }
 
-  /** Re-computes and sends the person's desired state (inside the caller's transaction). */
+  /**
+   * Re-computes and sends the person's desired state (inside the caller's transaction).
+   * `known`: the integration, when the caller has just read it.
+   */
   async syncPerson(
     em: EntityManager,
     integrationId: string,
     personId: string,
     correlationId?: string,
     opts: SyncOptions = {},
+    known?: IntegrationEntity,
   ): Promise<number> {
-    const integration = await em
-      .getRepository(IntegrationEntity)
-      .findOneByOrFail({ id: integrationId });
+    const integration =
+      known?.id === integrationId
+        ? known
+        : await em.getRepository(IntegrationEntity).findOneByOrFail({ id: integrationId });
     const person = await em.getRepository(UserEntity).findOneByOrFail({ id: personId });
     return this.scheduleSync(em, integration, person, correlationId, opts);
   }
