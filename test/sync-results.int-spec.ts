@@ -5,6 +5,7 @@ import { loadSealPublicKey, seal } from '@doorman/crypto';
 import { Client } from 'pg';
 import { AuditChainService } from '../apps/broker/src/audit/audit-chain.service';
 import { createBrokerApp } from '../apps/broker/src/bootstrap';
+import { GrantsService } from '../apps/broker/src/grants/grants.service';
 import { SyncResultsRecorder } from '../apps/broker/src/grants/sync-results.recorder';
 import { ApiClient } from './support/api-client';
 import { createBrokerTestEnv, type BrokerTestEnv } from './support/broker-env';
@@ -14,7 +15,7 @@ import { createPerson, createWorld, type Person, type World } from './support/fi
  * Connector results recorded in batches (issue #8), in-process on real PostgreSQL and Redis:
  * one transaction for many results, with the same outcomes as recording them one at a time.
  */
-describe('sync results recorded in batches', () => {
+describe('sync results and expiries recorded in batches', () => {
   let env: BrokerTestEnv;
   let app: INestApplication;
   let w: World;
@@ -225,5 +226,32 @@ describe('sync results recorded in batches', () => {
       expect(du.cleanup_due_at).not.toBeNull();
     }
     expect(await app.get(AuditChainService).verify()).toMatchObject({ ok: true });
+  });
+  it('expires due grants together and leaves the others alone', async () => {
+    const [, dave, erin] = people;
+    const active = (
+      await db.query(
+        "SELECT id, requester_id FROM access_requests WHERE requester_id = ANY($1) AND status = 'ACTIVE' ORDER BY id",
+        [[dave.id, erin.id]],
+      )
+    ).rows as Array<{ id: string; requester_id: string }>;
+    expect(active.length).toBeGreaterThanOrEqual(3);
+    const [notDue, ...due] = active;
+    await db.query(
+      "UPDATE access_requests SET expires_at = now() - interval '1 second' WHERE id = ANY($1)",
+      [due.map((r) => r.id)],
+    );
+    const generations = new Map<string, number>();
+    for (const p of [dave, erin]) generations.set(p.id, (await databaseUser(p.id)).generation);
+    const ended = await app.get(GrantsService).expireGrants(active.map((r) => r.id));
+    expect([...ended].sort()).toEqual(due.map((r) => r.id).sort());
+    expect((await row(notDue.id)).status).toBe('ACTIVE');
+    for (const r of due) {
+      expect(await row(r.id)).toMatchObject({ status: 'REVOKING', status_reason: 'expired' });
+      expect((await row(r.id)).sync_generation).toBeGreaterThan(generations.get(r.requester_id)!);
+      expect(count(await events(r.id), 'grant.expired')).toBe(1);
+    }
+    // Fired again (a redelivered timer): nothing more happens.
+    expect((await app.get(GrantsService).expireGrants(due.map((r) => r.id))).size).toBe(0);
   });
 });

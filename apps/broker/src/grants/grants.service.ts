@@ -769,6 +769,76 @@ export class GrantsService {
   }
 
   /**
+   * `expireGrant` for many grants at once (expiry timers firing together, the sweeper): one
+   * transaction, a handful of statements. Returns the ids it ended.
+   */
+  async expireGrants(requestIds: readonly string[], now = new Date()): Promise<Set<string>> {
+    if (requestIds.length === 0) return new Set();
+    const urgent = true;
+    return this.inTransaction(async (em) => {
+      const requests = em.getRepository(AccessRequestEntity);
+      // Locked in id order: two batches never wait for each other in a cycle.
+      const due = (
+        await requests.find({
+          where: { id: In([...requestIds]) },
+          lock: { mode: 'pessimistic_write' },
+          order: { id: 'ASC' },
+        })
+      ).filter((req) => req.status === 'ACTIVE' && req.expiresAt && req.expiresAt <= now);
+      if (due.length === 0) return new Set<string>();
+      await requests.update(
+        { id: In(due.map((req) => req.id)) },
+        {
+          status: transition('ACTIVE', 'expire'),
+          statusReason: 'expired',
+          endedAt: now,
+          syncGeneration: null,
+        },
+      );
+      await this.audit.recordMany(
+        due.map((req) => ({
+          action: 'grant.expired',
+          requestId: req.id,
+          integrationId: req.integrationId,
+          details: { expiresAt: req.expiresAt!.toISOString() },
+        })),
+        em,
+      );
+      const people = new Map<string, Set<string>>();
+      for (const req of due)
+        people.set(
+          req.integrationId,
+          (people.get(req.integrationId) ?? new Set()).add(req.requesterId),
+        );
+      for (const [integrationId, ids] of people) await this.syncPeople(em, integrationId, [...ids]);
+      return new Set(due.map((req) => req.id));
+    }, urgent);
+  }
+
+  /**
+   * Expiry timers that fired together: ended in one transaction, or — if that fails — one by
+   * one, so one bad grant never holds back the others. One outcome per id (null = done).
+   */
+  async expireTogether(requestIds: readonly string[]): Promise<Array<Error | null>> {
+    try {
+      await this.expireGrants(requestIds);
+      return requestIds.map(() => null);
+    } catch (err) {
+      this.logger.warn({ err, grants: requestIds.length }, 'expiring a batch failed; one by one');
+      const outcomes: Array<Error | null> = [];
+      for (const id of requestIds) {
+        try {
+          await this.expireGrant(id);
+          outcomes.push(null);
+        } catch (e) {
+          outcomes.push(e instanceof Error ? e : new Error(String(e)));
+        }
+      }
+      return outcomes;
+    }
+  }
+
+  /**
    * Re-computes and sends the person's desired state (inside the caller's transaction).
    * `known`: the integration, when the caller has just read it.
    */
@@ -823,8 +893,12 @@ export class GrantsService {
       where: { status: 'ACTIVE', expiresAt: LessThanOrEqual(now) },
       take: 500,
     });
-    let expired = 0;
-    for (const r of overdue) if (await this.expireGrant(r.id, now)) expired++;
+    const expired = (
+      await this.expireGrants(
+        overdue.map((r) => r.id),
+        now,
+      )
+    ).size;
     const due = await this.dataSource.getRepository(DatabaseUserEntity).find({
       select: { id: true },
       where: { state: 'inactive', cleanupDueAt: LessThanOrEqual(now) },

@@ -903,18 +903,16 @@ export class RequestsService {
           endedAt: now,
         });
         // A decision like any other: audited per request, so its approvers' messages are updated.
-        for (const req of pending) {
-          await this.audit.record(
-            {
-              action: 'request.denied',
-              actor,
-              requestId: req.id,
-              integrationId,
-              details: { reason: `revoke-all: ${reason}`, revokeAll: true },
-            },
-            em,
-          );
-        }
+        await this.audit.recordMany(
+          pending.map((req) => ({
+            action: 'request.denied',
+            actor,
+            requestId: req.id,
+            integrationId,
+            details: { reason: `revoke-all: ${reason}`, revokeAll: true },
+          })),
+          em,
+        );
       }
       for (const [to, reqs] of ending) {
         await updateAll(reqs, {
