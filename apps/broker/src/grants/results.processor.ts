@@ -1,10 +1,14 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { RESULTS_QUEUE, parseConnectorMessage, type SyncUserResult } from '@doorman/contracts';
+import {
+  Batcher,
+  RESULTS_QUEUE,
+  parseConnectorMessage,
+  type SyncUserResult,
+} from '@doorman/contracts';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { AdminRotationService } from '../admin-rotation/admin-rotation.service';
 import { CatalogService } from '../catalog/catalog.service';
-import { Batcher } from '../common/batcher';
 import { ConnectorsService } from '../connectors/connectors.service';
 import { GrantsService } from './grants.service';
 import { ReconcileService } from './reconcile.service';
@@ -75,7 +79,8 @@ export class ResultsProcessor extends WorkerHost {
           },
           'sync result received',
         );
-        return this.syncResults.add(message);
+        await this.syncResults.add(message);
+        return;
       case 'cleanup-user':
         return this.grants.onCleanupResult(message);
       case 'heartbeat':

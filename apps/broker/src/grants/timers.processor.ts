@@ -1,10 +1,9 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { TIMERS_QUEUE } from '@doorman/contracts';
+import { Batcher, TIMERS_QUEUE } from '@doorman/contracts';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { Batcher } from '../common/batcher';
 import { GrantsService, TIMER_JOBS } from './grants.service';
 
 const ExpirePayload = z.object({ requestId: z.string().uuid() });

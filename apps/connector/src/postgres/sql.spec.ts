@@ -137,6 +137,15 @@ describe('SQL builders (golden)', () => {
     ]);
   });
 
+  it('queries over several users bind every value', () => {
+    golden('queries-batch', [
+      sql.advisoryXactLocks([-3n, 7n]),
+      sql.readRoleStates([NASTY_USER, 'bob_doorman'], 'doorman_managed', 'doorman:group:v1 '),
+      sql.terminateSessionsOf([NASTY_USER, 'bob_doorman'], 5000),
+      sql.terminateSessionsOf([NASTY_USER], null),
+    ]);
+  });
+
   it('a planned first sync on PostgreSQL 15 and 16', () => {
     const now = new Date('2025-03-01T12:00:00Z');
     for (const [name, serverVersionNum] of [

@@ -74,4 +74,8 @@ describe('Batcher', () => {
     const batcher = new Batcher<number>(async () => [], 10, 1);
     await expect(batcher.add(1)).rejects.toThrow('no outcome');
   });
+  it("hands each caller its own item's value", async () => {
+    const batcher = new Batcher<number, number>(async (items) => items.map((i) => i * 2), 10, 1);
+    expect(await Promise.all([1, 2, 3].map((n) => batcher.add(n)))).toEqual([2, 4, 6]);
+  });
 });
