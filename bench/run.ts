@@ -700,10 +700,24 @@ async function main(): Promise<void> {
         await mapLimit(sample, 8, (c) => loginRefused(c.username, c.password))
       ).filter(Boolean).length;
       const final = await statusCounts(ids);
+      // Where the time goes: expiresAt → the broker ended the grant → the result recorded.
+      const stage = async (action: string) =>
+        summarize(
+          (
+            await brokerDb.query<{ ms: number }>(
+              `SELECT extract(epoch FROM e.at - r.expires_at) * 1000 AS ms
+                 FROM audit_events e JOIN access_requests r ON r.id = e.request_id
+                WHERE e.action = $2 AND r.id = ANY($1::uuid[])`,
+              [ids, action],
+            )
+          ).rows.map((r) => Number(r.ms)),
+        );
+      const [expiredAt, revokedAt] = [await stage('grant.expired'), await stage('grant.revoked')];
       for (const x of sessions.splice(0)) x.end().catch(() => undefined);
       notes.push(
         `${label}: expiries spread over ${lastExpiry - firstExpiry} ms; sessions open at their grant's expiry ${open.length}/${ids.length} (only these are measured); ` +
-          `sessions never ended ${open.filter((id) => !gone.has(id)).length}; a new login refused afterwards ${refused}/${sample.length}; statuses ${JSON.stringify(final)}`,
+          `sessions never ended ${open.filter((id) => !gone.has(id)).length}; a new login refused afterwards ${refused}/${sample.length}; statuses ${JSON.stringify(final)}; ` +
+          `expiresAt → grant.expired p50 ${expiredAt.p50} ms p99 ${expiredAt.p99} ms, → grant.revoked p50 ${revokedAt.p50} ms p99 ${revokedAt.p99} ms`,
       );
       return summarize(overstay);
     };

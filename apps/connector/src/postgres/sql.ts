@@ -280,17 +280,27 @@ export function readGroupDrift(group: string, schema: string): Statement {
   };
 }
 
-export function terminateSessions(username: string, waitMs: number | null): Statement {
-  // PostgreSQL 14+ can wait for the backend to exit, so the caller knows it is gone.
-  const call =
-    waitMs === null ? 'pg_terminate_backend(pid)' : 'pg_terminate_backend(pid, $2::bigint)';
+/**
+ * Signals every session of the users to end (pg_terminate_backend without its wait, which polls
+ * one backend after another every 100 ms); returns the pids signalled, for `liveBackends`.
+ */
+export function signalSessions(usernames: readonly string[]): Statement {
   // The CTE is materialized so the user filter runs first: in a plain WHERE the planner
-  // may evaluate pg_terminate_backend before `usename = $1` and end everyone's session.
+  // may evaluate pg_terminate_backend before `usename = ANY($1)` and end everyone's session.
   return {
     text: `WITH sessions AS MATERIALIZED (
-  SELECT pid FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid())
-SELECT count(*) FILTER (WHERE ${call})::int AS terminated FROM sessions`,
-    values: waitMs === null ? [username] : [username, waitMs],
+  SELECT pid, usename::text AS username FROM pg_stat_activity
+   WHERE usename = ANY($1::text[]) AND pid <> pg_backend_pid())
+SELECT pid, username FROM sessions WHERE pg_terminate_backend(pid)`,
+    values: [[...usernames]],
+  };
+}
+
+/** How many of these backends are still running. */
+export function liveBackends(pids: readonly number[]): Statement {
+  return {
+    text: 'SELECT count(*)::int AS alive FROM pg_stat_activity WHERE pid = ANY($1::int[])',
+    values: [[...pids]],
   };
 }
 
@@ -329,23 +339,6 @@ export function readRoleStates(
   FROM pg_roles r
  WHERE r.rolname = ANY($1::text[])`,
     values: [[...usernames], marker, groupCommentPrefix],
-  };
-}
-
-/** `terminateSessions` for several users in one statement; one row per user with sessions. */
-export function terminateSessionsOf(
-  usernames: readonly string[],
-  waitMs: number | null,
-): Statement {
-  const call =
-    waitMs === null ? 'pg_terminate_backend(pid)' : 'pg_terminate_backend(pid, $2::bigint)';
-  // Materialized, as in terminateSessions: the user filter runs before any backend is signalled.
-  return {
-    text: `WITH sessions AS MATERIALIZED (
-  SELECT pid, usename::text AS username FROM pg_stat_activity
-   WHERE usename = ANY($1::text[]) AND pid <> pg_backend_pid())
-SELECT username, count(*) FILTER (WHERE ${call})::int AS terminated FROM sessions GROUP BY username`,
-    values: waitMs === null ? [[...usernames]] : [[...usernames], waitMs],
   };
 }
 

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Batcher, type GroupGrant, type SealedBox, type SyncUserJob } from '@doorman/contracts';
 import { generatePassword, scramSha256VerifierAsync, seal } from '@doorman/crypto';
 import type { QueryResultRow } from 'pg';
@@ -43,8 +44,9 @@ interface RoleRow {
   doorman_groups: string[];
 }
 
-/** How long pg_terminate_backend waits for each session to exit (PostgreSQL 14+). */
+/** How long ending sessions waits for them to exit, and how often it looks. */
 const TERMINATE_WAIT_MS = 5000;
+const TERMINATE_POLL_MS = 5;
 
 /** Users whose access ends, changed in one transaction; and such transactions at once. */
 const ENDINGS_BATCH = 64;
@@ -91,24 +93,42 @@ export async function readServer(tx: Tx): Promise<ServerContext> {
 }
 
 /**
+ * Ends every session of the users: signals them all at once, then waits (polling every few
+ * milliseconds) until their backends are gone or TERMINATE_WAIT_MS passed. pg_terminate_backend's
+ * own timeout checks every 100 ms, one backend after another: at least 100 ms a session, which
+ * held a connector worker for that long on every revoke (issue #8). Returns how many sessions
+ * of each user were signalled.
+ */
+async function signalAndWait(
+  target: TargetClient,
+  usernames: readonly string[],
+): Promise<Map<string, number>> {
+  const rows = await target.query<{ pid: number; username: string }>(sql.signalSessions(usernames));
+  const ended = new Map<string, number>();
+  for (const r of rows) ended.set(r.username, (ended.get(r.username) ?? 0) + 1);
+  const pids = rows.map((r) => r.pid);
+  const deadline = Date.now() + TERMINATE_WAIT_MS;
+  while (pids.length > 0 && Date.now() < deadline) {
+    const [{ alive }] = await target.query<{ alive: number }>(sql.liveBackends(pids));
+    if (alive === 0) break;
+    await sleep(TERMINATE_POLL_MS);
+  }
+  return ended;
+}
+
+/**
  * Ends every session of `username` on the server; returns how many were ended. An admin
  * without pg_signal_backend (and not a superuser) ends them as a member of the user's role,
  * granted for the moment and revoked after. If even that is refused, logins are already
  * blocked (NOLOGIN was committed first), so the failure is reported, not thrown.
  */
-export async function terminateSessions(
-  target: TargetClient,
-  username: string,
-  serverVersionNum: number,
-): Promise<number> {
-  const wait = serverVersionNum >= 140000 ? TERMINATE_WAIT_MS : null;
+export async function terminateSessions(target: TargetClient, username: string): Promise<number> {
   const run = <R extends QueryResultRow>(s: sql.Statement) => target.query<R>(s);
   // The common case (a superuser, or pg_signal_backend) in one round trip; PostgreSQL refuses
   // with 42501 otherwise, and the sessions are ended again as a member of the user's role
   // (those already ended are simply gone).
   try {
-    const [row] = await target.query<{ terminated: number }>(sql.terminateSessions(username, wait));
-    return row.terminated;
+    return (await signalAndWait(target, [username])).get(username) ?? 0;
   } catch (err) {
     if (sqlstateOf(err) !== '42501') throw err;
   }
@@ -117,8 +137,7 @@ export async function terminateSessions(
     ? async () => {}
     : await actAs(run, [username], `ending the sessions of ${JSON.stringify(username)}`);
   try {
-    const [row] = await target.query<{ terminated: number }>(sql.terminateSessions(username, wait));
-    return row.terminated;
+    return (await signalAndWait(target, [username])).get(username) ?? 0;
   } finally {
     await giveBack();
   }
@@ -206,9 +225,7 @@ export class UserSyncService {
     );
 
     const { plan, server, state, sealedPassword } = txResult;
-    const ended = endsSessions(plan, state)
-      ? await this.endSessions(job.username, server.serverVersionNum)
-      : NONE_ENDED;
+    const ended = endsSessions(plan, state) ? await this.endSessions(job.username) : NONE_ENDED;
     return outcome(plan, state, server, ended, warnings, sealedPassword);
   }
 
@@ -281,10 +298,7 @@ export class UserSyncService {
       },
     );
     const ending = planned.filter(({ plan, state }) => endsSessions(plan, state));
-    const ended = await this.endSessionsOf(
-      ending.map(({ it }) => it.job.username),
-      server.serverVersionNum,
-    );
+    const ended = await this.endSessionsOf(ending.map(({ it }) => it.job.username));
     const outcomes = new Map<Ending, SyncOutcome | Error>();
     for (const { it, state, plan } of planned) {
       if (plan.kind === 'refuse') {
@@ -298,25 +312,18 @@ export class UserSyncService {
   }
 
   /** `endSessions` for several users: one statement, or one by one where that is refused. */
-  private async endSessionsOf(
-    usernames: readonly string[],
-    serverVersionNum: number,
-  ): Promise<Map<string, Ended | Error>> {
+  private async endSessionsOf(usernames: readonly string[]): Promise<Map<string, Ended | Error>> {
     const out = new Map<string, Ended | Error>();
     if (usernames.length === 0) return out;
-    const wait = serverVersionNum >= 140000 ? TERMINATE_WAIT_MS : null;
     try {
-      const rows = await this.target.query<{ username: string; terminated: number }>(
-        sql.terminateSessionsOf(usernames, wait),
-      );
-      for (const name of usernames) out.set(name, { terminated: 0, notes: [] });
-      for (const row of rows) out.set(row.username, { terminated: row.terminated, notes: [] });
+      const ended = await signalAndWait(this.target, usernames);
+      for (const name of usernames) out.set(name, { terminated: ended.get(name) ?? 0, notes: [] });
       return out;
     } catch {
       // Refused (an admin without pg_signal_backend) or failed: each user the usual way.
       for (const name of usernames) {
         try {
-          out.set(name, await this.endSessions(name, serverVersionNum));
+          out.set(name, await this.endSessions(name));
         } catch (err) {
           out.set(name, err instanceof Error ? err : new Error(String(err)));
         }
@@ -330,10 +337,10 @@ export class UserSyncService {
    * end sessions (no pg_signal_backend, no way to act as the user) does not fail the revoke:
    * it is applied, and the result says the sessions stayed and what the operator should grant.
    */
-  private async endSessions(username: string, serverVersionNum: number): Promise<Ended> {
+  private async endSessions(username: string): Promise<Ended> {
     try {
       return {
-        terminated: await terminateSessions(this.target, username, serverVersionNum),
+        terminated: await terminateSessions(this.target, username),
         notes: [],
       };
     } catch (err) {

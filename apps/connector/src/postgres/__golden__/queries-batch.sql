@@ -18,15 +18,3 @@ SELECT r.rolname::text AS username,
   FROM pg_roles r
  WHERE r.rolname = ANY($1::text[]);
 -- values: [["o'brien\"; DROP ROLE x; --","bob_doorman"],"doorman_managed","doorman:group:v1 "]
-
-WITH sessions AS MATERIALIZED (
-  SELECT pid, usename::text AS username FROM pg_stat_activity
-   WHERE usename = ANY($1::text[]) AND pid <> pg_backend_pid())
-SELECT username, count(*) FILTER (WHERE pg_terminate_backend(pid, $2::bigint))::int AS terminated FROM sessions GROUP BY username;
--- values: [["o'brien\"; DROP ROLE x; --","bob_doorman"],5000]
-
-WITH sessions AS MATERIALIZED (
-  SELECT pid, usename::text AS username FROM pg_stat_activity
-   WHERE usename = ANY($1::text[]) AND pid <> pg_backend_pid())
-SELECT username, count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS terminated FROM sessions GROUP BY username;
--- values: [["o'brien\"; DROP ROLE x; --"]]
