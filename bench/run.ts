@@ -457,7 +457,7 @@ async function main(): Promise<void> {
     await seedActiveGrants(brokerDb, setA[0].id, COUNTS.scale);
     const seedMs = Date.now() - s0;
     notes.push(
-      `scale: ${COUNTS.scale} ACTIVE grants (one person each) seeded by direct INSERT … SELECT into the broker's tables in ${seedMs} ms — the service layer runs ~20 ms a grant, ~35 min for 100,000, over the bench's budget; their expiry timers are not in Redis (the sweeper's index is what covers them)`,
+      `scale: ${COUNTS.scale} ACTIVE grants (one person each) seeded by direct INSERT … SELECT into the broker's tables in ${seedMs} ms — through the services they would take the burst's rate below (~80 grants/s on this machine: ~20 min for 100,000), over the bench's 10-minute budget; their expiry timers are not in Redis (the sweeper's index is what covers them)`,
     );
     const sweepAfter = await sweepMean(4000);
     const lists = run.lists;
