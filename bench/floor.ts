@@ -93,8 +93,7 @@ export class SqlFloor {
         return { p, server };
       },
     );
-    if (plan.p.terminateSessions)
-      await terminateSessions(this.target, username, plan.server.serverVersionNum);
+    if (plan.p.terminateSessions) await terminateSessions(this.target, username);
     return performance.now() - t0;
   }
 

@@ -4,3 +4,4 @@ export * from './jobs';
 export * from './results';
 export * from './role-comment';
 export * from './redis-acl';
+export * from './batcher';

@@ -20,8 +20,13 @@ export function toFlowRules(f: Pick<AccessFlowEntity, 'id' | 'version' | 'defini
   return { ...f.definition, id: f.id, version: f.version };
 }
 
+/** Flow versions kept in memory (a few hundred flows at most in practice). */
+const VERSION_CACHE_SIZE = 1000;
+
 @Injectable()
 export class AccessFlowsService {
+  private readonly versionCache = new Map<string, FlowRules>();
+
   constructor(
     @InjectRepository(AccessFlowEntity) private readonly flows: Repository<AccessFlowEntity>,
     @InjectRepository(AccessFlowVersionEntity)
@@ -180,11 +185,20 @@ export class AccessFlowsService {
     return toFlowRules(flow);
   }
 
-  /** The flow as it was at `version` (what a request recorded). */
+  /**
+   * The flow as it was at `version` (what a request recorded). Versions are written once and
+   * never changed, so they are kept in memory: every decision reads one (issue #8).
+   */
   async getVersion(id: string, version: number): Promise<FlowRules> {
+    const key = `${id}@${version}`;
+    const cached = this.versionCache.get(key);
+    if (cached) return structuredClone(cached);
     const row = await this.versions.findOneBy({ flowId: id, version });
-    if (!row) throw DomainError.notFound('access flow version', `${id}@${version}`);
-    return { ...row.definition, id, version };
+    if (!row) throw DomainError.notFound('access flow version', key);
+    const rules: FlowRules = { ...row.definition, id, version };
+    if (this.versionCache.size >= VERSION_CACHE_SIZE) this.versionCache.clear();
+    this.versionCache.set(key, structuredClone(rules));
+    return rules;
   }
 
   async forIntegration(integrationId: string): Promise<FlowRules[]> {

@@ -15,6 +15,7 @@ import { GrantsService } from './grants.service';
 import { ReconcileService } from './reconcile.service';
 import { ResultsProcessor } from './results.processor';
 import { SweeperService } from './sweeper.service';
+import { SyncResultsRecorder } from './sync-results.recorder';
 import { TimersProcessor } from './timers.processor';
 
 @Module({
@@ -34,6 +35,7 @@ import { TimersProcessor } from './timers.processor';
     ReconcileService,
     FaultMetrics,
     ResultsProcessor,
+    SyncResultsRecorder,
     TimersProcessor,
     SweeperService,
   ],

@@ -33,6 +33,20 @@ export interface SyncOptions {
 /** How many ids one IN list binds (PostgreSQL takes at most 65,535 parameters a statement). */
 export const IN_LIST_CHUNK = 5000;
 
+/** A database user row as first inserted (the columns' defaults). */
+const NEW_DATABASE_USER: Omit<DatabaseUserEntity, 'id' | 'integrationId' | 'userId' | 'username'> =
+  {
+    state: 'none',
+    generation: 0,
+    appliedGeneration: 0,
+    sealedPassword: null,
+    passwordIssuedAt: null,
+    passwordPendingGeneration: null,
+    accessEndedAt: null,
+    cleanupDueAt: null,
+    lastError: null,
+  };
+
 export const TIMER_JOBS = {
   expireGrant: 'expire-grant',
   cleanupDue: 'cleanup-due',
@@ -96,25 +110,21 @@ export class GrantsService {
     const du = await this.lockDatabaseUser(em, integration.id, person);
     const desired = await this.desiredFor(em, integration, du, opts.forcePassword === true);
     const generation = du.generation + 1;
-    await em.getRepository(DatabaseUserEntity).update(du.id, {
-      generation,
-      ...(desired.login ? { state: 'active', cleanupDueAt: null } : {}),
-      ...(desired.rotatePassword ? { passwordPendingGeneration: generation } : {}),
-    });
-    await em
-      .getRepository(AccessRequestEntity)
-      .createQueryBuilder()
-      .update()
-      .set({ syncGeneration: generation })
-      .where(
-        'integration_id = :i AND requester_id = :p AND status IN (:...s) AND sync_generation IS NULL',
-        {
-          i: integration.id,
-          p: person.id,
-          s: ['GRANTING', 'REVOKING'],
-        },
-      )
-      .execute();
+    // The user's new generation and the stamp on the requests it realises: one round trip.
+    await em.query(
+      `WITH du AS (
+         UPDATE database_users
+            SET generation = $2,
+                state = CASE WHEN $3::bool THEN 'active' ELSE state END,
+                cleanup_due_at = CASE WHEN $3::bool THEN NULL ELSE cleanup_due_at END,
+                password_pending_generation =
+                  CASE WHEN $4::bool THEN $2 ELSE password_pending_generation END
+          WHERE id = $1)
+       UPDATE access_requests SET sync_generation = $2, updated_at = now()
+        WHERE integration_id = $5 AND requester_id = $6
+          AND status IN ('GRANTING', 'REVOKING') AND sync_generation IS NULL`,
+      [du.id, generation, desired.login, desired.rotatePassword, integration.id, person.id],
+    );
     await this.outbox.add(
       em,
       this.syncJob(integration, person, du.username, generation, desired, correlationId),
@@ -348,12 +358,23 @@ export class GrantsService {
       taken.some((t) => t.username === n && t.userId !== person.id),
     );
     // ON CONFLICT DO NOTHING: a concurrent first request of the same person wins the insert.
-    await repo
+    const inserted = await repo
       .createQueryBuilder()
       .insert()
       .values({ integrationId, userId: person.id, username })
       .orIgnore()
       .execute();
+    // Ours (and locked by this transaction until it ends): no need to read it back.
+    const id = (inserted.identifiers[0] as { id?: string } | undefined)?.id;
+    if (id)
+      return repo.create({
+        ...NEW_DATABASE_USER,
+        ...(inserted.generatedMaps[0] as Partial<DatabaseUserEntity>),
+        id,
+        integrationId,
+        userId: person.id,
+        username,
+      });
     const row = await find();
     if (!row)
       throw new Error(`database user name ${username} is taken on integration ${integrationId}`);
@@ -363,141 +384,147 @@ export class GrantsService {
   async onSyncResult(r: SyncUserResult): Promise<void> {
     // A result finishes work under way: it goes ahead of new approvals waiting for a slot.
     const finishesWork = true;
-    await this.inTransaction(async (em) => {
-      const users = em.getRepository(DatabaseUserEntity);
-      const du = await users.findOne({
-        where: { integrationId: r.integrationId, userId: r.personId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!du) {
-        this.logger.warn({ jobId: r.jobId }, 'result for an unknown database user ignored');
-        return;
-      }
-      const requests = em.getRepository(AccessRequestEntity);
-      const pending = await requests.find({
-        where: {
+    await this.inTransaction((em) => this.applySyncResult(em, r), finishesWork);
+  }
+
+  /**
+   * Records one connector result inside the caller's transaction. Idempotent: a redelivered or
+   * stale result finds its requests already moved on and its generation already applied.
+   */
+  async applySyncResult(em: EntityManager, r: SyncUserResult): Promise<void> {
+    const users = em.getRepository(DatabaseUserEntity);
+    const du = await users.findOne({
+      where: { integrationId: r.integrationId, userId: r.personId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!du) {
+      this.logger.warn({ jobId: r.jobId }, 'result for an unknown database user ignored');
+      return;
+    }
+    const requests = em.getRepository(AccessRequestEntity);
+    const pending = await requests.find({
+      where: {
+        integrationId: r.integrationId,
+        requesterId: r.personId,
+        status: In(['GRANTING', 'REVOKING']),
+        syncGeneration: LessThanOrEqual(r.generation),
+      },
+    });
+    if (r.status === 'failed') {
+      await this.recordSyncFailure(em, du, r, pending);
+      return;
+    }
+    // Stale: the database already holds a newer generation, which realises every transition
+    // up to this one too (a result lost after its commit lands here on retry).
+    const now = new Date();
+    const started = r.startedAt ? new Date(r.startedAt) : now;
+    await users.update(du.id, {
+      appliedGeneration: Math.max(du.appliedGeneration, r.generation),
+      lastError: null,
+      ...(r.sealedPassword && r.status === 'applied'
+        ? {
+            sealedPassword: r.sealedPassword,
+            passwordIssuedAt: r.passwordIssuedAt ? new Date(r.passwordIssuedAt) : now,
+            ...(du.passwordPendingGeneration !== null &&
+            r.generation >= du.passwordPendingGeneration
+              ? { passwordPendingGeneration: null }
+              : {}),
+          }
+        : {}),
+    });
+    // The password this generation asked for was issued, but its result was lost (a crash
+    // between commit and report): the retry finds the generation applied and cannot know it.
+    // Nobody holds that password, so issue another one at once (forced, even mid-access).
+    const passwordLost =
+      r.status === 'stale' &&
+      !r.sealedPassword &&
+      du.passwordPendingGeneration !== null &&
+      r.generation >= du.passwordPendingGeneration;
+    if (passwordLost) {
+      this.metrics.passwordsLost++;
+      await users.update(du.id, { passwordPendingGeneration: null });
+      await this.audit.record(
+        {
+          action: 'password.lost',
+          actorType: 'connector',
+          channel: 'connector',
           integrationId: r.integrationId,
-          requesterId: r.personId,
-          status: In(['GRANTING', 'REVOKING']),
-          syncGeneration: LessThanOrEqual(r.generation),
+          details: { username: r.username, generation: r.generation },
         },
-      });
-      if (r.status === 'failed') {
-        await this.recordSyncFailure(em, du, r, pending);
-        return;
-      }
-      // Stale: the database already holds a newer generation, which realises every transition
-      // up to this one too (a result lost after its commit lands here on retry).
-      const now = new Date();
-      const started = r.startedAt ? new Date(r.startedAt) : now;
-      await users.update(du.id, {
-        appliedGeneration: Math.max(du.appliedGeneration, r.generation),
-        lastError: null,
-        ...(r.sealedPassword && r.status === 'applied'
-          ? {
-              sealedPassword: r.sealedPassword,
-              passwordIssuedAt: r.passwordIssuedAt ? new Date(r.passwordIssuedAt) : now,
-              ...(du.passwordPendingGeneration !== null &&
-              r.generation >= du.passwordPendingGeneration
-                ? { passwordPendingGeneration: null }
-                : {}),
-            }
-          : {}),
-      });
-      // The password this generation asked for was issued, but its result was lost (a crash
-      // between commit and report): the retry finds the generation applied and cannot know it.
-      // Nobody holds that password, so issue another one at once (forced, even mid-access).
-      const passwordLost =
-        r.status === 'stale' &&
-        !r.sealedPassword &&
-        du.passwordPendingGeneration !== null &&
-        r.generation >= du.passwordPendingGeneration;
-      if (passwordLost) {
-        this.metrics.passwordsLost++;
-        await users.update(du.id, { passwordPendingGeneration: null });
+        em,
+      );
+    }
+    for (const req of pending) {
+      if (req.status === 'GRANTING') {
+        const expiresAt = new Date(started.getTime() + req.durationSeconds * 1000);
+        await requests.update(req.id, {
+          status: transition(req.status, 'activate'),
+          grantedAt: started,
+          expiresAt,
+          lastError: null,
+          syncAttempts: r.attempt,
+        });
+        await this.outbox.add(em, {
+          queue: TIMERS_QUEUE,
+          jobName: TIMER_JOBS.expireGrant,
+          jobId: jobIds.expire(req.id, expiresAt.getTime()),
+          payload: { requestId: req.id },
+          runAt: expiresAt,
+        });
         await this.audit.record(
           {
-            action: 'password.lost',
+            action: 'grant.activated',
             actorType: 'connector',
             channel: 'connector',
-            integrationId: r.integrationId,
-            details: { username: r.username, generation: r.generation },
+            requestId: req.id,
+            integrationId: req.integrationId,
+            details: {
+              username: r.username,
+              generation: r.generation,
+              decidedAt: req.decidedAt?.toISOString() ?? null,
+              grantedAt: started.toISOString(),
+              expiresAt: expiresAt.toISOString(),
+              validUntil: r.validUntil ?? null,
+              passwordIssued: Boolean(r.sealedPassword),
+              effects: r.effects,
+            },
+          },
+          em,
+        );
+      } else {
+        await requests.update(req.id, {
+          status: transition(req.status, 'revoked'),
+          endedAt: now,
+          lastError: null,
+        });
+        await this.audit.record(
+          {
+            action: 'grant.revoked',
+            actorType: 'connector',
+            channel: 'connector',
+            requestId: req.id,
+            integrationId: req.integrationId,
+            details: {
+              username: r.username,
+              generation: r.generation,
+              sessionsTerminated: r.sessionsTerminated,
+              effects: r.effects,
+              reason: req.statusReason,
+              endedAt: req.endedAt?.toISOString() ?? null,
+              expiresAt: req.expiresAt?.toISOString() ?? null,
+            },
           },
           em,
         );
       }
-      for (const req of pending) {
-        if (req.status === 'GRANTING') {
-          const expiresAt = new Date(started.getTime() + req.durationSeconds * 1000);
-          await requests.update(req.id, {
-            status: transition(req.status, 'activate'),
-            grantedAt: started,
-            expiresAt,
-            lastError: null,
-            syncAttempts: r.attempt,
-          });
-          await this.outbox.add(em, {
-            queue: TIMERS_QUEUE,
-            jobName: TIMER_JOBS.expireGrant,
-            jobId: jobIds.expire(req.id, expiresAt.getTime()),
-            payload: { requestId: req.id },
-            runAt: expiresAt,
-          });
-          await this.audit.record(
-            {
-              action: 'grant.activated',
-              actorType: 'connector',
-              channel: 'connector',
-              requestId: req.id,
-              integrationId: req.integrationId,
-              details: {
-                username: r.username,
-                generation: r.generation,
-                decidedAt: req.decidedAt?.toISOString() ?? null,
-                grantedAt: started.toISOString(),
-                expiresAt: expiresAt.toISOString(),
-                validUntil: r.validUntil ?? null,
-                passwordIssued: Boolean(r.sealedPassword),
-                effects: r.effects,
-              },
-            },
-            em,
-          );
-        } else {
-          await requests.update(req.id, {
-            status: transition(req.status, 'revoked'),
-            endedAt: now,
-            lastError: null,
-          });
-          await this.audit.record(
-            {
-              action: 'grant.revoked',
-              actorType: 'connector',
-              channel: 'connector',
-              requestId: req.id,
-              integrationId: req.integrationId,
-              details: {
-                username: r.username,
-                generation: r.generation,
-                sessionsTerminated: r.sessionsTerminated,
-                effects: r.effects,
-                reason: req.statusReason,
-                endedAt: req.endedAt?.toISOString() ?? null,
-                expiresAt: req.expiresAt?.toISOString() ?? null,
-              },
-            },
-            em,
-          );
-        }
-      }
-      // A grant this result activated is held: access has not ended (no count needed).
-      if (!pending.some((p) => p.status === 'GRANTING'))
-        await this.maybeEndAccess(em, du, r.generation, now);
-      if (passwordLost)
-        await this.syncPerson(em, r.integrationId, r.personId, r.correlationId, {
-          forcePassword: true,
-        });
-    }, finishesWork);
+    }
+    // A grant this result activated is held: access has not ended (no count needed).
+    if (!pending.some((p) => p.status === 'GRANTING'))
+      await this.maybeEndAccess(em, du, r.generation, now);
+    if (passwordLost)
+      await this.syncPerson(em, r.integrationId, r.personId, r.correlationId, {
+        forcePassword: true,
+      });
   }
 
   /** After the newest state was applied with nothing held or being revoked: the clock of cleanup starts. */
@@ -741,17 +768,92 @@ export class GrantsService {
     }, urgent);
   }
 
-  /** Re-computes and sends the person's desired state (inside the caller's transaction). */
+  /**
+   * `expireGrant` for many grants at once (expiry timers firing together, the sweeper): one
+   * transaction, a handful of statements. Returns the ids it ended.
+   */
+  async expireGrants(requestIds: readonly string[], now = new Date()): Promise<Set<string>> {
+    if (requestIds.length === 0) return new Set();
+    const urgent = true;
+    return this.inTransaction(async (em) => {
+      const requests = em.getRepository(AccessRequestEntity);
+      // Locked in id order: two batches never wait for each other in a cycle.
+      const due = (
+        await requests.find({
+          where: { id: In([...requestIds]) },
+          lock: { mode: 'pessimistic_write' },
+          order: { id: 'ASC' },
+        })
+      ).filter((req) => req.status === 'ACTIVE' && req.expiresAt && req.expiresAt <= now);
+      if (due.length === 0) return new Set<string>();
+      await requests.update(
+        { id: In(due.map((req) => req.id)) },
+        {
+          status: transition('ACTIVE', 'expire'),
+          statusReason: 'expired',
+          endedAt: now,
+          syncGeneration: null,
+        },
+      );
+      await this.audit.recordMany(
+        due.map((req) => ({
+          action: 'grant.expired',
+          requestId: req.id,
+          integrationId: req.integrationId,
+          details: { expiresAt: req.expiresAt!.toISOString() },
+        })),
+        em,
+      );
+      const people = new Map<string, Set<string>>();
+      for (const req of due)
+        people.set(
+          req.integrationId,
+          (people.get(req.integrationId) ?? new Set()).add(req.requesterId),
+        );
+      for (const [integrationId, ids] of people) await this.syncPeople(em, integrationId, [...ids]);
+      return new Set(due.map((req) => req.id));
+    }, urgent);
+  }
+
+  /**
+   * Expiry timers that fired together: ended in one transaction, or — if that fails — one by
+   * one, so one bad grant never holds back the others. One outcome per id (null = done).
+   */
+  async expireTogether(requestIds: readonly string[]): Promise<Array<Error | null>> {
+    try {
+      await this.expireGrants(requestIds);
+      return requestIds.map(() => null);
+    } catch (err) {
+      this.logger.warn({ err, grants: requestIds.length }, 'expiring a batch failed; one by one');
+      const outcomes: Array<Error | null> = [];
+      for (const id of requestIds) {
+        try {
+          await this.expireGrant(id);
+          outcomes.push(null);
+        } catch (e) {
+          outcomes.push(e instanceof Error ? e : new Error(String(e)));
+        }
+      }
+      return outcomes;
+    }
+  }
+
+  /**
+   * Re-computes and sends the person's desired state (inside the caller's transaction).
+   * `known`: the integration, when the caller has just read it.
+   */
   async syncPerson(
     em: EntityManager,
     integrationId: string,
     personId: string,
     correlationId?: string,
     opts: SyncOptions = {},
+    known?: IntegrationEntity,
   ): Promise<number> {
-    const integration = await em
-      .getRepository(IntegrationEntity)
-      .findOneByOrFail({ id: integrationId });
+    const integration =
+      known?.id === integrationId
+        ? known
+        : await em.getRepository(IntegrationEntity).findOneByOrFail({ id: integrationId });
     const person = await em.getRepository(UserEntity).findOneByOrFail({ id: personId });
     return this.scheduleSync(em, integration, person, correlationId, opts);
   }
@@ -791,8 +893,12 @@ export class GrantsService {
       where: { status: 'ACTIVE', expiresAt: LessThanOrEqual(now) },
       take: 500,
     });
-    let expired = 0;
-    for (const r of overdue) if (await this.expireGrant(r.id, now)) expired++;
+    const expired = (
+      await this.expireGrants(
+        overdue.map((r) => r.id),
+        now,
+      )
+    ).size;
     const due = await this.dataSource.getRepository(DatabaseUserEntity).find({
       select: { id: true },
       where: { state: 'inactive', cleanupDueAt: LessThanOrEqual(now) },

@@ -1,18 +1,35 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { RESULTS_QUEUE, parseConnectorMessage } from '@doorman/contracts';
+import {
+  Batcher,
+  RESULTS_QUEUE,
+  parseConnectorMessage,
+  type SyncUserResult,
+} from '@doorman/contracts';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { AdminRotationService } from '../admin-rotation/admin-rotation.service';
 import { CatalogService } from '../catalog/catalog.service';
 import { ConnectorsService } from '../connectors/connectors.service';
 import { GrantsService } from './grants.service';
 import { ReconcileService } from './reconcile.service';
+import { SyncResultsRecorder } from './sync-results.recorder';
+
+/**
+ * Jobs taken at once. Sync results wait in the batcher (a promise, no connection) until their
+ * batch commits, so the worker must hold many to form batches; other messages run as before.
+ */
+const RESULTS_CONCURRENCY = 128;
+/** Results recorded in one transaction, and such transactions at once (of the gate's 10). */
+const RESULTS_BATCH = 100;
+const RESULT_BATCHES_IN_FLIGHT = 2;
 
 /**
  * Results and heartbeats from every connector, on a durable queue: a broker that was down
  * when the connector finished still learns the result (DESIGN §5). Thin: parse, one call.
+ * Sync results are recorded in batches; a job completes (is acknowledged) only once its
+ * result's transaction has committed.
  */
-@Processor(RESULTS_QUEUE, { concurrency: 8 })
+@Processor(RESULTS_QUEUE, { concurrency: RESULTS_CONCURRENCY })
 export class ResultsProcessor extends WorkerHost {
   private readonly errorLogger = new Logger(ResultsProcessor.name);
 
@@ -23,15 +40,22 @@ export class ResultsProcessor extends WorkerHost {
   }
 
   private readonly logger = new Logger(ResultsProcessor.name);
+  private readonly syncResults: Batcher<SyncUserResult>;
 
   constructor(
     private readonly grants: GrantsService,
+    recorder: SyncResultsRecorder,
     private readonly connectors: ConnectorsService,
     private readonly reconciler: ReconcileService,
     private readonly adminRotations: AdminRotationService,
     private readonly catalog: CatalogService,
   ) {
     super();
+    this.syncResults = new Batcher(
+      (results) => recorder.record(results),
+      RESULTS_BATCH,
+      RESULT_BATCHES_IN_FLIGHT,
+    );
   }
 
   async process(job: Job<unknown>): Promise<void> {
@@ -55,7 +79,8 @@ export class ResultsProcessor extends WorkerHost {
           },
           'sync result received',
         );
-        return this.grants.onSyncResult(message);
+        await this.syncResults.add(message);
+        return;
       case 'cleanup-user':
         return this.grants.onCleanupResult(message);
       case 'heartbeat':

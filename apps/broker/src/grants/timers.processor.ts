@@ -1,6 +1,6 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { TIMERS_QUEUE } from '@doorman/contracts';
+import { Batcher, TIMERS_QUEUE } from '@doorman/contracts';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -13,8 +13,12 @@ const RetrySyncPayload = z.object({
   generation: z.number().int().positive(),
 });
 
-/** The broker's delayed jobs: a grant's expiry and a database user's cleanup date. */
-@Processor(TIMERS_QUEUE, { concurrency: 16 })
+/**
+ * The broker's delayed jobs: a grant's expiry and a database user's cleanup date. Expiries
+ * that fire together are ended together (one transaction; a job completes once it commits), so
+ * the worker holds many jobs at once.
+ */
+@Processor(TIMERS_QUEUE, { concurrency: 128 })
 export class TimersProcessor extends WorkerHost {
   private readonly errorLogger = new Logger(TimersProcessor.name);
 
@@ -24,8 +28,11 @@ export class TimersProcessor extends WorkerHost {
     this.errorLogger.warn({ err }, 'timers worker connection error');
   }
 
+  private readonly expiries: Batcher<string>;
+
   constructor(private readonly grants: GrantsService) {
     super();
+    this.expiries = new Batcher((ids) => grants.expireTogether(ids), 200, 2);
   }
 
   async process(job: Job<unknown>): Promise<void> {
@@ -37,7 +44,7 @@ export class TimersProcessor extends WorkerHost {
       case TIMER_JOBS.expireGrant: {
         const p = ExpirePayload.safeParse(job.data);
         if (!p.success) throw new UnrecoverableError('malformed expire-grant payload');
-        await this.grants.expireGrant(p.data.requestId);
+        await this.expiries.add(p.data.requestId);
         return;
       }
       case TIMER_JOBS.cleanupDue: {

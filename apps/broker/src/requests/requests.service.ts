@@ -296,6 +296,8 @@ export class RequestsService {
         actor,
         opening === 'auto' ? 'request.auto_approved' : 'request.approved',
         now,
+        undefined,
+        integration,
       );
       return row.id;
     });
@@ -427,7 +429,8 @@ export class RequestsService {
       }
       if (req.status !== 'PENDING') await this.refuseDecided(req, decision);
       const flow = await this.flows.getVersion(req.flowId, req.flowVersion);
-      const ctx = await this.contextFor(flow, await this.integrations.get(req.integrationId), req);
+      const integration = await this.integrations.get(req.integrationId);
+      const ctx = await this.contextFor(flow, integration, req);
       const approvals = await em
         .getRepository(ApprovalEntity)
         .find({ where: { requestId: req.id } });
@@ -477,7 +480,7 @@ export class RequestsService {
           );
           return;
         case 'approved':
-          await this.finishApproval(em, req, actor, 'request.approved', now, step);
+          await this.finishApproval(em, req, actor, 'request.approved', now, step, integration);
           return;
         case 'pending':
           await this.audit.record(
@@ -546,6 +549,7 @@ export class RequestsService {
     action: string,
     now: Date,
     step?: number,
+    integration?: IntegrationEntity,
   ): Promise<void> {
     const requests = em.getRepository(AccessRequestEntity);
     const approved = this.next(req, 'approve');
@@ -556,29 +560,38 @@ export class RequestsService {
       decidedAt: now,
       ...(req.kind === 'extension' ? {} : { syncGeneration: null }),
     });
-    await this.audit.record(
-      {
-        action,
-        actor,
-        requestId: req.id,
-        integrationId: req.integrationId,
-        details: step === undefined ? {} : { step: step + 1 },
-      },
-      em,
-    );
+    const decided = {
+      action,
+      actor,
+      requestId: req.id,
+      integrationId: req.integrationId,
+      details: step === undefined ? {} : { step: step + 1 },
+    };
     if (req.kind === 'extension') {
+      await this.audit.record(decided, em);
       await this.applyExtension(em, { ...req, status: approved }, actor, now);
       return;
     }
-    const generation = await this.grants.syncPerson(em, req.integrationId, req.requesterId, req.id);
-    await this.audit.record(
-      {
-        action: 'grant.requested',
-        actor,
-        requestId: req.id,
-        integrationId: req.integrationId,
-        details: { generation },
-      },
+    const generation = await this.grants.syncPerson(
+      em,
+      req.integrationId,
+      req.requesterId,
+      req.id,
+      {},
+      integration,
+    );
+    // Both events in one INSERT, in this order.
+    await this.audit.recordMany(
+      [
+        decided,
+        {
+          action: 'grant.requested',
+          actor,
+          requestId: req.id,
+          integrationId: req.integrationId,
+          details: { generation },
+        },
+      ],
       em,
     );
   }
@@ -869,18 +882,16 @@ export class RequestsService {
           endedAt: now,
         });
         // A decision like any other: audited per request, so its approvers' messages are updated.
-        for (const req of pending) {
-          await this.audit.record(
-            {
-              action: 'request.denied',
-              actor,
-              requestId: req.id,
-              integrationId,
-              details: { reason: `revoke-all: ${reason}`, revokeAll: true },
-            },
-            em,
-          );
-        }
+        await this.audit.recordMany(
+          pending.map((req) => ({
+            action: 'request.denied',
+            actor,
+            requestId: req.id,
+            integrationId,
+            details: { reason: `revoke-all: ${reason}`, revokeAll: true },
+          })),
+          em,
+        );
       }
       for (const [to, reqs] of ending) {
         await updateAll(reqs, {

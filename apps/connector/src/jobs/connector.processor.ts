@@ -25,6 +25,42 @@ import { InventoryService } from './inventory.service';
 const STALL_SETTINGS = { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 1_000_000 };
 
 /**
+ * Jobs held at once, as a multiple of CONNECTOR_CONCURRENCY. Syncs that end access wait to be
+ * applied together (UserSyncService), so the worker takes more jobs than it runs; every other
+ * job still runs at most CONNECTOR_CONCURRENCY at a time (the target pool is sized for that).
+ */
+const HELD_PER_WORKER = 8;
+
+/** Ending access: a sync-user job that logs nobody in. Only a scheduling hint; the payload is validated later. */
+function endsAccess(name: string, data: unknown): boolean {
+  if (name !== 'sync-user' || typeof data !== 'object' || data === null) return false;
+  const d = data as { login?: unknown; groups?: unknown };
+  return d.login === false && Array.isArray(d.groups) && d.groups.length === 0;
+}
+
+/** At most `limit` callers at a time; the others wait in order. */
+class Slots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(limit: number) {
+    this.free = limit;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
+
+/**
  * The BullMQ worker on this connector's queue (thin: every job goes to
  * ConnectorJobsService.process). The queue name comes from config at runtime, which is
  * why this is a plain Worker rather than a decorator-bound @Processor.
@@ -45,13 +81,17 @@ export class ConnectorProcessor implements OnApplicationBootstrap, OnModuleDestr
   onApplicationBootstrap(): void {
     this.jobs.assertHandlers();
     const queue = connectorQueueName(this.config.connectorId);
+    const slots = new Slots(this.config.concurrency);
     const worker = new Worker(
       queue,
-      (job) => this.metrics.track(job.name, () => this.jobs.process(job)),
+      (job) =>
+        endsAccess(job.name, job.data)
+          ? this.metrics.track(job.name, () => this.jobs.process(job))
+          : slots.run(() => this.metrics.track(job.name, () => this.jobs.process(job))),
       {
         connection: redisConnectionOptions(this.config.redisUrl),
         prefix: this.config.redisPrefix,
-        concurrency: this.config.concurrency,
+        concurrency: this.config.concurrency * HELD_PER_WORKER,
         settings: { backoffStrategy: connectorBackoffStrategy },
         ...STALL_SETTINGS,
       },

@@ -141,11 +141,18 @@ describe('SQL builders (golden)', () => {
       sql.readRoles(['doorman_managed', 'doorman_inheritor']),
       sql.readSchemaOwners(NASTY_SCHEMA),
       sql.readGroupDrift('doorman_x', NASTY_SCHEMA),
-      sql.terminateSessions(NASTY_USER, 5000),
-      sql.terminateSessions(NASTY_USER, null),
+      sql.signalSessions([NASTY_USER]),
+      sql.liveBackends([4242, 4243]),
       sql.listOwnedObjects(NASTY_USER, true),
       sql.serverVersion(),
       sql.readInventory('doorman_managed', 'doorman:group:v1 '),
+    ]);
+  });
+
+  it('queries over several users bind every value', () => {
+    golden('queries-batch', [
+      sql.advisoryXactLocks([-3n, 7n]),
+      sql.readRoleStates([NASTY_USER, 'bob_doorman'], 'doorman_managed', 'doorman:group:v1 '),
     ]);
   });
 

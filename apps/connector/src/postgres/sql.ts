@@ -321,17 +321,65 @@ export function readGroupDrift(group: string, schema: string): Statement {
   };
 }
 
-export function terminateSessions(username: string, waitMs: number | null): Statement {
-  // PostgreSQL 14+ can wait for the backend to exit, so the caller knows it is gone.
-  const call =
-    waitMs === null ? 'pg_terminate_backend(pid)' : 'pg_terminate_backend(pid, $2::bigint)';
+/**
+ * Signals every session of the users to end (pg_terminate_backend without its wait, which polls
+ * one backend after another every 100 ms); returns the pids signalled, for `liveBackends`.
+ */
+export function signalSessions(usernames: readonly string[]): Statement {
   // The CTE is materialized so the user filter runs first: in a plain WHERE the planner
-  // may evaluate pg_terminate_backend before `usename = $1` and end everyone's session.
+  // may evaluate pg_terminate_backend before `usename = ANY($1)` and end everyone's session.
   return {
     text: `WITH sessions AS MATERIALIZED (
-  SELECT pid FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid())
-SELECT count(*) FILTER (WHERE ${call})::int AS terminated FROM sessions`,
-    values: waitMs === null ? [username] : [username, waitMs],
+  SELECT pid, usename::text AS username FROM pg_stat_activity
+   WHERE usename = ANY($1::text[]) AND pid <> pg_backend_pid())
+SELECT pid, username FROM sessions WHERE pg_terminate_backend(pid)`,
+    values: [[...usernames]],
+  };
+}
+
+/** How many of these backends are still running. */
+export function liveBackends(pids: readonly number[]): Statement {
+  return {
+    text: 'SELECT count(*)::int AS alive FROM pg_stat_activity WHERE pid = ANY($1::int[])',
+    values: [[...pids]],
+  };
+}
+
+/**
+ * `pg_advisory_xact_lock` on several keys, taken in the order given (callers sort them, so two
+ * transactions locking overlapping sets never wait for each other in a cycle).
+ */
+export function advisoryXactLocks(keys: readonly bigint[]): Statement {
+  return {
+    text: `SELECT count(pg_advisory_xact_lock(k.key))::int AS locked
+  FROM (SELECT key FROM unnest($1::bigint[]) WITH ORDINALITY AS u(key, n) ORDER BY n) k`,
+    values: [keys.map((k) => k.toString())],
+  };
+}
+
+/** `readRoleState` for several roles at once, each row naming its role (absent → no row). */
+export function readRoleStates(
+  usernames: readonly string[],
+  marker: string,
+  groupCommentPrefix: string,
+): Statement {
+  return {
+    text: `SELECT r.rolname::text AS username,
+       r.oid::text AS oid,
+       r.rolcanlogin AS can_login,
+       CASE WHEN r.rolvaliduntil IS NULL OR r.rolvaliduntil = 'infinity' THEN NULL
+            ELSE floor(extract(epoch FROM r.rolvaliduntil) * 1000)::float8 END AS valid_until_ms,
+       r.rolconnlimit AS connection_limit,
+       shobj_description(r.oid, 'pg_authid') AS comment,
+       EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+               WHERE m.member = r.oid AND g.rolname = $2) AS managed,
+       ARRAY(SELECT DISTINCT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+             WHERE m.member = r.oid
+               AND left(shobj_description(g.oid, 'pg_authid'), length($3)) = $3
+             ORDER BY 1) AS doorman_groups
+  FROM pg_roles r
+ WHERE r.rolname = ANY($1::text[])`,
+    values: [[...usernames], marker, groupCommentPrefix],
   };
 }
 

@@ -7,7 +7,7 @@ import { classifyError } from './sqlstate';
 import type { QueryResultRow } from 'pg';
 import { actAs } from './acting-roles';
 import { userLockKey, type TargetClient, type Tx, type TxOptions } from './target-client';
-import { readRoleState, readServer, terminateSessions, type JobRef } from './user-sync.service';
+import { readRoleState, terminateSessions, type JobRef } from './user-sync.service';
 
 export interface CleanupOutcome {
   status: 'applied' | 'skipped';
@@ -114,9 +114,8 @@ export class UserCleanupService {
         }
       }
 
-      const server = await readServer(tx);
       await tx.run(sql.alterRoleLogin(job.username, false));
-      const sessions = await terminateSessions(this.target, job.username, server.serverVersionNum);
+      const sessions = await terminateSessions(this.target, job.username);
       await tx.run(sql.dropRole(job.username));
       effects.push(
         `reassigned ${reassigned.length} object(s) to ${INHERITOR_ROLE}`,

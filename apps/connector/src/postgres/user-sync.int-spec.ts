@@ -208,6 +208,47 @@ describe.each<TargetVersion>([15, 17])('user sync and cleanup on PostgreSQL %i',
     expect(row).toEqual({ rolcanlogin: false, expired: true, groups: 1 }); // only the marker left
   });
 
+  it('ends access for several users at once, each with its own outcome', async () => {
+    const [a, b, c, clash] = [person(), person(), person(), person()];
+    const pa = passwordOf(await run(syncJob(a, 1, [READ_PUBLIC])));
+    const pb = passwordOf(await run(syncJob(b, 1, [READ_PUBLIC])));
+    const pc = passwordOf(await run(syncJob(c, 1, [READ_PUBLIC])));
+    const sessions = [await login(a, pa), await login(b, pb), await login(b, pb)];
+    await sql(`CREATE ROLE ${ident(clash.username)} LOGIN PASSWORD 'theirs'`);
+
+    // Started in one turn of the event loop: recorded as one batch.
+    const outcomes = await Promise.allSettled([
+      run(syncJob(a, 2, [])),
+      run(syncJob(b, 2, [])),
+      run(syncJob(b, 2, [])), // the same job delivered twice
+      run(syncJob(c, 1, [])), // an older generation than the one applied: stale
+      run(syncJob(clash, 1, [])), // an unmanaged role: refused, alone
+    ]);
+    expect(outcomes[0]).toMatchObject({
+      status: 'fulfilled',
+      value: { status: 'applied', sessionsTerminated: 1 },
+    });
+    expect(outcomes[1]).toMatchObject({
+      status: 'fulfilled',
+      value: { status: 'applied', sessionsTerminated: 2 },
+    });
+    expect(outcomes[2]).toMatchObject({ status: 'fulfilled', value: { status: 'stale' } });
+    expect(outcomes[3]).toMatchObject({
+      status: 'fulfilled',
+      value: { status: 'stale', sessionsTerminated: 0 },
+    });
+    expect(outcomes[4]).toMatchObject({
+      status: 'rejected',
+      reason: { code: ConnectorErrorCode.NameClash, retryable: false },
+    });
+    for (const session of sessions) expect(await isClosed(session)).toBe(true);
+    expect(await loginFails(a, pa)).toMatchObject({ code: expect.stringMatching(/^28/) });
+    expect(await loginFails(b, pb)).toMatchObject({ code: expect.stringMatching(/^28/) });
+    expect(await loginFails(c, pc)).toBeNull();
+    expect((await roleRow(a.username)).rolcanlogin).toBe(false);
+    expect((await roleRow(clash.username)).rolcanlogin).toBe(true);
+  });
+
   it('ending one of two overlapping grants leaves the other working', async () => {
     const who = person();
     const password = passwordOf(await run(syncJob(who, 1, [READ_PUBLIC, WRITE_SALES])));

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import type { GroupGrant, SealedBox, SyncUserJob } from '@doorman/contracts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Batcher, type GroupGrant, type SealedBox, type SyncUserJob } from '@doorman/contracts';
 import { generatePassword, scramSha256VerifierAsync, seal } from '@doorman/crypto';
 import type { QueryResultRow } from 'pg';
 import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
@@ -9,8 +10,14 @@ import type { GroupRolesService } from './group-roles.service';
 import { renderRoleOps } from './role-ops';
 import * as sql from './sql';
 import { classifyError, sqlstateOf } from './sqlstate';
-import { ABSENT_ROLE, planSync, type RoleState, type ServerContext } from './sync-planner';
-import { userLockKey, type TargetClient, type Tx } from './target-client';
+import {
+  ABSENT_ROLE,
+  planSync,
+  type RoleState,
+  type ServerContext,
+  type SyncPlan,
+} from './sync-planner';
+import { advisoryKey, userLockKey, type TargetClient, type Tx } from './target-client';
 
 export interface JobRef {
   kind: string;
@@ -37,14 +44,38 @@ interface RoleRow {
   doorman_groups: string[];
 }
 
-/** How long pg_terminate_backend waits for each session to exit (PostgreSQL 14+). */
+/** How long ending sessions waits for them to exit, and how often it looks. */
 const TERMINATE_WAIT_MS = 5000;
+const TERMINATE_POLL_MS = 5;
+
+/** Users whose access ends, changed in one transaction; and such transactions at once. */
+const ENDINGS_BATCH = 64;
+const ENDING_BATCHES_IN_FLIGHT = 2;
+
+interface Ending {
+  job: SyncUserJob;
+  ref: JobRef;
+}
 
 export async function readRoleState(tx: Tx, username: string): Promise<RoleState> {
   const [row] = await tx.run<RoleRow>(
     sql.readRoleState(username, MARKER_ROLE, GROUP_COMMENT_PREFIX),
   );
-  if (!row) return ABSENT_ROLE;
+  return row ? roleState(row) : ABSENT_ROLE;
+}
+
+/** `readRoleState` for several users in one round trip. */
+async function readRoleStates(
+  tx: Tx,
+  usernames: readonly string[],
+): Promise<Map<string, RoleState>> {
+  const rows = await tx.run<RoleRow & { username: string }>(
+    sql.readRoleStates(usernames, MARKER_ROLE, GROUP_COMMENT_PREFIX),
+  );
+  return new Map(rows.map((row) => [row.username, roleState(row)]));
+}
+
+function roleState(row: RoleRow): RoleState {
   return {
     exists: true,
     managed: row.managed,
@@ -62,24 +93,42 @@ export async function readServer(tx: Tx): Promise<ServerContext> {
 }
 
 /**
+ * Ends every session of the users: signals them all at once, then waits (polling every few
+ * milliseconds) until their backends are gone or TERMINATE_WAIT_MS passed. pg_terminate_backend's
+ * own timeout checks every 100 ms, one backend after another: at least 100 ms a session, which
+ * held a connector worker for that long on every revoke (issue #8). Returns how many sessions
+ * of each user were signalled.
+ */
+async function signalAndWait(
+  target: TargetClient,
+  usernames: readonly string[],
+): Promise<Map<string, number>> {
+  const rows = await target.query<{ pid: number; username: string }>(sql.signalSessions(usernames));
+  const ended = new Map<string, number>();
+  for (const r of rows) ended.set(r.username, (ended.get(r.username) ?? 0) + 1);
+  const pids = rows.map((r) => r.pid);
+  const deadline = Date.now() + TERMINATE_WAIT_MS;
+  while (pids.length > 0 && Date.now() < deadline) {
+    const [{ alive }] = await target.query<{ alive: number }>(sql.liveBackends(pids));
+    if (alive === 0) break;
+    await sleep(TERMINATE_POLL_MS);
+  }
+  return ended;
+}
+
+/**
  * Ends every session of `username` on the server; returns how many were ended. An admin
  * without pg_signal_backend (and not a superuser) ends them as a member of the user's role,
  * granted for the moment and revoked after. If even that is refused, logins are already
  * blocked (NOLOGIN was committed first), so the failure is reported, not thrown.
  */
-export async function terminateSessions(
-  target: TargetClient,
-  username: string,
-  serverVersionNum: number,
-): Promise<number> {
-  const wait = serverVersionNum >= 140000 ? TERMINATE_WAIT_MS : null;
+export async function terminateSessions(target: TargetClient, username: string): Promise<number> {
   const run = <R extends QueryResultRow>(s: sql.Statement) => target.query<R>(s);
   // The common case (a superuser, or pg_signal_backend) in one round trip; PostgreSQL refuses
   // with 42501 otherwise, and the sessions are ended again as a member of the user's role
   // (those already ended are simply gone).
   try {
-    const [row] = await target.query<{ terminated: number }>(sql.terminateSessions(username, wait));
-    return row.terminated;
+    return (await signalAndWait(target, [username])).get(username) ?? 0;
   } catch (err) {
     if (sqlstateOf(err) !== '42501') throw err;
   }
@@ -88,8 +137,7 @@ export async function terminateSessions(
     ? async () => {}
     : await actAs(run, [username], `ending the sessions of ${JSON.stringify(username)}`);
   try {
-    const [row] = await target.query<{ terminated: number }>(sql.terminateSessions(username, wait));
-    return row.terminated;
+    return (await signalAndWait(target, [username])).get(username) ?? 0;
   } finally {
     await giveBack();
   }
@@ -102,6 +150,12 @@ export async function terminateSessions(
  * the sessions the plan ends.
  */
 export class UserSyncService {
+  private readonly endings = new Batcher<Ending, SyncOutcome>(
+    (items) => this.endTogether(items),
+    ENDINGS_BATCH,
+    ENDING_BATCHES_IN_FLIGHT,
+  );
+
   constructor(
     private readonly target: TargetClient,
     private readonly groups: GroupRolesService,
@@ -109,6 +163,12 @@ export class UserSyncService {
   ) {}
 
   async sync(job: SyncUserJob, ref: JobRef): Promise<SyncOutcome> {
+    // Access ends (no group left): users waiting for that are changed together (issue #8).
+    if (!job.login && job.groups.length === 0) return this.endings.add({ job, ref });
+    return this.syncOne(job, ref);
+  }
+
+  private async syncOne(job: SyncUserJob, ref: JobRef): Promise<SyncOutcome> {
     await this.groups.ensureBaseRoles();
     const warnings: string[] = [];
     for (const [database, grants] of byDatabase(job.groups)) {
@@ -165,50 +225,111 @@ export class UserSyncService {
     );
 
     const { plan, server, state, sealedPassword } = txResult;
-    const startedAt = server.now.toISOString();
-    if (plan.kind === 'stale') {
-      // A retry after a crash between commit and termination lands here: a role that may
-      // not log in should have no sessions, so end any left over.
-      const ended =
-        state.exists && !state.canLogin
-          ? await this.endSessions(job.username, server.serverVersionNum)
-          : { terminated: 0, notes: [] };
-      const sessionsTerminated = ended.terminated;
-      return {
-        status: 'stale',
-        startedAt,
-        validUntil: state.validUntil?.toISOString() ?? null,
-        sessionsTerminated,
-        effects: [
-          ...warnings,
-          `generation ${plan.appliedGeneration} already applied; nothing changed`,
-          ...(sessionsTerminated ? [`terminated ${sessionsTerminated} leftover session(s)`] : []),
-          ...ended.notes,
-        ],
-      };
+    const ended = endsSessions(plan, state) ? await this.endSessions(job.username) : NONE_ENDED;
+    return outcome(plan, state, server, ended, warnings, sealedPassword);
+  }
+
+  /**
+   * Ends access for many users in one transaction (issue #8): their advisory locks in key
+   * order, one read of their roles, every ALTER ROLE in one round trip, then one
+   * pg_terminate_backend over all their sessions. Refused plans fail their own job only; if the
+   * transaction fails, each user is synced on its own, so every job gets its own outcome and
+   * SQLSTATE classification.
+   */
+  private async endTogether(items: Ending[]): Promise<Array<SyncOutcome | Error>> {
+    if (items.length === 1) return [await this.settle(items[0])];
+    // One job per user in the transaction; another one for the same user runs after it.
+    const together: Ending[] = [];
+    const after: Ending[] = [];
+    const seen = new Set<string>();
+    for (const it of items) {
+      (seen.has(it.job.username) ? after : together).push(it);
+      seen.add(it.job.username);
     }
-    if (plan.kind !== 'apply') throw new TypeError('unreachable');
-    const ended = plan.terminateSessions
-      ? await this.endSessions(job.username, server.serverVersionNum)
-      : { terminated: 0, notes: [] };
-    const sessionsTerminated = ended.terminated;
-    return {
-      status: 'applied',
-      startedAt,
-      validUntil:
-        plan.validUntil === null || plan.validUntil === 'infinity'
-          ? null
-          : plan.validUntil.toISOString(),
-      sealedPassword,
-      passwordIssuedAt: sealedPassword ? startedAt : undefined,
-      sessionsTerminated,
-      effects: [
-        ...warnings,
-        ...plan.effects,
-        ...(sessionsTerminated ? [`terminated ${sessionsTerminated} session(s)`] : []),
-        ...ended.notes,
-      ],
-    };
+    let outcomes: Map<Ending, SyncOutcome | Error>;
+    try {
+      outcomes = await this.endInOneTransaction(together);
+    } catch {
+      outcomes = new Map();
+      for (const it of together) outcomes.set(it, await this.settle(it));
+    }
+    for (const it of after) outcomes.set(it, await this.settle(it));
+    return items.map((it) => outcomes.get(it) ?? new Error('no outcome'));
+  }
+
+  private async settle(it: Ending): Promise<SyncOutcome | Error> {
+    try {
+      return await this.syncOne(it.job, it.ref);
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  }
+
+  private async endInOneTransaction(items: Ending[]): Promise<Map<Ending, SyncOutcome | Error>> {
+    await this.groups.ensureBaseRoles();
+    const keys = [...new Set(items.map((it) => advisoryKey(userLockKey(it.job.username))))].sort(
+      (a, b) => (a < b ? -1 : a > b ? 1 : 0),
+    );
+    const { server, planned } = await this.target.transaction(
+      this.target.adminDatabase,
+      { jobKind: 'sync-user', shortId: `${items[0].ref.shortId}+${items.length - 1}` },
+      async (tx) => {
+        await tx.run(sql.advisoryXactLocks(keys));
+        const server = await readServer(tx);
+        const states = await readRoleStates(
+          tx,
+          items.map((it) => it.job.username),
+        );
+        const planned = items.map((it) => {
+          const state = states.get(it.job.username) ?? ABSENT_ROLE;
+          return { it, state, plan: planSync(it.job, state, server) };
+        });
+        const statements = planned.flatMap(({ it, plan }) => {
+          if (plan.kind !== 'apply') return [];
+          if (plan.issuesPassword) throw new TypeError('ending access never issues a password');
+          return renderRoleOps(it.job.username, plan.ops);
+        });
+        // Utility statements take no parameters (sql.ts): all of them in one round trip.
+        if (statements.some((st) => st.values.length > 0))
+          for (const st of statements) await tx.run(st);
+        else if (statements.length > 0)
+          await tx.run({ text: statements.map((st) => st.text).join(';\n'), values: [] });
+        return { server, planned };
+      },
+    );
+    const ending = planned.filter(({ plan, state }) => endsSessions(plan, state));
+    const ended = await this.endSessionsOf(ending.map(({ it }) => it.job.username));
+    const outcomes = new Map<Ending, SyncOutcome | Error>();
+    for (const { it, state, plan } of planned) {
+      if (plan.kind === 'refuse') {
+        outcomes.set(it, ConnectorError.permanent(plan.code, plan.message));
+        continue;
+      }
+      const mine = ended.get(it.job.username) ?? NONE_ENDED;
+      outcomes.set(it, mine instanceof Error ? mine : outcome(plan, state, server, mine, []));
+    }
+    return outcomes;
+  }
+
+  /** `endSessions` for several users: one statement, or one by one where that is refused. */
+  private async endSessionsOf(usernames: readonly string[]): Promise<Map<string, Ended | Error>> {
+    const out = new Map<string, Ended | Error>();
+    if (usernames.length === 0) return out;
+    try {
+      const ended = await signalAndWait(this.target, usernames);
+      for (const name of usernames) out.set(name, { terminated: ended.get(name) ?? 0, notes: [] });
+      return out;
+    } catch {
+      // Refused (an admin without pg_signal_backend) or failed: each user the usual way.
+      for (const name of usernames) {
+        try {
+          out.set(name, await this.endSessions(name));
+        } catch (err) {
+          out.set(name, err instanceof Error ? err : new Error(String(err)));
+        }
+      }
+      return out;
+    }
   }
 
   /**
@@ -216,13 +337,10 @@ export class UserSyncService {
    * end sessions (no pg_signal_backend, no way to act as the user) does not fail the revoke:
    * it is applied, and the result says the sessions stayed and what the operator should grant.
    */
-  private async endSessions(
-    username: string,
-    serverVersionNum: number,
-  ): Promise<{ terminated: number; notes: string[] }> {
+  private async endSessions(username: string): Promise<Ended> {
     try {
       return {
-        terminated: await terminateSessions(this.target, username, serverVersionNum),
+        terminated: await terminateSessions(this.target, username),
         notes: [],
       };
     } catch (err) {
@@ -249,6 +367,66 @@ export class UserSyncService {
     const held = new Set(row?.doorman_groups ?? []);
     return grants.every((g) => held.has(groupRoleName(g)));
   }
+}
+
+interface Ended {
+  terminated: number;
+  notes: string[];
+}
+
+const NONE_ENDED: Ended = { terminated: 0, notes: [] };
+
+/**
+ * Whether the user's sessions end after the commit: the plan says so, or — a retry after a
+ * crash between commit and termination — the role already may not log in and may have some left.
+ */
+function endsSessions(plan: SyncPlan, state: RoleState): boolean {
+  if (plan.kind === 'apply') return plan.terminateSessions;
+  return plan.kind === 'stale' && state.exists && !state.canLogin;
+}
+
+/** The result of a sync whose transaction committed (a plan applied or found stale). */
+function outcome(
+  plan: SyncPlan,
+  state: RoleState,
+  server: ServerContext,
+  ended: Ended,
+  warnings: readonly string[],
+  sealedPassword?: SealedBox,
+): SyncOutcome {
+  const startedAt = server.now.toISOString();
+  const sessionsTerminated = ended.terminated;
+  if (plan.kind === 'stale')
+    return {
+      status: 'stale',
+      startedAt,
+      validUntil: state.validUntil?.toISOString() ?? null,
+      sessionsTerminated,
+      effects: [
+        ...warnings,
+        `generation ${plan.appliedGeneration} already applied; nothing changed`,
+        ...(sessionsTerminated ? [`terminated ${sessionsTerminated} leftover session(s)`] : []),
+        ...ended.notes,
+      ],
+    };
+  if (plan.kind !== 'apply') throw new TypeError('unreachable');
+  return {
+    status: 'applied',
+    startedAt,
+    validUntil:
+      plan.validUntil === null || plan.validUntil === 'infinity'
+        ? null
+        : plan.validUntil.toISOString(),
+    sealedPassword,
+    passwordIssuedAt: sealedPassword ? startedAt : undefined,
+    sessionsTerminated,
+    effects: [
+      ...warnings,
+      ...plan.effects,
+      ...(sessionsTerminated ? [`terminated ${sessionsTerminated} session(s)`] : []),
+      ...ended.notes,
+    ],
+  };
 }
 
 async function preparePassword(key: KeyObject): Promise<{ verifier: string; sealed: SealedBox }> {

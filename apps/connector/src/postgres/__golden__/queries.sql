@@ -49,14 +49,13 @@ SELECT EXISTS (
 -- values: ["doorman_x","Ünïcode \"Sales\" Ω schema"]
 
 WITH sessions AS MATERIALIZED (
-  SELECT pid FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid())
-SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, $2::bigint))::int AS terminated FROM sessions;
--- values: ["o'brien\"; DROP ROLE x; --",5000]
+  SELECT pid, usename::text AS username FROM pg_stat_activity
+   WHERE usename = ANY($1::text[]) AND pid <> pg_backend_pid())
+SELECT pid, username FROM sessions WHERE pg_terminate_backend(pid);
+-- values: [["o'brien\"; DROP ROLE x; --"]]
 
-WITH sessions AS MATERIALIZED (
-  SELECT pid FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid())
-SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS terminated FROM sessions;
--- values: ["o'brien\"; DROP ROLE x; --"]
+SELECT count(*)::int AS alive FROM pg_stat_activity WHERE pid = ANY($1::int[]);
+-- values: [[4242,4243]]
 
 SELECT o.type AS type, o.identity AS identity
   FROM pg_shdepend d
