@@ -55,13 +55,15 @@ export class IdentityService implements OnApplicationBootstrap {
   async authenticate(token: string, sourceAddress?: string): Promise<Actor | null> {
     if (token.length > 200) return null;
     // The token and its user in one round trip: every API call starts here.
-    const [row] = (await this.tokens.query(
+    const [row] = await this.tokens.query<
+      Array<TokenUse & { userId: string; email: string; roles: DoormanRole[] }>
+    >(
       `SELECT t.id, t.name, t.last_used_at AS "lastUsedAt",
               u.id AS "userId", u.email, u.roles
          FROM api_tokens t JOIN users u ON u.id = t.user_id
         WHERE t.token_hash = $1`,
       [hashToken(token)],
-    )) as Array<TokenUse & { userId: string; email: string; roles: DoormanRole[] }>;
+    );
     if (!row) return null;
     const actor: Actor = {
       id: row.userId,
