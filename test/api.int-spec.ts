@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { connectorQueueName, parseConnectorJob } from '@doorman/contracts';
 import { Client } from 'pg';
 import { createBrokerApp } from '../apps/broker/src/bootstrap';
+import { baseUsername, hashedUsername } from '../apps/broker/src/grants/username';
 import { ApiClient } from './support/api-client';
 import {
   createBrokerTestEnv,
@@ -297,6 +298,67 @@ describe('REST API (broker on real PostgreSQL and Redis)', () => {
       expect(
         (await w.mallory.api.get(`/api/v1/audit-events?requestId=${req.body.id}`)).status,
       ).toBe(403);
+    });
+
+    it("a person whose plain database user name another holds gets the hashed one; a deny's approval is kept", async () => {
+      const x = await createWorld(admin);
+      // Someone else already holds x.alice's plain name on this integration.
+      await db.query(
+        'INSERT INTO database_users (integration_id, user_id, username) VALUES ($1, $2, $3)',
+        [x.integrationId, x.mallory.id, baseUsername(x.alice.email)],
+      );
+      const asked = (await x.alice.api.post(
+        '/api/v1/access-requests',
+        ask({ integrationId: x.integrationId }),
+      )) as { body: { id: string } };
+      const approved = await x.bob.api.post(`/api/v1/access-requests/${asked.body.id}/approve`);
+      expect(approved.body).toMatchObject({ status: 'GRANTING', decidedBy: x.bob.id });
+      const users = await db.query(
+        'SELECT user_id, username FROM database_users WHERE integration_id = $1 ORDER BY username',
+        [x.integrationId],
+      );
+      expect(users.rows).toEqual(
+        [
+          { user_id: x.mallory.id, username: baseUsername(x.alice.email) },
+          { user_id: x.alice.id, username: hashedUsername(x.alice.email) },
+        ].sort((a, b) => (a.username < b.username ? -1 : 1)),
+      );
+
+      const other = (await x.alice.api.post(
+        '/api/v1/access-requests',
+        ask({ integrationId: x.integrationId, permission: 'write' }),
+      )) as { body: { id: string } };
+      const denied = await x.carol.api.post(`/api/v1/access-requests/${other.body.id}/deny`, {
+        reason: 'not today',
+      });
+      expect(denied.body).toMatchObject({
+        status: 'DENIED',
+        decidedBy: x.carol.id,
+        statusReason: 'not today',
+      });
+      expect(denied.body.endedAt).toBe(denied.body.decidedAt);
+      const approvals = await db.query(
+        'SELECT request_id, step, approver_id, decision, reason, channel FROM approvals WHERE request_id = ANY($1) ORDER BY decision',
+        [[asked.body.id, other.body.id]],
+      );
+      expect(approvals.rows).toEqual([
+        {
+          request_id: asked.body.id,
+          step: 0,
+          approver_id: x.bob.id,
+          decision: 'approve',
+          reason: null,
+          channel: 'api',
+        },
+        {
+          request_id: other.body.id,
+          step: 0,
+          approver_id: x.carol.id,
+          decision: 'deny',
+          reason: 'not today',
+          channel: 'api',
+        },
+      ]);
     });
 
     it('reveals credentials to the requester only, and only while active', async () => {

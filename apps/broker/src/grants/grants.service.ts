@@ -346,6 +346,30 @@ export class GrantsService {
       });
     const existing = await find();
     if (existing) return existing;
+    // ON CONFLICT DO NOTHING: a concurrent first request of the same person wins the insert.
+    const insert = async (username: string) => {
+      const inserted = await repo
+        .createQueryBuilder()
+        .insert()
+        .values({ integrationId, userId: person.id, username })
+        .orIgnore()
+        .execute();
+      // Ours (and locked by this transaction until it ends): no need to read it back.
+      const id = (inserted.identifiers[0] as { id?: string } | undefined)?.id;
+      return id
+        ? repo.create({
+            ...NEW_DATABASE_USER,
+            ...(inserted.generatedMaps[0] as Partial<DatabaseUserEntity>),
+            id,
+            integrationId,
+            userId: person.id,
+            username,
+          })
+        : null;
+    };
+    // The plain name first: usually free, and then the only statement needed.
+    const plain = await insert(baseUsername(person.email));
+    if (plain) return plain;
     // Only the two names this person could get are looked up (unique index), not every user.
     const taken = await repo.find({
       select: { username: true, userId: true },
@@ -357,24 +381,8 @@ export class GrantsService {
     const username = chooseUsername(person.email, (n) =>
       taken.some((t) => t.username === n && t.userId !== person.id),
     );
-    // ON CONFLICT DO NOTHING: a concurrent first request of the same person wins the insert.
-    const inserted = await repo
-      .createQueryBuilder()
-      .insert()
-      .values({ integrationId, userId: person.id, username })
-      .orIgnore()
-      .execute();
-    // Ours (and locked by this transaction until it ends): no need to read it back.
-    const id = (inserted.identifiers[0] as { id?: string } | undefined)?.id;
-    if (id)
-      return repo.create({
-        ...NEW_DATABASE_USER,
-        ...(inserted.generatedMaps[0] as Partial<DatabaseUserEntity>),
-        id,
-        integrationId,
-        userId: person.id,
-        username,
-      });
+    const created = await insert(username);
+    if (created) return created;
     const row = await find();
     if (!row)
       throw new Error(`database user name ${username} is taken on integration ${integrationId}`);

@@ -73,6 +73,12 @@ function assertVerdict(v: Verdict): void {
 
 type Opening = 'pending' | 'auto' | 'break-glass';
 
+/** A person's decision on a step, about to be written. */
+type NewApproval = Pick<
+  ApprovalEntity,
+  'requestId' | 'step' | 'approverId' | 'decision' | 'reason' | 'channel'
+>;
+
 /**
  * The request lifecycle, shared by every channel (REST, Slack) — one code path, one set of
  * rules: approval steps and quorum, escalation, auto-approval, break-glass, extensions.
@@ -445,23 +451,25 @@ export class RequestsService {
         ),
       );
       const step = req.currentStep;
-      await em.getRepository(ApprovalEntity).insert({
+      const approval: NewApproval = {
         requestId: req.id,
         step,
         approverId: actor.id,
         decision,
         reason: reason ?? null,
         channel: actor.channel,
-      });
+      };
       const all = [
         ...approvals.map((x) => ({ step: x.step, approverId: x.approverId, decision: x.decision })),
         { step, approverId: actor.id, decision },
       ];
+      // The outcome depends only on the approvals read under the request's lock and this one:
+      // a decided request takes the approval's INSERT and its own UPDATE in one statement.
       const outcome = evaluateApprovals(flow.steps, req, all);
       const requests = em.getRepository(AccessRequestEntity);
       switch (outcome.outcome) {
         case 'denied':
-          await requests.update(req.id, {
+          await this.recordDecision(em, req.id, approval, {
             status: this.next(req, 'deny'),
             decidedBy: actor.id,
             decidedAt: now,
@@ -480,9 +488,19 @@ export class RequestsService {
           );
           return;
         case 'approved':
-          await this.finishApproval(em, req, actor, 'request.approved', now, step, integration);
+          await this.finishApproval(
+            em,
+            req,
+            actor,
+            'request.approved',
+            now,
+            step,
+            integration,
+            approval,
+          );
           return;
         case 'pending':
+          await em.getRepository(ApprovalEntity).insert(approval);
           await this.audit.record(
             {
               action: 'request.step_approved',
@@ -550,11 +568,11 @@ export class RequestsService {
     now: Date,
     step?: number,
     integration?: IntegrationEntity,
+    approval?: NewApproval,
   ): Promise<void> {
-    const requests = em.getRepository(AccessRequestEntity);
     const approved = this.next(req, 'approve');
     // APPROVED → GRANTING at once for a grant: one UPDATE for both transitions.
-    await requests.update(req.id, {
+    await this.recordDecision(em, req.id, approval, {
       status: req.kind === 'extension' ? approved : transition(approved, 'startGranting'),
       decidedBy: actor?.id ?? null,
       decidedAt: now,
@@ -593,6 +611,57 @@ export class RequestsService {
         },
       ],
       em,
+    );
+  }
+
+  /**
+   * A request's decision (status, decider, …) and, when a person decided it, their approval:
+   * one round trip — the approval's INSERT rides in a CTE of the request's UPDATE.
+   */
+  private async recordDecision(
+    em: EntityManager,
+    requestId: string,
+    approval: NewApproval | undefined,
+    set: {
+      status: RequestStatus;
+      decidedBy: string | null;
+      decidedAt: Date;
+      statusReason?: string | null;
+      endedAt?: Date;
+      syncGeneration?: null;
+    },
+  ): Promise<void> {
+    if (!approval) {
+      await em.getRepository(AccessRequestEntity).update(requestId, set);
+      return;
+    }
+    await em.query(
+      `WITH a AS (
+         INSERT INTO approvals (request_id, step, approver_id, decision, reason, channel)
+         VALUES ($1, $2, $3, $4, $5, $6))
+       UPDATE access_requests
+          SET status = $7, decided_by = $8, decided_at = $9,
+              status_reason = CASE WHEN $10::bool THEN $11 ELSE status_reason END,
+              ended_at = CASE WHEN $12::bool THEN $13::timestamptz ELSE ended_at END,
+              sync_generation = CASE WHEN $14::bool THEN NULL ELSE sync_generation END,
+              updated_at = CURRENT_TIMESTAMP
+        WHERE id = $1`,
+      [
+        requestId,
+        approval.step,
+        approval.approverId,
+        approval.decision,
+        approval.reason,
+        approval.channel,
+        set.status,
+        set.decidedBy,
+        set.decidedAt,
+        'statusReason' in set,
+        set.statusReason ?? null,
+        'endedAt' in set,
+        set.endedAt ?? null,
+        'syncGeneration' in set,
+      ],
     );
   }
 
