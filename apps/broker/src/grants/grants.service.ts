@@ -24,6 +24,7 @@ import { DatabaseUserEntity } from './database-user.entity';
 import { FaultMetrics } from './fault-metrics';
 import { desiredState, type DesiredState, type HeldGrant } from './desired-state';
 import { baseUsername, chooseUsername, hashedUsername } from './username';
+import { expiryTimer, grantActivatedEvent, grantRevokedEvent, TIMER_JOBS } from './grant-events';
 
 export interface SyncOptions {
   /** A new password now, even in the middle of access (reset, or a lost password). */
@@ -47,11 +48,7 @@ const NEW_DATABASE_USER: Omit<DatabaseUserEntity, 'id' | 'integrationId' | 'user
     lastError: null,
   };
 
-export const TIMER_JOBS = {
-  expireGrant: 'expire-grant',
-  cleanupDue: 'cleanup-due',
-  retrySync: 'retry-sync',
-} as const;
+export { TIMER_JOBS };
 
 /**
  * Turns changes to a person's grants into desired states for the connector, and the
@@ -472,58 +469,15 @@ export class GrantsService {
           lastError: null,
           syncAttempts: r.attempt,
         });
-        await this.outbox.add(em, {
-          queue: TIMERS_QUEUE,
-          jobName: TIMER_JOBS.expireGrant,
-          jobId: jobIds.expire(req.id, expiresAt.getTime()),
-          payload: { requestId: req.id },
-          runAt: expiresAt,
-        });
-        await this.audit.record(
-          {
-            action: 'grant.activated',
-            actorType: 'connector',
-            channel: 'connector',
-            requestId: req.id,
-            integrationId: req.integrationId,
-            details: {
-              username: r.username,
-              generation: r.generation,
-              decidedAt: req.decidedAt?.toISOString() ?? null,
-              grantedAt: started.toISOString(),
-              expiresAt: expiresAt.toISOString(),
-              validUntil: r.validUntil ?? null,
-              passwordIssued: Boolean(r.sealedPassword),
-              effects: r.effects,
-            },
-          },
-          em,
-        );
+        await this.outbox.add(em, expiryTimer(req.id, expiresAt));
+        await this.audit.record(grantActivatedEvent(req, r, started, expiresAt), em);
       } else {
         await requests.update(req.id, {
           status: transition(req.status, 'revoked'),
           endedAt: now,
           lastError: null,
         });
-        await this.audit.record(
-          {
-            action: 'grant.revoked',
-            actorType: 'connector',
-            channel: 'connector',
-            requestId: req.id,
-            integrationId: req.integrationId,
-            details: {
-              username: r.username,
-              generation: r.generation,
-              sessionsTerminated: r.sessionsTerminated,
-              effects: r.effects,
-              reason: req.statusReason,
-              endedAt: req.endedAt?.toISOString() ?? null,
-              expiresAt: req.expiresAt?.toISOString() ?? null,
-            },
-          },
-          em,
-        );
+        await this.audit.record(grantRevokedEvent(req, r), em);
       }
     }
     // A grant this result activated is held: access has not ended (no count needed).

@@ -7,7 +7,8 @@ import { OutboxService, type OutboxJob } from '../outbox/outbox.service';
 import { AccessRequestEntity } from '../requests/access-request.entity';
 import { transition } from '../requests/request-state';
 import { DatabaseUserEntity } from './database-user.entity';
-import { GrantsService, TIMER_JOBS } from './grants.service';
+import { expiryTimer, grantActivatedEvent, grantRevokedEvent, TIMER_JOBS } from './grant-events';
+import { GrantsService } from './grants.service';
 
 const personKey = (integrationId: string, personId: string) => `${integrationId}/${personId}`;
 
@@ -162,30 +163,8 @@ export class SyncResultsRecorder {
           requestRows.expiresAt.push(expiresAt.toISOString());
           requestRows.endedAt.push(null);
           requestRows.attempts.push(r.attempt);
-          jobs.push({
-            queue: TIMERS_QUEUE,
-            jobName: TIMER_JOBS.expireGrant,
-            jobId: jobIds.expire(req.id, expiresAt.getTime()),
-            payload: { requestId: req.id },
-            runAt: expiresAt,
-          });
-          audits.push({
-            action: 'grant.activated',
-            actorType: 'connector',
-            channel: 'connector',
-            requestId: req.id,
-            integrationId: req.integrationId,
-            details: {
-              username: r.username,
-              generation: r.generation,
-              decidedAt: req.decidedAt?.toISOString() ?? null,
-              grantedAt: started.toISOString(),
-              expiresAt: expiresAt.toISOString(),
-              validUntil: r.validUntil ?? null,
-              passwordIssued: Boolean(r.sealedPassword),
-              effects: r.effects,
-            },
-          });
+          jobs.push(expiryTimer(req.id, expiresAt));
+          audits.push(grantActivatedEvent(req, r, started, expiresAt));
         } else {
           requestRows.id.push(req.id);
           requestRows.status.push(transition(req.status, 'revoked'));
@@ -193,22 +172,7 @@ export class SyncResultsRecorder {
           requestRows.expiresAt.push(null);
           requestRows.endedAt.push(now.toISOString());
           requestRows.attempts.push(null);
-          audits.push({
-            action: 'grant.revoked',
-            actorType: 'connector',
-            channel: 'connector',
-            requestId: req.id,
-            integrationId: req.integrationId,
-            details: {
-              username: r.username,
-              generation: r.generation,
-              sessionsTerminated: r.sessionsTerminated,
-              effects: r.effects,
-              reason: req.statusReason,
-              endedAt: req.endedAt?.toISOString() ?? null,
-              expiresAt: req.expiresAt?.toISOString() ?? null,
-            },
-          });
+          audits.push(grantRevokedEvent(req, r));
         }
       }
       // As `maybeEndAccess`: the newest state applied, nothing being granted by it.

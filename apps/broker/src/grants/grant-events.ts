@@ -1,0 +1,75 @@
+import { TIMERS_QUEUE, jobIds, type SyncUserResult } from '@doorman/contracts';
+import type { AuditInput } from '../audit/audit.service';
+import type { OutboxJob } from '../outbox/outbox.service';
+import type { AccessRequestEntity } from '../requests/access-request.entity';
+
+/**
+ * What a connector's result writes for a grant, whether recorded one by one (GrantsService)
+ * or in a batch (SyncResultsRecorder): one shape of audit event and expiry timer for both.
+ */
+
+type GrantRow = Pick<
+  AccessRequestEntity,
+  'id' | 'integrationId' | 'decidedAt' | 'statusReason' | 'endedAt' | 'expiresAt'
+>;
+
+export const TIMER_JOBS = {
+  expireGrant: 'expire-grant',
+  cleanupDue: 'cleanup-due',
+  retrySync: 'retry-sync',
+} as const;
+
+/** The timer that ends a grant at its expiry (the sweeper catches it if the timer is lost). */
+export function expiryTimer(requestId: string, expiresAt: Date): OutboxJob {
+  return {
+    queue: TIMERS_QUEUE,
+    jobName: TIMER_JOBS.expireGrant,
+    jobId: jobIds.expire(requestId, expiresAt.getTime()),
+    payload: { requestId },
+    runAt: expiresAt,
+  };
+}
+
+export function grantActivatedEvent(
+  req: GrantRow,
+  r: SyncUserResult,
+  grantedAt: Date,
+  expiresAt: Date,
+): AuditInput {
+  return {
+    action: 'grant.activated',
+    actorType: 'connector',
+    channel: 'connector',
+    requestId: req.id,
+    integrationId: req.integrationId,
+    details: {
+      username: r.username,
+      generation: r.generation,
+      decidedAt: req.decidedAt?.toISOString() ?? null,
+      grantedAt: grantedAt.toISOString(),
+      expiresAt: expiresAt.toISOString(),
+      validUntil: r.validUntil ?? null,
+      passwordIssued: Boolean(r.sealedPassword),
+      effects: r.effects,
+    },
+  };
+}
+
+export function grantRevokedEvent(req: GrantRow, r: SyncUserResult): AuditInput {
+  return {
+    action: 'grant.revoked',
+    actorType: 'connector',
+    channel: 'connector',
+    requestId: req.id,
+    integrationId: req.integrationId,
+    details: {
+      username: r.username,
+      generation: r.generation,
+      sessionsTerminated: r.sessionsTerminated,
+      effects: r.effects,
+      reason: req.statusReason,
+      endedAt: req.endedAt?.toISOString() ?? null,
+      expiresAt: req.expiresAt?.toISOString() ?? null,
+    },
+  };
+}
