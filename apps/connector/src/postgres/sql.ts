@@ -246,14 +246,8 @@ export function readServerClock(): Statement {
   };
 }
 
-/** The state the sync planner needs about one role (absent → no row). */
-export function readRoleState(
-  username: string,
-  marker: string,
-  groupCommentPrefix: string,
-): Statement {
-  return {
-    text: `SELECT r.oid::text AS oid,
+/** A role's state as the planner reads it; $2 the marker role, $3 the group comment prefix. */
+const ROLE_STATE_COLUMNS = `r.oid::text AS oid,
        r.rolcanlogin AS can_login,
        CASE WHEN r.rolvaliduntil IS NULL OR r.rolvaliduntil = 'infinity' THEN NULL
             ELSE floor(extract(epoch FROM r.rolvaliduntil) * 1000)::float8 END AS valid_until_ms,
@@ -264,7 +258,16 @@ export function readRoleState(
        ARRAY(SELECT DISTINCT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
              WHERE m.member = r.oid
                AND left(shobj_description(g.oid, 'pg_authid'), length($3)) = $3
-             ORDER BY 1) AS doorman_groups
+             ORDER BY 1) AS doorman_groups`;
+
+/** The state the sync planner needs about one role (absent → no row). */
+export function readRoleState(
+  username: string,
+  marker: string,
+  groupCommentPrefix: string,
+): Statement {
+  return {
+    text: `SELECT ${ROLE_STATE_COLUMNS}
   FROM pg_roles r
  WHERE r.rolname = $1`,
     values: [username, marker, groupCommentPrefix],
@@ -365,18 +368,7 @@ export function readRoleStates(
 ): Statement {
   return {
     text: `SELECT r.rolname::text AS username,
-       r.oid::text AS oid,
-       r.rolcanlogin AS can_login,
-       CASE WHEN r.rolvaliduntil IS NULL OR r.rolvaliduntil = 'infinity' THEN NULL
-            ELSE floor(extract(epoch FROM r.rolvaliduntil) * 1000)::float8 END AS valid_until_ms,
-       r.rolconnlimit AS connection_limit,
-       shobj_description(r.oid, 'pg_authid') AS comment,
-       EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
-               WHERE m.member = r.oid AND g.rolname = $2) AS managed,
-       ARRAY(SELECT DISTINCT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
-             WHERE m.member = r.oid
-               AND left(shobj_description(g.oid, 'pg_authid'), length($3)) = $3
-             ORDER BY 1) AS doorman_groups
+       ${ROLE_STATE_COLUMNS}
   FROM pg_roles r
  WHERE r.rolname = ANY($1::text[])`,
     values: [[...usernames], marker, groupCommentPrefix],

@@ -7,6 +7,7 @@ import {
   resourceName,
   truncate,
 } from './format';
+import type { Credentials } from '../../requests/credentials-reveal.service';
 
 /** One (integration, database, schema) the requester may ask for under some flow. */
 export interface RequestOption {
@@ -197,20 +198,8 @@ export function reviewModal(requestId: string, summary: string): ModalView {
   };
 }
 
-export interface CredentialsView {
-  host: string;
-  port: number;
-  database: string;
-  username: string;
-  password: string;
-  sslMode: string;
-  connectionString: string;
-  customAccessDetails: string | null;
-  expiresAt: Date | null;
-}
-
 /** Opened on request only: a modal does not stay in channel history (DESIGN §4). */
-export function credentialsModal(c: CredentialsView): ModalView {
+export function credentialsModal(c: Credentials): ModalView {
   const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
   const blocks: KnownBlock[] = [
     {
