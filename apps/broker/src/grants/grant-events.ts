@@ -2,6 +2,7 @@ import { TIMERS_QUEUE, jobIds, type SyncUserResult } from '@doorman/contracts';
 import type { AuditInput } from '../audit/audit.service';
 import type { OutboxJob } from '../outbox/outbox.service';
 import type { AccessRequestEntity } from '../requests/access-request.entity';
+import type { DatabaseUserEntity } from './database-user.entity';
 
 /**
  * What a connector's result writes for a grant, whether recorded one by one (GrantsService)
@@ -28,6 +29,34 @@ export function expiryTimer(requestId: string, expiresAt: Date): OutboxJob {
     payload: { requestId },
     runAt: expiresAt,
   };
+}
+
+/** The timer that deletes an inactive database user when its cleanup is due. */
+export function cleanupTimer(databaseUserId: string, dueAt: Date): OutboxJob {
+  return {
+    queue: TIMERS_QUEUE,
+    jobName: TIMER_JOBS.cleanupDue,
+    jobId: jobIds.cleanupDue(databaseUserId, dueAt.getTime()),
+    payload: { databaseUserId },
+    runAt: dueAt,
+  };
+}
+
+/**
+ * The password this generation asked for was issued, but its result was lost (a crash between
+ * commit and report): the retry finds the generation applied and cannot know the password.
+ * Nobody holds it, so another one must be issued at once.
+ */
+export function passwordLost(
+  r: SyncUserResult,
+  du: Pick<DatabaseUserEntity, 'passwordPendingGeneration'>,
+): boolean {
+  return (
+    r.status === 'stale' &&
+    !r.sealedPassword &&
+    du.passwordPendingGeneration !== null &&
+    r.generation >= du.passwordPendingGeneration
+  );
 }
 
 export function grantActivatedEvent(

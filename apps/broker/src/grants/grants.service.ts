@@ -24,7 +24,14 @@ import { DatabaseUserEntity } from './database-user.entity';
 import { FaultMetrics } from './fault-metrics';
 import { desiredState, type DesiredState, type HeldGrant } from './desired-state';
 import { baseUsername, chooseUsername, hashedUsername } from './username';
-import { expiryTimer, grantActivatedEvent, grantRevokedEvent, TIMER_JOBS } from './grant-events';
+import {
+  cleanupTimer,
+  expiryTimer,
+  grantActivatedEvent,
+  grantRevokedEvent,
+  passwordLost,
+  TIMER_JOBS,
+} from './grant-events';
 
 export interface SyncOptions {
   /** A new password now, even in the middle of access (reset, or a lost password). */
@@ -48,7 +55,7 @@ const NEW_DATABASE_USER: Omit<DatabaseUserEntity, 'id' | 'integrationId' | 'user
     lastError: null,
   };
 
-export { TIMER_JOBS };
+export { expiryTimer, TIMER_JOBS };
 
 /**
  * Turns changes to a person's grants into desired states for the connector, and the
@@ -437,15 +444,9 @@ export class GrantsService {
           }
         : {}),
     });
-    // The password this generation asked for was issued, but its result was lost (a crash
-    // between commit and report): the retry finds the generation applied and cannot know it.
-    // Nobody holds that password, so issue another one at once (forced, even mid-access).
-    const passwordLost =
-      r.status === 'stale' &&
-      !r.sealedPassword &&
-      du.passwordPendingGeneration !== null &&
-      r.generation >= du.passwordPendingGeneration;
-    if (passwordLost) {
+    // A lost password: issue another one at once (forced, even mid-access).
+    const lost = passwordLost(r, du);
+    if (lost) {
       this.metrics.passwordsLost++;
       await users.update(du.id, { passwordPendingGeneration: null });
       await this.audit.record(
@@ -483,7 +484,7 @@ export class GrantsService {
     // A grant this result activated is held: access has not ended (no count needed).
     if (!pending.some((p) => p.status === 'GRANTING'))
       await this.maybeEndAccess(em, du, r.generation, now);
-    if (passwordLost)
+    if (lost)
       await this.syncPerson(em, r.integrationId, r.personId, r.correlationId, {
         forcePassword: true,
       });
@@ -512,13 +513,7 @@ export class GrantsService {
     await em
       .getRepository(DatabaseUserEntity)
       .update(du.id, { state: 'inactive', accessEndedAt: now, cleanupDueAt });
-    await this.outbox.add(em, {
-      queue: TIMERS_QUEUE,
-      jobName: TIMER_JOBS.cleanupDue,
-      jobId: jobIds.cleanupDue(du.id, cleanupDueAt.getTime()),
-      payload: { databaseUserId: du.id },
-      runAt: cleanupDueAt,
-    });
+    await this.outbox.add(em, cleanupTimer(du.id, cleanupDueAt));
   }
 
   private async recordSyncFailure(
@@ -651,13 +646,7 @@ export class GrantsService {
           // NOLOGIN, is listed as waiting for cleanup with the reason, and is tried again.
           const cleanupDueAt = new Date(Date.now() + this.config.CLEANUP_RETRY_MS);
           await users.update(du.id, { state: 'inactive', cleanupDueAt });
-          await this.outbox.add(em, {
-            queue: TIMERS_QUEUE,
-            jobName: TIMER_JOBS.cleanupDue,
-            jobId: jobIds.cleanupDue(du.id, cleanupDueAt.getTime()),
-            payload: { databaseUserId: du.id },
-            runAt: cleanupDueAt,
-          });
+          await this.outbox.add(em, cleanupTimer(du.id, cleanupDueAt));
         }
         if (r.attempt === 1 || r.attempt % 10 === 0 || !error?.retryable) {
           await this.audit.record(

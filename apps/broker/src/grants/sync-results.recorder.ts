@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { TIMERS_QUEUE, jobIds, type SyncUserResult } from '@doorman/contracts';
+import type { SyncUserResult } from '@doorman/contracts';
 import { type EntityManager, In } from 'typeorm';
 import { AuditService, type AuditInput } from '../audit/audit.service';
 import { IntegrationEntity } from '../integrations/integration.entity';
@@ -7,7 +7,13 @@ import { OutboxService, type OutboxJob } from '../outbox/outbox.service';
 import { AccessRequestEntity } from '../requests/access-request.entity';
 import { transition } from '../requests/request-state';
 import { DatabaseUserEntity } from './database-user.entity';
-import { expiryTimer, grantActivatedEvent, grantRevokedEvent, TIMER_JOBS } from './grant-events';
+import {
+  cleanupTimer,
+  expiryTimer,
+  grantActivatedEvent,
+  grantRevokedEvent,
+  passwordLost,
+} from './grant-events';
 import { GrantsService } from './grants.service';
 
 const personKey = (integrationId: string, personId: string) => `${integrationId}/${personId}`;
@@ -103,12 +109,7 @@ export class SyncResultsRecorder {
         continue;
       }
       // A lost password issues another one at once: the one-by-one path does that.
-      const passwordLost =
-        r.status === 'stale' &&
-        !r.sealedPassword &&
-        du.passwordPendingGeneration !== null &&
-        r.generation >= du.passwordPendingGeneration;
-      if (passwordLost) continue;
+      if (passwordLost(r, du)) continue;
       taken.add(r);
       common.push({ r, du });
     }
@@ -263,12 +264,6 @@ export class SyncResultsRecorder {
         WHERE d.id = v.id`,
       [ending.map((du) => du.id), now.toISOString(), dueAt.map((d) => d.toISOString())],
     );
-    return ending.map((du, k) => ({
-      queue: TIMERS_QUEUE,
-      jobName: TIMER_JOBS.cleanupDue,
-      jobId: jobIds.cleanupDue(du.id, dueAt[k].getTime()),
-      payload: { databaseUserId: du.id },
-      runAt: dueAt[k],
-    }));
+    return ending.map((du, k) => cleanupTimer(du.id, dueAt[k]));
   }
 }

@@ -3,9 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import {
   describeResource,
   isRoleResource,
-  jobIds,
   resourceProblem,
-  TIMERS_QUEUE,
   type PermissionLevel,
 } from '@doorman/contracts';
 import { Brackets, type EntityManager, In, LessThanOrEqual, Repository } from 'typeorm';
@@ -33,7 +31,7 @@ import { AuditService } from '../audit/audit.service';
 import { CatalogService } from '../catalog/catalog.service';
 import { DURATION_HINT, formatDuration, parseDuration } from '../common/durations';
 import { DomainError, ErrorCode } from '../common/errors';
-import { GrantsService, IN_LIST_CHUNK, TIMER_JOBS } from '../grants/grants.service';
+import { expiryTimer, GrantsService, IN_LIST_CHUNK } from '../grants/grants.service';
 import { hasAnyRole, type Actor } from '../identity/actor';
 import { AUDIT_READERS } from '../identity/doorman-roles';
 import { IdentityService } from '../identity/identity.service';
@@ -696,13 +694,7 @@ export class RequestsService {
       grantedAt: now,
       expiresAt,
     });
-    await this.outbox.add(em, {
-      queue: TIMERS_QUEUE,
-      jobName: TIMER_JOBS.expireGrant,
-      jobId: jobIds.expire(grant.id, expiresAt.getTime()),
-      payload: { requestId: grant.id },
-      runAt: expiresAt,
-    });
+    await this.outbox.add(em, expiryTimer(grant.id, expiresAt));
     const generation = await this.grants.syncPerson(
       em,
       grant.integrationId,
