@@ -1,4 +1,4 @@
-import { GROUP_COMMENT_PREFIX, MARKER_ROLE } from './group-role';
+import { MARKER_ROLE } from './group-role';
 
 /**
  * Existing roles offered as-is (issue 7): which ones Doorman will hand out, and why not.
@@ -80,11 +80,9 @@ function powers(r: RoleAttributes): string[] {
   return out;
 }
 
+/** Doorman names its roles doorman_* (the marker, the inheritor, groups) and comments them "doorman…". */
 const isDoormans = (name: string, comment: string | null): boolean =>
-  name.startsWith('doorman_') ||
-  name === MARKER_ROLE ||
-  (comment?.startsWith(GROUP_COMMENT_PREFIX) ?? false) ||
-  (comment?.startsWith('doorman') ?? false);
+  name.startsWith('doorman_') || (comment?.startsWith('doorman') ?? false);
 
 /**
  * Whether the connector's admin may hand out membership of `name`, and why not. Refused:
