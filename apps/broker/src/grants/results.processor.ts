@@ -24,12 +24,27 @@ const RESULTS_BATCH = 100;
 const RESULT_BATCHES_IN_FLIGHT = 2;
 
 /**
+ * A broker killed while it holds results leaves them locked (issue 20): with BullMQ's defaults
+ * (30 s lock, 30 s check, one stall allowed) they came back after up to a minute, or failed for
+ * good and waited for reconciliation. Here a dead consumer's jobs return to the queue within
+ * lockDuration + 2 × stalledInterval (the check marks, then moves), about 9 s, and never fail for
+ * stalling: recording a result twice is a no-op (generations, and only GRANTING/REVOKING
+ * requests move). The lock of every held job, a batched one waiting too, is renewed every
+ * lockDuration / 2 while the worker lives.
+ */
+export const RESULTS_STALL_SETTINGS = {
+  lockDuration: 5_000,
+  stalledInterval: 2_000,
+  maxStalledCount: 1_000_000,
+} as const;
+
+/**
  * Results and heartbeats from every connector, on a durable queue: a broker that was down
  * when the connector finished still learns the result (DESIGN §5). Thin: parse, one call.
  * Sync results are recorded in batches; a job completes (is acknowledged) only once its
  * result's transaction has committed.
  */
-@Processor(RESULTS_QUEUE, { concurrency: RESULTS_CONCURRENCY })
+@Processor(RESULTS_QUEUE, { concurrency: RESULTS_CONCURRENCY, ...RESULTS_STALL_SETTINGS })
 export class ResultsProcessor extends WorkerHost {
   private readonly errorLogger = new Logger(ResultsProcessor.name);
 
@@ -37,6 +52,12 @@ export class ResultsProcessor extends WorkerHost {
   @OnWorkerEvent('error')
   onWorkerError(err: Error): void {
     this.errorLogger.warn({ err }, 'results worker connection error');
+  }
+
+  /** A result held by a consumer that died (or froze past its lock) is taken again. */
+  @OnWorkerEvent('stalled')
+  onStalled(jobId: string, prev: string): void {
+    this.errorLogger.warn({ jobId, prev }, 'results job stalled: its consumer died, taken again');
   }
 
   private readonly logger = new Logger(ResultsProcessor.name);
