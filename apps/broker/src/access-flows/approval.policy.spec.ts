@@ -1,5 +1,6 @@
 import {
   anyApprover,
+  dueStepTimeout,
   eligibleApprovers,
   evaluateApprovals,
   mayDecideStep,
@@ -177,6 +178,35 @@ describe('step timeouts', () => {
   });
   it('a step without a timeout waits', () => {
     expect(onStepTimeout(step(), state())).toBe('nothing');
+  });
+});
+
+describe('a step timeout judged at a given moment (issue 20)', () => {
+  const started = new Date('2026-12-03T12:00:00.000Z');
+  const at = (s: number) => new Date(started.getTime() + s * 1000);
+  const timed = (s: ReturnType<typeof state>) => ({ ...s, stepStartedAt: started });
+  const escalating = step({
+    timeoutSeconds: 60,
+    onTimeout: 'escalate',
+    fallback: spec({ userIds: ['frank'] }),
+  });
+
+  it('is due from the step start plus its timeout, with what the flow says', () => {
+    expect(dueStepTimeout(escalating, timed(state()), at(59.999))).toBeNull();
+    expect(dueStepTimeout(escalating, timed(state()), at(60))).toEqual({
+      what: 'escalate',
+      at: at(60),
+    });
+    expect(
+      dueStepTimeout(step({ timeoutSeconds: 60, onTimeout: 'deny' }), timed(state()), at(3600)),
+    ).toEqual({ what: 'deny', at: at(60) });
+  });
+
+  it('is spent once escalated, and absent without a timeout, a start or a step', () => {
+    expect(dueStepTimeout(escalating, timed(state(0, true)), at(3600))).toBeNull();
+    expect(dueStepTimeout(step(), timed(state()), at(3600))).toBeNull();
+    expect(dueStepTimeout(escalating, { ...state(), stepStartedAt: null }, at(3600))).toBeNull();
+    expect(dueStepTimeout(undefined, timed(state()), at(3600))).toBeNull();
   });
 });
 

@@ -148,6 +148,19 @@ export function onStepTimeout(
   return 'escalate';
 }
 
+/** A step's timeout that has passed by `now` and what it does, or null (none, not yet, or spent). */
+export function dueStepTimeout(
+  step: StepRule | undefined,
+  state: ApprovalState & { stepStartedAt: Date | null },
+  now: Date,
+): { what: 'escalate' | 'deny'; at: Date } | null {
+  if (!step?.timeoutSeconds || !state.stepStartedAt) return null;
+  const at = new Date(state.stepStartedAt.getTime() + step.timeoutSeconds * 1000);
+  if (at > now) return null;
+  const what = onStepTimeout(step, state);
+  return what === 'nothing' ? null : { what, at };
+}
+
 /** Problems with a flow's steps that would make it impossible to satisfy. */
 export function validateSteps(
   steps: readonly StepRule[],

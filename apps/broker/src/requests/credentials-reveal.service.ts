@@ -45,6 +45,9 @@ export class CredentialsRevealService {
         `credentials are available while access is ACTIVE; this request is ${req.status}`,
       );
     }
+    // The expiry timer may not have fired yet: past expiresAt the access is over all the same.
+    const ended = await this.requests.endIfLapsed(req);
+    if (ended) throw DomainError.conflict(`credentials are no longer available: ${ended}`);
     const [integration, du] = await Promise.all([
       this.integrations.get(req.integrationId),
       this.databaseUsers.findOneBy({ integrationId: req.integrationId, userId: req.requesterId }),

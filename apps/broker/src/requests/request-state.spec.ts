@@ -4,6 +4,7 @@ import {
   REQUEST_STATUSES,
   TERMINAL_STATUSES,
   canTransition,
+  lapsedEvent,
   transition,
   type RequestEvent,
   type RequestStatus,
@@ -65,6 +66,39 @@ describe('request state machine', () => {
   it('never leaves a terminal state', () => {
     for (const s of TERMINAL_STATUSES) {
       for (const e of REQUEST_EVENTS) expect(canTransition(s, e)).toBe(false);
+    }
+  });
+});
+
+describe('deadlines judged at the moment of an action (issue 20)', () => {
+  const now = new Date('2026-12-03T12:00:00.000Z');
+  const at = (ms: number) => new Date(now.getTime() + ms);
+
+  it('expires a PENDING request at and after its pending TTL, not before', () => {
+    const pending = { status: 'PENDING' as const, expiresAt: null };
+    expect(lapsedEvent({ ...pending, pendingExpiresAt: at(-1) }, now)).toBe('expirePending');
+    expect(lapsedEvent({ ...pending, pendingExpiresAt: at(0) }, now)).toBe('expirePending');
+    expect(lapsedEvent({ ...pending, pendingExpiresAt: at(1) }, now)).toBeNull();
+    expect(lapsedEvent({ ...pending, pendingExpiresAt: null }, now)).toBeNull();
+  });
+
+  it('ends an ACTIVE grant at and after its expiry, not before', () => {
+    const active = { status: 'ACTIVE' as const, pendingExpiresAt: at(-60_000) };
+    expect(lapsedEvent({ ...active, expiresAt: at(-1) }, now)).toBe('expire');
+    expect(lapsedEvent({ ...active, expiresAt: at(0) }, now)).toBe('expire');
+    expect(lapsedEvent({ ...active, expiresAt: at(1) }, now)).toBeNull();
+    expect(lapsedEvent({ ...active, expiresAt: null }, now)).toBeNull();
+  });
+
+  it('owes nothing to requests in any other state, whatever their dates', () => {
+    for (const status of REQUEST_STATUSES.filter((s) => s !== 'PENDING' && s !== 'ACTIVE'))
+      expect(lapsedEvent({ status, pendingExpiresAt: at(-1), expiresAt: at(-1) }, now)).toBeNull();
+  });
+
+  it('names only transitions the state machine allows', () => {
+    for (const status of REQUEST_STATUSES) {
+      const event = lapsedEvent({ status, pendingExpiresAt: at(-1), expiresAt: at(-1) }, now);
+      if (event) expect(canTransition(status, event)).toBe(true);
     }
   });
 });

@@ -83,3 +83,24 @@ export function transition(from: RequestStatus, event: RequestEvent): RequestSta
   if (!to) throw new IllegalTransitionError(from, event);
   return to;
 }
+
+/** What a request's deadlines say about it at the moment of an action. */
+export interface Deadlines {
+  status: RequestStatus;
+  /** When a PENDING request expires undecided (the flow's pending TTL). */
+  pendingExpiresAt: Date | null;
+  /** When an ACTIVE grant ends. */
+  expiresAt: Date | null;
+}
+
+/**
+ * The transition a deadline that has already passed owes the request, or null (issue 20).
+ * Every action judges the request at its own moment with this, whatever the timers did: the
+ * delayed jobs and the sweeper only tidy up what nobody touched.
+ */
+export function lapsedEvent(req: Deadlines, now: Date): 'expirePending' | 'expire' | null {
+  if (req.status === 'PENDING' && req.pendingExpiresAt && req.pendingExpiresAt <= now)
+    return 'expirePending';
+  if (req.status === 'ACTIVE' && req.expiresAt && req.expiresAt <= now) return 'expire';
+  return null;
+}

@@ -22,8 +22,8 @@ import {
   anyApprover,
   eligibleApprovers,
   evaluateApprovals,
+  dueStepTimeout,
   mayDecideStep,
-  onStepTimeout,
   type ApproverContext,
 } from '../access-flows/approval.policy';
 import { autoApproves } from '../access-flows/time-window';
@@ -42,6 +42,7 @@ import { AccessRequestEntity } from './access-request.entity';
 import { ApprovalEntity } from './approval.entity';
 import {
   IllegalTransitionError,
+  lapsedEvent,
   transition,
   type RequestEvent,
   type RequestStatus,
@@ -169,6 +170,11 @@ export class RequestsService {
       throw DomainError.forbidden('only the requester may extend their access');
     if (grant.kind !== 'access')
       throw DomainError.validation('an extension cannot itself be extended');
+    const ended = await this.endIfLapsed(grant, now);
+    if (ended)
+      throw new DomainError(ErrorCode.Conflict, `${ended}; request access anew instead`, {
+        status: 'REVOKING',
+      });
     const durationSeconds = this.parseDuration(duration)!;
     const flow = await this.flows.getVersion(grant.flowId, grant.flowVersion);
     const verdict = mayExtend(flow, {
@@ -421,7 +427,8 @@ export class RequestsService {
     reason?: string,
   ): Promise<AccessRequestEntity> {
     const now = new Date();
-    await this.grants.inTransaction(async (em) => {
+    // A deadline that passed is applied first and committed; the decision is then refused.
+    const lapsed = await this.grants.inTransaction(async (em) => {
       const req = await this.lockRequest(em, id);
       // Who may decide at all comes before the request's state: others learn nothing from it.
       if (!req.approverIds.includes(actor.id)) {
@@ -433,6 +440,8 @@ export class RequestsService {
       }
       if (req.status !== 'PENDING') await this.refuseDecided(req, decision);
       const flow = await this.flows.getVersion(req.flowId, req.flowVersion);
+      const lapse = await this.applyLapsedDeadlines(em, req, flow, now);
+      if (lapse) return lapse;
       const integration = await this.integrations.get(req.integrationId);
       const ctx = await this.contextFor(flow, integration, req);
       const approvals = await em
@@ -529,7 +538,45 @@ export class RequestsService {
           return;
       }
     });
+    if (lapsed)
+      throw new DomainError(ErrorCode.Conflict, `cannot ${decision}: ${lapsed.reason}`, {
+        status: lapsed.status,
+      });
     return this.get(id);
+  }
+
+  /**
+   * The timers' work, done now if they have not run: a step timeout that denies, the pending
+   * TTL, whichever passed first; a step timeout that escalates widens who may decide (on `req`
+   * too) and the decision is judged after it. Returns why a decision can no longer be taken.
+   */
+  private async applyLapsedDeadlines(
+    em: EntityManager,
+    req: AccessRequestEntity,
+    flow: FlowRules,
+    now: Date,
+  ): Promise<{ status: RequestStatus; reason: string } | undefined> {
+    const due = dueStepTimeout(flow.steps[req.currentStep], req, now);
+    const pendingLapsed = lapsedEvent(req, now) === 'expirePending';
+    if (due?.what === 'deny' && (!pendingLapsed || due.at < req.pendingExpiresAt!)) {
+      const status = await this.denyTimedOutStep(em, req, now);
+      return {
+        status,
+        reason: `approval step ${req.currentStep + 1} timed out at ${due.at.toISOString()} and the flow denies it then`,
+      };
+    }
+    if (pendingLapsed) {
+      const status = await this.expirePending(em, req, now);
+      return {
+        status,
+        reason: `the request expired undecided at ${req.pendingExpiresAt!.toISOString()} (the flow's pending time limit)`,
+      };
+    }
+    if (due?.what === 'escalate') {
+      await this.escalate(em, req, flow);
+      req.escalated = true;
+    }
+    return undefined;
   }
 
   /** A clear answer to a decision on a request that is no longer pending ("already approved by X"). */
@@ -675,7 +722,8 @@ export class RequestsService {
       where: { id: ext.extendsRequestId! },
       lock: { mode: 'pessimistic_write' },
     });
-    if (!grant || grant.status !== 'ACTIVE' || !grant.expiresAt) {
+    // A grant past its expiry has ended, whether or not its expiry timer has fired yet.
+    if (!grant || grant.status !== 'ACTIVE' || !grant.expiresAt || grant.expiresAt <= now) {
       await requests.update(ext.id, {
         status: transition(ext.status, 'cancel'),
         statusReason: 'the access it extends has ended',
@@ -761,44 +809,55 @@ export class RequestsService {
       if (!req || req.status !== 'PENDING' || req.currentStep !== step || !req.stepStartedAt)
         return false;
       const flow = await this.flows.getVersion(req.flowId, req.flowVersion);
-      const rule = flow.steps[step];
-      if (
-        !rule?.timeoutSeconds ||
-        req.stepStartedAt.getTime() + rule.timeoutSeconds * 1000 > now.getTime()
-      )
-        return false;
-      const what = onStepTimeout(rule, req);
-      if (what === 'nothing') return false;
-      if (what === 'escalate') {
-        await em.getRepository(AccessRequestEntity).update(req.id, { escalated: true });
-        await this.audit.record(
-          {
-            action: 'request.escalated',
-            requestId: req.id,
-            integrationId: req.integrationId,
-            details: { step: step + 1, fallback: rule.fallback },
-          },
-          em,
-        );
-        return true;
-      }
-      await em.getRepository(AccessRequestEntity).update(req.id, {
-        status: this.next(req, 'deny'),
-        statusReason: `approval step ${step + 1} timed out`,
-        decidedAt: now,
-        endedAt: now,
-      });
-      await this.audit.record(
-        {
-          action: 'request.denied',
-          requestId: req.id,
-          integrationId: req.integrationId,
-          details: { step: step + 1, reason: 'timed out' },
-        },
-        em,
-      );
+      const due = dueStepTimeout(flow.steps[step], req, now);
+      if (!due) return false;
+      if (due.what === 'escalate') await this.escalate(em, req, flow);
+      else await this.denyTimedOutStep(em, req, now);
       return true;
     });
+  }
+
+  /** The current step's approvers are joined by its fallback (the step timed out). */
+  private async escalate(
+    em: EntityManager,
+    req: AccessRequestEntity,
+    flow: FlowRules,
+  ): Promise<void> {
+    await em.getRepository(AccessRequestEntity).update(req.id, { escalated: true });
+    await this.audit.record(
+      {
+        action: 'request.escalated',
+        requestId: req.id,
+        integrationId: req.integrationId,
+        details: { step: req.currentStep + 1, fallback: flow.steps[req.currentStep]?.fallback },
+      },
+      em,
+    );
+  }
+
+  /** The current step timed out and its flow denies then. */
+  private async denyTimedOutStep(
+    em: EntityManager,
+    req: AccessRequestEntity,
+    now: Date,
+  ): Promise<RequestStatus> {
+    const status = this.next(req, 'deny');
+    await em.getRepository(AccessRequestEntity).update(req.id, {
+      status,
+      statusReason: `approval step ${req.currentStep + 1} timed out`,
+      decidedAt: now,
+      endedAt: now,
+    });
+    await this.audit.record(
+      {
+        action: 'request.denied',
+        requestId: req.id,
+        integrationId: req.integrationId,
+        details: { step: req.currentStep + 1, reason: 'timed out' },
+      },
+      em,
+    );
+    return status;
   }
 
   /** Nobody answered within the flow's pending TTL: the request expires. */
@@ -807,19 +866,41 @@ export class RequestsService {
       const req = await em
         .getRepository(AccessRequestEntity)
         .findOne({ where: { id: requestId }, lock: { mode: 'pessimistic_write' } });
-      if (!req || req.status !== 'PENDING' || !req.pendingExpiresAt || req.pendingExpiresAt > now)
-        return false;
-      await em.getRepository(AccessRequestEntity).update(req.id, {
-        status: this.next(req, 'expirePending'),
-        statusReason: 'nobody decided before the pending time limit',
-        endedAt: now,
-      });
-      await this.audit.record(
-        { action: 'request.expired', requestId: req.id, integrationId: req.integrationId },
-        em,
-      );
+      if (!req || lapsedEvent(req, now) !== 'expirePending') return false;
+      await this.expirePending(em, req, now);
       return true;
     });
+  }
+
+  private async expirePending(
+    em: EntityManager,
+    req: AccessRequestEntity,
+    now: Date,
+  ): Promise<RequestStatus> {
+    const status = this.next(req, 'expirePending');
+    await em.getRepository(AccessRequestEntity).update(req.id, {
+      status,
+      statusReason: 'nobody decided before the pending time limit',
+      endedAt: now,
+    });
+    await this.audit.record(
+      { action: 'request.expired', requestId: req.id, integrationId: req.integrationId },
+      em,
+    );
+    return status;
+  }
+
+  /**
+   * A grant whose time is up is ended now by the expiry path (audited, its role revoked), even
+   * if its expiry timer has not fired. Returns why the access is over, or null while it runs.
+   */
+  async endIfLapsed(
+    req: Pick<AccessRequestEntity, 'id' | 'status' | 'pendingExpiresAt' | 'expiresAt'>,
+    now = new Date(),
+  ): Promise<string | null> {
+    if (lapsedEvent(req, now) !== 'expire') return null;
+    await this.grants.expireGrant(req.id, now);
+    return `this access ended at ${req.expiresAt!.toISOString()}`;
   }
 
   /** Catches step timeouts and pending expiry whose timers were lost. */
