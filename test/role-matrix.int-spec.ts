@@ -22,6 +22,7 @@ const MATRIX: Record<string, Role[]> = {
   'POST /api/v1/users': ['admin'],
   'GET /api/v1/users': READERS,
   'GET /api/v1/users/me': ALL,
+  'PATCH /api/v1/users/{id}': MANAGERS, // which roles they may change: the test below
   'POST /api/v1/users/{id}/tokens': ['admin'],
   'GET /api/v1/users/{id}/activity': READERS,
   'POST /api/v1/groups': MANAGERS,
@@ -197,6 +198,147 @@ describe('role matrix: every route × every role on others’ objects', () => {
       }
     }
     expect(unexpected).toEqual([]);
+  });
+
+  /**
+   * Every way a role can change (issue 18) × every caller: a fresh target each time, and the
+   * roles read back afterwards, so a path that answers 403 but writes anyway fails too.
+   */
+  it('lets each caller change exactly the roles the role rule allows, on every path', async () => {
+    const yaml = (email: string, roles: string[]) =>
+      `version: 1\nusers:\n  - email: ${email}\n    name: Target\n    roles: [${roles.join(', ')}]\n`;
+    type Way = {
+      name: string;
+      from: Role[] | null; // null: the path creates the person
+      to: Role[];
+      allowed: Role[];
+      run: (caller: Person, target: { id: string; email: string }) => Promise<{ status: number }>;
+    };
+    const patch = (to: Role[]) => (caller: Person, t: { id: string }) =>
+      caller.api.request('PATCH', `/api/v1/users/${t.id}`, { roles: to });
+    const policy =
+      (to: Role[], dryRun = false) =>
+      (caller: Person, t: { email: string }) =>
+        caller.api.post('/api/v1/policy/apply', { yaml: yaml(t.email, to), dryRun });
+    const create = (to: Role[]) => (caller: Person, t: { email: string }) =>
+      caller.api.post('/api/v1/users', { email: t.email, name: 'Target', roles: to });
+    const ways: Way[] = [
+      {
+        name: 'POST /users as approver',
+        from: null,
+        to: ['approver'],
+        allowed: ['admin'],
+        run: create(['approver']),
+      },
+      {
+        name: 'POST /users as admin',
+        from: null,
+        to: ['admin'],
+        allowed: ['admin'],
+        run: create(['admin']),
+      },
+      {
+        name: 'PATCH requester → approver',
+        from: ['requester'],
+        to: ['approver'],
+        allowed: MANAGERS,
+        run: patch(['approver']),
+      },
+      {
+        name: 'PATCH requester → security',
+        from: ['requester'],
+        to: ['security'],
+        allowed: MANAGERS,
+        run: patch(['security']),
+      },
+      {
+        name: 'PATCH requester → admin',
+        from: ['requester'],
+        to: ['admin'],
+        allowed: ['admin'],
+        run: patch(['admin']),
+      },
+      {
+        name: 'PATCH admin → requester',
+        from: ['admin'],
+        to: ['requester'],
+        allowed: ['admin'],
+        run: patch(['requester']),
+      },
+      {
+        name: 'PATCH admin → admin + auditor',
+        from: ['admin'],
+        to: ['admin', 'auditor'],
+        allowed: ['admin'],
+        run: patch(['admin', 'auditor']),
+      },
+      {
+        name: 'policy: new person as requester',
+        from: null,
+        to: ['requester'],
+        allowed: MANAGERS,
+        run: policy(['requester']),
+      },
+      {
+        name: 'policy: new person as admin',
+        from: null,
+        to: ['admin'],
+        allowed: ['admin'],
+        run: policy(['admin']),
+      },
+      {
+        name: 'policy: requester → approver',
+        from: ['requester'],
+        to: ['approver'],
+        allowed: MANAGERS,
+        run: policy(['approver']),
+      },
+      {
+        name: 'policy: requester → admin',
+        from: ['requester'],
+        to: ['admin'],
+        allowed: ['admin'],
+        run: policy(['admin']),
+      },
+      {
+        name: 'policy: admin → security',
+        from: ['admin'],
+        to: ['security'],
+        allowed: ['admin'],
+        run: policy(['security']),
+      },
+      {
+        name: 'policy dry run: requester → admin',
+        from: ['requester'],
+        to: ['admin'],
+        allowed: ['admin'],
+        run: policy(['admin'], true),
+      },
+    ];
+    const wrong: string[] = [];
+    let n = 0;
+    for (const way of ways)
+      for (const role of ROLES) {
+        const target = way.from
+          ? await createPerson(admin, `target-${n++}`, way.from)
+          : { id: '', email: `new-${Date.now().toString(36)}-${n++}@example.com` };
+        const res = await way.run(people[role], target);
+        const dryRun = way.name.includes('dry run');
+        const users = (await admin.get('/api/v1/users')).body as Array<{
+          email: string;
+          roles: string[];
+        }>;
+        const after = users.find((u) => u.email === target.email)?.roles ?? null;
+        const allowed = way.allowed.includes(role);
+        const ok = res.status >= 200 && res.status < 300;
+        const wrote =
+          JSON.stringify(after && [...after].sort()) === JSON.stringify([...way.to].sort());
+        if (ok !== allowed || (!dryRun && wrote !== allowed) || (dryRun && wrote))
+          wrong.push(`${role} ${way.name}: ${res.status}, roles now ${JSON.stringify(after)}`);
+        if (!allowed && ![401, 403].includes(res.status))
+          wrong.push(`${role} ${way.name}: refused with ${res.status}, not 403`);
+      }
+    expect(wrong).toEqual([]);
   });
 
   it('on their own request a requester may read, cancel, revoke and ask for credentials, never approve', async () => {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { IdPipe, openApiSchema, ZodPipe } from '../common/zod';
@@ -9,6 +9,7 @@ import {
   CreateTokenSchema,
   CreateUserSchema,
   UpdateGroupSchema,
+  UpdateUserSchema,
 } from './identity.dto';
 import { IdentityService } from './identity.service';
 import type { GroupEntity } from './group.entity';
@@ -55,6 +56,18 @@ export class IdentityController {
   @Get('users/me')
   async me(@CurrentActor() actor: Actor) {
     return userView(await this.identity.getUser(actor.id));
+  }
+
+  /** A new name or new roles; roles follow the role rule (docs/security.md). */
+  @Patch('users/:id')
+  @Roles('admin', 'security')
+  @ApiBody({ schema: openApiSchema(UpdateUserSchema) })
+  async updateUser(
+    @CurrentActor() actor: Actor,
+    @Param('id', new IdPipe('user')) id: string,
+    @Body(new ZodPipe(UpdateUserSchema)) body: z.infer<typeof UpdateUserSchema>,
+  ) {
+    return userView(await this.identity.updateUser(actor, id, body));
   }
 
   @Post('users/:id/tokens')

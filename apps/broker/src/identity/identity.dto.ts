@@ -35,3 +35,10 @@ export const UpdateGroupSchema = z
     slackUsergroupId: slackUsergroupId.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'give name, memberIds or slackUsergroupId');
+
+export const UpdateUserSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    roles: z.array(z.enum(DOORMAN_ROLES)).max(5).optional(),
+  })
+  .refine((b) => b.name !== undefined || b.roles !== undefined, 'give name or roles');

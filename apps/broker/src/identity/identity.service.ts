@@ -9,6 +9,7 @@ import type { Actor } from './actor';
 import { ApiTokenEntity } from './api-token.entity';
 import type { DoormanRole } from './doorman-roles';
 import { GroupEntity } from './group.entity';
+import { changedRoles, roleChangeRefusal } from './role-assignment.policy';
 import { UserEntity } from './user.entity';
 
 type TokenUse = Pick<ApiTokenEntity, 'id' | 'name' | 'lastUsedAt'>;
@@ -105,20 +106,105 @@ export class IdentityService implements OnApplicationBootstrap {
     const email = input.email.toLowerCase();
     if (await this.users.existsBy({ email }))
       throw DomainError.conflict(`a user with email ${email} exists`);
-    const user = await this.users.save(
-      this.users.create({
-        email,
-        name: input.name,
-        roles: [...new Set(input.roles)],
-        slackUserId: input.slackUserId ?? null,
-      }),
+    return this.savePerson(actor, null, { ...input, email });
+  }
+
+  /** PATCH /users/:id: a new name or new roles, under the role rule. */
+  async updateUser(
+    actor: Actor,
+    id: string,
+    input: { name?: string; roles?: DoormanRole[] },
+  ): Promise<UserEntity> {
+    const user = await this.getUser(id);
+    return this.savePerson(actor, user, {
+      email: user.email,
+      name: input.name ?? user.name,
+      roles: input.roles ?? user.roles,
+    });
+  }
+
+  /**
+   * The one path by which a person is created or their name or roles change (REST, policy
+   * file, POLICY_FILE at boot): the role rule first, a refusal audited, every change audited.
+   */
+  async savePerson(
+    actor: Actor,
+    existing: UserEntity | null,
+    next: { email: string; name: string; roles: DoormanRole[]; slackUserId?: string },
+  ): Promise<UserEntity> {
+    const roles = [...new Set(next.roles)].sort();
+    await this.assertMayChangeRoles(actor, existing, next.email, roles);
+    if (!existing) {
+      const user = await this.users.save(
+        this.users.create({
+          email: next.email,
+          name: next.name,
+          roles,
+          slackUserId: next.slackUserId ?? null,
+        }),
+      );
+      await this.audit.record({
+        action: 'user.created',
+        actor,
+        details: { userId: user.id, email: user.email, roles: user.roles },
+      });
+      return user;
+    }
+    const given = changedRoles({ before: existing.roles, after: roles });
+    if (existing.name === next.name && given.length === 0) return existing;
+    await this.users.update(existing.id, { name: next.name, roles });
+    await this.audit.record({
+      action: given.length ? 'user.roles_changed' : 'user.updated',
+      actor,
+      details: {
+        userId: existing.id,
+        email: existing.email,
+        ...(given.length ? { rolesBefore: existing.roles, roles } : {}),
+        ...(existing.name !== next.name ? { name: next.name } : {}),
+      },
+    });
+    return { ...existing, name: next.name, roles };
+  }
+
+  /** The role rule (role-assignment.policy.ts) as a check: a refusal is audited, then thrown. */
+  async assertMayChangeRoles(
+    actor: Actor,
+    existing: Pick<UserEntity, 'id' | 'roles'> | null,
+    email: string,
+    roles: DoormanRole[],
+  ): Promise<void> {
+    const refusal = roleChangeRefusal(actor.roles, {
+      before: existing?.roles ?? null,
+      after: roles,
+    });
+    if (!refusal) return;
+    await this.auditRoleRefusal(actor, [
+      { email, rolesBefore: existing?.roles ?? null, roles, reason: refusal },
+    ]);
+    throw DomainError.forbidden(`${email}: ${refusal}`);
+  }
+
+  /** A refused role change, from any path: audited, and logged at warn (no secrets in it). */
+  async auditRoleRefusal(
+    actor: Actor,
+    refused: Array<{
+      email: string;
+      rolesBefore: DoormanRole[] | null;
+      roles: DoormanRole[];
+      reason: string;
+      line?: number | null;
+    }>,
+    via: 'api' | 'policy' = 'api',
+  ): Promise<void> {
+    this.logger.warn(
+      { actorId: actor.id, refused: refused.map((r) => ({ email: r.email, roles: r.roles })), via },
+      `role change refused to ${actor.email}`,
     );
     await this.audit.record({
-      action: 'user.created',
+      action: 'user.role_change_refused',
       actor,
-      details: { userId: user.id, email, roles: user.roles },
+      details: { via, refused },
     });
-    return user;
   }
 
   /** A person as an actor of the given channel (Slack resolves people itself, then acts as them). */
@@ -187,8 +273,16 @@ export class IdentityService implements OnApplicationBootstrap {
     const row = await this.tokens.save(
       this.tokens.create({ userId, name, tokenHash: hashToken(token) }),
     );
+    if (actor.id !== userId) {
+      // Whoever holds this token acts as that person (and could reveal their credentials):
+      // loud in the log and an audit action of its own, so a review can find every one.
+      this.logger.warn(
+        { actorId: actor.id, userId, tokenId: row.id },
+        `${actor.email} minted a token for another person (${userId})`,
+      );
+    }
     await this.audit.record({
-      action: 'token.created',
+      action: actor.id === userId ? 'token.created' : 'token.minted_for_other',
       actor,
       details: { userId, tokenId: row.id, name },
     });

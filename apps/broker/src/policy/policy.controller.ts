@@ -1,12 +1,12 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { DomainError } from '../common/errors';
+import { DomainError, ErrorCode } from '../common/errors';
 import { openApiSchema, ZodPipe } from '../common/zod';
 import type { Actor } from '../identity/actor';
 import { CurrentActor, Roles } from '../identity/auth.decorators';
 import { PolicyFileError } from './policy-file';
-import { PolicyService } from './policy.service';
+import { PolicyRefusedError, PolicyService } from './policy.service';
 
 const ApplySchema = z.strictObject({
   yaml: z.string().min(1).max(1_000_000),
@@ -31,6 +31,8 @@ export class PolicyController {
     try {
       return await this.policy.apply(actor, body.yaml, body.dryRun);
     } catch (e) {
+      if (e instanceof PolicyRefusedError)
+        throw new DomainError(ErrorCode.Forbidden, e.message, { errors: e.errors });
       if (e instanceof PolicyFileError)
         throw DomainError.validation(e.message, { errors: e.errors });
       throw e;

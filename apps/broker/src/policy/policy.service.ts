@@ -20,7 +20,14 @@ import { GroupEntity } from '../identity/group.entity';
 import { IdentityService } from '../identity/identity.service';
 import { UserEntity } from '../identity/user.entity';
 import { IntegrationEntity } from '../integrations/integration.entity';
-import { parsePolicy, PolicyFileError, type Policy, type PolicyError } from './policy-file';
+import { roleChangeRefusal } from '../identity/role-assignment.policy';
+import {
+  parsePolicy,
+  PolicyFileError,
+  type Policy,
+  type PolicyError,
+  type PolicySource,
+} from './policy-file';
 
 export interface ApplyResult {
   dryRun: boolean;
@@ -69,6 +76,36 @@ export class PolicyService implements OnApplicationBootstrap {
     );
   }
 
+  /** Every user entry of the file against the role rule; a refusal is audited with its lines. */
+  private async assertRoleChangesAllowed(
+    actor: Actor,
+    policy: Policy,
+    source: PolicySource,
+    known: ReadonlyMap<string, UserEntity>,
+  ): Promise<void> {
+    const refused = policy.users.flatMap((u, i) => {
+      const before = known.get(u.email)?.roles ?? null;
+      const reason = roleChangeRefusal(actor.roles, { before, after: u.roles });
+      return reason ? [{ u, i, before, reason }] : [];
+    });
+    if (!refused.length) return;
+    const errors = refused.map(({ u, i, reason }) =>
+      source.error(['users', i, 'roles'], `${u.email}: ${reason}`),
+    );
+    await this.identity.auditRoleRefusal(
+      actor,
+      refused.map(({ u, before, reason }, n) => ({
+        email: u.email,
+        rolesBefore: before,
+        roles: u.roles,
+        reason,
+        line: errors[n].line,
+      })),
+      'policy',
+    );
+    throw new PolicyRefusedError(errors);
+  }
+
   async apply(actor: Actor, text: string, dryRun: boolean): Promise<ApplyResult> {
     const { policy, source } = parsePolicy(text);
     const changes: string[] = [];
@@ -76,18 +113,22 @@ export class PolicyService implements OnApplicationBootstrap {
     const placeholder = (kind: string, name: string) =>
       `00000000-0000-4000-8000-${Buffer.from(`${kind}:${name}`).toString('hex').padEnd(12, '0').slice(0, 12)}`;
 
-    // People
+    // People: the role rule is checked for the whole file before anything is written, so a
+    // file that grants what its author could not grant directly changes nothing at all.
     const userIds = new Map<string, string>();
-    for (const u of await this.users.find()) userIds.set(u.email, u.id);
+    const known = new Map<string, UserEntity>();
+    for (const u of await this.users.find()) {
+      userIds.set(u.email, u.id);
+      known.set(u.email, u);
+    }
+    await this.assertRoleChangesAllowed(actor, policy, source, known);
     for (const u of policy.users) {
-      const existing = await this.users.findOneBy({ email: u.email });
+      const existing = known.get(u.email) ?? null;
       const roles = [...new Set(u.roles)].sort();
       if (!existing) {
         changes.push(`create user ${u.email} (${roles.join(', ')})`);
         if (!dryRun) {
-          const row = await this.users.save(
-            this.users.create({ email: u.email, name: u.name, roles }),
-          );
+          const row = await this.identity.savePerson(actor, null, { ...u, roles });
           userIds.set(u.email, row.id);
         } else userIds.set(u.email, placeholder('user', u.email));
       } else if (
@@ -95,7 +136,7 @@ export class PolicyService implements OnApplicationBootstrap {
         canonicalJson([...existing.roles].sort()) !== canonicalJson(roles)
       ) {
         changes.push(`update user ${u.email}`);
-        if (!dryRun) await this.users.update(existing.id, { name: u.name, roles });
+        if (!dryRun) await this.identity.savePerson(actor, existing, { ...u, roles });
       }
     }
     const resolveUsers = (emails: string[], path: Array<string | number>): string[] =>
@@ -303,6 +344,9 @@ export class PolicyService implements OnApplicationBootstrap {
     return { dryRun, changes };
   }
 }
+
+/** A file refused by the role rule: nothing of it was applied (mapped to 403 with its lines). */
+export class PolicyRefusedError extends PolicyFileError {}
 
 function stripIdentity(f: FlowRules): FlowDefinition {
   const { id: _id, version: _version, ...rest } = f;
