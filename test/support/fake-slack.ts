@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -8,6 +9,8 @@ export interface SlackCall {
   args: Record<string, any>;
   ok: boolean;
   error?: string;
+  /** Order among all calls and response_url posts. */
+  seq?: number;
 }
 
 interface FakeUser {
@@ -23,7 +26,50 @@ interface PostedMessage {
   blocks?: any[];
 }
 
+/** A conversation as the fake models it: who is in it, the bot included or not. */
+interface FakeChannel {
+  isPrivate: boolean;
+  /** null: everyone in the workspace (C0GENERAL). */
+  members: Set<string> | null;
+  botMember: boolean;
+}
+
+/** A response_url Slack handed out with a command or a click: for whom, from where. */
+interface ResponseUrl {
+  user: string;
+  channel: string;
+  uses: number;
+}
+
+/** One POST the broker made to a response_url, as the person saw it. */
+export interface ResponsePost {
+  user: string;
+  channel: string;
+  ok: boolean;
+  status: number;
+  body: Record<string, any>;
+  seq: number;
+}
+
+/** Something a person saw: through a response_url, an ephemeral message, or a DM from the bot. */
+export interface SeenAnswer {
+  via: 'response_url' | 'ephemeral' | 'dm';
+  channel: string;
+  text: string;
+  blocks?: any[];
+}
+
 class SlackApiError extends Error {}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let data = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (data += c));
+    req.on('end', () => resolve(data));
+    req.on('error', reject);
+  });
+}
 
 const MESSAGE_BLOCKS_MAX = 50;
 const VIEW_BLOCKS_MAX = 100;
@@ -81,7 +127,13 @@ export class FakeSlack {
   readonly calls: SlackCall[] = [];
   readonly botUserId = 'UDOORMANBOT';
   private readonly users = new Map<string, FakeUser>();
-  private readonly channels = new Set<string>(['C0GENERAL']);
+  private readonly channels = new Map<string, FakeChannel>([
+    ['C0GENERAL', { isPrivate: false, members: null, botMember: true }],
+  ]);
+  private readonly responseUrls = new Map<string, ResponseUrl>();
+  private readonly responseFailures: Array<{ status: number; body: string }> = [];
+  readonly responsePosts: ResponsePost[] = [];
+  private seq = 0;
   private readonly usergroups = new Map<string, string[]>();
   private readonly failures = new Map<string, string[]>();
   private readonly messages = new Map<string, PostedMessage>();
@@ -93,12 +145,27 @@ export class FakeSlack {
   private socket: WebSocket | null = null;
   private readonly acks = new Map<string, (payload: unknown) => void>();
   url = '';
+  /** scheme://host:port of this server: response_urls live here, on loopback. */
+  origin = '';
 
   private constructor(readonly token: string) {}
 
   static async start(token: string): Promise<FakeSlack> {
     const fake = new FakeSlack(token);
     fake.server = createServer((req, res) => {
+      if ((req.url ?? '').startsWith('/response/')) {
+        void fake.handleResponse(req).then(
+          ({ status, body }) => {
+            res.writeHead(status, { 'content-type': 'text/plain' });
+            res.end(body);
+          },
+          () => {
+            res.writeHead(500);
+            res.end();
+          },
+        );
+        return;
+      }
       void fake.handle(req).then(
         (body) => {
           res.writeHead(200, { 'content-type': 'application/json' });
@@ -111,7 +178,8 @@ export class FakeSlack {
       );
     });
     await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
-    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}/api/`;
+    fake.origin = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    fake.url = `${fake.origin}/api/`;
     return fake;
   }
 
@@ -181,9 +249,117 @@ export class FakeSlack {
     this.failures.set(method, [...(this.failures.get(method) ?? []), error]);
   }
 
-  /** A public channel the bot may post in (C0GENERAL exists from the start). */
+  /** A public channel the bot is in (C0GENERAL exists from the start); everyone is a member. */
   addChannel(id: string): void {
-    this.channels.add(id);
+    this.channels.set(id, { isPrivate: false, members: null, botMember: true });
+  }
+
+  /** A private channel of these people; the bot is not in it unless invited. */
+  addPrivateChannel(id: string, members: string[], opts: { bot?: boolean } = {}): void {
+    this.channels.set(id, { isPrivate: true, members: new Set(members), botMember: !!opts.bot });
+  }
+
+  /** A DM between two people, neither of them the bot: the bot cannot see or post into it. */
+  addDmBetween(id: string, a: string, b: string): void {
+    this.channels.set(id, { isPrivate: true, members: new Set([a, b]), botMember: false });
+  }
+
+  /**
+   * A response_url as Slack hands it out with a command or a click by `user` in `channel`: good
+   * for 5 posts (Slack also ends it after 30 minutes), served by this fake on loopback.
+   */
+  responseUrl(user: string, channel: string): string {
+    const id = randomBytes(9).toString('hex');
+    this.responseUrls.set(id, { user, channel, uses: 0 });
+    return `${this.origin}/response/${id}`;
+  }
+
+  /** The next response_url post fails, as when the URL expired (Slack answers 404 expired_url). */
+  failNextResponse(status = 404, body = 'expired_url'): void {
+    this.responseFailures.push({ status, body });
+  }
+
+  /**
+   * What `user` was shown, in order: response_url posts (ephemeral to them, or in a channel they
+   * are in), ephemeral messages and DMs from the bot.
+   */
+  seenBy(user: string): SeenAnswer[] {
+    const out: Array<SeenAnswer & { seq: number }> = [];
+    for (const c of this.calls) {
+      if (!c.ok) continue;
+      if (c.method === 'chat.postEphemeral' && c.args.user === user)
+        out.push({
+          via: 'ephemeral',
+          channel: c.args.channel,
+          text: String(c.args.text ?? ''),
+          blocks: c.args.blocks,
+          seq: c.seq ?? 0,
+        });
+      if (c.method === 'chat.postMessage' && c.args.channel === this.dmOf(user))
+        out.push({
+          via: 'dm',
+          channel: c.args.channel,
+          text: String(c.args.text ?? ''),
+          blocks: c.args.blocks,
+          seq: c.seq ?? 0,
+        });
+    }
+    for (const r of this.responsePosts) {
+      if (!r.ok) continue;
+      const everyone = r.body.response_type === 'in_channel';
+      if (r.user === user || (everyone && this.isMember(r.channel, user)))
+        out.push({
+          via: 'response_url',
+          channel: r.channel,
+          text: String(r.body.text ?? ''),
+          blocks: r.body.blocks,
+          seq: r.seq,
+        });
+    }
+    return out.sort((a, b) => a.seq - b.seq).map(({ seq: _seq, ...a }) => a);
+  }
+
+  private isMember(channel: string, user: string): boolean {
+    if (channel === this.dmOf(user)) return true;
+    const c = this.channels.get(channel);
+    return !!c && (c.members === null || c.members.has(user));
+  }
+
+  private async handleResponse(req: IncomingMessage): Promise<{ status: number; body: string }> {
+    const id = (req.url ?? '').slice('/response/'.length).split('?')[0];
+    const raw = await readBody(req);
+    const target = this.responseUrls.get(id);
+    if (req.method !== 'POST' || !target) return { status: 404, body: 'no_such_url' };
+    let body: Record<string, any> = {};
+    try {
+      body = raw ? JSON.parse(raw) : {};
+    } catch {
+      return { status: 400, body: 'invalid_payload' };
+    }
+    const post: ResponsePost = {
+      user: target.user,
+      channel: target.channel,
+      ok: false,
+      status: 0,
+      body,
+      seq: this.seq++,
+    };
+    this.responsePosts.push(post);
+    const answer = (status: number, text: string) => {
+      post.status = status;
+      post.ok = status === 200;
+      return { status, body: text };
+    };
+    const failure = this.responseFailures.shift();
+    if (failure) return answer(failure.status, failure.body);
+    if (++target.uses > 5) return answer(404, 'used_url');
+    if (!body.text && !body.blocks) return answer(400, 'no_text');
+    try {
+      checkBlocks(body.blocks, MESSAGE_BLOCKS_MAX);
+    } catch {
+      return answer(400, 'invalid_blocks');
+    }
+    return answer(200, 'ok');
   }
 
   addUser(id: string, email: string, name = email.split('@')[0]): void {
@@ -215,13 +391,7 @@ export class FakeSlack {
 
   private async handle(req: IncomingMessage): Promise<Record<string, unknown>> {
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
-    const raw = await new Promise<string>((resolve, reject) => {
-      let data = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => (data += c));
-      req.on('end', () => resolve(data));
-      req.on('error', reject);
-    });
+    const raw = await readBody(req);
     const args: Record<string, any> = {};
     if ((req.headers['content-type'] ?? '').includes('application/json')) {
       Object.assign(args, raw ? JSON.parse(raw) : {});
@@ -230,7 +400,7 @@ export class FakeSlack {
         args[k] = /^[[{]/.test(v) ? JSON.parse(v) : v;
       }
     }
-    const call: SlackCall = { method, args, ok: true };
+    const call: SlackCall = { method, args, ok: true, seq: this.seq++ };
     this.calls.push(call);
     try {
       const token = method === 'apps.connections.open' ? this.appToken : this.token;
@@ -253,11 +423,19 @@ export class FakeSlack {
     return u;
   }
 
+  /**
+   * A conversation the bot may post in, as Slack decides it: its own DMs and the channels it is
+   * a member of. A private channel or a DM between others does not exist for the bot
+   * (channel_not_found); a public channel it was not invited to is not_in_channel.
+   */
   private channel(id: unknown): string {
     const c = typeof id === 'string' ? id : '';
     if (c.startsWith('D') && this.users.has(c.slice(1))) return c;
-    if (this.channels.has(c)) return c;
-    throw new SlackApiError('channel_not_found');
+    const known = this.channels.get(c);
+    if (!known || (known.isPrivate && !known.botMember))
+      throw new SlackApiError('channel_not_found');
+    if (!known.botMember) throw new SlackApiError('not_in_channel');
+    return c;
   }
 
   private checkMessage(args: Record<string, any>): void {
@@ -324,8 +502,11 @@ export class FakeSlack {
         return { channel: m.channel, ts: m.ts };
       }
       case 'chat.postEphemeral': {
-        this.channel(args.channel);
+        const channel = this.channel(args.channel);
         this.user(args.user);
+        // Slack shows an ephemeral message only to a member of the conversation.
+        if (!this.isMember(channel, String(args.user)))
+          throw new SlackApiError('user_not_in_channel');
         this.checkMessage(args);
         return { message_ts: `${this.tsCounter++}.000200` };
       }

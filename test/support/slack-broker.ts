@@ -30,6 +30,8 @@ export async function startSlackBroker(
     SLACK_SIGNING_SECRET: secret,
     SLACK_BOT_TOKEN: token,
     SLACK_API_URL: fake.url,
+    // The fake serves response_urls on loopback; in production only hooks.slack.com is allowed.
+    SLACK_RESPONSE_URL_ORIGINS: fake.origin,
     ...overrides,
   });
   const app = await createBrokerApp(env.config);
@@ -44,7 +46,9 @@ export async function startSlackBroker(
     fake,
     env,
     app,
-    slack: new SlackDriver(`${url}/slack/events`, secret),
+    slack: new SlackDriver(`${url}/slack/events`, secret, (user, channel) =>
+      fake.responseUrl(user, channel),
+    ),
     w,
     db,
     integrationName,

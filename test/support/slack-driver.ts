@@ -16,10 +16,19 @@ export interface SlackHttpResponse {
  * and events, signed as Slack signs them, posted to the broker's /slack/events.
  */
 export class SlackDriver {
+  /**
+   * `responseUrls` hands out the response_url of each command and click (the fake Slack's
+   * `responseUrl`); without it they carry a URL nobody serves, as before response_urls were used.
+   */
   constructor(
     readonly url: string,
     private readonly secret: string,
+    private readonly responseUrls?: (user: string, channel: string) => string,
   ) {}
+
+  private responseUrlFor(user: string, channel: string): string {
+    return this.responseUrls ? this.responseUrls(user, channel) : 'http://127.0.0.1:9/unused';
+  }
 
   trigger(): string {
     return `${Date.now()}.${randomBytes(6).toString('hex')}`;
@@ -50,32 +59,47 @@ export class SlackDriver {
   }
 
   /** A slash command's fields, as Slack sends them (form-encoded over HTTP, JSON over Socket Mode). */
-  commandFields(userId: string, text: string, triggerId = this.trigger()): Record<string, string> {
+  commandFields(
+    userId: string,
+    text: string,
+    triggerId = this.trigger(),
+    channel = 'C0GENERAL',
+  ): Record<string, string> {
     return {
       token: 'deprecated',
       team_id: 'T0DOORMAN',
       team_domain: 'doorman',
-      channel_id: 'C0GENERAL',
-      channel_name: 'general',
+      channel_id: channel,
+      channel_name: channel === 'C0GENERAL' ? 'general' : 'privategroup',
       user_id: userId,
       user_name: userId.toLowerCase(),
       command: '/access',
       text,
       api_app_id: 'A0DOORMAN',
-      response_url: 'http://127.0.0.1:9/unused',
+      response_url: this.responseUrlFor(userId, channel),
       trigger_id: triggerId,
     };
   }
 
-  commandBody(userId: string, text: string, triggerId = this.trigger()): string {
-    return new URLSearchParams(this.commandFields(userId, text, triggerId)).toString();
+  commandBody(userId: string, text: string, triggerId = this.trigger(), channel?: string): string {
+    return new URLSearchParams(this.commandFields(userId, text, triggerId, channel)).toString();
   }
 
-  command(userId: string, text: string, triggerId?: string): Promise<SlackHttpResponse> {
+  command(
+    userId: string,
+    text: string,
+    triggerId?: string,
+    channel?: string,
+  ): Promise<SlackHttpResponse> {
     return this.send(
-      this.commandBody(userId, text, triggerId),
+      this.commandBody(userId, text, triggerId, channel),
       'application/x-www-form-urlencoded',
     );
+  }
+
+  /** `/access …` typed in `channel` (a private channel, a DM with a colleague, …). */
+  commandIn(channel: string, userId: string, text: string): Promise<SlackHttpResponse> {
+    return this.command(userId, text, undefined, channel);
   }
 
   private payload(p: unknown): Promise<SlackHttpResponse> {
@@ -115,7 +139,8 @@ export class SlackDriver {
       ...(channel ? { channel: { id: channel, name: 'directmessage' } } : {}),
       ...(channel ? { message: { ts: where.messageTs ?? '1.1', text: '' } } : {}),
       ...(where.home ? { view: { id: 'VHOME', type: 'home' } } : {}),
-      response_url: 'http://127.0.0.1:9/unused',
+      // Slack gives a response_url for clicks on messages, none for the App Home.
+      ...(channel ? { response_url: this.responseUrlFor(userId, channel) } : {}),
       actions: [
         {
           type: 'button',

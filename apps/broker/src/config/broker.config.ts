@@ -69,6 +69,33 @@ export const BrokerConfigSchema = z.object({
   SLACK_BOT_TOKEN: unset(z.string().min(8).optional()),
   /** Slack's Web API base; tests point it at a fake on loopback. */
   SLACK_API_URL: unset(z.string().url().default('https://slack.com/api/')),
+  /**
+   * Where the broker may POST a slash command's or a click's response_url (comma-separated
+   * origins). Slack hands out https://hooks.slack.com only; tests add their fake's origin.
+   */
+  SLACK_RESPONSE_URL_ORIGINS: unset(
+    z
+      .string()
+      .default('https://hooks.slack.com')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(
+            z
+              .string()
+              .url()
+              .refine((o) => new URL(o).origin === o.replace(/\/$/, ''), {
+                message: 'each entry must be an origin (scheme://host[:port]), without a path',
+              }),
+          )
+          .min(1),
+      ),
+  ),
   /** Socket Mode instead of the HTTP endpoint (needs an app-level token, xapp-…). */
   SLACK_SOCKET_MODE: unset(bool.default(false)),
   SLACK_APP_TOKEN: unset(z.string().min(8).optional()),
@@ -106,6 +133,7 @@ export function slackSettings(c: BrokerConfig):
       apiUrl: string;
       socketMode: boolean;
       appToken?: string;
+      responseUrlOrigins: string[];
     }
   | { enabled: false; reason: string } {
   if (!c.SLACK_SIGNING_SECRET || !c.SLACK_BOT_TOKEN)
@@ -118,6 +146,7 @@ export function slackSettings(c: BrokerConfig):
     apiUrl: c.SLACK_API_URL.endsWith('/') ? c.SLACK_API_URL : `${c.SLACK_API_URL}/`,
     socketMode: c.SLACK_SOCKET_MODE,
     appToken: c.SLACK_APP_TOKEN,
+    responseUrlOrigins: c.SLACK_RESPONSE_URL_ORIGINS.map((o) => new URL(o).origin),
   };
 }
 

@@ -14,7 +14,7 @@ import { ACCESS_USAGE, listMessage, parseAccessCommand } from './access-command'
 import { requestCatalog } from './access-catalog';
 import { SlackHomeService } from './slack-home.service';
 import { SlackIds } from './slack-ids';
-import { SlackPeopleService } from './slack-people.service';
+import { SlackPeopleService, type SlackReplyTo } from './slack-people.service';
 import { slackErrorText, UNKNOWN_PERSON_TEXT } from './slack-responder';
 import {
   credentialsModal,
@@ -35,9 +35,7 @@ function validId(value: string): string {
 }
 
 /** Where a Slack interaction came from: who, in which channel, with which modal trigger. */
-export interface SlackOrigin {
-  slackUserId: string;
-  channel?: string;
+export interface SlackOrigin extends SlackReplyTo {
   triggerId?: string;
 }
 
@@ -85,17 +83,16 @@ export class SlackInteractionsService {
       const cmd = parseAccessCommand(text);
       switch (cmd.kind) {
         case 'help':
-          return this.people.tell(o.slackUserId, o.channel, ACCESS_USAGE);
+          return this.people.tell(o, ACCESS_USAGE);
         case 'malformed':
           return this.people.tell(
-            o.slackUserId,
-            o.channel,
+            o,
             `That request is not in the expected form: ${cmd.problem}.\n${ACCESS_USAGE}`,
           );
         case 'list': {
           const rows = await this.requests.list(actor, { mine: true, limit: 20 });
           const views = await Promise.all(rows.map((r) => this.people.view(r)));
-          return this.people.tell(o.slackUserId, o.channel, listMessage(views, new Date()));
+          return this.people.tell(o, listMessage(views, new Date()));
         }
         case 'modal':
           return this.openRequestModal(actor, o);
@@ -106,15 +103,13 @@ export class SlackInteractionsService {
           );
           if (!integration) {
             return this.people.tell(
-              o.slackUserId,
-              o.channel,
+              o,
               `There is no integration named \`${escapeText(cmd.integration)}\`.`,
             );
           }
           const r = await this.requests.revokeAll(actor, integration.id, cmd.reason);
           return this.people.tell(
-            o.slackUserId,
-            o.channel,
+            o,
             `Revoke-all on ${escapeText(integration.name)}: ${r.revoked} grant(s) ending now for ${r.people} person(s), ${r.denied} pending request(s) denied.`,
           );
         }
@@ -125,8 +120,7 @@ export class SlackInteractionsService {
           );
           if (!integration) {
             return this.people.tell(
-              o.slackUserId,
-              o.channel,
+              o,
               `There is no integration named \`${escapeText(cmd.integration)}\`.\n${ACCESS_USAGE}`,
             );
           }
@@ -141,8 +135,7 @@ export class SlackInteractionsService {
           });
           const what = `${created.permission} on ${resourceLine({ integration: integration.name, ...created })} for ${formatDuration(created.durationSeconds)}`;
           return this.people.tell(
-            o.slackUserId,
-            o.channel,
+            o,
             created.breakGlass
               ? `Break-glass access granted: ${what}. It is being set up now; the integration's owners and security were told and will review it.`
               : `Request submitted: ${what}. I'll message you as it moves.`,
@@ -165,11 +158,7 @@ export class SlackInteractionsService {
       await this.catalogs.grantableIndex([...new Set(flows.map((f) => f.integrationId))]),
     );
     if (!catalog || !catalog.options.length) {
-      return this.people.tell(
-        o.slackUserId,
-        o.channel,
-        'No access flow lets you request anything yet.',
-      );
+      return this.people.tell(o, 'No access flow lets you request anything yet.');
     }
     await this.people.client.views.open({ trigger_id: o.triggerId!, view: requestModal(catalog) });
   }
@@ -219,7 +208,7 @@ export class SlackInteractionsService {
         await this.requests.approve(actor, validId(id));
       } catch (e) {
         if (e instanceof DomainError && e.code === ErrorCode.IllegalTransition)
-          return this.people.tell(o.slackUserId, o.channel, await this.alreadyDecided(actor, id));
+          return this.people.tell(o, await this.alreadyDecided(actor, id));
         throw e;
       }
     });
@@ -230,11 +219,7 @@ export class SlackInteractionsService {
       validId(requestId);
       const req = await this.requests.getVisible(actor, requestId);
       if (req.status !== 'PENDING')
-        return this.people.tell(
-          o.slackUserId,
-          o.channel,
-          await this.alreadyDecided(actor, requestId, req),
-        );
+        return this.people.tell(o, await this.alreadyDecided(actor, requestId, req));
       const v = await this.people.view(req);
       await this.people.client.views.open({
         trigger_id: o.triggerId!,
@@ -311,8 +296,7 @@ export class SlackInteractionsService {
           justification.trim() || undefined,
         );
         await this.people.tell(
-          o.slackUserId,
-          undefined,
+          { slackUserId: o.slackUserId },
           ext.status === 'PENDING'
             ? 'Extension requested; I will tell you when it is decided.'
             : 'Extension granted.',
@@ -336,8 +320,7 @@ export class SlackInteractionsService {
       if (req.reviewStatus !== 'open') {
         const by = await this.people.mentionOf(req.reviewClosedBy);
         return this.people.tell(
-          o.slackUserId,
-          o.channel,
+          o,
           `This review was already closed${by ? ` by ${by}` : ''}; nothing changed.`,
         );
       }
@@ -371,11 +354,7 @@ export class SlackInteractionsService {
     await this.as(o, async (actor) => {
       validId(requestId);
       await this.requests.revoke(actor, requestId, 'revoked from Slack');
-      await this.people.tell(
-        o.slackUserId,
-        o.channel,
-        'Revoking now; I will tell you when the access has ended.',
-      );
+      await this.people.tell(o, 'Revoking now; I will tell you when the access has ended.');
     });
     if (!o.channel) await this.publishHome(o.slackUserId);
   }
@@ -399,14 +378,15 @@ export class SlackInteractionsService {
   private async as(o: SlackOrigin, work: (actor: Actor) => Promise<void>): Promise<void> {
     try {
       const user = await this.people.resolve(o.slackUserId);
-      if (!user) return await this.people.tell(o.slackUserId, o.channel, UNKNOWN_PERSON_TEXT);
+      if (!user) {
+        await this.people.tell(o, UNKNOWN_PERSON_TEXT);
+        return;
+      }
       await work(this.identity.actorOf(user, 'slack'));
     } catch (e) {
       const { text, correlationId } = slackErrorText(e);
       if (correlationId) this.logger.error({ err: e, correlationId }, 'Slack interaction failed');
-      await this.people
-        .tell(o.slackUserId, o.channel, text)
-        .catch((err: unknown) => this.logger.error({ err }, 'could not answer in Slack'));
+      await this.people.tell(o, text);
     }
   }
 }

@@ -1,10 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BROKER_CONFIG, type BrokerConfig, slackSettings } from '../config/broker.config';
 import type { WebClient } from '@slack/web-api';
 import type { UserEntity } from '../identity/user.entity';
 import { IdentityService } from '../identity/identity.service';
 import { IntegrationsService } from '../integrations/integrations.service';
 import type { AccessRequestEntity } from '../requests/access-request.entity';
 import { SLACK_CLIENT, type SlackClient } from './slack-client';
+import { allowedResponseUrl, postToResponseUrl, type SlackAnswer } from './slack-response-url';
 import { mention, type RequestView } from './views/format';
 import type { SlackMessage } from './views/messages.view';
 
@@ -12,12 +14,17 @@ import type { SlackMessage } from './views/messages.view';
 @Injectable()
 export class SlackPeopleService {
   private readonly logger = new Logger(SlackPeopleService.name);
+  private readonly responseUrlOrigins: string[];
 
   constructor(
+    @Inject(BROKER_CONFIG) config: BrokerConfig,
     @Inject(SLACK_CLIENT) private readonly slack: SlackClient,
     private readonly identity: IdentityService,
     private readonly integrations: IntegrationsService,
-  ) {}
+  ) {
+    const s = slackSettings(config);
+    this.responseUrlOrigins = s.enabled ? s.responseUrlOrigins : [];
+  }
 
   get client(): WebClient {
     if (!this.slack) throw new Error('Slack is not configured');
@@ -94,19 +101,56 @@ export class SlackPeopleService {
     return posted.ts ? { channel, ts: posted.ts } : null;
   }
 
-  /** An answer only the person sees: ephemeral where they clicked, else a DM. */
-  async tell(
-    slackUserId: string,
-    channel: string | undefined,
-    message: string | SlackMessage,
-  ): Promise<void> {
-    const body = typeof message === 'string' ? { text: message } : message;
-    if (channel) {
-      await this.client.chat.postEphemeral({ channel, user: slackUserId, ...body });
-      return;
+  /**
+   * An answer only the person sees, wherever they typed or clicked: through the response_url
+   * Slack handed over (it works in any channel, the bot a member or not), else ephemeral in a
+   * channel the bot is in, else a DM from the bot. Never throws: an answer that cannot be
+   * delivered is not the person's request failing, so it is a warning, not an error.
+   */
+  async tell(to: SlackReplyTo, message: string | SlackMessage): Promise<void> {
+    const body: SlackAnswer = typeof message === 'string' ? { text: message } : message;
+    const reasons: string[] = [];
+    const url = allowedResponseUrl(to.responseUrl, this.responseUrlOrigins);
+    if (to.responseUrl && !url) reasons.push('response_url not on an allowed origin');
+    if (url) {
+      const failed = await postToResponseUrl(url, body);
+      if (!failed) return;
+      reasons.push(failed);
     }
-    const opened = await this.client.conversations.open({ users: slackUserId });
-    if (opened.channel?.id)
-      await this.client.chat.postMessage({ channel: opened.channel.id, ...body });
+    if (to.channel) {
+      const failed = await this.client.chat
+        .postEphemeral({ channel: to.channel, user: to.slackUserId, ...body })
+        .then(() => null, slackFailure);
+      if (!failed) return;
+      reasons.push(`chat.postEphemeral: ${failed}`);
+    }
+    const failed = await this.client.conversations
+      .open({ users: to.slackUserId })
+      .then(async (opened) => {
+        if (!opened.channel?.id) return 'conversations.open gave no channel';
+        await this.client.chat.postMessage({ channel: opened.channel.id, ...body });
+        return null;
+      })
+      .catch(slackFailure);
+    if (!failed) return;
+    reasons.push(`DM: ${failed}`);
+    this.logger.warn(
+      { slackUserId: to.slackUserId, reasons },
+      'could not answer a person in Slack',
+    );
   }
+}
+
+/** Where an answer goes: the person, and what Slack said about where they acted. */
+export interface SlackReplyTo {
+  slackUserId: string;
+  channel?: string;
+  /** Slack's response_url for a slash command or a click on a message. */
+  responseUrl?: string;
+}
+
+/** Slack's error code (channel_not_found, …), never the request it failed on. */
+function slackFailure(err: unknown): string {
+  const data = (err as { data?: { error?: unknown } }).data;
+  return typeof data?.error === 'string' ? data.error : ((err as Error).name ?? 'error');
 }

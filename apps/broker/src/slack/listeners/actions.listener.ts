@@ -3,7 +3,13 @@ import { SlackIds } from '../slack-ids';
 import type { SlackInteractionsService, SlackOrigin } from '../slack-interactions.service';
 
 function origin(body: BlockAction): SlackOrigin {
-  return { slackUserId: body.user.id, channel: body.channel?.id, triggerId: body.trigger_id };
+  return {
+    slackUserId: body.user.id,
+    channel: body.channel?.id,
+    triggerId: body.trigger_id,
+    // Set for clicks on messages; a click on the App Home has none (the answer is a DM).
+    responseUrl: body.response_url || undefined,
+  };
 }
 
 /** Buttons on messages and the App Home: ack first, then one call with the request id. */

@@ -7,7 +7,12 @@ export function registerCommands(app: App, h: SlackInteractionsService): void {
   app.command(SlackIds.command, async ({ ack, command }) => {
     await ack();
     await h.command(
-      { slackUserId: command.user_id, channel: command.channel_id, triggerId: command.trigger_id },
+      {
+        slackUserId: command.user_id,
+        channel: command.channel_id,
+        triggerId: command.trigger_id,
+        responseUrl: command.response_url,
+      },
       command.text ?? '',
     );
   });
