@@ -1,5 +1,8 @@
 import {
+  chooseFlow,
   judgeRequest,
+  matchedResource,
+  resourceMatch,
   mayCancel,
   mayCloseReview,
   mayExtend,
@@ -92,11 +95,180 @@ describe('judgeRequest', () => {
     expect(judgeRequest([f], ask({ justification: 'incident 42' })).ok).toBe(true);
   });
 
-  it('picks the flow allowing the longest access among those that fit', () => {
+  it('judges under the flow the rules choose, even if another would allow longer', () => {
     const short = flow({ id: 'short', maxDurationSeconds: 600, defaultDurationSeconds: 600 });
-    const long = flow({ id: 'long', maxDurationSeconds: 86400 });
-    const d = judgeRequest([short, long], ask({ durationSeconds: 7200 }));
-    expect(d.ok && d.flow.id).toBe('long');
+    const long = flow({ id: 'long', maxDurationSeconds: 86400, priority: -1 });
+    expect(judgeRequest([short, long], ask({ durationSeconds: 7200 }))).toMatchObject({
+      ok: false,
+      kind: 'invalid',
+      reason: expect.stringContaining('maximum of 10m'),
+    });
+    const picked = judgeRequest([short, { ...long, priority: 1 }], ask({ durationSeconds: 7200 }));
+    expect(picked.ok && picked.flow.id).toBe('long');
+  });
+});
+
+describe('resourceMatch and matchedResource', () => {
+  const app = { database: 'app', schema: 'public' };
+  it.each([
+    ['the very schema', { database: 'app', schema: 'public' }, app, 'schema'],
+    ['a whole database', { database: 'app', schema: '*' }, app, 'database'],
+    ['another schema', { database: 'app', schema: 'sales' }, app, null],
+    ['a whole other database', { database: 'dw', schema: '*' }, app, null],
+    [
+      'the very role',
+      { database: '*', schema: 'pg_monitor' },
+      { database: '*', schema: 'pg_monitor' },
+      'schema',
+    ],
+    [
+      'another role',
+      { database: '*', schema: 'pg_signal' },
+      { database: '*', schema: 'pg_monitor' },
+      null,
+    ],
+    ['everything, asked', { database: '*', schema: '*' }, { database: '*', schema: '*' }, 'schema'],
+    ['everything, for one schema', { database: '*', schema: '*' }, app, null],
+    [
+      'everything, for a role',
+      { database: '*', schema: '*' },
+      { database: '*', schema: 'pg_monitor' },
+      null,
+    ],
+    [
+      'a whole database, for everything',
+      { database: 'app', schema: '*' },
+      { database: '*', schema: '*' },
+      null,
+    ],
+  ])('%s: %s', (_n, r, a, level) => {
+    expect(resourceMatch(r, a)).toBe(level);
+  });
+
+  it("takes the closest of a flow's resources", () => {
+    const wide = { database: 'app', schema: '*', ownerIds: ['dba'] };
+    const exact = { database: 'app', schema: 'public', ownerIds: ['owner'] };
+    expect(matchedResource({ resources: [wide, exact] }, app)).toEqual({
+      resource: exact,
+      level: 'schema',
+    });
+    expect(matchedResource({ resources: [exact, wide] }, app)).toEqual({
+      resource: exact,
+      level: 'schema',
+    });
+    expect(matchedResource({ resources: [wide] }, { database: 'app', schema: 'sales' })).toEqual({
+      resource: wide,
+      level: 'database',
+    });
+    expect(
+      matchedResource({ resources: [exact] }, { database: 'app', schema: 'sales' }),
+    ).toBeNull();
+  });
+});
+
+describe('chooseFlow: which flow judges a request', () => {
+  const wholeDb = (over: Partial<FlowRules> = {}) =>
+    flow({ resources: [{ database: 'app', schema: '*', ownerIds: [] }], ...over });
+  const ids = (c: ReturnType<typeof chooseFlow>) => (c.ok ? c.flow.id : c);
+
+  it('takes the only flow that fits', () => {
+    expect(ids(chooseFlow([flow()], ask()))).toBe('f1');
+    expect(ids(chooseFlow([wholeDb()], ask({ schema: 'sales' })))).toBe('f1');
+  });
+
+  it('prefers the more specific resource match, whatever the priorities and the order', () => {
+    const exact = flow({ id: 'exact', priority: -5 });
+    const wide = wholeDb({ id: 'wide', priority: 100 });
+    expect(ids(chooseFlow([wide, exact], ask()))).toBe('exact');
+    expect(ids(chooseFlow([exact, wide], ask()))).toBe('exact');
+    // Another schema of the database: only the database-wide flow covers it.
+    expect(ids(chooseFlow([exact, wide], ask({ schema: 'sales' })))).toBe('wide');
+  });
+
+  it('then the higher priority, absent counting as 0', () => {
+    const a = flow({ id: 'a', name: 'a' });
+    const b = flow({ id: 'b', name: 'b', priority: 1 });
+    const c = flow({ id: 'c', name: 'c', priority: -1 });
+    expect(ids(chooseFlow([a, b, c], ask()))).toBe('b');
+    expect(ids(chooseFlow([c, a], ask()))).toBe('a');
+  });
+
+  it('refuses a tie, naming every tied flow (and only those) to choose from', () => {
+    const a = flow({ id: 'a', name: 'day', version: 3 });
+    const b = flow({ id: 'b', name: 'quick', version: 1 });
+    const low = flow({ id: 'low', name: 'low', priority: -1 });
+    const wide = wholeDb({ id: 'wide', name: 'wide' });
+    expect(chooseFlow([a, low, wide, b], ask())).toEqual({
+      ok: false,
+      kind: 'ambiguous',
+      reason:
+        'access flows "day" (a), "quick" (b) all offer read on app.public as closely and with the same priority: choose one with flowId',
+      candidates: [
+        { id: 'a', name: 'day', version: 3 },
+        { id: 'b', name: 'quick', version: 1 },
+      ],
+    });
+  });
+
+  it('lets flowId pick among tied flows', () => {
+    const a = flow({ id: 'a', name: 'day' });
+    const b = flow({ id: 'b', name: 'quick' });
+    expect(ids(chooseFlow([a, b], ask(), 'b'))).toBe('b');
+    expect(ids(chooseFlow([a, b], ask(), 'a'))).toBe('a');
+    expect(ids(chooseFlow([a], ask(), 'a'))).toBe('a');
+  });
+
+  it('never lets flowId pass over a more specific or higher-priority flow', () => {
+    const exact = flow({ id: 'exact', name: 'exact' });
+    const wide = wholeDb({ id: 'wide', name: 'wide', priority: 9 });
+    expect(chooseFlow([exact, wide], ask(), 'wide')).toEqual({
+      ok: false,
+      kind: 'forbidden',
+      reason:
+        'flowId: flow "wide" does not judge this request; "exact" (exact) has a more specific resource match',
+    });
+    const high = flow({ id: 'high', name: 'high', priority: 2 });
+    expect(chooseFlow([exact, high], ask(), 'exact')).toMatchObject({
+      ok: false,
+      kind: 'forbidden',
+      reason: expect.stringContaining('"high" (high) has a higher priority'),
+    });
+  });
+
+  it('refuses a flowId the person may not use for the resource', () => {
+    const mine = flow({ id: 'mine' });
+    const notMine = flow({ id: 'other', requestorUserIds: ['bob'], requestorGroupIds: [] });
+    const elsewhere = flow({
+      id: 'billing',
+      resources: [{ database: 'app', schema: 'billing', ownerIds: [] }],
+    });
+    for (const id of ['other', 'billing', 'unknown'])
+      expect(chooseFlow([mine, notMine, elsewhere], ask(), id)).toMatchObject({
+        ok: false,
+        kind: 'forbidden',
+        reason: expect.stringContaining(`flowId: ${id} is not an access flow you may use`),
+      });
+  });
+
+  it('leaves out flows the person may not use before ranking', () => {
+    const exactNotMine = flow({ id: 'exact', requestorUserIds: ['bob'], requestorGroupIds: [] });
+    const wide = wholeDb({ id: 'wide' });
+    expect(ids(chooseFlow([exactNotMine, wide], ask()))).toBe('wide');
+    const writeOnly = flow({ id: 'write', permissions: ['write'] });
+    expect(ids(chooseFlow([writeOnly, wide], ask()))).toBe('wide');
+  });
+
+  it('says why when no flow fits', () => {
+    expect(chooseFlow([flow()], ask({ schema: 'sales' }))).toMatchObject({
+      ok: false,
+      kind: 'forbidden',
+      reason: expect.stringContaining('no access flow offers read on app.sales'),
+    });
+    expect(chooseFlow([flow()], ask({ requesterId: 'mallory' }))).toMatchObject({
+      ok: false,
+      kind: 'forbidden',
+      reason: expect.stringContaining('not a requestor'),
+    });
   });
 });
 

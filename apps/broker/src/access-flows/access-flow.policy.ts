@@ -1,4 +1,4 @@
-import { describeResource, type PermissionLevel } from '@doorman/contracts';
+import { describeResource, EVERYTHING, type PermissionLevel } from '@doorman/contracts';
 import { formatDuration } from '../common/durations';
 import type { StepRule } from './approval.policy';
 import type { AutoApproveRule } from './time-window';
@@ -26,6 +26,8 @@ export interface FlowRules {
   breakGlassUserIds: string[];
   /** Where approval requests are posted in Slack; absent or null: each approver's DMs. */
   slackChannel?: string | null;
+  /** Breaks a tie between flows matching a resource equally closely; higher wins, absent is 0. */
+  priority?: number;
 }
 
 export interface RequestAsk {
@@ -39,15 +41,57 @@ export interface RequestAsk {
   justification: string | null;
 }
 
+/** A flow as a refusal names it: enough to pick it with `flowId`. */
+export interface FlowRef {
+  id: string;
+  name: string;
+  version: number;
+}
+
 export type FlowDecision =
   | { ok: true; flow: FlowRules; durationSeconds: number }
-  | { ok: false; kind: 'forbidden' | 'invalid'; reason: string };
+  | { ok: false; kind: 'forbidden' | 'invalid'; reason: string }
+  | { ok: false; kind: 'ambiguous'; reason: string; candidates: FlowRef[] };
+
+export type FlowChoice = { ok: true; flow: FlowRules } | Exclude<FlowDecision, { ok: true }>;
 
 export function mayRequestUnder(flow: FlowRules, requesterId: string, groupIds: string[]): boolean {
   return (
     flow.requestorUserIds.includes(requesterId) ||
     flow.requestorGroupIds.some((g) => groupIds.includes(g))
   );
+}
+
+type Resource = { database: string; schema: string };
+
+/**
+ * How closely a flow's resource names the asked one, most specific first: the very schema
+ * (or the very existing role, or everything "*"."*", which only match exactly), then a whole
+ * database (`schema: "*"` under a named database). Flows name no tables and nothing wider than
+ * a database that is not everything, so these two levels are all there are.
+ */
+export const MATCH_LEVELS = ['schema', 'database'] as const;
+export type MatchLevel = (typeof MATCH_LEVELS)[number];
+
+export function resourceMatch(r: Resource, ask: Resource): MatchLevel | null {
+  if (r.database === ask.database && r.schema === ask.schema) return 'schema';
+  const wholeDatabase = r.schema === EVERYTHING && r.database !== EVERYTHING;
+  if (wholeDatabase && r.database === ask.database && ask.schema !== EVERYTHING) return 'database';
+  return null;
+}
+
+/** The flow's resource that names the asked one most closely, and how closely, or null. */
+export function matchedResource<R extends Resource>(
+  flow: { resources: R[] },
+  ask: Resource,
+): { resource: R; level: MatchLevel } | null {
+  let best: { resource: R; level: MatchLevel } | null = null;
+  for (const resource of flow.resources) {
+    const level = resourceMatch(resource, ask);
+    if (level && (!best || MATCH_LEVELS.indexOf(level) < MATCH_LEVELS.indexOf(best.level)))
+      best = { resource, level };
+  }
+  return best;
 }
 
 export function coversResource(
@@ -57,16 +101,25 @@ export function coversResource(
   return (
     flow.integrationId === ask.integrationId &&
     flow.permissions.includes(ask.permission) &&
-    flow.resources.some((r) => r.database === ask.database && r.schema === ask.schema)
+    matchedResource(flow, ask) !== null
   );
 }
 
+const refOf = (f: FlowRules): FlowRef => ({ id: f.id, name: f.name, version: f.version });
+const named = (fs: FlowRules[]) => fs.map((f) => `"${f.name}" (${f.id})`).join(', ');
+
 /**
- * Judges a request against the flows of its integration: which flow applies, whether the
- * requester may ask, and how long the access may last. Among several matching flows the
- * one allowing the longest access is chosen, so a request is refused only if no flow fits.
+ * Which flow judges a request (its approvers, durations and TTLs). Among the flows that offer
+ * the permission on the resource and let the person ask: the most specific resource match
+ * wins, then the higher `priority`; flows still tied are named and the requester picks one
+ * with `flowId`. A `flowId` must name a flow the person may use for the resource, and one
+ * of those the rules leave tied: it never passes over a more specific or higher-priority flow.
  */
-export function judgeRequest(flows: FlowRules[], ask: RequestAsk): FlowDecision {
+export function chooseFlow(
+  flows: FlowRules[],
+  ask: Omit<RequestAsk, 'durationSeconds' | 'justification'>,
+  flowId?: string | null,
+): FlowChoice {
   const covering = flows.filter((f) => coversResource(f, ask));
   if (covering.length === 0) {
     return {
@@ -75,9 +128,9 @@ export function judgeRequest(flows: FlowRules[], ask: RequestAsk): FlowDecision 
       reason: `no access flow offers ${ask.permission} on ${describeResource(ask)} of this integration`,
     };
   }
-  const allowed = covering
-    .filter((f) => mayRequestUnder(f, ask.requesterId, ask.requesterGroupIds))
-    .sort((a, b) => b.maxDurationSeconds - a.maxDurationSeconds);
+  const allowed = covering.filter((f) =>
+    mayRequestUnder(f, ask.requesterId, ask.requesterGroupIds),
+  );
   if (allowed.length === 0) {
     return {
       ok: false,
@@ -85,7 +138,49 @@ export function judgeRequest(flows: FlowRules[], ask: RequestAsk): FlowDecision 
       reason: 'you are not a requestor of any access flow covering this resource',
     };
   }
-  const flow = allowed[0];
+  const picked = flowId ? allowed.find((f) => f.id === flowId) : undefined;
+  if (flowId && !picked) {
+    return {
+      ok: false,
+      kind: 'forbidden',
+      reason: `flowId: ${flowId} is not an access flow you may use for ${ask.permission} on ${describeResource(ask)}`,
+    };
+  }
+  const specificity = (f: FlowRules) => MATCH_LEVELS.indexOf(matchedResource(f, ask)!.level);
+  const closest = Math.min(...allowed.map(specificity));
+  const specific = allowed.filter((f) => specificity(f) === closest);
+  const highest = Math.max(...specific.map((f) => f.priority ?? 0));
+  const top = specific.filter((f) => (f.priority ?? 0) === highest);
+  if (picked) {
+    if (top.includes(picked)) return { ok: true, flow: picked };
+    const why = specific.includes(picked) ? 'a higher priority' : 'a more specific resource match';
+    return {
+      ok: false,
+      kind: 'forbidden',
+      reason: `flowId: flow "${picked.name}" does not judge this request; ${named(top)} ${top.length > 1 ? 'have' : 'has'} ${why}`,
+    };
+  }
+  if (top.length === 1) return { ok: true, flow: top[0] };
+  return {
+    ok: false,
+    kind: 'ambiguous',
+    reason: `access flows ${named(top)} all offer ${ask.permission} on ${describeResource(ask)} as closely and with the same priority: choose one with flowId`,
+    candidates: top.map(refOf),
+  };
+}
+
+/**
+ * Judges a request against the flows of its integration: which flow applies (`chooseFlow`),
+ * then whether the duration and justification meet that flow's rules.
+ */
+export function judgeRequest(
+  flows: FlowRules[],
+  ask: RequestAsk,
+  flowId?: string | null,
+): FlowDecision {
+  const choice = chooseFlow(flows, ask, flowId);
+  if (!choice.ok) return choice;
+  const flow = choice.flow;
   const duration = ask.durationSeconds ?? flow.defaultDurationSeconds;
   if (duration > flow.maxDurationSeconds) {
     return {

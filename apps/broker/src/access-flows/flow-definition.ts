@@ -92,6 +92,8 @@ export const FlowInputSchema = z
     pendingTtl: DurationSchema.default('24h'),
     extensions: ExtensionsInput.optional(),
     breakGlass: z.strictObject({ userIds: ids(100) }).optional(),
+    /** Breaks a tie between flows matching a resource equally closely: higher wins (default 0). */
+    priority: z.number().int().min(-1000).max(1000).optional(),
     /** Approval requests go to this Slack channel (by id) instead of each approver's DMs. */
     slackChannel: z
       .string()
@@ -231,6 +233,8 @@ export function normaliseFlow(f: FlowInput): FlowDefinition {
     },
     breakGlassUserIds: [...new Set(f.breakGlass?.userIds ?? [])],
     slackChannel: f.slackChannel ?? null,
+    // Left out at 0: definitions stored before priorities existed stay byte-identical.
+    ...(f.priority ? { priority: f.priority } : {}),
   };
 }
 
@@ -274,6 +278,7 @@ export function flowView(f: FlowRules & { createdAt?: Date; updatedAt?: Date }) 
     },
     breakGlass: { userIds: f.breakGlassUserIds },
     slackChannel: f.slackChannel ?? null,
+    priority: f.priority ?? 0,
     createdAt: f.createdAt,
     updatedAt: f.updatedAt,
   };

@@ -6,7 +6,7 @@ import { hasAnyRole, type Actor } from '../identity/actor';
 import { AUDIT_READERS } from '../identity/doorman-roles';
 import { IdentityService } from '../identity/identity.service';
 import { IntegrationsService } from '../integrations/integrations.service';
-import { coversResource, mayRequestUnder } from './access-flow.policy';
+import { chooseFlow, coversResource, matchedResource, mayRequestUnder } from './access-flow.policy';
 import { eligibleApprovers } from './approval.policy';
 import { AccessFlowsService } from './access-flows.service';
 
@@ -36,7 +36,9 @@ export class WhyService {
     const groupIds = await this.identity.groupIdsOf(person.id);
     const allowing = [];
     const notAllowing = [];
-    for (const flow of await this.flows.forIntegration(integration.id)) {
+    const flows = await this.flows.forIntegration(integration.id);
+    const choice = chooseFlow(flows, { ...q, requesterId: person.id, requesterGroupIds: groupIds });
+    for (const flow of flows) {
       const reasons: string[] = [];
       if (!coversResource(flow, q))
         reasons.push(
@@ -48,10 +50,12 @@ export class WhyService {
         notAllowing.push({ flowId: flow.id, name: flow.name, version: flow.version, why: reasons });
         continue;
       }
-      const resource = flow.resources.find(
-        (r) => r.database === q.database && r.schema === q.schema,
+      const match = matchedResource(flow, q);
+      const ctx = await this.flows.approverContext(
+        flow,
+        integration,
+        match?.resource.ownerIds ?? [],
       );
-      const ctx = await this.flows.approverContext(flow, integration, resource?.ownerIds ?? []);
       const steps = [];
       for (const [i, s] of flow.steps.entries()) {
         const ids = eligibleApprovers(s, false, ctx).filter(
@@ -77,6 +81,10 @@ export class WhyService {
         justificationRequired: flow.justificationRequired,
         autoApprove: flow.autoApprove !== null,
         breakGlass: flow.breakGlassUserIds.includes(person.id),
+        match: match?.level ?? null,
+        priority: flow.priority ?? 0,
+        /** Whether this flow judges a request made without flowId (see chooseFlow). */
+        judges: choice.ok && choice.flow.id === flow.id,
         steps,
       });
     }
@@ -90,6 +98,8 @@ export class WhyService {
         permission: q.permission,
       },
       flows: allowing,
+      /** Why no single flow judges a request without flowId: the tie, or null. */
+      choice: !choice.ok && choice.kind === 'ambiguous' ? choice.reason : null,
       notAllowedBy: notAllowing,
       reason: allowing.length
         ? null

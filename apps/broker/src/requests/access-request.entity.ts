@@ -35,6 +35,10 @@ export class AccessRequestEntity {
   @Column({ name: 'flow_version', type: 'int' })
   flowVersion!: number;
 
+  /** The flow's name at the version that judged the request (shown with it, REST and Slack). */
+  @Column({ name: 'flow_name', type: 'text', nullable: true })
+  flowName!: string | null;
+
   @Column({ type: 'text' })
   database!: string;
 

@@ -30,6 +30,8 @@ const CreateRequestBody = z
     duration: z.string().max(12).optional(),
     justification: z.string().max(2000).nullable().optional(),
     breakGlass: z.boolean().optional(),
+    /** Which flow judges the request, when several match it equally (see docs/access-flows.md). */
+    flowId: z.string().uuid().optional(),
   })
   .superRefine((b, ctx) => {
     if (b.role !== undefined && (b.database !== '*' || b.schema !== b.role))
@@ -81,6 +83,8 @@ export const requestView = (r: AccessRequestEntity) => ({
   integrationId: r.integrationId,
   flowId: r.flowId,
   flowVersion: r.flowVersion,
+  /** The name of the flow that judged the request, at that version. */
+  flowName: r.flowName,
   database: r.database,
   schema: r.schema,
   permission: r.permission,

@@ -10,6 +10,7 @@ import { Brackets, type EntityManager, In, LessThanOrEqual, Repository } from 't
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import {
   judgeRequest,
+  matchedResource,
   mayCancel,
   mayCloseReview,
   mayExtend,
@@ -64,6 +65,8 @@ export interface CreateRequestInput {
   justification?: string | null;
   /** Grant myself access at once under a flow that names me for break-glass. */
   breakGlass?: boolean;
+  /** The flow to judge the request when the rules leave several tied (`chooseFlow`). */
+  flowId?: string | null;
 }
 
 function assertVerdict(v: Verdict): void {
@@ -122,9 +125,12 @@ export class RequestsService {
     const decision = judgeRequest(
       input.breakGlass ? flows.filter((f) => f.breakGlassUserIds.includes(actor.id)) : flows,
       ask,
+      input.flowId,
     );
     if (!decision.ok) {
       const reason = input.breakGlass ? `break-glass refused: ${decision.reason}` : decision.reason;
+      if (decision.kind === 'ambiguous')
+        throw new DomainError(ErrorCode.Conflict, reason, { candidates: decision.candidates });
       throw decision.kind === 'forbidden'
         ? DomainError.forbidden(reason)
         : DomainError.validation(reason);
@@ -240,6 +246,7 @@ export class RequestsService {
           justification: ask.justification?.trim() || null,
           flowId: flow.id,
           flowVersion: flow.version,
+          flowName: flow.name,
           status: 'PENDING',
           kind: extendsRequestId ? 'extension' : 'access',
           extendsRequestId,
@@ -348,10 +355,8 @@ export class RequestsService {
     integration: Pick<IntegrationEntity, 'ownerIds'>,
     req: Pick<AccessRequestEntity, 'database' | 'schema'>,
   ): Promise<ApproverContext> {
-    const resource = flow.resources.find(
-      (r) => r.database === req.database && r.schema === req.schema,
-    );
-    return this.flows.approverContext(flow, integration, resource?.ownerIds ?? []);
+    const match = matchedResource(flow, req);
+    return this.flows.approverContext(flow, integration, match?.resource.ownerIds ?? []);
   }
 
   async get(id: string): Promise<AccessRequestEntity> {

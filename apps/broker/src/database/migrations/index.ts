@@ -8,6 +8,7 @@ import { RequestListIndexes1764200000000 } from './1764200000000-request-list-in
 import { IntegrationCatalog1764300000000 } from './1764300000000-integration-catalog';
 import { GroupSlackUsergroup1764400000000 } from './1764400000000-group-slack-usergroup';
 import { CatalogRoles1764500000000 } from './1764500000000-catalog-roles';
+import { RequestFlowName1765100000000 } from './1765100000000-request-flow-name';
 
 /** Every migration, in order. Reviewed code: entities never synchronise the schema. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   IntegrationCatalog1764300000000,
   GroupSlackUsergroup1764400000000,
   CatalogRoles1764500000000,
+  RequestFlowName1765100000000,
 ];
