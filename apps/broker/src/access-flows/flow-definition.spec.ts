@@ -92,6 +92,9 @@ describe('flow input', () => {
           .error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
           .join('; ');
       expect(message({ resources: [{ role: '*' }] })).toContain('must name a role');
+      // Refinements run after a field failed: an empty role must be refused, never thrown on.
+      expect(() => parse({ resources: [{ role: '' }], permissions: undefined })).not.toThrow();
+      expect(parse({ resources: [{ role: '' }], permissions: undefined }).success).toBe(false);
       expect(message({ resources: [{ role: 'pg_monitor' }], permissions: ['read'] })).toContain(
         'offers existing roles only',
       );
@@ -105,5 +108,23 @@ describe('flow input', () => {
         true,
       );
     });
+  });
+
+  it('refuses durations past the ten-year maximum, where PostgreSQL integers would overflow', () => {
+    const parse = (over: Record<string, unknown>) =>
+      FlowInputSchema.safeParse({ ...base, ...over });
+    for (const over of [
+      { maxDuration: '9999999d' },
+      { maxDuration: '3651d' },
+      { pendingTtl: '24856d' },
+      { extensions: { maxCount: 1, maxDuration: '99999h' } },
+    ]) {
+      const r = parse(over);
+      expect(r.success).toBe(false);
+      expect(r.error?.issues.map((i) => i.message).join()).toMatch(/at most 3650d/);
+    }
+    expect(normaliseFlow(parse({ maxDuration: '3650d' }).data!).maxDurationSeconds).toBe(
+      315_360_000,
+    );
   });
 });

@@ -158,8 +158,10 @@ export type FlowInput = z.infer<typeof FlowInputSchema>;
 /** A resource as stored: `{ role }` becomes database "*", schema the role's name. */
 function resourceOf(r: z.infer<typeof ResourceInput>): { database: string; schema: string } {
   if (!('role' in r)) return { database: r.database, schema: r.schema };
-  // Refinements still run after a field failed: "*" (already refused) must not throw here.
-  return r.role === EVERYTHING ? { database: EVERYTHING, schema: '' } : roleResource(r.role);
+  // Refinements still run after a field failed: "*" or "" (already refused) must not throw here.
+  return r.role === EVERYTHING || r.role.length === 0
+    ? { database: EVERYTHING, schema: '' }
+    : roleResource(r.role);
 }
 
 /** The stored, normalised definition of one flow version (durations in seconds). */

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../common/errors';
+import { TimestampSchema } from '../common/input-schemas';
 import { IdPipe, ZodPipe } from '../common/zod';
 import { hasAnyRole, type Actor } from '../identity/actor';
 import { CurrentActor, Roles } from '../identity/auth.decorators';
@@ -20,8 +21,8 @@ const FilterSchema = {
   integrationId: z.string().uuid().optional(),
   actorId: z.string().uuid().optional(),
   action: z.string().max(100).optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  from: TimestampSchema.optional(),
+  to: TimestampSchema.optional(),
   database: pgName.optional(),
   schema: pgName.optional(),
 };
@@ -37,8 +38,8 @@ const HistorySchema = z.strictObject({
   integrationId: z.string().uuid(),
   database: pgName,
   schema: pgName.optional(),
-  from: z.coerce.date(),
-  to: z.coerce.date(),
+  from: TimestampSchema,
+  to: TimestampSchema,
 });
 
 /** The audit trail: list, verify the hash chain, export, and the questions auditors ask. */

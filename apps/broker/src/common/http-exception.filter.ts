@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { domainErrorFromDatabase } from './database-errors';
 import { DomainError, ErrorCode } from './errors';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -28,9 +29,11 @@ const STATUS: Record<ErrorCode, number> = {
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
 
-  catch(error: unknown, host: ArgumentsHost): void {
+  catch(thrown: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const req = host.switchToHttp().getRequest<Request>();
+    // A unique index lost to a concurrent create, or a value PostgreSQL cannot hold: 409 / 400.
+    const error = domainErrorFromDatabase(thrown) ?? thrown;
     if (error instanceof DomainError) {
       res
         .status(STATUS[error.code])

@@ -127,4 +127,52 @@ describe('policy files', () => {
       { line: 10, path: 'connectors.1', message: 'duplicate connector site-a' },
     ]);
   });
+
+  it('refuses an alias without its anchor, naming its line', () => {
+    expect(errorsOf('version: 1\ngroups:\n  - name: *nowhere\n')).toEqual([
+      { line: 3, path: '', message: 'alias *nowhere has no anchor &nowhere before it' },
+    ]);
+  });
+
+  it('refuses an alias bomb (billion laughs) at the first alias of an alias, quickly', () => {
+    const rows = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (const [x, y] of ['ba', 'cb', 'dc', 'ed', 'fe', 'gf', 'hg', 'ih'])
+      rows.push(`${x}: &${x} [${Array(9).fill(`*${y}`).join(', ')}]`);
+    const started = Date.now();
+    const errors = errorsOf(`version: 1\nx:\n  ${rows.join('\n  ')}\n`);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(errors).toEqual([
+      { line: 5, path: '', message: expect.stringMatching(/too many nodes.*alias bomb.*\*b$/) },
+    ]);
+  });
+
+  it('still takes a few plain aliases', () => {
+    const { policy } = parsePolicy(
+      valid.replace(
+        'requestors: { users: [alice@example.com] }',
+        'requestors: { users: &who [alice@example.com] }',
+      ) + '    breakGlass: { users: *who }\n',
+    );
+    expect(policy.flows[0].breakGlass?.users).toEqual(['alice@example.com']);
+  });
+
+  it.each([
+    ['a NUL', '"bad\\0name"', /NUL/],
+    ['a lone surrogate', '"bad\\ud800name"', /surrogate/],
+  ])('refuses %s written as an escape, naming the line and the field', (_what, yaml, why) => {
+    const errors = errorsOf(valid.replace('  - name: dba', `  - name: ${yaml}`));
+    expect(errors).toEqual([
+      { line: 6, path: 'groups.0.name', message: expect.stringMatching(why) },
+    ]);
+  });
+
+  it('refuses an empty role name at its line', () => {
+    const errors = errorsOf(
+      valid.replace(
+        'resources: [{ database: app, schema: public }]',
+        'resources:\n      - role: ""',
+      ),
+    );
+    expect(errors[0]).toMatchObject({ line: 20 });
+  });
 });

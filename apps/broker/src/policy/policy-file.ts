@@ -1,9 +1,9 @@
 import { PermissionLevelSchema, SslModeSchema } from '@doorman/contracts';
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
 import { z } from 'zod';
 import { DOORMAN_ROLES } from '../identity/doorman-roles';
 import { ExtensionsInput, TimeWindowInput } from '../access-flows/flow-definition';
-import { DurationSchema, PgNameSchema } from '../common/input-schemas';
+import { DurationSchema, PgNameSchema, unsafeTextIn } from '../common/input-schemas';
 
 /**
  * Policy as code (issue 4): integrations, groups and flows declared in YAML, referring to
@@ -128,6 +128,9 @@ export const PolicySchema = z.strictObject({
 });
 export type Policy = z.infer<typeof PolicySchema>;
 
+/** How far aliases may expand (yaml's own default, stated: a policy file needs few if any). */
+const MAX_ALIAS_COUNT = 100;
+
 export interface PolicyError {
   line: number | null;
   path: string;
@@ -163,7 +166,46 @@ export class PolicySource {
         })),
       );
     }
-    return { source, value: doc.toJS() };
+    const value = source.toJS();
+    const unsafe = unsafeTextIn(value);
+    if (unsafe.length)
+      throw new PolicyFileError(unsafe.map((u) => source.error(u.path, u.message)));
+    return { source, value };
+  }
+
+  /**
+   * The document as plain data. An alias the file never anchored, or aliases that expand past
+   * MAX_ALIAS_COUNT nodes (a "billion laughs" bomb), are refused at the line of the alias.
+   */
+  private toJS(): unknown {
+    try {
+      return this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      if (!(e instanceof ReferenceError)) throw e;
+      const aliases: Array<{ name: string; offset: number; nested: boolean }> = [];
+      visit(this.doc, {
+        Alias: (_key, alias) => {
+          const target = alias.resolve(this.doc);
+          let nested = false;
+          if (target) visit(target, { Alias: () => ((nested = true), visit.BREAK) });
+          aliases.push({ name: alias.source, offset: alias.range?.[0] ?? 0, nested });
+        },
+      });
+      const unresolved = /Unresolved alias.*: (.*)$/.exec(e.message)?.[1];
+      const culprit = unresolved
+        ? aliases.find((a) => a.name === unresolved)
+        : (aliases.find((a) => a.nested) ?? aliases[0]);
+      const line = culprit ? this.lines.linePos(culprit.offset).line : null;
+      throw new PolicyFileError([
+        {
+          line,
+          path: '',
+          message: unresolved
+            ? `alias *${unresolved} has no anchor &${unresolved} before it`
+            : `aliases expand to too many nodes (more than ${MAX_ALIAS_COUNT}; an alias bomb?)${culprit ? `: *${culprit.name}` : ''}`,
+        },
+      ]);
+    }
   }
 
   /** The line of the node at `path`, or of its nearest ancestor written in the file. */
