@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { domainErrorFromDatabase } from '../common/database-errors';
 import { DomainError, ErrorCode } from '../common/errors';
 
 /**
  * The Slack edge of STYLE §8: a domain error becomes its reason in plain words; anything
  * unknown becomes a generic message with a correlation id (the stack goes to the log only).
  */
-export function slackErrorText(error: unknown): { text: string; correlationId?: string } {
+export function slackErrorText(thrown: unknown): { text: string; correlationId?: string } {
+  // Text PostgreSQL cannot store, or a name another request just took: said as such (issue 18).
+  const error = domainErrorFromDatabase(thrown) ?? thrown;
   if (error instanceof DomainError) {
     switch (error.code) {
       case ErrorCode.Validation:
