@@ -17,7 +17,7 @@ const quote = (s: string) =>
   /^[A-Za-z0-9_:|@>~%+\-.]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 process.stdout.write(
   [
-    `# Redis ACL for connector ${connectorId} (its own queue and the results queue, nothing else)`,
+    `# Redis ACL for connector ${connectorId} (its own job and results queues, nothing else)`,
     `redis-cli ACL SETUSER ${args.map(quote).join(' ')}`,
     `# then start that connector with:`,
     `REDIS_URL=redis://connector-${connectorId}:${password}@<redis-host>:6379`,

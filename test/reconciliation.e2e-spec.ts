@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { CONTRACT_VERSION, RESULTS_QUEUE } from '@doorman/contracts';
+import { CONTRACT_VERSION, connectorResultsQueueName } from '@doorman/contracts';
 import { waitFor } from './support/broker-env';
 import { createWorld, type World } from './support/fixtures';
 import type { AppProcess } from './support/processes';
@@ -254,7 +254,7 @@ describe('reconciliation and credentials end to end', () => {
       return u && (u.generation as number) > (u.appliedGeneration as number) ? u : undefined;
     });
     // What the broker would see if the connector applied it, lost the result, and retried.
-    const results = new Queue(RESULTS_QUEUE, {
+    const results = new Queue(connectorResultsQueueName(w.connectorId), {
       connection: {
         host: '127.0.0.1',
         port: Number(new URL(stack.env.env.REDIS_URL).port || 6379),

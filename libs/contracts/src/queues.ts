@@ -9,7 +9,19 @@ export function connectorQueueName(connectorId: string): string {
   return `connector-${connectorId}`;
 }
 
-/** Results and heartbeats from every connector back to the broker (durable). */
+/**
+ * Results and heartbeats from one connector back to the broker (durable). One queue per
+ * connector (issue 18): only that connector's Redis user may write it, so the broker knows who
+ * sent a message by the queue it came on, and refuses one that speaks for another connector.
+ */
+export function connectorResultsQueueName(connectorId: string): string {
+  return `results-${connectorId}`;
+}
+
+/**
+ * The results queue every connector shared before issue 18. Nothing is sent or read on it any
+ * more: a sender on it cannot be told apart. Kept for the health probe and for tests.
+ */
 export const RESULTS_QUEUE = 'connector-results';
 
 /** The broker's own timers: grant expiry and cleanup due dates. */

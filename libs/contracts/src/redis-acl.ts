@@ -1,10 +1,13 @@
-import { connectorQueueName, DEFAULT_REDIS_PREFIX, RESULTS_QUEUE } from './queues';
+import { connectorQueueName, connectorResultsQueueName, DEFAULT_REDIS_PREFIX } from './queues';
 
 /**
- * The Redis ACL of one connector (issue 6): it may use its own queue's keys and write results
- * back, and nothing else — not another connector's jobs, not the broker's timers. BullMQ runs
- * Lua scripts (EVALSHA) over declared keys, which Redis 7 checks against these key patterns;
- * it also needs INFO (version check) and CLIENT SETNAME, which @dangerous would otherwise deny.
+ * The Redis ACL of one connector (issue 6): it may use its own queue's keys and its own results
+ * queue's (issue 18), and nothing else — not another connector's jobs or results, not the
+ * broker's timers. BullMQ runs Lua scripts (EVAL/EVALSHA) over declared keys, which Redis 7
+ * checks against these key patterns; it also needs INFO (version check) and CLIENT SETNAME,
+ * which @dangerous would otherwise deny. It never lists key names (SCAN, KEYS, RANDOMKEY) nor
+ * loads, flushes or kills scripts and functions, so those are denied: a connector could learn
+ * every queue's name, or break every other client's cached scripts.
  */
 export function connectorAclRules(connectorId: string, prefix = DEFAULT_REDIS_PREFIX): string[] {
   return [
@@ -12,7 +15,7 @@ export function connectorAclRules(connectorId: string, prefix = DEFAULT_REDIS_PR
     'resetkeys',
     'resetchannels',
     `~${prefix}:${connectorQueueName(connectorId)}:*`,
-    `~${prefix}:${RESULTS_QUEUE}:*`,
+    `~${prefix}:${connectorResultsQueueName(connectorId)}:*`,
     '-@all',
     '+@read',
     '+@write',
@@ -34,8 +37,13 @@ export function connectorAclRules(connectorId: string, prefix = DEFAULT_REDIS_PR
     '+client|setname',
     '+client|getname',
     '-keys',
+    '-scan',
+    '-randomkey',
     '-flushdb',
     '-flushall',
+    '-script|flush',
+    '-script|kill',
+    '-function',
   ];
 }
 

@@ -1,12 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Heartbeat } from '@doorman/contracts';
+import type { ConnectorMessage, Heartbeat } from '@doorman/contracts';
 import { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import type { Actor } from '../identity/actor';
+import { IntegrationEntity } from '../integrations/integration.entity';
 import { ConnectorEntity } from './connector.entity';
+import { attributionRefusal, messageIntegrationId } from './result-attribution';
 
 export interface ConnectorView {
   id: string;
@@ -17,13 +19,70 @@ export interface ConnectorView {
   healthy: boolean;
 }
 
+/** How long an integration's connector is trusted from memory before it is read again. */
+const OWNER_CACHE_MS = 10_000;
+
 @Injectable()
 export class ConnectorsService {
+  private readonly created: Array<(connectorId: string) => void> = [];
+  private readonly owners = new Map<string, { connectorId: string | null; at: number }>();
+
   constructor(
     @InjectRepository(ConnectorEntity) private readonly connectors: Repository<ConnectorEntity>,
+    @InjectRepository(IntegrationEntity)
+    private readonly integrations: Repository<IntegrationEntity>,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     private readonly audit: AuditService,
   ) {}
+
+  /** Called with each connector this broker creates (the results consumers start at once). */
+  onCreated(listener: (connectorId: string) => void): void {
+    this.created.push(listener);
+  }
+
+  async ids(): Promise<string[]> {
+    const rows = await this.connectors.find({ select: { id: true } });
+    return rows.map((c) => c.id);
+  }
+
+  /**
+   * Why a message from `queueOwner`'s results queue must be refused, or null (issue 18). The
+   * integration's connector is remembered briefly; a mismatch is read again before it refuses.
+   */
+  async refusal(queueOwner: string, message: ConnectorMessage): Promise<string | null> {
+    const integrationId = messageIntegrationId(message);
+    if (integrationId === null) return attributionRefusal(queueOwner, message, null);
+    const cached = this.owners.get(integrationId);
+    if (cached && cached.connectorId === queueOwner && Date.now() - cached.at < OWNER_CACHE_MS)
+      return attributionRefusal(queueOwner, message, cached.connectorId);
+    const row = await this.integrations.findOne({
+      select: { id: true, connectorId: true },
+      where: { id: integrationId },
+    });
+    const owner = row?.connectorId ?? null;
+    this.owners.set(integrationId, { connectorId: owner, at: Date.now() });
+    return attributionRefusal(queueOwner, message, owner);
+  }
+
+  /** A message refused for speaking for another connector: audited (the sender is the queue's). */
+  async recordRefusal(
+    queueOwner: string,
+    message: ConnectorMessage,
+    reason: string,
+  ): Promise<void> {
+    await this.audit.record({
+      action: 'connector.message_refused',
+      actorType: 'connector',
+      integrationId: null,
+      details: {
+        connectorId: queueOwner,
+        claimedConnectorId: message.connectorId,
+        kind: message.kind,
+        claimedIntegrationId: messageIntegrationId(message),
+        reason,
+      },
+    });
+  }
 
   async create(actor: Actor, name: string): Promise<ConnectorEntity> {
     if (await this.connectors.existsBy({ name }))
@@ -34,6 +93,7 @@ export class ConnectorsService {
       actor,
       details: { connectorId: c.id, name },
     });
+    for (const listener of this.created) listener(c.id);
     return c;
   }
 

@@ -10,6 +10,8 @@ export class FaultMetrics {
   reconcileCorrections = 0;
   passwordsLost = 0;
   unknownRoles = 0;
+  /** Connector messages refused for speaking for another connector (issue 18). */
+  refusedMessages = 0;
 
   snapshot(): Record<string, number> {
     return {
@@ -17,6 +19,7 @@ export class FaultMetrics {
       doorman_reconcile_corrections_total: this.reconcileCorrections,
       doorman_passwords_lost_total: this.passwordsLost,
       doorman_unknown_managed_roles_total: this.unknownRoles,
+      doorman_connector_messages_refused_total: this.refusedMessages,
     };
   }
 }

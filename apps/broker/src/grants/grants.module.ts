@@ -1,6 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
-import { RESULTS_QUEUE, TIMERS_QUEUE } from '@doorman/contracts';
+import { TIMERS_QUEUE } from '@doorman/contracts';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminRotationModule } from '../admin-rotation/admin-rotation.module';
 import { AuditModule } from '../audit/audit.module';
@@ -13,6 +13,7 @@ import { DatabaseUsersController } from './database-users.controller';
 import { FaultMetrics } from './fault-metrics';
 import { GrantsService } from './grants.service';
 import { ReconcileService } from './reconcile.service';
+import { ResultsConsumers } from './results-consumers';
 import { ResultsProcessor } from './results.processor';
 import { SweeperService } from './sweeper.service';
 import { SyncResultsRecorder } from './sync-results.recorder';
@@ -21,7 +22,7 @@ import { TimersProcessor } from './timers.processor';
 @Module({
   imports: [
     TypeOrmModule.forFeature([DatabaseUserEntity]),
-    BullModule.registerQueue({ name: RESULTS_QUEUE }, { name: TIMERS_QUEUE }),
+    BullModule.registerQueue({ name: TIMERS_QUEUE }),
     OutboxModule,
     AuditModule,
     ConnectorsModule,
@@ -35,6 +36,7 @@ import { TimersProcessor } from './timers.processor';
     ReconcileService,
     FaultMetrics,
     ResultsProcessor,
+    ResultsConsumers,
     SyncResultsRecorder,
     TimersProcessor,
     SweeperService,

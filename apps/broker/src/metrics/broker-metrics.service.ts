@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { RESULTS_QUEUE, TIMERS_QUEUE, connectorQueueName } from '@doorman/contracts';
+import { TIMERS_QUEUE, connectorQueueName, connectorResultsQueueName } from '@doorman/contracts';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DomainEventBus, type DomainEvent } from '../common/domain-events';
 import { ConnectorsService } from '../connectors/connectors.service';
@@ -139,10 +139,11 @@ export class BrokerMetrics implements OnModuleInit, OnModuleDestroy {
       registers,
       async collect() {
         await guard('queues', async () => {
+          const ids = await repo.connectorIds();
           const names = [
-            RESULTS_QUEUE,
             TIMERS_QUEUE,
-            ...(await repo.connectorIds()).map((id) => connectorQueueName(id)),
+            ...ids.map((id) => connectorQueueName(id)),
+            ...ids.map((id) => connectorResultsQueueName(id)),
           ];
           const counts = await Promise.all(
             names.map((q) => queues.get(q).getJobCounts(...QUEUE_STATES)),

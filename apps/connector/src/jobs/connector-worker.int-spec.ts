@@ -5,8 +5,8 @@ import type { INestApplicationContext } from '@nestjs/common';
 import {
   CONTRACT_VERSION,
   connectorQueueName,
+  connectorResultsQueueName,
   parseConnectorMessage,
-  RESULTS_QUEUE,
   type ConnectorMessage,
   type SyncUserResult,
 } from '@doorman/contracts';
@@ -89,9 +89,13 @@ describe('connector worker', () => {
     ...over,
   });
 
-  async function resultOf(jobId: string, attempt = 1): Promise<ConnectorMessage> {
+  async function resultOf(
+    jobId: string,
+    attempt = 1,
+    from: Queue = results,
+  ): Promise<ConnectorMessage> {
     const job = await waitFor(`result of ${jobId}#${attempt}`, () =>
-      results.getJob(resultJobId(jobId, attempt)),
+      from.getJob(resultJobId(jobId, attempt)),
     );
     const parsed = parseConnectorMessage(job.data);
     if (!parsed.ok) throw new Error(parsed.reason);
@@ -113,7 +117,7 @@ describe('connector worker', () => {
     redis = new IORedis(REDIS_URL, { maxRetriesPerRequest: null });
     const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
     jobs = new Queue(connectorQueueName(connectorId), { connection, prefix });
-    results = new Queue(RESULTS_QUEUE, { connection, prefix });
+    results = new Queue(connectorResultsQueueName(connectorId), { connection, prefix });
     app = await bootstrap({
       env: env(),
       logDestination: { write: (line: string) => logLines.push(line) },
@@ -248,18 +252,22 @@ describe('connector worker', () => {
       connection: { host: '127.0.0.1', port: 6379 },
       prefix,
     });
+    const otherResults = new Queue(connectorResultsQueueName(otherId), {
+      connection: { host: '127.0.0.1', port: 6379 },
+      prefix,
+    });
     try {
       const job = await queue.add('sync-user', syncJob(person(), 1, []), {
         attempts: 2,
         backoff: { type: CAPPED_EXPONENTIAL },
       });
-      const first = await resultOf(job.id!, 1);
+      const first = await resultOf(job.id!, 1, otherResults);
       expect(first).toMatchObject({
         status: 'failed',
         attempt: 1,
         error: { code: ConnectorErrorCode.ConnectionFailed, retryable: true },
       });
-      const second = await resultOf(job.id!, 2);
+      const second = await resultOf(job.id!, 2, otherResults);
       expect(second).toMatchObject({ status: 'failed', attempt: 2 });
       expect(
         await waitFor(
@@ -269,12 +277,13 @@ describe('connector worker', () => {
       ).toBe(true);
       expect((await queue.getJob(job.id!))!.attemptsMade).toBe(2);
       // The first retry waits 1 s ± 20 % (capped-exponential, attempt 1).
-      const t1 = (await results.getJob(resultJobId(job.id!, 1)))!.timestamp;
-      const t2 = (await results.getJob(resultJobId(job.id!, 2)))!.timestamp;
+      const t1 = (await otherResults.getJob(resultJobId(job.id!, 1)))!.timestamp;
+      const t2 = (await otherResults.getJob(resultJobId(job.id!, 2)))!.timestamp;
       expect(t2 - t1).toBeGreaterThanOrEqual(750);
       expect(t2 - t1).toBeLessThan(3000);
     } finally {
       await queue.close();
+      await otherResults.close();
       await other.close();
     }
   });

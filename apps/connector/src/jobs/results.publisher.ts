@@ -2,21 +2,22 @@ import { Queue } from 'bullmq';
 import {
   ConnectorMessageSchema,
   describeIssues,
-  RESULTS_QUEUE,
+  connectorResultsQueueName,
   type ConnectorMessage,
 } from '@doorman/contracts';
 import type { ConnectorConfig } from '../config/connector.config';
 import { redisConnectionOptions } from '../config/redis';
 
 /**
- * Sends results and heartbeats to the broker on the durable results queue (DESIGN §5).
+ * Sends results and heartbeats to the broker on this connector's durable results queue
+ * (DESIGN §5; one per connector since issue 18, which the broker reads as the sender).
  * Every message is validated against the contract before it leaves.
  */
 export class ResultsPublisher {
   private readonly queue: Queue;
 
   constructor(config: ConnectorConfig) {
-    this.queue = new Queue(RESULTS_QUEUE, {
+    this.queue = new Queue(connectorResultsQueueName(config.connectorId), {
       connection: redisConnectionOptions(config.redisUrl),
       prefix: config.redisPrefix,
     });

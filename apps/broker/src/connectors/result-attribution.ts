@@ -1,0 +1,36 @@
+import type { ConnectorMessage } from '@doorman/contracts';
+
+/** The integration a message speaks about, if any (heartbeats and inventories name none). */
+export function messageIntegrationId(message: ConnectorMessage): string | null {
+  switch (message.kind) {
+    case 'sync-user':
+    case 'cleanup-user':
+    case 'rotate-admin':
+    case 'discover':
+      return message.integrationId;
+    case 'heartbeat':
+    case 'inventory':
+      return null;
+  }
+}
+
+/**
+ * Why a message that came on `queueOwner`'s results queue may not be taken (issue 18), or null
+ * when it may. Only that connector's Redis user can write the queue, so the queue is the sender:
+ * the message must name it, and an integration it speaks about must be one that connector serves
+ * (`integrationOwner`: the integration's connector, null when there is no such integration).
+ */
+export function attributionRefusal(
+  queueOwner: string,
+  message: ConnectorMessage,
+  integrationOwner: string | null,
+): string | null {
+  if (message.connectorId !== queueOwner)
+    return `names connector ${message.connectorId} but came from connector ${queueOwner}`;
+  const integrationId = messageIntegrationId(message);
+  if (integrationId === null) return null;
+  if (integrationOwner === null) return `names integration ${integrationId}, which does not exist`;
+  if (integrationOwner !== queueOwner)
+    return `names integration ${integrationId}, which connector ${queueOwner} does not serve`;
+  return null;
+}
