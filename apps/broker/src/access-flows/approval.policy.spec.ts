@@ -1,5 +1,6 @@
 import {
   anyApprover,
+  deadlineBeforeDecision,
   dueStepTimeout,
   eligibleApprovers,
   evaluateApprovals,
@@ -207,6 +208,60 @@ describe('a step timeout judged at a given moment (issue 20)', () => {
     expect(dueStepTimeout(step(), timed(state()), at(3600))).toBeNull();
     expect(dueStepTimeout(escalating, { ...state(), stepStartedAt: null }, at(3600))).toBeNull();
     expect(dueStepTimeout(undefined, timed(state()), at(3600))).toBeNull();
+  });
+});
+
+describe('deadlineBeforeDecision: what a late decision applies first (issue 20)', () => {
+  const started = new Date('2026-12-03T12:00:00.000Z');
+  const at = (s: number) => new Date(started.getTime() + s * 1000);
+  const denying = step({ timeoutSeconds: 60, onTimeout: 'deny' });
+  const escalating = step({
+    timeoutSeconds: 60,
+    onTimeout: 'escalate',
+    fallback: spec({ userIds: ['frank'] }),
+  });
+  const req = (ttl: number, escalated = false) => ({
+    ...state(0, escalated),
+    stepStartedAt: started,
+    pendingExpiresAt: at(ttl),
+  });
+
+  it('owes nothing before any deadline', () => {
+    expect(deadlineBeforeDecision(denying, req(120), at(59))).toBeNull();
+    expect(deadlineBeforeDecision(step(), req(120), at(119))).toBeNull();
+  });
+
+  it('expires at the pending TTL, with or without step timeouts', () => {
+    expect(deadlineBeforeDecision(step(), req(120), at(120))).toEqual({
+      what: 'expire',
+      at: at(120),
+    });
+    expect(deadlineBeforeDecision(escalating, req(120, true), at(500))).toEqual({
+      what: 'expire',
+      at: at(120),
+    });
+  });
+
+  it('applies whichever ending deadline passed first', () => {
+    expect(deadlineBeforeDecision(denying, req(120), at(500))).toEqual({
+      what: 'deny',
+      at: at(60),
+    });
+    expect(deadlineBeforeDecision(denying, req(30), at(500))).toEqual({
+      what: 'expire',
+      at: at(30),
+    });
+  });
+
+  it('escalates before the TTL, and expires rather than escalates after it', () => {
+    expect(deadlineBeforeDecision(escalating, req(120), at(90))).toEqual({
+      what: 'escalate',
+      at: at(60),
+    });
+    expect(deadlineBeforeDecision(escalating, req(120), at(120))).toEqual({
+      what: 'expire',
+      at: at(120),
+    });
   });
 });
 

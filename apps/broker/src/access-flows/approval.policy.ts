@@ -161,6 +161,24 @@ export function dueStepTimeout(
   return what === 'nothing' ? null : { what, at };
 }
 
+/**
+ * What a decision taken at `now` must apply first (issue 20): the pending TTL or a step
+ * timeout that denies, whichever passed first, ends the request and the decision is refused;
+ * a step timeout that escalates widens who may decide, and the decision is judged after it.
+ */
+export function deadlineBeforeDecision(
+  step: StepRule | undefined,
+  state: ApprovalState & { stepStartedAt: Date | null; pendingExpiresAt: Date | null },
+  now: Date,
+): { what: 'escalate' | 'deny' | 'expire'; at: Date } | null {
+  const due = dueStepTimeout(step, state, now);
+  const ttl =
+    state.pendingExpiresAt && state.pendingExpiresAt <= now ? state.pendingExpiresAt : null;
+  if (due?.what === 'deny' && (!ttl || due.at < ttl)) return due;
+  if (ttl) return { what: 'expire', at: ttl };
+  return due;
+}
+
 /** Problems with a flow's steps that would make it impossible to satisfy. */
 export function validateSteps(
   steps: readonly StepRule[],

@@ -23,6 +23,7 @@ import {
   anyApprover,
   eligibleApprovers,
   evaluateApprovals,
+  deadlineBeforeDecision,
   dueStepTimeout,
   mayDecideStep,
   type ApproverContext,
@@ -561,27 +562,25 @@ export class RequestsService {
     flow: FlowRules,
     now: Date,
   ): Promise<{ status: RequestStatus; reason: string } | undefined> {
-    const due = dueStepTimeout(flow.steps[req.currentStep], req, now);
-    const pendingLapsed = lapsedEvent(req, now) === 'expirePending';
-    if (due?.what === 'deny' && (!pendingLapsed || due.at < req.pendingExpiresAt!)) {
-      const status = await this.denyTimedOutStep(em, req, now);
-      return {
-        status,
-        reason: `approval step ${req.currentStep + 1} timed out at ${due.at.toISOString()} and the flow denies it then`,
-      };
+    const due = deadlineBeforeDecision(flow.steps[req.currentStep], req, now);
+    switch (due?.what) {
+      case undefined:
+        return undefined;
+      case 'escalate':
+        await this.escalate(em, req, flow);
+        req.escalated = true;
+        return undefined;
+      case 'deny':
+        return {
+          status: await this.denyTimedOutStep(em, req, now),
+          reason: `approval step ${req.currentStep + 1} timed out at ${due.at.toISOString()} and the flow denies it then`,
+        };
+      case 'expire':
+        return {
+          status: await this.expirePending(em, req, now),
+          reason: `the request expired undecided at ${due.at.toISOString()} (the flow's pending time limit)`,
+        };
     }
-    if (pendingLapsed) {
-      const status = await this.expirePending(em, req, now);
-      return {
-        status,
-        reason: `the request expired undecided at ${req.pendingExpiresAt!.toISOString()} (the flow's pending time limit)`,
-      };
-    }
-    if (due?.what === 'escalate') {
-      await this.escalate(em, req, flow);
-      req.escalated = true;
-    }
-    return undefined;
   }
 
   /** A clear answer to a decision on a request that is no longer pending ("already approved by X"). */
