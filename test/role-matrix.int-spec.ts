@@ -24,6 +24,10 @@ const MATRIX: Record<string, Role[]> = {
   'GET /api/v1/users/me': ALL,
   'PATCH /api/v1/users/{id}': MANAGERS, // which roles they may change: the test below
   'POST /api/v1/users/{id}/tokens': ['admin'],
+  'GET /api/v1/users/{id}/tokens': ['admin'],
+  'DELETE /api/v1/users/{id}/tokens/{tokenId}': ['admin'],
+  'POST /api/v1/users/{id}/deactivate': MANAGERS, // of an admin: admin only (deactivation.int-spec)
+  'POST /api/v1/users/{id}/reactivate': MANAGERS,
   'GET /api/v1/users/{id}/activity': READERS,
   'POST /api/v1/groups': MANAGERS,
   'GET /api/v1/groups': ALL,
@@ -61,7 +65,7 @@ const MATRIX: Record<string, Role[]> = {
   'GET /api/v1/access-requests/{id}/approvals': READERS,
   'POST /api/v1/access-requests/{id}/review': MANAGERS,
   'POST /api/v1/access-requests/{id}/credentials': [],
-  'GET /api/v1/break-glass-reviews': READERS,
+  'GET /api/v1/break-glass-reviews': MANAGERS, // the README’s “who”: security and admin (issue 18)
   'GET /api/v1/audit-events': READERS,
   'GET /api/v1/audit-events/verify': READERS,
   'GET /api/v1/audit-events/export': READERS,
@@ -115,6 +119,12 @@ describe('role matrix: every route × every role on others’ objects', () => {
   async function concrete(path: string): Promise<string> {
     let p = path;
     if (p.includes('/access-requests/{id}')) p = p.replace('{id}', await alicesRequest());
+    if (/\/users\/\{id\}\/(deactivate|reactivate|tokens\/)/.test(p)) {
+      // What cuts a person off is tried on a throwaway person, never on alice.
+      const victim = await createPerson(admin, 'victim');
+      const tokenId = (await admin.get(`/api/v1/users/${victim.id}/tokens`)).body[0].id as string;
+      p = p.replace('{id}', victim.id).replace('{tokenId}', tokenId);
+    }
     if (p.startsWith('/api/v1/users/{id}')) p = p.replace('{id}', w.alice.id);
     if (p.startsWith('/api/v1/groups/{id}')) p = p.replace('{id}', groupId);
     if (p.startsWith('/api/v1/integrations/{id}')) p = p.replace('{id}', w.integrationId);

@@ -18,6 +18,7 @@ import { GrantsModule } from './grants/grants.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PolicyModule } from './policy/policy.module';
+import { PeopleModule } from './people/people.module';
 import { IdentityModule } from './identity/identity.module';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { RequestsModule } from './requests/requests.module';
@@ -81,6 +82,7 @@ export class AppModule {
         RequestsModule,
         HealthModule,
         PolicyModule,
+        PeopleModule,
         SlackModule,
         MetricsModule,
       ],

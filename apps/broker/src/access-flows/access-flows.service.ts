@@ -172,10 +172,17 @@ export class AccessFlowsService {
       ]),
     ];
     const groups = groupIds.length ? await this.groups.findBy({ id: In(groupIds) }) : [];
+    const people = [
+      ...flow.steps.flatMap((s) => [...s.approvers.userIds, ...(s.fallback?.userIds ?? [])]),
+      ...groups.flatMap((g) => g.memberIds),
+      ...integration.ownerIds,
+      ...resourceOwnerIds,
+    ];
     return {
       groupMembers: new Map(groups.map((g) => [g.id, g.memberIds])),
       integrationOwnerIds: integration.ownerIds,
       resourceOwnerIds,
+      deactivatedIds: new Set(await this.identity.deactivatedAmong(people)),
     };
   }
 

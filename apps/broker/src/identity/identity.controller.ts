@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { IdPipe, openApiSchema, ZodPipe } from '../common/zod';
@@ -14,6 +14,7 @@ import {
 import { IdentityService } from './identity.service';
 import type { GroupEntity } from './group.entity';
 import type { UserEntity } from './user.entity';
+import type { ApiTokenEntity } from './api-token.entity';
 
 const userView = (u: UserEntity) => ({
   id: u.id,
@@ -22,6 +23,15 @@ const userView = (u: UserEntity) => ({
   roles: u.roles,
   slackUserId: u.slackUserId,
   createdAt: u.createdAt,
+  deactivatedAt: u.deactivatedAt,
+});
+
+const tokenView = (t: ApiTokenEntity) => ({
+  id: t.id,
+  name: t.name,
+  createdAt: t.createdAt,
+  lastUsedAt: t.lastUsedAt,
+  revokedAt: t.revokedAt,
 });
 
 export const groupView = (g: GroupEntity) => ({
@@ -79,6 +89,22 @@ export class IdentityController {
     @Body(new ZodPipe(CreateTokenSchema)) body: z.infer<typeof CreateTokenSchema>,
   ) {
     return this.identity.createToken(actor, id, body.name);
+  }
+
+  /** A person's tokens without their secrets: your own, or anyone's as an admin. */
+  @Get('users/:id/tokens')
+  async listTokens(@CurrentActor() actor: Actor, @Param('id', new IdPipe('user')) id: string) {
+    return (await this.identity.listTokens(actor, id)).map(tokenView);
+  }
+
+  /** Revokes a token at once: your own, or anyone's as an admin. */
+  @Delete('users/:id/tokens/:tokenId')
+  async revokeToken(
+    @CurrentActor() actor: Actor,
+    @Param('id', new IdPipe('user')) id: string,
+    @Param('tokenId', new IdPipe('token')) tokenId: string,
+  ) {
+    return tokenView(await this.identity.revokeToken(actor, id, tokenId));
   }
 
   @Post('groups')

@@ -5,7 +5,7 @@ import { In, IsNull, Not, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
-import type { Actor } from './actor';
+import { hasAnyRole, type Actor } from './actor';
 import { ApiTokenEntity } from './api-token.entity';
 import type { DoormanRole } from './doorman-roles';
 import { GroupEntity } from './group.entity';
@@ -62,7 +62,7 @@ export class IdentityService implements OnApplicationBootstrap {
       `SELECT t.id, t.name, t.last_used_at AS "lastUsedAt",
               u.id AS "userId", u.email, u.roles
          FROM api_tokens t JOIN users u ON u.id = t.user_id
-        WHERE t.token_hash = $1`,
+        WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.deactivated_at IS NULL`,
       [hashToken(token)],
     );
     if (!row) return null;
@@ -209,6 +209,8 @@ export class IdentityService implements OnApplicationBootstrap {
 
   /** A person as an actor of the given channel (Slack resolves people itself, then acts as them). */
   actorOf(user: UserEntity, channel: Actor['channel']): Actor {
+    // Slack resolves people itself: a deactivated person acts through no channel.
+    if (user.deactivatedAt) throw DomainError.forbidden(`${user.email} is deactivated`);
     return { id: user.id, email: user.email, roles: user.roles, channel };
   }
 
@@ -287,6 +289,67 @@ export class IdentityService implements OnApplicationBootstrap {
       details: { userId, tokenId: row.id, name },
     });
     return { id: row.id, token };
+  }
+
+  /** A person's tokens, newest first, without secrets: their own, or anyone's for an admin. */
+  async listTokens(actor: Actor, userId: string): Promise<ApiTokenEntity[]> {
+    this.assertMayManageTokens(actor, userId);
+    await this.getUser(userId);
+    return this.tokens.find({ where: { userId }, order: { createdAt: 'DESC' }, take: 1000 });
+  }
+
+  /** A revoked token authenticates nobody from the next call on; revoking twice is a no-op. */
+  async revokeToken(actor: Actor, userId: string, tokenId: string): Promise<ApiTokenEntity> {
+    this.assertMayManageTokens(actor, userId);
+    const token = await this.tokens.findOneBy({ id: tokenId, userId });
+    if (!token) throw DomainError.notFound('token', tokenId);
+    if (token.revokedAt) return token;
+    const revokedAt = new Date();
+    await this.tokens.update({ id: tokenId, revokedAt: IsNull() }, { revokedAt });
+    await this.audit.record({
+      action: 'token.revoked',
+      actor,
+      details: { userId, tokenId, name: token.name },
+    });
+    return { ...token, revokedAt };
+  }
+
+  private assertMayManageTokens(actor: Actor, userId: string): void {
+    if (actor.id !== userId && !actor.roles.includes('admin'))
+      throw DomainError.forbidden("only an admin may manage another user's tokens");
+  }
+
+  /**
+   * Deactivates (or reactivates) a person: from this moment they authenticate nowhere (REST
+   * tokens, Slack). Admin or security; only an admin deactivates an admin; nobody themselves.
+   * Ending their grants and requests is the people module's (DeactivationService).
+   */
+  async setDeactivated(actor: Actor, userId: string, deactivated: boolean): Promise<UserEntity> {
+    const user = await this.getUser(userId);
+    if (!hasAnyRole(actor, ['admin', 'security']))
+      throw DomainError.forbidden('only security or an admin may deactivate people');
+    if (user.roles.includes('admin') && !actor.roles.includes('admin'))
+      throw DomainError.forbidden('only an admin may deactivate or reactivate an admin');
+    if (user.id === actor.id) throw DomainError.forbidden('you cannot deactivate yourself');
+    const deactivatedAt = deactivated ? (user.deactivatedAt ?? new Date()) : null;
+    if ((user.deactivatedAt === null) === (deactivatedAt === null)) return user;
+    await this.users.update(userId, { deactivatedAt });
+    await this.audit.record({
+      action: deactivated ? 'user.deactivated' : 'user.reactivated',
+      actor,
+      details: { userId, email: user.email },
+    });
+    return { ...user, deactivatedAt };
+  }
+
+  /** Of these people, the ones deactivated now (approver lists leave them out). */
+  async deactivatedAmong(ids: readonly string[]): Promise<string[]> {
+    if (!ids.length) return [];
+    const rows = await this.users.find({
+      select: { id: true },
+      where: { id: In([...new Set(ids)]), deactivatedAt: Not(IsNull()) },
+    });
+    return rows.map((r) => r.id);
   }
 
   async assertUsersExist(ids: string[], what: string): Promise<void> {

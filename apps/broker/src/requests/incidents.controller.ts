@@ -31,7 +31,7 @@ export class IncidentsController {
   }
 
   @Get('break-glass-reviews')
-  @Roles('admin', 'security', 'auditor')
+  @Roles('admin', 'security')
   async reviews(@Query(new ZodPipe(ReviewQuerySchema)) q: z.infer<typeof ReviewQuerySchema>) {
     return (await this.requests.reviews(q.status)).map(requestView);
   }

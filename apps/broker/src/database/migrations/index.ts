@@ -8,6 +8,7 @@ import { RequestListIndexes1764200000000 } from './1764200000000-request-list-in
 import { IntegrationCatalog1764300000000 } from './1764300000000-integration-catalog';
 import { GroupSlackUsergroup1764400000000 } from './1764400000000-group-slack-usergroup';
 import { CatalogRoles1764500000000 } from './1764500000000-catalog-roles';
+import { Deactivation1765000000000 } from './1765000000000-deactivation';
 import { RequestFlowName1765100000000 } from './1765100000000-request-flow-name';
 
 /** Every migration, in order. Reviewed code: entities never synchronise the schema. */
@@ -22,5 +23,6 @@ export const MIGRATIONS = [
   IntegrationCatalog1764300000000,
   GroupSlackUsergroup1764400000000,
   CatalogRoles1764500000000,
+  Deactivation1765000000000,
   RequestFlowName1765100000000,
 ];
