@@ -28,6 +28,8 @@ export interface ApproverContext {
   groupMembers: ReadonlyMap<string, readonly string[]>;
   integrationOwnerIds: readonly string[];
   resourceOwnerIds: readonly string[];
+  /** People deactivated now (issue 18): named or not, they approve nothing. */
+  deactivatedIds?: ReadonlySet<string>;
 }
 
 export interface Approval {
@@ -50,7 +52,7 @@ export function resolveApprovers(spec: ApproverSpec | null, ctx: ApproverContext
   for (const g of spec.groupIds) for (const m of ctx.groupMembers.get(g) ?? []) ids.add(m);
   if (spec.integrationOwners) for (const o of ctx.integrationOwnerIds) ids.add(o);
   if (spec.resourceOwners) for (const o of ctx.resourceOwnerIds) ids.add(o);
-  return [...ids].sort();
+  return [...ids].filter((id) => !ctx.deactivatedIds?.has(id)).sort();
 }
 
 /** Everyone who may decide the step now: its approvers, plus the fallback once escalated. */

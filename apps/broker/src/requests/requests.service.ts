@@ -942,6 +942,39 @@ export class RequestsService {
     return this.get(id);
   }
 
+  /** A person's requests that are not over yet (deactivation ends them, issue 18). */
+  async openRequestsOf(requesterId: string): Promise<AccessRequestEntity[]> {
+    return this.requests.find({
+      where: { requesterId, status: In(['PENDING', 'APPROVED', 'GRANTING', 'ACTIVE']) },
+      order: { createdAt: 'ASC' },
+    });
+  }
+
+  /** Cancels a deactivated person's request while still PENDING; false when it moved on. */
+  async cancelForDeactivated(actor: Actor, id: string, reason: string): Promise<boolean> {
+    return this.grants.inTransaction(async (em) => {
+      const req = await this.lockRequest(em, id);
+      if (req.status !== 'PENDING') return false;
+      await em.getRepository(AccessRequestEntity).update(req.id, {
+        status: this.next(req, 'cancel'),
+        statusReason: reason,
+        endedAt: new Date(),
+        endedBy: actor.id,
+      });
+      await this.audit.record(
+        {
+          action: 'request.cancelled',
+          actor,
+          requestId: req.id,
+          integrationId: req.integrationId,
+          details: { reason },
+        },
+        em,
+      );
+      return true;
+    });
+  }
+
   /** Revoke now: the access ends at once, sessions included (DESIGN §3.4). */
   async revoke(actor: Actor, id: string, reason?: string): Promise<AccessRequestEntity> {
     await this.grants.inTransaction(async (em) => {
