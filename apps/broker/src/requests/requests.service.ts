@@ -180,7 +180,7 @@ export class RequestsService {
     const ended = await this.endIfLapsed(grant, now);
     if (ended)
       throw new DomainError(ErrorCode.Conflict, `${ended}; request access anew instead`, {
-        status: 'REVOKING',
+        status: transition('ACTIVE', 'expire'),
       });
     const durationSeconds = this.parseDuration(duration)!;
     const flow = await this.flows.getVersion(grant.flowId, grant.flowVersion);
