@@ -16,6 +16,13 @@ export const GroupGrantSchema = z.object({
 });
 export type GroupGrant = z.infer<typeof GroupGrantSchema>;
 
+/** `validUntil` and `startingDurationSeconds` of a sync-user job, for one of its groups. */
+export const GroupTimesSchema = GroupGrantSchema.extend({
+  validUntil: z.string().datetime({ offset: true }).nullable(),
+  startingDurationSeconds: z.number().int().positive().nullable(),
+});
+export type GroupTimes = z.infer<typeof GroupTimesSchema>;
+
 const jobBase = {
   v: z.literal(CONTRACT_VERSION),
   integrationId: z.string().uuid(),
@@ -46,6 +53,12 @@ export const SyncUserJobSchema = z.object({
   connectionLimit: z.number().int().min(-1).max(10000),
   /** Issue a new password even if the role exists (rotation due, or none held). */
   rotatePassword: z.boolean(),
+  /**
+   * Per group, the expiry and starting duration of the grants behind it (issue 18): a group
+   * that cannot be applied is left out and VALID UNTIL counts only the others. Additive; a
+   * job without it (an older broker) fails whole when a group cannot be applied.
+   */
+  groupTimes: z.array(GroupTimesSchema).max(1000).optional(),
 });
 export type SyncUserJob = z.infer<typeof SyncUserJobSchema>;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PERMISSION_LEVELS, PermissionLevelSchema } from './permissions';
 import { CONTRACT_VERSION } from './queues';
-import { describeIssues, type ParseResult } from './jobs';
+import { describeIssues, GroupGrantSchema, type ParseResult } from './jobs';
 
 /** A password sealed to the broker's public key (DESIGN §4): X25519 + HKDF-SHA256 + AES-256-GCM. */
 export const SealedBoxSchema = z.object({
@@ -20,6 +20,10 @@ export const JobErrorSchema = z.object({
   retryable: z.boolean(),
 });
 export type JobError = z.infer<typeof JobErrorSchema>;
+
+/** A group of a sync-user job that could not be applied, and why. */
+export const FailedGroupSchema = GroupGrantSchema.extend({ error: JobErrorSchema });
+export type FailedGroup = z.infer<typeof FailedGroupSchema>;
 
 const resultBase = {
   v: z.literal(CONTRACT_VERSION),
@@ -47,6 +51,16 @@ export const SyncUserResultSchema = z.object({
   /** Human-readable summaries of what changed (never secrets). */
   effects: z.array(z.string().max(500)).max(200).default([]),
   error: JobErrorSchema.optional(),
+  /**
+   * Groups of the job that could not be applied, each with its own error (issue 18); the rest
+   * of the job was applied without them. Additive: absent from older connectors.
+   */
+  failedGroups: z.array(FailedGroupSchema).max(1000).optional(),
+  /**
+   * The database server's clock after the sync's last statement, just before its commit: an
+   * inventory read before it cannot show what this sync did (issue 20). Additive.
+   */
+  appliedAt: z.string().datetime({ offset: true }).optional(),
 });
 export type SyncUserResult = z.infer<typeof SyncUserResultSchema>;
 

@@ -51,6 +51,13 @@ export class DatabaseUserEntity {
   @Column({ name: 'cleanup_due_at', type: 'timestamptz', nullable: true })
   cleanupDueAt!: Date | null;
 
+  /**
+   * The target's clock when the newest applied (or found applied) sync finished (issue 20):
+   * an inventory read before it cannot show that sync's effects, so it is not judged.
+   */
+  @Column({ name: 'last_applied_at', type: 'timestamptz', nullable: true })
+  lastAppliedAt!: Date | null;
+
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
 }

@@ -27,7 +27,40 @@ describe('desiredState', () => {
       validUntil: null,
       startingDurationSeconds: null,
       rotatePassword: false,
+      groupTimes: [],
     });
+  });
+
+  it("gives each group its own grants' expiry and starting duration (issue 18)", () => {
+    const d = desiredState(
+      [
+        grant({ schema: 'b', expiresAt: new Date('2026-11-21T13:00:00Z') }),
+        grant({ schema: 'b', expiresAt: new Date('2026-11-21T14:00:00Z') }),
+        grant({ schema: 'b', status: 'GRANTING', expiresAt: null, durationSeconds: 60 }),
+        grant({ schema: 'a', status: 'GRANTING', expiresAt: null, durationSeconds: 7200 }),
+        grant({ schema: 'a', status: 'GRANTING', expiresAt: null, durationSeconds: 600 }),
+      ],
+      facts(),
+    );
+    expect(d.groupTimes).toEqual([
+      {
+        database: 'app',
+        schema: 'a',
+        permission: 'read',
+        validUntil: null,
+        startingDurationSeconds: 7200,
+      },
+      {
+        database: 'app',
+        schema: 'b',
+        permission: 'read',
+        validUntil: new Date('2026-11-21T14:00:00Z'),
+        startingDurationSeconds: 60,
+      },
+    ]);
+    expect(
+      d.groupTimes?.map(({ database, schema, permission }) => ({ database, schema, permission })),
+    ).toEqual(d.groups);
   });
 
   it('unions groups of overlapping grants, once each, in a stable order', () => {

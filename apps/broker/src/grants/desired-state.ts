@@ -33,16 +33,38 @@ export interface DesiredState {
   validUntil: Date | null;
   startingDurationSeconds: number | null;
   rotatePassword: boolean;
+  /**
+   * `validUntil` and `startingDurationSeconds` per group, in the order of `groups` (issue 18):
+   * the connector leaves out a group it cannot apply, and VALID UNTIL counts only the others.
+   */
+  groupTimes?: GroupTimes[];
+}
+
+export interface GroupTimes extends GroupGrant {
+  validUntil: Date | null;
+  startingDurationSeconds: number | null;
 }
 
 const key = (g: GroupGrant) => `${g.database}\u0000${g.schema}\u0000${g.permission}`;
 
 export function desiredState(grants: HeldGrant[], facts: PasswordFacts): DesiredState {
   const groups = new Map<string, GroupGrant>();
+  const times = new Map<string, GroupTimes>();
   for (const g of grants) {
     const group = { database: g.database, schema: g.schema, permission: g.permission };
     groups.set(key(group), group);
+    const t = times.get(key(group)) ?? {
+      ...group,
+      validUntil: null,
+      startingDurationSeconds: null,
+    };
+    if (g.status === 'ACTIVE' && g.expiresAt && (!t.validUntil || g.expiresAt > t.validUntil))
+      t.validUntil = g.expiresAt;
+    if (g.status === 'GRANTING')
+      t.startingDurationSeconds = Math.max(t.startingDurationSeconds ?? 0, g.durationSeconds);
+    times.set(key(group), t);
   }
+  const order = [...groups.keys()].sort();
   const active = grants.filter((g) => g.status === 'ACTIVE' && g.expiresAt);
   const starting = grants.filter((g) => g.status === 'GRANTING');
   const validUntil = active.length
@@ -53,12 +75,13 @@ export function desiredState(grants: HeldGrant[], facts: PasswordFacts): Desired
     : null;
   return {
     login: grants.length > 0,
-    groups: [...groups.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1)),
+    groups: order.map((k) => groups.get(k)!),
     validUntil,
     startingDurationSeconds,
     rotatePassword:
       grants.length > 0 &&
       (facts.forceNewPassword === true || (active.length === 0 && passwordDue(facts))),
+    groupTimes: order.map((k) => times.get(k)!),
   };
 }
 

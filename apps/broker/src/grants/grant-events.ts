@@ -1,4 +1,10 @@
-import { TIMERS_QUEUE, jobIds, type SyncUserResult } from '@doorman/contracts';
+import {
+  TIMERS_QUEUE,
+  jobIds,
+  type FailedGroup,
+  type GroupGrant,
+  type SyncUserResult,
+} from '@doorman/contracts';
 import type { AuditInput } from '../audit/audit.service';
 import type { OutboxJob } from '../outbox/outbox.service';
 import type { AccessRequestEntity } from '../requests/access-request.entity';
@@ -13,6 +19,58 @@ type GrantRow = Pick<
   AccessRequestEntity,
   'id' | 'integrationId' | 'decidedAt' | 'statusReason' | 'endedAt' | 'expiresAt'
 >;
+
+const groupKey = (g: GroupGrant) => `${g.database}\u0000${g.schema}\u0000${g.permission}`;
+
+/**
+ * The group of this grant the connector could not apply, if it reported one (issue 18): the
+ * grant fails with that group's own error, and the person's other grants are unaffected.
+ */
+export function failedGroupOf(
+  req: Pick<AccessRequestEntity, 'database' | 'schema' | 'permission'>,
+  r: Pick<SyncUserResult, 'failedGroups'>,
+): FailedGroup | undefined {
+  const key = groupKey(req);
+  return r.failedGroups?.find((g) => groupKey(g) === key);
+}
+
+/** How a failed group reads in a request's last error and status reason. */
+export function failedGroupText(g: FailedGroup): string {
+  return `${g.error.code}: ${g.error.message}`;
+}
+
+/**
+ * When, by the target's clock, the result's sync finished: its `appliedAt`, or — from a
+ * connector before issue 20 — the transaction's start.
+ */
+export function appliedAtOf(r: Pick<SyncUserResult, 'appliedAt' | 'startedAt'>): Date | null {
+  const at = r.appliedAt ?? r.startedAt;
+  return at ? new Date(at) : null;
+}
+
+export function laterOf(a: Date | null, b: Date | null): Date | null {
+  if (!a) return b;
+  if (!b) return a;
+  return a > b ? a : b;
+}
+
+/** A grant the connector left out of the person's sync because it cannot be applied. */
+export function grantFailedEvent(req: GrantRow, r: SyncUserResult, g: FailedGroup): AuditInput {
+  return {
+    action: 'sync.failed',
+    actorType: 'connector',
+    channel: 'connector',
+    requestId: req.id,
+    integrationId: req.integrationId,
+    details: {
+      username: r.username,
+      generation: r.generation,
+      attempt: r.attempt,
+      error: g.error,
+      group: { database: g.database, schema: g.schema, permission: g.permission },
+    },
+  };
+}
 
 export const TIMER_JOBS = {
   expireGrant: 'expire-grant',

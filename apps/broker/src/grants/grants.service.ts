@@ -25,10 +25,15 @@ import { FaultMetrics } from './fault-metrics';
 import { desiredState, type DesiredState, type HeldGrant } from './desired-state';
 import { baseUsername, chooseUsername, hashedUsername } from './username';
 import {
+  appliedAtOf,
   cleanupTimer,
   expiryTimer,
+  failedGroupOf,
+  failedGroupText,
   grantActivatedEvent,
+  grantFailedEvent,
   grantRevokedEvent,
+  laterOf,
   passwordLost,
   TIMER_JOBS,
 } from './grant-events';
@@ -52,6 +57,7 @@ const NEW_DATABASE_USER: Omit<DatabaseUserEntity, 'id' | 'integrationId' | 'user
     passwordPendingGeneration: null,
     accessEndedAt: null,
     cleanupDueAt: null,
+    lastAppliedAt: null,
     lastError: null,
   };
 
@@ -300,6 +306,10 @@ export class GrantsService {
       startingDurationSeconds: desired.startingDurationSeconds,
       connectionLimit: integration.connectionLimit,
       rotatePassword: desired.rotatePassword,
+      groupTimes: desired.groupTimes?.map((t) => ({
+        ...t,
+        validUntil: t.validUntil?.toISOString() ?? null,
+      })),
       // The HTTP request's id when there is one (REST, Slack), so one id follows it end to end.
       correlationId: currentCorrelationId() ?? correlationId,
     });
@@ -430,9 +440,20 @@ export class GrantsService {
     // up to this one too (a result lost after its commit lands here on retry).
     const now = new Date();
     const started = r.startedAt ? new Date(r.startedAt) : now;
+    // Grants the connector could not apply fail alone, with their own error (issue 18).
+    const failedOf = new Map(pending.map((req) => [req, failedGroupOf(req, r)]));
+    const failures = (r.failedGroups ?? []).map(failedGroupText);
     await users.update(du.id, {
       appliedGeneration: Math.max(du.appliedGeneration, r.generation),
-      lastError: null,
+      lastAppliedAt: laterOf(du.lastAppliedAt, appliedAtOf(r)),
+      lastError: failures.length > 0 ? failures.join('; ').slice(0, 2000) : null,
+      // No password was issued because no grant could be applied: none is pending any more.
+      ...(r.status === 'applied' &&
+      !r.sealedPassword &&
+      failures.length > 0 &&
+      du.passwordPendingGeneration === r.generation
+        ? { passwordPendingGeneration: null }
+        : {}),
       ...(r.sealedPassword && r.status === 'applied'
         ? {
             sealedPassword: r.sealedPassword,
@@ -461,7 +482,18 @@ export class GrantsService {
       );
     }
     for (const req of pending) {
-      if (req.status === 'GRANTING') {
+      const failed = failedOf.get(req);
+      if (req.status === 'GRANTING' && failed) {
+        const text = failedGroupText(failed);
+        await requests.update(req.id, {
+          status: transition(req.status, 'fail'),
+          statusReason: text,
+          lastError: text,
+          endedAt: now,
+          syncAttempts: r.attempt,
+        });
+        await this.audit.record(grantFailedEvent(req, r, failed), em);
+      } else if (req.status === 'GRANTING') {
         const expiresAt = new Date(started.getTime() + req.durationSeconds * 1000);
         await requests.update(req.id, {
           status: transition(req.status, 'activate'),
@@ -482,7 +514,7 @@ export class GrantsService {
       }
     }
     // A grant this result activated is held: access has not ended (no count needed).
-    if (!pending.some((p) => p.status === 'GRANTING'))
+    if (!pending.some((p) => p.status === 'GRANTING' && !failedOf.get(p)))
       await this.maybeEndAccess(em, du, r.generation, now);
     if (lost)
       await this.syncPerson(em, r.integrationId, r.personId, r.correlationId, {

@@ -1,6 +1,6 @@
 import type { InventoryRole } from '@doorman/contracts';
 import type { DesiredState } from './desired-state';
-import { roleDrift } from './reconcile.policy';
+import { inventoryPredates, roleDrift } from './reconcile.policy';
 
 const now = new Date('2026-11-21T12:00:00Z');
 const expiry = new Date('2026-11-21T13:00:00Z');
@@ -65,5 +65,37 @@ describe('roleDrift', () => {
 
   it('a role that vanished while a grant is active', () => {
     expect(roleDrift(active, null, now)).toEqual(['role missing while a grant is active']);
+  });
+});
+
+describe('inventoryPredates (issue 20)', () => {
+  const appliedAt = new Date('2026-11-21T12:00:00.500Z');
+  const applied = { generation: 3, at: appliedAt };
+  const before = new Date(appliedAt.getTime() - 1);
+  const after = new Date(appliedAt.getTime() + 1);
+
+  it('an inventory read before the newest applied sync finished is not judged, role missing or not', () => {
+    expect(inventoryPredates(null, before, applied)).toBe(true);
+    expect(inventoryPredates(role(), before, applied)).toBe(true);
+    // Read in the same millisecond: it may not have seen the commit.
+    expect(inventoryPredates(null, appliedAt, applied)).toBe(true);
+  });
+
+  it('an inventory read after it is judged: a role missing then is missing', () => {
+    expect(inventoryPredates(null, after, applied)).toBe(false);
+    expect(roleDrift(active, null, after)).toEqual(['role missing while a grant is active']);
+    expect(inventoryPredates(role(), after, applied)).toBe(false);
+  });
+
+  it('a role reported at an older generation than the one applied is not judged, whenever read', () => {
+    expect(inventoryPredates(role({ generation: 2 }), after, applied)).toBe(true);
+    expect(inventoryPredates(role({ generation: 3 }), after, applied)).toBe(false);
+  });
+
+  it('without a known apply time (results from before it was recorded) only generations count', () => {
+    expect(inventoryPredates(null, before, { generation: 3, at: null })).toBe(false);
+    expect(inventoryPredates(role({ generation: 2 }), before, { generation: 3, at: null })).toBe(
+      true,
+    );
   });
 });

@@ -12,6 +12,30 @@ const VALID_UNTIL_TOLERANCE_MS = 1000;
 const groupKey = (g: { database: string; schema: string; permission: string }) =>
   `${g.permission} ${g.database}.${g.schema}`;
 
+/** What the broker knows was applied to a database user (from the connector's results). */
+export interface KnownApplied {
+  /** The newest generation a result said the database holds. */
+  generation: number;
+  /** The target's clock when that sync finished; null before any (or from an older broker). */
+  at: Date | null;
+}
+
+/**
+ * Whether an inventory is older than what the broker knows was applied, and so cannot be
+ * judged (issue 20): it reports the role at an older generation, or it was read (by the
+ * target's clock, as `at`) before the newest applied sync finished — a role that sync created
+ * would look missing, and a membership it granted absent. The next inventory is judged.
+ */
+export function inventoryPredates(
+  role: InventoryRole | null,
+  at: Date,
+  applied: KnownApplied,
+): boolean {
+  if (role?.generation != null && role.generation < applied.generation) return true;
+  // Equal counts as older: both clocks are read in whole milliseconds.
+  return applied.at !== null && at.getTime() <= applied.at.getTime();
+}
+
 export function roleDrift(desired: DesiredState, role: InventoryRole | null, now: Date): string[] {
   if (!role) return desired.login ? ['role missing while a grant is active'] : [];
   const drift: string[] = [];

@@ -9,7 +9,7 @@ import { AccessRequestEntity } from '../requests/access-request.entity';
 import { DatabaseUserEntity } from './database-user.entity';
 import { FaultMetrics } from './fault-metrics';
 import { GrantsService } from './grants.service';
-import { roleDrift } from './reconcile.policy';
+import { inventoryPredates, roleDrift } from './reconcile.policy';
 
 export interface ReconcileOutcome {
   expired: number;
@@ -115,7 +115,8 @@ export class ReconcileService {
         return 'resent';
       }
       // A snapshot older than what the broker already knows was applied: judge the next one.
-      if (role?.generation != null && role.generation < du.appliedGeneration) return 'ok';
+      if (inventoryPredates(role, at, { generation: du.appliedGeneration, at: du.lastAppliedAt }))
+        return 'ok';
 
       const desired = await this.grants.desiredFor(em, integration, du, false);
       if (desired.held.some((g) => g.status === 'GRANTING')) return 'ok';

@@ -8,6 +8,7 @@ import { AccessRequestEntity } from '../requests/access-request.entity';
 import { transition } from '../requests/request-state';
 import { DatabaseUserEntity } from './database-user.entity';
 import {
+  appliedAtOf,
   cleanupTimer,
   expiryTimer,
   grantActivatedEvent,
@@ -22,8 +23,8 @@ const personKey = (integrationId: string, personId: string) => `${integrationId}
  * Records many connector results in one transaction with set-based statements (issue #8): one
  * at a time, each cost a transaction of ~8 statements and capped the broker at ~45 results a
  * second. The common case — a grant applied or a revoke done, one result per person — is a
- * fixed handful of statements for the whole batch; everything else (failures, a lost password,
- * a second result for the same person) goes through `GrantsService.applySyncResult` in the same
+ * fixed handful of statements for the whole batch; everything else (failures, grants the
+ * connector could not apply, a lost password, a second result for the same person) goes through `GrantsService.applySyncResult` in the same
  * transaction. If the batch's transaction fails, each result is recorded on its own, so one bad
  * result never loses the others.
  */
@@ -78,7 +79,9 @@ export class SyncResultsRecorder {
     const firstOf = new Map<string, SyncUserResult>();
     for (const r of results) {
       const k = personKey(r.integrationId, r.personId);
-      if (r.status !== 'failed' && !firstOf.has(k)) firstOf.set(k, r);
+      // Grants left out (issue 18) fail one by one, each with its own error.
+      const partial = (r.failedGroups ?? []).length > 0;
+      if (r.status !== 'failed' && !partial && !firstOf.has(k)) firstOf.set(k, r);
     }
     if (firstOf.size === 0) return [...results];
     const candidates = [...firstOf.values()];
@@ -130,6 +133,7 @@ export class SyncResultsRecorder {
       generation: [] as number[],
       sealed: [] as Array<string | null>,
       issuedAt: [] as Array<string | null>,
+      appliedAt: [] as Array<string | null>,
     };
     const requestRows = {
       id: [] as string[],
@@ -155,6 +159,7 @@ export class SyncResultsRecorder {
       userRows.generation.push(r.generation);
       userRows.sealed.push(sealed ? JSON.stringify(sealed) : null);
       userRows.issuedAt.push(sealed ? (r.passwordIssuedAt ?? now.toISOString()) : null);
+      userRows.appliedAt.push(appliedAtOf(r)?.toISOString() ?? null);
       for (const req of pending) {
         if (req.status === 'GRANTING') {
           const expiresAt = new Date(started.getTime() + req.durationSeconds * 1000);
@@ -193,11 +198,12 @@ export class SyncResultsRecorder {
               password_issued_at = CASE WHEN v.sealed IS NULL THEN d.password_issued_at ELSE v.issued_at END,
               password_pending_generation = CASE
                 WHEN v.sealed IS NOT NULL AND v.generation >= d.password_pending_generation THEN NULL
-                ELSE d.password_pending_generation END
-         FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[])
-              AS v(id, generation, sealed, issued_at)
+                ELSE d.password_pending_generation END,
+              last_applied_at = GREATEST(d.last_applied_at, v.applied_at)
+         FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+              AS v(id, generation, sealed, issued_at, applied_at)
         WHERE d.id = v.id`,
-      [userRows.id, userRows.generation, userRows.sealed, userRows.issuedAt],
+      [userRows.id, userRows.generation, userRows.sealed, userRows.issuedAt, userRows.appliedAt],
     );
     if (requestRows.id.length > 0)
       await em.query(

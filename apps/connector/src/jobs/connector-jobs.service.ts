@@ -296,6 +296,8 @@ export class ConnectorJobsService {
       passwordIssuedAt: out.passwordIssuedAt,
       sessionsTerminated: out.sessionsTerminated,
       effects: clip(out.effects, MAX_EFFECTS),
+      failedGroups: out.failedGroups,
+      appliedAt: out.appliedAt,
     };
   }
 

@@ -20,7 +20,7 @@ import {
   MARKER_ROLE,
 } from './group-role';
 import * as sql from './sql';
-import { isAlreadyExists, sqlstateOf } from './sqlstate';
+import { classifyError, isAlreadyExists, sqlstateOf } from './sqlstate';
 import {
   advisoryKey,
   groupsLockKey,
@@ -32,6 +32,43 @@ import {
 interface Wanted {
   grant: GroupGrant;
   name: string;
+}
+
+/** A group role that cannot be made or kept as it should be (a permanent error), and why. */
+export interface GroupFailure {
+  grant: GroupGrant;
+  error: ConnectorError;
+}
+
+/** Runs one group's work so that its failure leaves the rest of the transaction intact. */
+type Isolate = (fn: () => Promise<void>) => Promise<void>;
+
+const SAVEPOINT = 'doorman_group';
+
+/** Under a savepoint: a failed statement aborts only what ran since it. */
+function isolatedIn(tx: Tx): Isolate {
+  return async (fn) => {
+    await tx.run(sql.savepoint(SAVEPOINT));
+    try {
+      await fn();
+    } catch (err) {
+      await tx.run(sql.rollbackToSavepoint(SAVEPOINT));
+      throw err;
+    }
+    await tx.run(sql.releaseSavepoint(SAVEPOINT));
+  };
+}
+
+/** Null when `work` succeeded; the group's failure when it failed for good; throws otherwise. */
+async function attempt(w: Wanted, work: Promise<void>): Promise<GroupFailure | null> {
+  try {
+    await work;
+    return null;
+  } catch (err) {
+    const error = classifyError(err);
+    if (error.retryable) throw err;
+    return { grant: w.grant, error };
+  }
 }
 
 /**
@@ -74,58 +111,97 @@ export class GroupRolesService {
 
   /**
    * Makes sure every group role for `grants` (all in one database) exists and holds what it
-   * should. The common path only reads catalogs, outside any transaction (no BEGIN/COMMIT
-   * round trips for a read); the per-database lock is taken only when something is missing,
-   * and the check is repeated under it.
+   * should, and returns those that cannot (issue 18): a permanent error — schema or database
+   * missing, a role refused, a name clash — is that group's alone; each is checked and made
+   * under its own savepoint, so one never fails the others. A transient error (connection,
+   * timeout) throws, and the job is retried. The common path only reads catalogs, outside any
+   * transaction (no BEGIN/COMMIT round trips for a read); the per-database lock is taken only
+   * when something is missing, and the check is repeated under it.
    */
   async ensureGroups(
     database: string,
     grants: readonly GroupGrant[],
     job: Omit<TxOptions, 'lockKey'>,
-  ): Promise<void> {
-    if (grants.length === 0) return;
+  ): Promise<GroupFailure[]> {
+    if (grants.length === 0) return [];
     const wanted = dedupe(grants);
     // "Everything" and existing roles are server-wide: their groups are kept from the admin's
     // own database.
     const where = database === EVERYTHING ? this.target.adminDatabase : database;
     const read: Tx = { run: (s) => this.target.query(s, where) };
-    if ((await this.needingWork(read, wanted)).length === 0) return;
-    await this.target.transaction(where, job, async (tx) => {
-      await tx.run(sql.advisoryXactLock(advisoryKey(groupsLockKey(database))));
-      for (const w of await this.needingWork(tx, wanted)) await this.configure(tx, w);
-    });
+    try {
+      const first = await this.needingWork(read, wanted, (fn) => fn());
+      if (first.work.length === 0) return first.failed;
+      const made = await this.target.transaction(where, job, async (tx) => {
+        await tx.run(sql.advisoryXactLock(advisoryKey(groupsLockKey(database))));
+        const alone = isolatedIn(tx);
+        const again = await this.needingWork(tx, first.work, alone);
+        for (const w of again.work) {
+          const failure = await attempt(
+            w,
+            alone(() => this.configure(tx, w)),
+          );
+          if (failure) again.failed.push(failure);
+        }
+        return again.failed;
+      });
+      return [...first.failed, ...made];
+    } catch (err) {
+      // The database itself is missing (or refuses the admin for good): every group in it.
+      const e = classifyError(err);
+      if (e.retryable) throw err;
+      return wanted.map((w) => ({ grant: w.grant, error: e }));
+    }
   }
 
-  private async needingWork(tx: Tx, wanted: readonly Wanted[]): Promise<Wanted[]> {
+  private async needingWork(
+    tx: Tx,
+    wanted: readonly Wanted[],
+    alone: Isolate,
+  ): Promise<{ work: Wanted[]; failed: GroupFailure[] }> {
     const rows = await tx.run<{ name: string; comment: string | null }>(
       sql.readRoles(wanted.map((w) => w.name)),
     );
     const existing = new Map(rows.map((r) => [r.name, r.comment]));
-    const out: Wanted[] = [];
+    const work: Wanted[] = [];
+    const failed: GroupFailure[] = [];
     for (const w of wanted) {
-      // An existing role is checked every time, before anything changes: a role given
-      // SUPERUSER (or the like) since it was last granted is refused from then on.
-      if (isRoleResource(w.grant)) await assertRoleGrantable(tx, w.grant);
-      if (!existing.has(w.name)) {
-        out.push(w);
-        continue;
-      }
-      if (!isGroupComment(existing.get(w.name))) {
-        throw ConnectorError.permanent(
-          ConnectorErrorCode.GroupNameClash,
-          `role ${JSON.stringify(w.name)} exists but is not a Doorman group role; left untouched`,
-        );
-      }
-      const [drift] = await tx.run<{ drift: boolean }>(
-        isEverything(w.grant)
-          ? sql.readPredefinedDrift(w.name, everythingRoles(w.grant))
-          : isRoleResource(w.grant)
-            ? sql.readPredefinedDrift(w.name, [w.grant.schema])
-            : sql.readGroupDrift(w.name, w.grant.schema),
+      let needs = false;
+      const failure = await attempt(
+        w,
+        alone(async () => {
+          needs = await this.needsWork(tx, w, existing);
+        }),
       );
-      if (drift.drift) out.push(w);
+      if (failure) failed.push(failure);
+      else if (needs) work.push(w);
     }
-    return out;
+    return { work, failed };
+  }
+
+  private async needsWork(
+    tx: Tx,
+    w: Wanted,
+    existing: ReadonlyMap<string, string | null>,
+  ): Promise<boolean> {
+    // An existing role is checked every time, before anything changes: a role given
+    // SUPERUSER (or the like) since it was last granted is refused from then on.
+    if (isRoleResource(w.grant)) await assertRoleGrantable(tx, w.grant);
+    if (!existing.has(w.name)) return true;
+    if (!isGroupComment(existing.get(w.name))) {
+      throw ConnectorError.permanent(
+        ConnectorErrorCode.GroupNameClash,
+        `role ${JSON.stringify(w.name)} exists but is not a Doorman group role; left untouched`,
+      );
+    }
+    const [drift] = await tx.run<{ drift: boolean }>(
+      isEverything(w.grant)
+        ? sql.readPredefinedDrift(w.name, everythingRoles(w.grant))
+        : isRoleResource(w.grant)
+          ? sql.readPredefinedDrift(w.name, [w.grant.schema])
+          : sql.readGroupDrift(w.name, w.grant.schema),
+    );
+    return drift.drift;
   }
 
   private async configure(tx: Tx, w: Wanted): Promise<void> {

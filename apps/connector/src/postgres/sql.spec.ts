@@ -63,6 +63,10 @@ describe('SQL builders (golden)', () => {
     golden('preamble', [
       sql.setLocals(15000, 'doorman:sync-user:abc123'),
       sql.advisoryXactLock(-1234567890123456789n),
+      sql.savepoint('doorman_group'),
+      sql.releaseSavepoint('doorman_group'),
+      sql.rollbackToSavepoint('doorman_group'),
+      sql.readClock(),
     ]);
   });
 

@@ -42,6 +42,30 @@ export function advisoryXactLock(key: bigint): Statement {
   return { text: 'SELECT pg_advisory_xact_lock($1::bigint)', values: [key.toString()] };
 }
 
+/**
+ * A savepoint in the current transaction: one group role that cannot be made is rolled back
+ * to it alone, and the others go on (issue 18).
+ */
+export function savepoint(name: string): Statement {
+  return utility(`SAVEPOINT ${ident(name)}`);
+}
+
+export function releaseSavepoint(name: string): Statement {
+  return utility(`RELEASE SAVEPOINT ${ident(name)}`);
+}
+
+export function rollbackToSavepoint(name: string): Statement {
+  return utility(`ROLLBACK TO SAVEPOINT ${ident(name)}`);
+}
+
+/**
+ * The server's clock now (not the transaction's start): read as a sync's last statement, it
+ * bounds what an inventory taken before the commit could see (issue 20).
+ */
+export function readClock(): Statement {
+  return utility('SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now_ms');
+}
+
 // ---- roles ------------------------------------------------------------------------------
 
 export function createNologinRole(name: string): Statement {

@@ -1,4 +1,9 @@
-import { formatRoleComment, parseRoleComment, type SyncUserJob } from '@doorman/contracts';
+import {
+  formatRoleComment,
+  parseRoleComment,
+  type GroupGrant,
+  type SyncUserJob,
+} from '@doorman/contracts';
 import { ConnectorErrorCode } from '../common/connector.error';
 import { groupRoleName } from './group-role';
 import type { ValidUntil } from './sql';
@@ -90,6 +95,34 @@ function sameValidUntil(current: Date | null, target: ValidUntil): boolean {
 
 function show(v: ValidUntil): string {
   return v === 'infinity' ? 'infinity' : v.toISOString();
+}
+
+/**
+ * The job without the groups in `leftOut` — groups that cannot be applied and that the role
+ * does not hold yet (issue 18). LOGIN and VALID UNTIL count only the groups kept, from the
+ * job's per-group times: a grant that cannot be applied neither lets the user log in nor
+ * lengthens their access. The caller makes sure the job has them (`groupTimes`).
+ */
+export function withoutGroups(job: SyncUserJob, leftOut: readonly string[]): SyncUserJob {
+  if (leftOut.length === 0) return job;
+  const out = new Set(leftOut);
+  const kept = (g: GroupGrant) => !out.has(groupRoleName(g));
+  const groups = job.groups.filter(kept);
+  const times = (job.groupTimes ?? []).filter(kept);
+  const latest = (values: Array<number | null>): number | null => {
+    const known = values.filter((v): v is number => v !== null);
+    return known.length === 0 ? null : Math.max(...known);
+  };
+  const validUntil = latest(times.map((t) => (t.validUntil ? Date.parse(t.validUntil) : null)));
+  const login = job.login && groups.length > 0;
+  return {
+    ...job,
+    login,
+    groups,
+    groupTimes: times,
+    validUntil: login && validUntil !== null ? new Date(validUntil).toISOString() : null,
+    startingDurationSeconds: login ? latest(times.map((t) => t.startingDurationSeconds)) : null,
+  };
 }
 
 export function planSync(job: SyncUserJob, state: RoleState, server: ServerContext): SyncPlan {

@@ -1,12 +1,18 @@
 import type { KeyObject } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Batcher, type GroupGrant, type SealedBox, type SyncUserJob } from '@doorman/contracts';
+import {
+  Batcher,
+  type FailedGroup,
+  type GroupGrant,
+  type SealedBox,
+  type SyncUserJob,
+} from '@doorman/contracts';
 import { generatePassword, scramSha256VerifierAsync, seal } from '@doorman/crypto';
 import type { QueryResultRow } from 'pg';
 import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
 import { actAs, readAdminSelf } from './acting-roles';
 import { GROUP_COMMENT_PREFIX, groupRoleName, MARKER_ROLE } from './group-role';
-import type { GroupRolesService } from './group-roles.service';
+import type { GroupFailure, GroupRolesService } from './group-roles.service';
 import { renderRoleOps } from './role-ops';
 import * as sql from './sql';
 import { classifyError, sqlstateOf } from './sqlstate';
@@ -16,6 +22,7 @@ import {
   type RoleState,
   type ServerContext,
   type SyncPlan,
+  withoutGroups,
 } from './sync-planner';
 import { advisoryKey, userLockKey, type TargetClient, type Tx } from './target-client';
 
@@ -32,6 +39,10 @@ export interface SyncOutcome {
   passwordIssuedAt?: string;
   sessionsTerminated: number;
   effects: string[];
+  /** Groups left out because they cannot be applied, each with its own error (issue 18). */
+  failedGroups?: FailedGroup[];
+  /** The server's clock after the transaction's last statement (issue 20). */
+  appliedAt?: string;
 }
 
 interface RoleRow {
@@ -90,6 +101,12 @@ function roleState(row: RoleRow): RoleState {
 export async function readServer(tx: Tx): Promise<ServerContext> {
   const [row] = await tx.run<{ now_ms: number; version_num: number }>(sql.readServerClock());
   return { now: new Date(row.now_ms), serverVersionNum: row.version_num };
+}
+
+/** The server's clock as the transaction's last statement: see SyncOutcome.appliedAt. */
+async function readClock(tx: Tx): Promise<string> {
+  const [row] = await tx.run<{ now_ms: number }>(sql.readClock());
+  return new Date(row.now_ms).toISOString();
 }
 
 /**
@@ -171,16 +188,20 @@ export class UserSyncService {
   private async syncOne(job: SyncUserJob, ref: JobRef): Promise<SyncOutcome> {
     await this.groups.ensureBaseRoles();
     const warnings: string[] = [];
+    // Group roles that cannot be made (schema missing, role refused, …): their grants are left
+    // out and the rest is applied (issue 18).
+    const unapplicable = new Map<string, GroupFailure>();
     for (const [database, grants] of byDatabase(job.groups)) {
       try {
-        await this.groups.ensureGroups(database, grants, {
+        const failures = await this.groups.ensureGroups(database, grants, {
           jobKind: ref.kind,
           shortId: ref.shortId,
         });
+        for (const f of failures) unapplicable.set(groupRoleName(f.grant), f);
       } catch (err) {
-        // A database dropped (or unreachable) under a grant the user already holds must not
-        // block the rest of the sync — typically another grant's revoke. Only a group the
-        // user does not hold yet needs its database.
+        // A database unreachable under a grant the user already holds must not block the rest
+        // of the sync — typically another grant's revoke. Only a group the user does not hold
+        // yet needs its database.
         if (!(await this.holdsAll(job.username, grants))) throw err;
         const e = classifyError(err);
         warnings.push(
@@ -201,12 +222,14 @@ export class UserSyncService {
       async (tx) => {
         const server = await readServer(tx);
         const state = await readRoleState(tx, job.username);
-        const plan = planSync(job, state, server);
+        const leftOut = this.leaveOut(job, state, unapplicable, warnings);
+        const plan = planSync(withoutGroups(job, leftOut), state, server);
+        const failed = leftOut.map((name) => failedGroup(unapplicable.get(name)!));
         switch (plan.kind) {
           case 'refuse':
             throw ConnectorError.permanent(plan.code, plan.message);
           case 'stale':
-            return { plan, server, state, sealedPassword: undefined };
+            return { plan, server, state, failed, appliedAt: await readClock(tx) };
           case 'apply': {
             let sealedPassword: SealedBox | undefined;
             let verifier: string | undefined;
@@ -218,15 +241,39 @@ export class UserSyncService {
             for (const statement of renderRoleOps(job.username, plan.ops, verifier)) {
               await tx.run(statement);
             }
-            return { plan, server, state, sealedPassword };
+            return { plan, server, state, failed, appliedAt: await readClock(tx), sealedPassword };
           }
         }
       },
     );
 
-    const { plan, server, state, sealedPassword } = txResult;
+    const { plan, server, state, failed, appliedAt, sealedPassword } = txResult;
     const ended = endsSessions(plan, state) ? await this.endSessions(job.username) : NONE_ENDED;
-    return outcome(plan, state, server, ended, warnings, sealedPassword);
+    return outcome(plan, state, server, ended, { warnings, appliedAt, failed, sealedPassword });
+  }
+
+  /**
+   * The unapplicable groups the role does not hold yet: left out of this sync. One it holds
+   * stays (a check that failed does not take away a membership that works), with a warning.
+   * A job without per-group times (an older broker) cannot be applied in part: it fails whole.
+   */
+  private leaveOut(
+    job: SyncUserJob,
+    state: RoleState,
+    unapplicable: ReadonlyMap<string, GroupFailure>,
+    warnings: string[],
+  ): string[] {
+    const held = new Set(state.doormanGroups);
+    const leftOut: string[] = [];
+    for (const [name, f] of unapplicable) {
+      if (!held.has(name)) leftOut.push(name);
+      else
+        warnings.push(
+          `could not check group roles in database ${f.grant.database} (${f.error.code}); kept the memberships already held`,
+        );
+    }
+    if (leftOut.length > 0 && !job.groupTimes) throw unapplicable.get(leftOut[0])!.error;
+    return leftOut.sort();
   }
 
   /**
@@ -270,7 +317,7 @@ export class UserSyncService {
     const keys = [...new Set(items.map((it) => advisoryKey(userLockKey(it.job.username))))].sort(
       (a, b) => (a < b ? -1 : a > b ? 1 : 0),
     );
-    const { server, planned } = await this.target.transaction(
+    const { server, planned, appliedAt } = await this.target.transaction(
       this.target.adminDatabase,
       { jobKind: 'sync-user', shortId: `${items[0].ref.shortId}+${items.length - 1}` },
       async (tx) => {
@@ -294,7 +341,7 @@ export class UserSyncService {
           for (const st of statements) await tx.run(st);
         else if (statements.length > 0)
           await tx.run({ text: statements.map((st) => st.text).join(';\n'), values: [] });
-        return { server, planned };
+        return { server, planned, appliedAt: await readClock(tx) };
       },
     );
     const ending = planned.filter(({ plan, state }) => endsSessions(plan, state));
@@ -306,7 +353,12 @@ export class UserSyncService {
         continue;
       }
       const mine = ended.get(it.job.username) ?? NONE_ENDED;
-      outcomes.set(it, mine instanceof Error ? mine : outcome(plan, state, server, mine, []));
+      outcomes.set(
+        it,
+        mine instanceof Error
+          ? mine
+          : outcome(plan, state, server, mine, { warnings: [], appliedAt }),
+      );
     }
     return outcomes;
   }
@@ -385,26 +437,38 @@ function endsSessions(plan: SyncPlan, state: RoleState): boolean {
   return plan.kind === 'stale' && state.exists && !state.canLogin;
 }
 
+/** What a committed sync transaction adds to its outcome. */
+interface Committed {
+  warnings: readonly string[];
+  appliedAt: string;
+  /** Groups left out of the sync (issue 18). */
+  failed?: FailedGroup[];
+  sealedPassword?: SealedBox;
+}
+
 /** The result of a sync whose transaction committed (a plan applied or found stale). */
 function outcome(
   plan: SyncPlan,
   state: RoleState,
   server: ServerContext,
   ended: Ended,
-  warnings: readonly string[],
-  sealedPassword?: SealedBox,
+  { warnings, appliedAt, failed = [], sealedPassword }: Committed,
 ): SyncOutcome {
   const startedAt = server.now.toISOString();
   const sessionsTerminated = ended.terminated;
+  const notGranted = failed.map((f) => `not granted ${groupRoleName(f)} (${f.error.code})`);
   if (plan.kind === 'stale')
     return {
       status: 'stale',
       startedAt,
+      appliedAt,
       validUntil: state.validUntil?.toISOString() ?? null,
       sessionsTerminated,
+      failedGroups: failed,
       effects: [
         ...warnings,
         `generation ${plan.appliedGeneration} already applied; nothing changed`,
+        ...notGranted,
         ...(sessionsTerminated ? [`terminated ${sessionsTerminated} leftover session(s)`] : []),
         ...ended.notes,
       ],
@@ -413,6 +477,7 @@ function outcome(
   return {
     status: 'applied',
     startedAt,
+    appliedAt,
     validUntil:
       plan.validUntil === null || plan.validUntil === 'infinity'
         ? null
@@ -420,9 +485,11 @@ function outcome(
     sealedPassword,
     passwordIssuedAt: sealedPassword ? startedAt : undefined,
     sessionsTerminated,
+    failedGroups: failed,
     effects: [
       ...warnings,
       ...plan.effects,
+      ...notGranted,
       ...(sessionsTerminated ? [`terminated ${sessionsTerminated} session(s)`] : []),
       ...ended.notes,
     ],
@@ -432,6 +499,19 @@ function outcome(
 async function preparePassword(key: KeyObject): Promise<{ verifier: string; sealed: SealedBox }> {
   const password = generatePassword();
   return { verifier: await scramSha256VerifierAsync(password), sealed: seal(password, key) };
+}
+
+/** A group left out, as the result reports it (its error never carries the SQL sent). */
+function failedGroup(f: GroupFailure): FailedGroup {
+  return {
+    ...f.grant,
+    error: {
+      code: f.error.code,
+      message: f.error.message.slice(0, 2000),
+      sqlstate: f.error.sqlstate,
+      retryable: false,
+    },
+  };
 }
 
 function byDatabase(groups: readonly GroupGrant[]): Map<string, GroupGrant[]> {

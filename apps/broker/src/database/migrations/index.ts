@@ -10,6 +10,7 @@ import { GroupSlackUsergroup1764400000000 } from './1764400000000-group-slack-us
 import { CatalogRoles1764500000000 } from './1764500000000-catalog-roles';
 import { Deactivation1765000000000 } from './1765000000000-deactivation';
 import { RequestFlowName1765100000000 } from './1765100000000-request-flow-name';
+import { DatabaseUserAppliedAt1765400000000 } from './1765400000000-database-user-applied-at';
 
 /** Every migration, in order. Reviewed code: entities never synchronise the schema. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   CatalogRoles1764500000000,
   Deactivation1765000000000,
   RequestFlowName1765100000000,
+  DatabaseUserAppliedAt1765400000000,
 ];
