@@ -80,6 +80,17 @@ describe('which access flow judges a request', () => {
     expect(other.status).toBe(201);
     expect(other.body).toMatchObject({ flowId: wide.id, flowName: 'whole-app' });
     expect(ttlOf(other.body)).toBe(24 * 3600);
+
+    // "Why" says the same: both flows allow it, the closer one judges.
+    const why = await w.alice.api.get(
+      `/api/v1/access-flows/why?integrationId=${w.integrationId}&database=app&schema=reports&permission=read`,
+    );
+    expect(why.status).toBe(200);
+    const judging = why.body.flows.filter((f: { judges: boolean }) => f.judges);
+    expect(judging).toEqual([expect.objectContaining({ flowId: exact.id, match: 'schema' })]);
+    expect(why.body.flows).toContainEqual(
+      expect.objectContaining({ flowId: wide.id, match: 'database', priority: 100, judges: false }),
+    );
   });
 
   it('lets the higher priority judge between equally specific matches', async () => {
@@ -103,6 +114,10 @@ describe('which access flow judges a request', () => {
     expect(tied.body.message).toContain('"tie-day"');
     expect(tied.body.message).toContain('"tie-quick"');
     expect(tied.body.message).toContain('flowId');
+    const why = await w.alice.api.get(
+      `/api/v1/access-flows/why?integrationId=${w.integrationId}&database=app&schema=tie&permission=read`,
+    );
+    expect(why.body.choice).toContain('choose one with flowId');
     expect(tied.body.candidates).toEqual([
       { id: day.id, name: 'tie-day', version: 1 },
       { id: quick.id, name: 'tie-quick', version: 1 },
