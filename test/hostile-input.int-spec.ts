@@ -193,6 +193,15 @@ describe('hostile input (broker on real PostgreSQL and Redis)', () => {
       expect(res.body.errors[0]).toMatchObject({ line: 3 });
     });
 
+    it('an alias inside the node it names (a cycle): 400 with its line', async () => {
+      const res = await admin.post('/api/v1/policy/apply', {
+        yaml: 'version: 1\nx: &a\n  b: *a\n',
+        dryRun: true,
+      });
+      refused(res, 400, /cycle/);
+      expect(res.body.errors[0]).toMatchObject({ line: 3 });
+    });
+
     it('an alias bomb (billion laughs): 400 with a line, quickly', async () => {
       const rows = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
       for (const [x, y] of ['ba', 'cb', 'dc', 'ed', 'fe', 'gf', 'hg', 'ih'])

@@ -29,6 +29,14 @@ describe('text PostgreSQL can store', () => {
     ]);
     expect(unsafeTextIn({ a: [1, 'b', { c: true }] })).toEqual([]);
   });
+
+  it('looks at a shared or circular node once', () => {
+    const loop: Record<string, unknown> = { name: 'x\u0000' };
+    loop.self = loop;
+    expect(unsafeTextIn({ a: loop, b: loop })).toEqual([
+      { path: ['a', 'name'], message: expect.stringMatching(/NUL/) },
+    ]);
+  });
 });
 
 describe('durations and dates in schemas', () => {

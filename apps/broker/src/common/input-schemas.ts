@@ -23,22 +23,26 @@ export interface TextIssue {
  * Every string in a parsed body, query or file, keys included, checked against textProblem: one
  * net under every schema, so no field (present or future) can carry such text to the database.
  */
-export function unsafeTextIn(value: unknown, path: Array<string | number> = []): TextIssue[] {
+export function unsafeTextIn(
+  value: unknown,
+  path: Array<string | number> = [],
+  seen = new WeakSet<object>(),
+): TextIssue[] {
   if (typeof value === 'string') {
     const message = textProblem(value);
     return message ? [{ path, message }] : [];
   }
-  if (Array.isArray(value)) return value.flatMap((v, i) => unsafeTextIn(v, [...path, i]));
-  if (typeof value === 'object' && value !== null) {
-    return Object.entries(value).flatMap(([k, v]) => {
-      const message = textProblem(k);
-      return [
-        ...(message ? [{ path: [...path, k], message: `key ${message}` }] : []),
-        ...unsafeTextIn(v, [...path, k]),
-      ];
-    });
-  }
-  return [];
+  if (typeof value !== 'object' || value === null || seen.has(value)) return [];
+  // Shared or circular (YAML aliases) nodes are looked at once.
+  seen.add(value);
+  if (Array.isArray(value)) return value.flatMap((v, i) => unsafeTextIn(v, [...path, i], seen));
+  return Object.entries(value).flatMap(([k, v]) => {
+    const message = textProblem(k);
+    return [
+      ...(message ? [{ path: [...path, k], message: `key ${message}` }] : []),
+      ...unsafeTextIn(v, [...path, k], seen),
+    ];
+  });
 }
 
 /** A PostgreSQL identifier: 1-63 bytes, never NUL (database, schema, role names). */

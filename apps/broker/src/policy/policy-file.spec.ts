@@ -146,6 +146,12 @@ describe('policy files', () => {
     ]);
   });
 
+  it('refuses an alias inside the node it names (a cycle), naming its line', () => {
+    expect(errorsOf('version: 1\nx: &a\n  b: [1, *a]\n')).toEqual([
+      { line: 3, path: '', message: 'alias *a is inside the node it names (a cycle)' },
+    ]);
+  });
+
   it('still takes a few plain aliases', () => {
     const { policy } = parsePolicy(
       valid.replace(

@@ -122,6 +122,8 @@ export const PolicySchema = z.strictObject({
         extensions: ExtensionsInput.optional(),
         breakGlass: z.strictObject({ users: emails }).optional(),
         slackChannel: z.string().optional(),
+        /** Breaks a tie between flows matching a resource equally closely: higher wins (default 0). */
+        priority: z.number().int().min(-1000).max(1000).optional(),
       }),
     )
     .default([]),
@@ -166,11 +168,29 @@ export class PolicySource {
         })),
       );
     }
+    source.refuseRecursiveAliases();
     const value = source.toJS();
     const unsafe = unsafeTextIn(value);
     if (unsafe.length)
       throw new PolicyFileError(unsafe.map((u) => source.error(u.path, u.message)));
     return { source, value };
+  }
+
+  /** An alias inside the node it names would make the document infinite (a cycle). */
+  private refuseRecursiveAliases(): void {
+    const errors: PolicyError[] = [];
+    visit(this.doc, {
+      Alias: (_key, alias, ancestors) => {
+        const target = alias.resolve(this.doc);
+        if (target && ancestors.includes(target))
+          errors.push({
+            line: this.lines.linePos(alias.range?.[0] ?? 0).line,
+            path: '',
+            message: `alias *${alias.source} is inside the node it names (a cycle)`,
+          });
+      },
+    });
+    if (errors.length) throw new PolicyFileError(errors);
   }
 
   /**
