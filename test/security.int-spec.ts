@@ -49,6 +49,38 @@ describe('HTTP defences (broker on real PostgreSQL and Redis)', () => {
     expect((await admin.as(undefined).get('/health')).status).toBe(200);
   });
 
+  it('counts failed authentications per address: a fresh garbage token each call does not escape the limit', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 45; i++)
+      statuses.push((await admin.as(`garbage-${i}-${Date.now()}`).get('/api/v1/users/me')).status);
+    expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(-3)).toEqual([429, 429, 429]);
+    const limited = await admin.as('garbage-once-more').get('/api/v1/users/me');
+    expect(limited.body).toMatchObject({ error: 'TOO_MANY_REQUESTS' });
+    // A valid token from the same address still works: a shared address is not locked out.
+    expect((await admin.get('/api/v1/users/me')).status).toBe(200);
+  });
+
+  it("sends helmet's headers on the body parser's own answers (malformed JSON 400, too large 413)", async () => {
+    const send = (body: string) =>
+      fetch(`${url}/api/v1/users`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${env.adminToken}`, 'content-type': 'application/json' },
+        body,
+      });
+    for (const [body, status] of [
+      ['{"email": ', 400],
+      [JSON.stringify({ email: 'a@b.io', name: 'x'.repeat(200_000) }), 413],
+    ] as const) {
+      const res = await send(body);
+      expect(res.status).toBe(status);
+      expect(res.headers.get('strict-transport-security')).toContain('max-age=');
+      expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+
   it('audits token use (once a minute per token), with the source address', async () => {
     const p = await createPerson(admin, 'tokenuser');
     await p.api.get('/api/v1/users/me');

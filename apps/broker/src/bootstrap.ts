@@ -19,16 +19,17 @@ export async function createBrokerApp(config: BrokerConfig): Promise<INestApplic
   app.useLogger(app.get(Logger));
   // First, so every log line and job of the request (REST or Slack) carries its correlation id.
   app.use(correlationMiddleware);
-  // Slack signs the raw body: its endpoint goes ahead of the JSON parser and reads the body itself.
-  app.get(SlackAppService).mount(app.getHttpAdapter().getInstance());
-  app.useBodyParser('json', { limit: '100kb' });
   app.disable('x-powered-by');
-  // Secure headers (HSTS, no sniffing, no framing, a strict CSP; the docs UI needs inline styles).
+  // Secure headers (HSTS, no sniffing, no framing, a strict CSP; the docs UI needs inline styles),
+  // ahead of every parser: the body parser's own answers (malformed JSON, too large) carry them too.
   app.use(
     helmet({
       contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"] } },
     }),
   );
+  // Slack signs the raw body: its endpoint goes ahead of the JSON parser and reads the body itself.
+  app.get(SlackAppService).mount(app.getHttpAdapter().getInstance());
+  app.useBodyParser('json', { limit: '100kb' });
   app.setGlobalPrefix('api/v1', {
     exclude: [
       { path: 'health', method: RequestMethod.GET },

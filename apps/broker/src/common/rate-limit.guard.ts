@@ -1,6 +1,7 @@
-import { type ExecutionContext, Injectable } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ThrottlerException, ThrottlerGuard, ThrottlerStorage } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
+import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 
 interface HttpRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -26,5 +27,34 @@ export class RateLimitGuard extends ThrottlerGuard {
   protected override async shouldSkip(ctx: ExecutionContext): Promise<boolean> {
     const path = ctx.switchToHttp().getRequest<HttpRequest>().path ?? '';
     return path.startsWith('/health') || path === '/metrics';
+  }
+}
+
+/**
+ * Failed authentications, counted per client address (issue 18): a fresh garbage token on
+ * each call is a fresh tracker for RateLimitGuard, so failures are also counted by where they
+ * come from. Past the per-minute limit the address is answered 429 instead of 401 for a
+ * minute; valid tokens from the same address keep working (a shared NAT is not locked out).
+ */
+@Injectable()
+export class FailedAuthLimiter {
+  constructor(
+    @Inject(ThrottlerStorage) private readonly storage: ThrottlerStorage,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+  ) {}
+
+  async recordFailure(address: string | undefined): Promise<void> {
+    const limit = this.config.RATE_LIMIT_PER_MINUTE;
+    const hits = await this.storage.increment(
+      `auth-failures:${address ?? 'unknown'}`,
+      60_000,
+      limit,
+      60_000,
+      'auth-failures',
+    );
+    if (hits.isBlocked)
+      throw new ThrottlerException(
+        'too many failed authentications from this address: wait a minute',
+      );
   }
 }

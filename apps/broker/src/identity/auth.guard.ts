@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { DomainError, ErrorCode } from '../common/errors';
+import { FailedAuthLimiter } from '../common/rate-limit.guard';
 import { hasAnyRole, type Actor } from './actor';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
 import type { DoormanRole } from './doorman-roles';
@@ -13,6 +14,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly identity: IdentityService,
+    private readonly failures: FailedAuthLimiter,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -23,7 +25,10 @@ export class AuthGuard implements CanActivate {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new DomainError(ErrorCode.Unauthenticated, 'missing bearer token');
     const actor = await this.identity.authenticate(match[1], req.ip);
-    if (!actor) throw new DomainError(ErrorCode.Unauthenticated, 'invalid bearer token');
+    if (!actor) {
+      await this.failures.recordFailure(req.ip);
+      throw new DomainError(ErrorCode.Unauthenticated, 'invalid bearer token');
+    }
     req.actor = actor;
     const roles = this.reflector.getAllAndOverride<DoormanRole[] | undefined>(ROLES_KEY, targets);
     if (roles?.length && !hasAnyRole(actor, roles)) {
