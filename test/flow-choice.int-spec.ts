@@ -15,13 +15,15 @@ describe('which access flow judges a request', () => {
   let env: BrokerTestEnv;
   let app: INestApplication;
   let w: World;
+  let admin: ApiClient;
 
   beforeAll(async () => {
     env = await createBrokerTestEnv();
     app = await createBrokerApp(env.config);
     await app.listen(0, '127.0.0.1');
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    w = await createWorld(new ApiClient(url, env.adminToken));
+    admin = new ApiClient(url, env.adminToken);
+    w = await createWorld(admin);
   });
 
   afterAll(async () => {
@@ -144,5 +146,37 @@ describe('which access flow judges a request', () => {
     const passedOver = await request('reports', { flowId: wide.id });
     expect(passedOver.status).toBe(403);
     expect(passedOver.body.message).toContain('a more specific resource match');
+  });
+
+  it('takes the priority from a policy file too', async () => {
+    const integration = (await admin.get(`/api/v1/integrations/${w.integrationId}`)).body;
+    const flowYaml = (name: string, priority: number, pendingTtl: string) => `
+  - name: ${name}
+    integration: ${integration.name}
+    requestors: { users: [${w.alice.email}] }
+    resources: [{ database: app, schema: filed }]
+    permissions: [read]
+    steps: [{ approvers: { users: [${w.bob.email}] } }]
+    defaultDuration: 30m
+    maxDuration: 1h
+    pendingTtl: ${pendingTtl}
+    priority: ${priority}`;
+    const yaml = `version: 1\nflows:${flowYaml('filed-low', -2, '24h')}${flowYaml('filed-high', 3, '10s')}\n`;
+    const applied = await admin.post('/api/v1/policy/apply', { yaml });
+    expect(applied.status).toBe(200);
+    const flows = (await admin.get('/api/v1/access-flows')).body as Array<{
+      name: string;
+      priority: number;
+    }>;
+    expect(flows.filter((f) => f.name.startsWith('filed-'))).toEqual([
+      expect.objectContaining({ name: 'filed-low', priority: -2 }),
+      expect.objectContaining({ name: 'filed-high', priority: 3 }),
+    ]);
+    const res = await request('filed');
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ flowName: 'filed-high' });
+    expect(ttlOf(res.body)).toBe(10);
+    // Applying the same file again changes nothing.
+    expect((await admin.post('/api/v1/policy/apply', { yaml })).body.changes).toEqual([]);
   });
 });

@@ -306,6 +306,7 @@ export class PolicyService implements OnApplicationBootstrap {
           ? { userIds: resolveUsers(f.breakGlass.users, [...path, 'breakGlass', 'users']) }
           : undefined,
         slackChannel: f.slackChannel,
+        priority: f.priority,
       };
       if (errors.length) continue;
       const existing = await this.flows.findByName(f.name);
