@@ -148,6 +148,55 @@ describe('role assignment on every path (broker on real PostgreSQL and Redis)', 
     expect((await patch(admin, target.id, {})).status).toBe(400);
   });
 
+  it('an integration can refuse to reveal credentials to a token minted by someone else', async () => {
+    const connector = await sec.api.post('/api/v1/connectors', { name: `c-${Date.now()}` });
+    const person = await createPerson(admin, 'minted', ['requester']); // token minted by admin
+    const own = (await person.api.post(`/api/v1/users/${person.id}/tokens`, { name: 'mine' })).body
+      .token as string;
+    const reveal = async (strict: boolean) => {
+      const integration = await sec.api.post('/api/v1/integrations', {
+        name: `pg-${strict}-${Date.now()}`,
+        connectorId: connector.body.id,
+        host: '127.0.0.1',
+        databases: ['app'],
+        ...(strict ? { revealToMintedTokens: false } : {}),
+      });
+      expect(integration.body.revealToMintedTokens).toBe(!strict);
+      const flow = await sec.api.post('/api/v1/access-flows', {
+        name: `f-${strict}-${Date.now()}`,
+        integrationId: integration.body.id,
+        requestors: { userIds: [person.id], groupIds: [] },
+        resources: [{ database: 'app', schema: 'public' }],
+        permissions: ['read'],
+        approvers: { userIds: [sec.id] },
+        defaultDuration: '1h',
+        maxDuration: '2h',
+      });
+      expect(flow.status).toBe(201);
+      const req = await person.api.post('/api/v1/access-requests', {
+        integrationId: integration.body.id,
+        database: 'app',
+        schema: 'public',
+        permission: 'read',
+        duration: '30m',
+      });
+      expect(req.status).toBe(201);
+      const path = `/api/v1/access-requests/${req.body.id}/credentials`;
+      return {
+        minted: await person.api.post(path),
+        own: await person.api.as(own).post(path),
+      };
+    };
+    // Refused before anything else is said about the request; the person's own token gets on
+    // to the usual answer (409: not ACTIVE yet).
+    const strict = await reveal(true);
+    expect(strict.minted.status).toBe(403);
+    expect(strict.minted.body.message).toContain('created themselves');
+    expect(strict.own.status).toBe(409);
+    const lenient = await reveal(false);
+    expect([lenient.minted.status, lenient.own.status]).toEqual([409, 409]);
+  });
+
   it('a token minted for another person is its own, loudly audited action', async () => {
     const minted = await admin.post(`/api/v1/users/${requester.id}/tokens`, { name: 'for-you' });
     expect(minted.status).toBe(201);

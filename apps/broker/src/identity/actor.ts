@@ -9,6 +9,8 @@ export interface Actor {
   channel: AuditChannel;
   /** The client's address, when the action came over the network. */
   sourceAddress?: string;
+  /** Set when the token in use was minted for this person by someone else (issue 18). */
+  mintedBy?: string;
 }
 
 export function hasAnyRole(actor: Pick<Actor, 'roles'>, roles: readonly DoormanRole[]): boolean {

@@ -22,6 +22,10 @@ export class ApiTokenEntity {
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
   lastUsedAt!: Date | null;
 
+  /** Who minted it: another person than `userId` means whoever holds it acts as that person. */
+  @Column({ name: 'created_by_id', type: 'uuid', nullable: true })
+  createdById!: string | null;
+
   /** A revoked token authenticates nobody; the row stays for the audit trail. */
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;

@@ -57,9 +57,16 @@ export class IdentityService implements OnApplicationBootstrap {
     if (token.length > 200) return null;
     // The token and its user in one round trip: every API call starts here.
     const [row] = await this.tokens.query<
-      Array<TokenUse & { userId: string; email: string; roles: DoormanRole[] }>
+      Array<
+        TokenUse & {
+          userId: string;
+          email: string;
+          roles: DoormanRole[];
+          createdById: string | null;
+        }
+      >
     >(
-      `SELECT t.id, t.name, t.last_used_at AS "lastUsedAt",
+      `SELECT t.id, t.name, t.last_used_at AS "lastUsedAt", t.created_by_id AS "createdById",
               u.id AS "userId", u.email, u.roles
          FROM api_tokens t JOIN users u ON u.id = t.user_id
         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.deactivated_at IS NULL`,
@@ -72,6 +79,7 @@ export class IdentityService implements OnApplicationBootstrap {
       roles: row.roles,
       channel: 'api',
       sourceAddress,
+      ...(row.createdById && row.createdById !== row.userId ? { mintedBy: row.createdById } : {}),
     };
     await this.recordTokenUse(row, actor);
     return actor;
@@ -273,7 +281,7 @@ export class IdentityService implements OnApplicationBootstrap {
     await this.getUser(userId);
     const token = `dm_${randomBytes(32).toString('base64url')}`;
     const row = await this.tokens.save(
-      this.tokens.create({ userId, name, tokenHash: hashToken(token) }),
+      this.tokens.create({ userId, name, tokenHash: hashToken(token), createdById: actor.id }),
     );
     if (actor.id !== userId) {
       // Whoever holds this token acts as that person (and could reveal their credentials):

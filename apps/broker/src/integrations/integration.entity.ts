@@ -43,6 +43,13 @@ export class IntegrationEntity {
   @Column({ name: 'connection_limit', type: 'int', default: 10 })
   connectionLimit!: number;
 
+  /**
+   * Whether credentials are revealed to a token someone else minted for the requester (an
+   * admin acting as them). On by default; off, only the person's own tokens and Slack reveal.
+   */
+  @Column({ name: 'reveal_to_minted_tokens', type: 'boolean', default: true })
+  revealToMintedTokens!: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

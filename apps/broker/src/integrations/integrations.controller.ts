@@ -21,6 +21,8 @@ const CreateIntegrationSchema = z.strictObject({
   customAccessDetails: z.string().max(400).nullable().optional(),
   ownerIds: z.array(z.string().uuid()).max(100).default([]),
   connectionLimit: z.number().int().min(1).max(1000).default(10),
+  /** false: credentials are never revealed to a token minted for the person by someone else. */
+  revealToMintedTokens: z.boolean().default(true),
 });
 
 @ApiTags('integrations')

@@ -22,6 +22,7 @@ export interface CreateIntegrationInput {
   customAccessDetails?: string | null;
   ownerIds: string[];
   connectionLimit: number;
+  revealToMintedTokens?: boolean;
 }
 
 @Injectable()

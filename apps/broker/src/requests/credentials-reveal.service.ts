@@ -40,6 +40,11 @@ export class CredentialsRevealService {
     const req = await this.requests.get(id);
     if (req.requesterId !== actor.id)
       throw DomainError.forbidden('only the requester may reveal credentials');
+    // A token someone else minted for the requester (issue 18): the integration may refuse it.
+    if (actor.mintedBy && !(await this.integrations.get(req.integrationId)).revealToMintedTokens)
+      throw DomainError.forbidden(
+        'this integration reveals credentials only with a token the person created themselves (or in Slack)',
+      );
     if (req.status !== 'ACTIVE') {
       throw DomainError.conflict(
         `credentials are available while access is ACTIVE; this request is ${req.status}`,
@@ -62,6 +67,7 @@ export class CredentialsRevealService {
       details: {
         username: du.username,
         passwordIssuedAt: du.passwordIssuedAt?.toISOString() ?? null,
+        ...(actor.mintedBy ? { tokenMintedBy: actor.mintedBy } : {}),
       },
     });
     // Everything on the server, or an existing role: any database works; offer the integration's first.

@@ -9,6 +9,7 @@ import { IntegrationCatalog1764300000000 } from './1764300000000-integration-cat
 import { GroupSlackUsergroup1764400000000 } from './1764400000000-group-slack-usergroup';
 import { CatalogRoles1764500000000 } from './1764500000000-catalog-roles';
 import { Deactivation1765000000000 } from './1765000000000-deactivation';
+import { MintedTokens1765000000001 } from './1765000000001-minted-tokens';
 import { RequestFlowName1765100000000 } from './1765100000000-request-flow-name';
 import { DatabaseUserAppliedAt1765400000000 } from './1765400000000-database-user-applied-at';
 
@@ -25,6 +26,7 @@ export const MIGRATIONS = [
   GroupSlackUsergroup1764400000000,
   CatalogRoles1764500000000,
   Deactivation1765000000000,
+  MintedTokens1765000000001,
   RequestFlowName1765100000000,
   DatabaseUserAppliedAt1765400000000,
 ];
