@@ -148,6 +148,19 @@ describe('role assignment on every path (broker on real PostgreSQL and Redis)', 
     expect((await patch(admin, target.id, {})).status).toBe(400);
   });
 
+  it('the last admin cannot be demoted, so Doorman always has one', async () => {
+    const boot = (await admin.get('/api/v1/users/me')).body;
+    const others = (
+      (await admin.get('/api/v1/users')).body as Array<{ id: string; roles: string[] }>
+    ).filter((u) => u.id !== boot.id && u.roles.includes('admin'));
+    for (const o of others)
+      expect((await patch(admin, o.id, { roles: ['requester'] })).status).toBe(200);
+    const last = await patch(admin, boot.id, { roles: ['security'] });
+    expect(last.status).toBe(409);
+    expect(last.body.message).toContain('last admin');
+    expect(await rolesOf(boot.id)).toEqual(['admin']);
+  });
+
   it('an integration can refuse to reveal credentials to a token minted by someone else', async () => {
     const connector = await sec.api.post('/api/v1/connectors', { name: `c-${Date.now()}` });
     const person = await createPerson(admin, 'minted', ['requester']); // token minted by admin

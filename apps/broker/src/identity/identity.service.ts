@@ -160,6 +160,10 @@ export class IdentityService implements OnApplicationBootstrap {
     }
     const given = changedRoles({ before: existing.roles, after: roles });
     if (existing.name === next.name && given.length === 0) return existing;
+    if (given.includes('admin') && !roles.includes('admin') && (await this.activeAdmins()) <= 1)
+      throw DomainError.conflict(
+        `${existing.email} is the last admin: make someone else admin first`,
+      );
     await this.users.update(existing.id, { name: next.name, roles });
     await this.audit.record({
       action: given.length ? 'user.roles_changed' : 'user.updated',
@@ -172,6 +176,13 @@ export class IdentityService implements OnApplicationBootstrap {
       },
     });
     return { ...existing, name: next.name, roles };
+  }
+
+  private async activeAdmins(): Promise<number> {
+    return this.users
+      .createQueryBuilder('u')
+      .where(`'admin' = ANY(u.roles) AND u.deactivated_at IS NULL`)
+      .getCount();
   }
 
   /** The role rule (role-assignment.policy.ts) as a check: a refusal is audited, then thrown. */
