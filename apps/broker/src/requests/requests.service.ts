@@ -419,11 +419,40 @@ export class RequestsService {
   }
 
   async approve(actor: Actor, id: string): Promise<AccessRequestEntity> {
-    return this.decide(actor, id, 'approve');
+    return this.auditRefusal(actor, id, 'approve', () => this.decide(actor, id, 'approve'));
   }
 
   async deny(actor: Actor, id: string, reason?: string): Promise<AccessRequestEntity> {
-    return this.decide(actor, id, 'deny', reason);
+    return this.auditRefusal(actor, id, 'deny', () => this.decide(actor, id, 'deny', reason));
+  }
+
+  /**
+   * A refused decision (self-approval, not an approver, not this step's) is an attempt worth
+   * keeping, whichever channel it came through (issue 19). Recorded after the refused
+   * transaction rolled back, so the refusal itself stays exactly what it was.
+   */
+  private async auditRefusal<T>(
+    actor: Actor,
+    id: string,
+    decision: 'approve' | 'deny',
+    run: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await run();
+    } catch (e) {
+      if (e instanceof DomainError && e.code === ErrorCode.Forbidden) {
+        const req = await this.requests.findOneBy({ id });
+        if (req)
+          await this.audit.record({
+            action: 'decision.refused',
+            actor,
+            requestId: req.id,
+            integrationId: req.integrationId,
+            details: { decision, reason: e.message },
+          });
+      }
+      throw e;
+    }
   }
 
   private async decide(

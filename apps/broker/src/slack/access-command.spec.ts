@@ -9,6 +9,16 @@ describe('parseAccessCommand', () => {
     expect(parseAccessCommand('help')).toEqual({ kind: 'help' });
   });
 
+  it('cancels by id, or by the first characters /access list shows', () => {
+    expect(parseAccessCommand('cancel 1A2B3C4D')).toEqual({ kind: 'cancel', id: '1a2b3c4d' });
+    expect(parseAccessCommand('cancel 0b5f3c1e-8a7d-4e1f-9c2b-3d4e5f6a7b8c')).toEqual({
+      kind: 'cancel',
+      id: '0b5f3c1e-8a7d-4e1f-9c2b-3d4e5f6a7b8c',
+    });
+    for (const bad of ['cancel', 'cancel abc', 'cancel zzzzzzzz', 'cancel 1a2b3c4d extra'])
+      expect(parseAccessCommand(bad).kind).toBe('malformed');
+  });
+
   it('reads the one-line form, the reason being the rest of the line', () => {
     expect(parseAccessCommand('prod-pg app.public READ 2h  investigating  INC-42')).toEqual({
       kind: 'request',
@@ -91,8 +101,12 @@ describe('listText', () => {
       ],
       now,
     );
-    expect(text).toContain('*ACTIVE* read on pg › app.public · 1h 30m left');
-    expect(text).toContain('*PENDING* read on pg › app.public · 2h');
+    // Times in Slack's date formatting (shown in the reader's zone), states in words.
+    expect(text).toContain(
+      '*read* on pg › app.public for 30m · active until <!date^1767267000^{date_short_pretty} {time}|2026-01-01 11:30 UTC> (1h 30m left)',
+    );
+    expect(text).toContain('*read* on pg › app.public for 2h · waiting for approval');
+    expect(text).not.toMatch(/ACTIVE|PENDING/);
   });
 
   it('says so when there is nothing', () => {
@@ -101,7 +115,7 @@ describe('listText', () => {
 });
 
 describe('listMessage', () => {
-  it('puts Extend and Revoke next to each active access', () => {
+  it('puts Cancel next to each pending request, Extend and Revoke next to each active access', () => {
     const base = {
       requester: '<@U1>',
       integration: 'pg',
@@ -121,6 +135,7 @@ describe('listMessage', () => {
     );
     const buttons = m.blocks.flatMap((b: any) => b.elements ?? []);
     expect(buttons.map((b: any) => [b.action_id, b.value])).toEqual([
+      ['doorman_cancel', 'p1'],
       ['doorman_extend', 'a1'],
       ['doorman_revoke', 'a1'],
     ]);

@@ -1,9 +1,11 @@
 import { formatDuration } from '../common/durations';
 import { SlackIds } from './slack-ids';
+import { statusLabel } from './views/answers.view';
 import {
   type KnownBlock,
   resourceLine,
   resourceName,
+  slackDate,
   timeLeft,
   truncate,
   type RequestView,
@@ -15,6 +17,8 @@ export type AccessCommand =
   | { kind: 'modal' }
   | { kind: 'list' }
   | { kind: 'help' }
+  /** `/access cancel <id>`: the id as `/access list` shows it (its first characters will do). */
+  | { kind: 'cancel'; id: string }
   | { kind: 'revoke-all'; integration: string; reason: string }
   | {
       kind: 'request';
@@ -34,6 +38,7 @@ export const ACCESS_USAGE = [
   '• `/access` opens the request form',
   '• `/access <integration> <database>.<schema> <permission> <duration> <reason>` asks in one line, e.g. `/access prod-pg app.public read 2h investigating INC-42`; an existing role is `role:<name> member`, e.g. `/access prod-pg role:pg_monitor member 1h INC-42`',
   '• `/access list` shows your requests',
+  '• `/access cancel <id>` cancels a request still waiting for approval (the id as `/access list` shows it)',
   '• `/access break-glass <integration> <database>.<schema> <permission> <duration> <reason>` grants at once, without approval, where a flow names you for break-glass; security reviews it afterwards',
   '• `/access revoke-all <integration> <reason>` ends every grant on an integration at once (security, admin)',
 ].join('\n');
@@ -43,6 +48,14 @@ export function parseAccessCommand(text: string): AccessCommand {
   if (words.length === 0) return { kind: 'modal' };
   if (words.length === 1 && words[0].toLowerCase() === 'list') return { kind: 'list' };
   if (words.length === 1 && words[0].toLowerCase() === 'help') return { kind: 'help' };
+  if (words[0].toLowerCase() === 'cancel') {
+    if (words.length !== 2 || !/^[0-9a-f-]{6,36}$/i.test(words[1]))
+      return {
+        kind: 'malformed',
+        problem: 'cancel needs the id of one of your requests, as `/access list` shows it',
+      };
+    return { kind: 'cancel', id: words[1].toLowerCase() };
+  }
   if (words[0].toLowerCase() === 'revoke-all') {
     if (words.length < 3)
       return { kind: 'malformed', problem: 'revoke-all needs an integration and a reason' };
@@ -92,15 +105,20 @@ export function parseAccessCommand(text: string): AccessCommand {
   };
 }
 
+/** How `/access list` names a request: enough of its id to cancel it with `/access cancel`. */
+export function shortId(id: string): string {
+  return id.slice(0, 8);
+}
+
 /** `/access list`: my requests, newest first. */
 export function listText(rows: RequestView[], now: Date): string {
   if (!rows.length) return 'You have no access requests. Ask with `/access`.';
   const lines = rows.slice(0, 20).map((r) => {
     const when =
       r.status === 'ACTIVE' && r.expiresAt
-        ? `${timeLeft(r.expiresAt, now)} left`
-        : formatDuration(r.durationSeconds);
-    return `• *${r.status}* ${r.permission} on ${resourceLine(r)} · ${when}`;
+        ? `active until ${slackDate(r.expiresAt)} (${timeLeft(r.expiresAt, now)} left)`
+        : statusLabel(r.status);
+    return `• \`${shortId(r.id)}\` *${r.permission}* on ${resourceLine(r)} for ${formatDuration(r.durationSeconds)} · ${when}`;
   });
   return ['*Your access requests*', ...lines].join('\n');
 }
@@ -112,6 +130,20 @@ export function listMessage(rows: RequestView[], now: Date): SlackMessage {
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } },
   ];
+  for (const r of rows.filter((x) => x.status === 'PENDING').slice(0, 10)) {
+    blocks.push({
+      type: 'actions',
+      block_id: `list-pending:${r.id}`,
+      elements: [
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: `Cancel ${resourceName(r)}`.slice(0, 75) },
+          action_id: SlackIds.cancel,
+          value: r.id,
+        },
+      ],
+    });
+  }
   for (const r of active) {
     blocks.push({
       type: 'actions',

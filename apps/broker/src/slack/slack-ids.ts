@@ -10,6 +10,7 @@ export const SlackIds = {
   deny: 'doorman_deny_open',
   reveal: 'doorman_reveal',
   revoke: 'doorman_revoke',
+  cancel: 'doorman_cancel',
   extend: 'doorman_extend',
   review: 'doorman_review_open',
   blocks: {

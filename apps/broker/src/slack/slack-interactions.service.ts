@@ -8,7 +8,7 @@ import type { Actor } from '../identity/actor';
 import { IdentityService } from '../identity/identity.service';
 import { IntegrationsService } from '../integrations/integrations.service';
 import type { AccessRequestEntity } from '../requests/access-request.entity';
-import { CredentialsRevealService } from '../requests/credentials-reveal.service';
+import { type Credentials, CredentialsRevealService } from '../requests/credentials-reveal.service';
 import { RequestsService } from '../requests/requests.service';
 import { ACCESS_USAGE, listMessage, parseAccessCommand } from './access-command';
 import { requestCatalog } from './access-catalog';
@@ -24,7 +24,14 @@ import {
   requestModal,
   reviewModal,
 } from './views/modals.view';
+import {
+  accessOver,
+  alreadyHaveMessage,
+  movedOnText,
+  noCredentialsText,
+} from './views/answers.view';
 import { escapeText, formatDuration, resourceLine } from './views/format';
+import type { SlackMessage } from './views/messages.view';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -96,6 +103,15 @@ export class SlackInteractionsService {
         }
         case 'modal':
           return this.openRequestModal(actor, o);
+        case 'cancel': {
+          const id = await this.ownRequestId(actor, cmd.id);
+          if (!id)
+            return this.people.tell(
+              o,
+              `None of your requests has the id \`${escapeText(cmd.id)}\`; \`/access list\` shows them.`,
+            );
+          return this.cancelAs(actor, o, id);
+        }
         case 'revoke-all': {
           // The incident button: the same service call, and the same role check, as REST.
           const integration = (await this.integrations.list()).find(
@@ -258,7 +274,23 @@ export class SlackInteractionsService {
   async reveal(o: SlackOrigin, requestId: string): Promise<void> {
     await this.as(o, async (actor) => {
       validId(requestId);
-      const creds = await this.credentials.reveal(actor, requestId);
+      let creds: Credentials;
+      try {
+        creds = await this.credentials.reveal(actor, requestId);
+      } catch (e) {
+        // No credentials to show (ended, not ready yet, …): say why in words, not in statuses.
+        if (
+          !(e instanceof DomainError) ||
+          (e.code !== ErrorCode.Conflict && e.code !== ErrorCode.IllegalTransition)
+        )
+          throw e;
+        const v = await this.people.view(await this.requests.getVisible(actor, requestId));
+        const now = new Date();
+        return this.people.tell(
+          o,
+          v.status === 'ACTIVE' && !accessOver(v, now) ? e.message : noCredentialsText(v, now),
+        );
+      }
       await this.people.client.views.open({
         trigger_id: o.triggerId!,
         view: credentialsModal(creds),
@@ -350,6 +382,40 @@ export class SlackInteractionsService {
     return errors;
   }
 
+  /** Cancel on the "submitted" DM, the App Home or `/access list`: the same call as REST. */
+  async cancel(o: SlackOrigin, requestId: string): Promise<void> {
+    await this.as(o, async (actor) => this.cancelAs(actor, o, validId(requestId)));
+    if (!o.channel) await this.publishHome(o.slackUserId);
+  }
+
+  private async cancelAs(actor: Actor, o: SlackOrigin, id: string): Promise<void> {
+    try {
+      const req = await this.requests.cancel(actor, id);
+      const v = await this.people.view(req);
+      await this.people.tell(
+        o,
+        `Cancelled your request for *${escapeText(v.permission)}* on ${resourceLine(v)}; its approvers can no longer approve it.`,
+      );
+    } catch (e) {
+      if (e instanceof DomainError && e.code === ErrorCode.IllegalTransition) {
+        const req = await this.requests.getVisible(actor, id);
+        return this.people.tell(o, movedOnText('cancelled', req.status));
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * A request of the actor's own, by its full id or the first characters `/access list` shows;
+   * null when none (or more than one) matches.
+   */
+  private async ownRequestId(actor: Actor, idOrPrefix: string): Promise<string | null> {
+    if (UUID.test(idOrPrefix)) return idOrPrefix;
+    const mine = await this.requests.list(actor, { mine: true, limit: 200 });
+    const matches = mine.filter((r) => r.id.startsWith(idOrPrefix));
+    return matches.length === 1 ? matches[0].id : null;
+  }
+
   async revoke(o: SlackOrigin, requestId: string): Promise<void> {
     await this.as(o, async (actor) => {
       validId(requestId);
@@ -384,9 +450,31 @@ export class SlackInteractionsService {
       }
       await work(this.identity.actorOf(user, 'slack'));
     } catch (e) {
+      const offer = await this.extendOffer(e);
+      if (offer) return this.people.tell(o, offer);
       const { text, correlationId } = slackErrorText(e);
       if (correlationId) this.logger.error({ err: e, correlationId }, 'Slack interaction failed');
       await this.people.tell(o, text);
     }
+  }
+
+  /**
+   * "You already have it": REST names the extend route; Slack offers the Extend button, with
+   * the end shown in the reader's own time zone.
+   */
+  private async extendOffer(e: unknown): Promise<SlackMessage | null> {
+    if (!(e instanceof DomainError) || e.code !== ErrorCode.Conflict) return null;
+    const id = e.details?.requestId;
+    if (e.details?.offer !== 'extend' || typeof id !== 'string') return null;
+    const existing = await this.requests.get(id).catch(() => null);
+    if (!existing) return null;
+    const flow = await this.flows
+      .getVersion(existing.flowId, existing.flowVersion)
+      .catch(() => null);
+    const canExtend =
+      existing.status === 'ACTIVE' &&
+      flow !== null &&
+      existing.extensionCount < flow.extensions.maxCount;
+    return alreadyHaveMessage(await this.people.view(existing), canExtend);
   }
 }

@@ -10,6 +10,9 @@ export type SlackMessageKind =
   /** Every approver of a round (step or escalation) was asked: no message of its own. */
   | 'approval_round'
   | 'expiry_warning'
+  /** The requester's "submitted" DM (Cancel while pending), and their "ready" DM (Reveal, Revoke). */
+  | 'submitted'
+  | 'ready'
   | 'failure_notice'
   | 'break_glass';
 

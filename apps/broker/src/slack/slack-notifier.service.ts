@@ -18,6 +18,7 @@ import { SLACK_CLIENT, type SlackClient } from './slack-client';
 import type { SlackMessageKind } from './slack-message.entity';
 import { askRound, SlackMessagesRepository } from './slack-messages.repository';
 import { SlackPeopleService } from './slack-people.service';
+import { accessEndedInPlace } from './views/answers.view';
 import { mention } from './views/format';
 import {
   approvalMessage,
@@ -135,6 +136,7 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
       case 'request.auto_approved':
       case 'request.denied':
         await this.refreshApprovals(e.requestId);
+        await this.refreshSubmitted(e.requestId);
         return this.tellRequesterDecision(e.requestId, e.action === 'request.auto_approved');
       case 'grant.activated':
         return this.onReady(e.requestId);
@@ -143,9 +145,16 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
         return this.onExtended(e.requestId);
       case 'grant.revoked':
         return this.onEnded(e.requestId);
+      case 'grant.revoke_requested':
+      case 'grant.expired':
+        return this.onEnding(e.requestId);
       case 'request.expired':
         await this.refreshApprovals(e.requestId);
+        await this.refreshSubmitted(e.requestId);
         return this.onPendingExpired(e.requestId);
+      case 'request.cancelled':
+        await this.refreshApprovals(e.requestId);
+        return this.refreshSubmitted(e.requestId);
       case 'request.break_glass':
         return this.onBreakGlass(e.requestId);
       case 'break_glass.review_closed':
@@ -170,10 +179,53 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     // Re-read: approvers found in Slack by email were linked while being messaged.
     const named = await this.identity.findByIds(asked);
     if (requester)
-      await this.people.dm(
+      await this.dmOnce(
+        req.id,
+        'submitted',
         requester,
         submittedMessage(await this.people.view(req), named.map(mention)),
+        'could not tell the requester their request was submitted',
       );
+  }
+
+  /**
+   * The requester's "submitted" DM once the request left PENDING: its Cancel button goes, and
+   * it says where the request went.
+   */
+  private async refreshSubmitted(requestId: string): Promise<void> {
+    const [posted] = await this.messages.postedFor(requestId, 'submitted');
+    if (!posted) return;
+    const req = await this.requests.get(requestId);
+    if (req.status === 'PENDING') return;
+    const approvers = await this.identity.findByIds(
+      (await this.requests.currentApproverIds(req)).filter((id) => id !== req.requesterId),
+    );
+    await this.people.client.chat
+      .update({
+        channel: posted.channel!,
+        ts: posted.ts!,
+        ...submittedMessage(await this.people.view(req), approvers.map(mention)),
+      })
+      .catch((err: unknown) =>
+        this.logger.warn({ err, requestId }, 'could not update a submitted message'),
+      );
+  }
+
+  /**
+   * Access ended: the requester's "ready" and "expiring soon" DMs say so in place, without the
+   * Reveal, Extend and Revoke buttons that could no longer do anything.
+   */
+  private async endInPlace(req: AccessRequestEntity, how: string): Promise<void> {
+    const message = accessEndedInPlace(await this.people.view(req), how);
+    for (const kind of ['ready', 'expiry_warning'] as const) {
+      for (const m of await this.messages.postedFor(req.id, kind)) {
+        await this.people.client.chat
+          .update({ channel: m.channel!, ts: m.ts!, ...message })
+          .catch((err: unknown) =>
+            this.logger.warn({ err, requestId: req.id }, 'could not update an access message'),
+          );
+      }
+    }
   }
 
   /**
@@ -334,7 +386,14 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
   private async onReady(requestId: string): Promise<void> {
     const req = await this.requests.get(requestId);
     const [requester] = await this.identity.findByIds([req.requesterId]);
-    if (requester) await this.people.dm(requester, readyMessage(await this.people.view(req)));
+    if (requester)
+      await this.dmOnce(
+        req.id,
+        'ready',
+        requester,
+        readyMessage(await this.people.view(req)),
+        'could not tell the requester their access is ready',
+      );
   }
 
   private async onExtended(grantId: string): Promise<void> {
@@ -454,15 +513,25 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /** "expired", or "revoked by <who>": our own mrkdwn (mentions escape names). */
+  private async howEnded(req: AccessRequestEntity): Promise<string> {
+    if (req.statusReason === 'expired') return 'expired';
+    const by = req.endedBy === req.requesterId ? 'you' : await this.people.mentionOf(req.endedBy);
+    return `revoked${by ? ` by ${by}` : ''}`;
+  }
+
+  /** The access stopped counting (revoke asked, or expiry): its DMs lose their buttons now. */
+  private async onEnding(requestId: string): Promise<void> {
+    const req = await this.requests.get(requestId);
+    await this.endInPlace(req, await this.howEnded(req));
+  }
+
   private async onEnded(requestId: string): Promise<void> {
     const req = await this.requests.get(requestId);
     const [requester] = await this.identity.findByIds([req.requesterId]);
     if (!requester) return;
-    let how = 'expired';
-    if (req.statusReason !== 'expired') {
-      const by = req.endedBy === req.requesterId ? 'you' : await this.people.mentionOf(req.endedBy);
-      how = `revoked${by ? ` by ${by}` : ''}`;
-    }
+    const how = await this.howEnded(req);
+    await this.endInPlace(req, how);
     await this.people.dm(
       requester,
       endedMessage(await this.people.view(req), how, await this.messages.otherAccessActive(req)),

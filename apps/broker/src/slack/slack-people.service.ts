@@ -80,6 +80,7 @@ export class SlackPeopleService {
       justification: r.justification,
       status: r.status,
       expiresAt: r.expiresAt,
+      endedAt: r.endedAt,
       isExtension: r.kind === 'extension',
     };
   }

@@ -34,6 +34,10 @@ export function registerActions(app: App, h: SlackInteractionsService): void {
     await ack();
     await h.revoke(origin(body), action.value ?? '');
   });
+  app.action<BlockAction<ButtonAction>>(SlackIds.cancel, async ({ ack, body, action }) => {
+    await ack();
+    await h.cancel(origin(body), action.value ?? '');
+  });
   app.action<BlockAction<ButtonAction>>(SlackIds.review, async ({ ack, body, action }) => {
     await ack();
     await h.openReview(origin(body), action.value ?? '');

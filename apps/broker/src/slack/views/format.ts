@@ -14,6 +14,8 @@ export interface RequestView {
   justification: string | null;
   status: string;
   expiresAt: Date | null;
+  /** When the access ended (revoked, expired, cancelled), once it did. */
+  endedAt?: Date | null;
   /** An extension of an ACTIVE grant rather than new access. */
   isExtension: boolean;
 }
@@ -47,10 +49,14 @@ export function timeLeft(expiresAt: Date, now: Date): string {
   return m ? `${h}h ${m}m` : `${h}h`;
 }
 
-/** Slack renders `<!date^…>` in the reader's own time zone. */
+/**
+ * Slack renders `<!date^…>` in the reader's own time zone ("today 18:19", "Dec 3 18:19"); the
+ * fallback, for clients that cannot, is the time in UTC, said so.
+ */
 export function slackDate(d: Date): string {
   const epoch = Math.floor(d.getTime() / 1000);
-  return `<!date^${epoch}^{date_short_pretty} {time}|${d.toISOString()}>`;
+  const utc = `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `<!date^${epoch}^{date_short_pretty} {time}|${utc}>`;
 }
 
 export function truncate(s: string, max: number): string {

@@ -5,6 +5,7 @@ import {
   type HomeView,
   type KnownBlock,
   resourceLine,
+  slackDate,
   timeLeft,
   truncate,
   escapeText,
@@ -33,7 +34,9 @@ export function homeView(h: HomeInput): HomeView {
   const blocks: KnownBlock[] = [header('My access')];
   if (!h.active.length) blocks.push(note('No active access. Ask with `/access`.'));
   for (const r of h.active.slice(0, 15)) {
-    const left = r.expiresAt ? `${timeLeft(r.expiresAt, h.now)} left` : r.status.toLowerCase();
+    const left = r.expiresAt
+      ? `until ${slackDate(r.expiresAt)} (${timeLeft(r.expiresAt, h.now)} left)`
+      : 'being set up';
     blocks.push(
       {
         type: 'section',
@@ -57,15 +60,17 @@ export function homeView(h: HomeInput): HomeView {
   blocks.push(header('My pending requests'));
   if (!h.pending.length) blocks.push(note('Nothing pending.'));
   for (const r of h.pending.slice(0, 10)) {
+    const waiting = r.status === 'PENDING';
     blocks.push({
       type: 'section',
       text: {
         type: 'mrkdwn',
         text: truncate(
-          `*${escapeText(r.permission)}* on ${resourceLine(r)} for ${formatDuration(r.durationSeconds)} · ${r.status.toLowerCase()}`,
+          `*${escapeText(r.permission)}* on ${resourceLine(r)} for ${formatDuration(r.durationSeconds)} · ${waiting ? 'waiting for approval' : 'being set up'}`,
           3000,
         ),
       },
+      ...(waiting ? { accessory: button('Cancel', SlackIds.cancel, r.id) } : {}),
     });
   }
   blocks.push(header('Waiting for my approval'));

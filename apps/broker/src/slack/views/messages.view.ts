@@ -1,4 +1,5 @@
 import { SlackIds } from '../slack-ids';
+import { statusWords } from './answers.view';
 import {
   type Block,
   button,
@@ -98,15 +99,41 @@ export function approvalMessage(
   return { text, blocks };
 }
 
+/**
+ * To the requester once their request is in: who may approve it, and Cancel while it waits.
+ * Updated in place as the request moves on, so the button never outlives its use.
+ */
 export function submittedMessage(r: RequestView, approvers: string[]): SlackMessage {
   const who = approvers.length ? approvers.join(', ') : 'the flow’s approvers';
+  const what = `*${escapeText(r.permission)}* on ${resourceLine(r)} for ${formatDuration(r.durationSeconds)}`;
+  const blocks: KnownBlock[] = [
+    section(`Your request for ${what} was submitted. It can be approved by ${who}.`),
+  ];
+  if (r.status === 'PENDING') {
+    blocks.push({
+      type: 'actions',
+      block_id: `submitted:${r.id}`,
+      elements: [
+        {
+          ...button('Cancel request', SlackIds.cancel, r.id),
+          confirm: {
+            title: { type: 'plain_text', text: 'Cancel this request?' },
+            text: { type: 'plain_text', text: 'Approvers can no longer approve it.' },
+            confirm: { type: 'plain_text', text: 'Cancel request' },
+            deny: { type: 'plain_text', text: 'Keep it' },
+          },
+        },
+      ],
+    });
+  } else {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `This request ${statusWords(r.status)}.` }],
+    });
+  }
   return {
     text: `Your access request was submitted: ${r.permission} on ${resourceName(r)}`,
-    blocks: [
-      section(
-        `Your request for *${escapeText(r.permission)}* on ${resourceLine(r)} for ${formatDuration(r.durationSeconds)} was submitted. It can be approved by ${who}.`,
-      ),
-    ],
+    blocks,
   };
 }
 

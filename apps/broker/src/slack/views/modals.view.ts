@@ -5,6 +5,7 @@ import {
   type KnownBlock,
   type ModalView,
   resourceName,
+  slackDate,
   truncate,
 } from './format';
 import type { Credentials } from '../../requests/credentials-reveal.service';
@@ -233,7 +234,7 @@ export function credentialsModal(c: Credentials): ModalView {
       elements: [
         {
           type: 'mrkdwn',
-          text: `Valid until ${c.expiresAt.toISOString()}. This reveal is audited.`,
+          text: `Valid until ${slackDate(c.expiresAt)}. This reveal is audited.`,
         },
       ],
     });
