@@ -56,6 +56,39 @@ const HOSTILE = [
   '-5m',
 ];
 
+/** Text PostgreSQL cannot store (issue 18 item 6): each once reached the database as a 500. */
+const UNSTORABLE = ['\u0000', 'a\u0000b', '\ud800', 'x\udfffy', '\ud83e', 'ok\u0000\ud800'];
+/** Durations that passed the flow's maximum check but overflow PostgreSQL's integer. */
+const HUGE_DURATIONS = ['9999999d', '24856d', '3651d', '87601h', '5256001m', '9999999h'];
+/** Instants outside years 0001-9999 (PostgreSQL stops at 4713 BC; JavaScript reaches ±275760). */
+const BAD_DATES = [
+  '-200000-01-01T00:00:00Z',
+  '+275000-01-01T00:00:00Z',
+  '-004714-01-01T00:00:00Z',
+  '10000-01-01',
+  '0000-12-31T23:59:59Z',
+];
+const laughs = (depth: number) => {
+  const rows = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+  for (let i = 1; i < depth; i++) {
+    const [x, y] = [String.fromCharCode(97 + i), String.fromCharCode(96 + i)];
+    rows.push(`${x}: &${x} [${Array(9).fill(`*${y}`).join(', ')}]`);
+  }
+  return `version: 1\nx:\n  ${rows.join('\n  ')}\n`;
+};
+/** Policy files a parser can be made to choke on: aliases, alias bombs, escapes of the above. */
+const BAD_YAML = [
+  'version: 1\ngroups:\n  - name: *nowhere\n',
+  laughs(4),
+  laughs(9),
+  'version: 1\ngroups:\n  - name: "bad\\0name"\n',
+  'version: 1\ngroups:\n  - name: "\\ud800"\n',
+  'version: 1\nusers:\n  - { email: "a\\0@x.io", name: n }\n',
+  'version: 1\nflows:\n  - { name: f, integration: i, requestors: {}, resources: [{ role: "" }], defaultDuration: 1h, maxDuration: 2h }\n',
+  'version: 1\nflows:\n  - { name: f, integration: i, requestors: {}, resources: [{ database: a, schema: b }], permissions: [read], defaultDuration: 1h, maxDuration: 9999999d }\n',
+  'a: &a\n  b: *a\n',
+];
+
 /**
  * Ten thousand malformed or hostile inputs to the REST API and the Slack endpoint: no 5xx, no
  * crash, and not a single role created or changed in the target database.
@@ -69,6 +102,8 @@ describe('fuzzing the edges', () => {
   let url: string;
   let w: World;
   let routes: Array<{ method: string; path: string }>;
+  /** A registered connector no process serves: integrations made by the fuzzer go nowhere. */
+  let idleConnectorId: string;
 
   const rolesSnapshot = async () =>
     (
@@ -94,6 +129,7 @@ describe('fuzzing the edges', () => {
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     const admin = new ApiClient(url, env.adminToken);
     w = await createWorld(admin, { host: '127.0.0.1', port: target.port });
+    idleConnectorId = (await admin.post('/api/v1/connectors', { name: 'fuzz-idle' })).body.id;
     connector = AppProcess.start('connector', 'apps/connector/src/main.js', {
       REDIS_URL: env.env.REDIS_URL,
       REDIS_PREFIX: env.redisPrefix,
@@ -188,6 +224,173 @@ describe('fuzzing the edges', () => {
       undefined,
     ];
 
+    /**
+     * Inputs of the classes issue 18 item 6 found 500s with, each well formed but for one field,
+     * so it reaches the code past validation that once failed. Every one must be refused (4xx).
+     * Integrations go to a connector no process serves, so nothing reaches the target.
+     */
+    let made = 0;
+    const fresh = (prefix: string) => `${prefix}-${seed}-${made++}`;
+    const flowBody = (over: Record<string, unknown>) => ({
+      name: fresh('fz-flow'),
+      integrationId: w.integrationId,
+      requestors: { userIds: [], groupIds: [] },
+      resources: [{ database: 'app', schema: 'public' }],
+      permissions: ['read'],
+      approvers: { userIds: [w.bob.id] },
+      defaultDuration: '1h',
+      maxDuration: '2h',
+      ...over,
+    });
+    const integrationBody = (over: Record<string, unknown>) => ({
+      name: fresh('fz-pg'),
+      connectorId: idleConnectorId,
+      host: '127.0.0.1',
+      databases: ['app'],
+      ...over,
+    });
+    const ask = (over: Record<string, unknown>) => ({
+      integrationId: w.integrationId,
+      database: 'app',
+      schema: 'public',
+      permission: 'read',
+      duration: '30m',
+      justification: 'fuzz',
+      ...over,
+    });
+    const bad = () => pick(UNSTORABLE);
+    type Call = { method: string; path: string; body?: unknown; token: string };
+    const targeted = (): Call => {
+      const admin = env.adminToken;
+      const alice = w.alice.token;
+      const cases: Array<() => Call> = [
+        () => ({
+          method: 'POST',
+          path: '/api/v1/users',
+          token: admin,
+          body: pick([
+            { email: `${fresh('u')}@x.io`, name: bad() },
+            { email: `${bad()}${fresh('u')}@x.io`, name: 'n' },
+          ]),
+        }),
+        () => ({ method: 'POST', path: '/api/v1/groups', token: admin, body: { name: bad() } }),
+        () => ({ method: 'POST', path: '/api/v1/connectors', token: admin, body: { name: bad() } }),
+        () => ({
+          method: 'POST',
+          path: '/api/v1/integrations',
+          token: admin,
+          body: integrationBody({
+            [pick(['name', 'host', 'customAccessDetails'])]: bad(),
+          }),
+        }),
+        () => ({
+          method: 'POST',
+          path: '/api/v1/access-flows',
+          token: admin,
+          body: flowBody(
+            pick([
+              { name: bad() },
+              { resources: [{ role: bad() }], permissions: undefined },
+              { resources: [{ role: '' }], permissions: undefined },
+              { resources: [{ role: '' }, { database: 'app', schema: '' }] },
+              { maxDuration: pick(HUGE_DURATIONS) },
+              { pendingTtl: pick(HUGE_DURATIONS) },
+              { extensions: { maxCount: 1, maxDuration: pick(HUGE_DURATIONS) } },
+              {
+                steps: [{ approvers: { userIds: [w.bob.id] }, timeout: pick(HUGE_DURATIONS) }],
+                approvers: undefined,
+              },
+            ]),
+          ),
+        }),
+        () => ({
+          method: 'POST',
+          path: '/api/v1/access-requests',
+          token: alice,
+          body: pick([
+            ask({ justification: bad() }),
+            ask({ duration: pick(HUGE_DURATIONS) }),
+            ask({ schema: bad() }),
+            { integrationId: w.integrationId, role: '', duration: '1h' },
+            { integrationId: w.integrationId, role: bad(), duration: '1h' },
+            ask({ [bad()]: 1 }),
+          ]),
+        }),
+        () => ({
+          method: 'POST',
+          path: `/api/v1/users/${w.alice.id}/tokens`,
+          token: admin,
+          body: { name: bad() },
+        }),
+        () => ({
+          method: 'POST',
+          path: `/api/v1/integrations/${w.integrationId}/revoke-all`,
+          token: admin,
+          body: { reason: bad() },
+        }),
+        () => ({
+          method: 'POST',
+          path: `/api/v1/access-requests/${pick(IDS)}/deny`,
+          token: w.bob.token,
+          body: { reason: bad() },
+        }),
+        () => ({
+          method: 'GET',
+          token: admin,
+          path: pick([
+            `/api/v1/audit-events?${pick(['from', 'to'])}=${enc(pick(BAD_DATES))}`,
+            `/api/v1/audit-events/export?from=${enc(pick(BAD_DATES))}`,
+            `/api/v1/access-history?integrationId=${w.integrationId}&database=app&from=${enc(pick(BAD_DATES))}&to=2026-01-01`,
+            `/api/v1/audit-events?action=${enc(bad().replace(/[\ud800-\udfff]/g, ''))}%00`,
+            `/api/v1/access-requests?status=%00`,
+          ]),
+        }),
+        () => ({
+          method: 'POST',
+          path: '/api/v1/policy/apply',
+          token: pick([admin, w.security.token]),
+          body: { yaml: pick(BAD_YAML), dryRun: rnd() < 0.5 },
+        }),
+      ];
+      return pick(cases)();
+    };
+    /** The same thing created several times at once: one 201, the rest 409 from the unique index. */
+    const burst = (): Call => {
+      const make: Array<() => Call> = [
+        () => ({
+          method: 'POST',
+          path: '/api/v1/users',
+          token: env.adminToken,
+          body: { email: `${fresh('twin')}@x.io`, name: 'Twin' },
+        }),
+        () => ({
+          method: 'POST',
+          path: '/api/v1/groups',
+          token: env.adminToken,
+          body: { name: fresh('fz-group') },
+        }),
+        () => ({
+          method: 'POST',
+          path: '/api/v1/connectors',
+          token: env.adminToken,
+          body: { name: fresh('fz-site') },
+        }),
+        () => ({
+          method: 'POST',
+          path: '/api/v1/integrations',
+          token: env.adminToken,
+          body: integrationBody({}),
+        }),
+        () => ({
+          method: 'POST',
+          path: '/api/v1/access-flows',
+          token: env.adminToken,
+          body: flowBody({}),
+        }),
+      ];
+      return pick(make)();
+    };
+
     // Lone surrogates cannot be URI-encoded: send raw invalid UTF-8 instead, hostile in its own way.
     const enc = (x: string) => {
       try {
@@ -197,8 +400,10 @@ describe('fuzzing the edges', () => {
       }
     };
     const before = await rolesSnapshot();
-    const counts = { total: 0, rest: 0, slack: 0, '2xx': 0, '4xx': 0, '5xx': 0 };
+    const counts = { total: 0, rest: 0, targeted: 0, slack: 0, '2xx': 0, '4xx': 0, '5xx': 0 };
     const failures: string[] = [];
+    /** Targeted inputs answered other than they must be (accepted, or a burst not 201 + 4 × 409). */
+    const misjudged: string[] = [];
     const slow: string[] = [];
     // Each input draws all its randomness before its first await, so the inputs are the same
     // whatever the interleaving; CONCURRENCY requests are in flight at once.
@@ -254,6 +459,30 @@ describe('fuzzing the edges', () => {
           await res.arrayBuffer();
           status = res.status;
           what = `slack ${body.slice(0, 120)}`;
+        } else if (rnd() < 0.2) {
+          counts.targeted++;
+          const isBurst = rnd() < 0.15;
+          const call = isBurst ? burst() : targeted();
+          const fire = () =>
+            send(`${url}${call.path}`, {
+              method: call.method,
+              headers: {
+                authorization: `Bearer ${call.token}`,
+                'content-type': 'application/json',
+              },
+              body: call.body === undefined ? undefined : JSON.stringify(call.body),
+            }).then(async (r) => ({ status: r.status, text: await r.text() }));
+          const answers = await Promise.all(Array.from({ length: isBurst ? 5 : 1 }, fire));
+          status = Math.max(...answers.map((a) => a.status));
+          what = `${isBurst ? 'burst ×5 ' : ''}${call.method} ${call.path} ${JSON.stringify(call.body ?? null).slice(0, 160)}`;
+          const statuses = answers.map((a) => a.status).sort();
+          const expected = isBurst ? [201, 409, 409, 409, 409] : null;
+          const wrong =
+            (expected !== null && statuses.join() !== expected.join()) ||
+            (expected === null && statuses.some((x) => x < 400)) ||
+            answers.some((a) => /duplicate key|QueryFailed|INSERT |UQ_|IDX_/.test(a.text));
+          if (wrong && misjudged.length < 20)
+            misjudged.push(`${statuses.join(',')} ${what} ${answers[0].text.slice(0, 160)}`);
         } else {
           counts.rest++;
           const r = pick(routes);
@@ -297,11 +526,12 @@ describe('fuzzing the edges', () => {
     await new Promise((r) => setTimeout(r, 2000));
     const after = await rolesSnapshot();
     process.stdout.write(
-      `fuzz summary (seed ${seed}): ${counts.total} inputs, ${counts.rest} REST, ${counts.slack} Slack; ${counts['2xx']} 2xx, ${counts['4xx']} 4xx, ${counts['5xx']} 5xx; target roles ${after === before ? 'unchanged' : 'CHANGED'}\n`,
+      `fuzz summary (seed ${seed}): ${counts.total} inputs, ${counts.rest} REST, ${counts.targeted} targeted (issue 18), ${counts.slack} Slack; ${counts['2xx']} 2xx, ${counts['4xx']} 4xx, ${counts['5xx']} 5xx; target roles ${after === before ? 'unchanged' : 'CHANGED'}\n`,
     );
     if (slow.length) process.stdout.write(`slow inputs:\n${slow.join('\n')}\n`);
     expect(failures).toEqual([]);
     expect(counts['5xx']).toBe(0);
+    expect(misjudged).toEqual([]);
     expect(after).toBe(before);
     expect((await fetch(`${url}/health`)).status).toBe(200);
     expect(connector.running).toBe(true);
