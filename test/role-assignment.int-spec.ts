@@ -158,6 +158,13 @@ describe('role assignment on every path (broker on real PostgreSQL and Redis)', 
     const last = await patch(admin, boot.id, { roles: ['security'] });
     expect(last.status).toBe(409);
     expect(last.body.message).toContain('last admin');
+    const file = await admin.post('/api/v1/policy/apply', {
+      yaml: `version: 1\nusers:\n  - email: ${boot.email}\n    name: Boot\n    roles: [security]\n`,
+    });
+    expect(file.status).toBe(400);
+    expect(file.body.errors).toEqual([
+      { line: 5, path: 'users.0.roles', message: expect.stringContaining('last admin') },
+    ]);
     expect(await rolesOf(boot.id)).toEqual(['admin']);
   });
 

@@ -88,7 +88,7 @@ export class PolicyService implements OnApplicationBootstrap {
       const reason = roleChangeRefusal(actor.roles, { before, after: u.roles });
       return reason ? [{ u, i, before, reason }] : [];
     });
-    if (!refused.length) return;
+    if (!refused.length) return this.assertAnAdminRemains(policy, source, known);
     const errors = refused.map(({ u, i, reason }) =>
       source.error(['users', i, 'roles'], `${u.email}: ${reason}`),
     );
@@ -104,6 +104,27 @@ export class PolicyService implements OnApplicationBootstrap {
       'policy',
     );
     throw new PolicyRefusedError(errors);
+  }
+
+  /** A file may not demote every active admin (checked whole, like the role rule). */
+  private assertAnAdminRemains(
+    policy: Policy,
+    source: PolicySource,
+    known: ReadonlyMap<string, UserEntity>,
+  ): void {
+    const entry = new Map(policy.users.map((u, i) => [u.email, { roles: u.roles, i }]));
+    const admins = [...known.values()].filter((u) => u.roles.includes('admin') && !u.deactivatedAt);
+    const kept = admins.filter((u) => entry.get(u.email)?.roles.includes('admin') ?? true);
+    const added = policy.users.filter((u) => !known.has(u.email) && u.roles.includes('admin'));
+    if (!admins.length || kept.length || added.length) return;
+    throw new PolicyFileError(
+      admins.map((u) =>
+        source.error(
+          ['users', entry.get(u.email)!.i, 'roles'],
+          `${u.email} is the last admin: keep admin on someone`,
+        ),
+      ),
+    );
   }
 
   async apply(actor: Actor, text: string, dryRun: boolean): Promise<ApplyResult> {
