@@ -66,8 +66,10 @@ describe('Slack messages speak Slack and stay true (strict fake Slack)', () => {
         .find((a) => JSON.stringify(a).includes(text)),
     );
   /** A DM to `user` as it stands now (updates applied). */
-  const dmNow = (user: string, match: (m: { text?: string; blocks?: any[] }) => boolean) =>
-    fake.messagesTo(user).find(match);
+  const dmNow = (
+    user: string,
+    match: (m: { ts: string; text?: string; blocks?: any[] }) => boolean,
+  ) => fake.messagesTo(user).find(match);
 
   async function request(rest: string): Promise<string> {
     const before = (await stack.db.query('SELECT id FROM access_requests')).rows.map((r) => r.id);

@@ -50,6 +50,13 @@ export class IntegrationEntity {
   @Column({ name: 'reveal_to_minted_tokens', type: 'boolean', default: true })
   revealToMintedTokens!: boolean;
 
+  /**
+   * PEM of the CA that signed the server's certificate: handed out with credentials, so a
+   * verify-ca / verify-full connection works as given. Public, not a secret.
+   */
+  @Column({ name: 'ca_certificate', type: 'text', nullable: true })
+  caCertificate!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

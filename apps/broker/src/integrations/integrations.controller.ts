@@ -1,10 +1,11 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { SslModeSchema } from '@doorman/contracts';
 import { z } from 'zod';
 import { IdPipe, openApiSchema, ZodPipe } from '../common/zod';
 import type { Actor } from '../identity/actor';
 import { CurrentActor, Roles } from '../identity/auth.decorators';
+import { CaCertificateSchema } from './ca-certificate';
 import { IntegrationsService } from './integrations.service';
 import { PgNameSchema } from '../common/input-schemas';
 
@@ -23,6 +24,12 @@ const CreateIntegrationSchema = z.strictObject({
   connectionLimit: z.number().int().min(1).max(1000).default(10),
   /** false: credentials are never revealed to a token minted for the person by someone else. */
   revealToMintedTokens: z.boolean().default(true),
+  /** PEM of the CA that signed the server's certificate, handed out with credentials (verify-full). */
+  caCertificate: CaCertificateSchema.nullable().optional(),
+});
+
+const UpdateIntegrationSchema = z.strictObject({
+  caCertificate: CaCertificateSchema.nullable(),
 });
 
 @ApiTags('integrations')
@@ -39,6 +46,18 @@ export class IntegrationsController {
     @Body(new ZodPipe(CreateIntegrationSchema)) body: z.infer<typeof CreateIntegrationSchema>,
   ) {
     return this.integrations.create(actor, body);
+  }
+
+  /** What may change on an integration after it was created: its CA certificate (null removes it). */
+  @Patch(':id')
+  @Roles('admin', 'security')
+  @ApiBody({ schema: openApiSchema(UpdateIntegrationSchema) })
+  async update(
+    @CurrentActor() actor: Actor,
+    @Param('id', new IdPipe('integration')) id: string,
+    @Body(new ZodPipe(UpdateIntegrationSchema)) body: z.infer<typeof UpdateIntegrationSchema>,
+  ) {
+    return this.integrations.setCaCertificate(actor, id, body.caCertificate);
   }
 
   @Get()

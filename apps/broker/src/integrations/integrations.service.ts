@@ -7,6 +7,7 @@ import { DomainError } from '../common/errors';
 import { ConnectorsService } from '../connectors/connectors.service';
 import type { Actor } from '../identity/actor';
 import { IdentityService } from '../identity/identity.service';
+import { caFingerprint } from './ca-certificate';
 import { IntegrationEntity } from './integration.entity';
 
 export interface CreateIntegrationInput {
@@ -23,6 +24,7 @@ export interface CreateIntegrationInput {
   ownerIds: string[];
   connectionLimit: number;
   revealToMintedTokens?: boolean;
+  caCertificate?: string | null;
 }
 
 @Injectable()
@@ -48,6 +50,7 @@ export class IntegrationsService {
         databases: [...new Set(input.databases)],
         ownerIds: [...new Set(input.ownerIds)],
         customAccessDetails: input.customAccessDetails ?? null,
+        caCertificate: input.caCertificate ?? null,
       }),
     );
     await this.audit.record({
@@ -63,6 +66,28 @@ export class IntegrationsService {
       },
     });
     return row;
+  }
+
+  /** The server's CA (PEM, already validated), or null to stop handing one out; audited by fingerprint. */
+  async setCaCertificate(
+    actor: Actor,
+    id: string,
+    caCertificate: string | null,
+  ): Promise<IntegrationEntity> {
+    const row = await this.get(id);
+    await this.integrations.update(id, { caCertificate });
+    await this.audit.record({
+      action: 'integration.updated',
+      actor,
+      integrationId: id,
+      details: {
+        caCertificate: {
+          from: caFingerprint(row.caCertificate),
+          to: caFingerprint(caCertificate),
+        },
+      },
+    });
+    return { ...row, caCertificate };
   }
 
   async get(id: string): Promise<IntegrationEntity> {

@@ -20,6 +20,8 @@ export interface Credentials {
   sslMode: string;
   connectionString: string;
   customAccessDetails: string | null;
+  /** PEM of the server's CA when the integration has one: what verify-ca / verify-full need. */
+  caCertificate: string | null;
   expiresAt: Date | null;
 }
 
@@ -85,6 +87,7 @@ export class CredentialsRevealService {
       sslMode: integration.sslMode,
       connectionString,
       customAccessDetails: integration.customAccessDetails,
+      caCertificate: integration.caCertificate,
       expiresAt: req.expiresAt,
     };
   }

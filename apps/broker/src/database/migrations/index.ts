@@ -12,6 +12,7 @@ import { Deactivation1765000000000 } from './1765000000000-deactivation';
 import { MintedTokens1765000000001 } from './1765000000001-minted-tokens';
 import { RequestFlowName1765100000000 } from './1765100000000-request-flow-name';
 import { DatabaseUserAppliedAt1765400000000 } from './1765400000000-database-user-applied-at';
+import { IntegrationCaCertificate1765500000000 } from './1765500000000-integration-ca-certificate';
 
 /** Every migration, in order. Reviewed code: entities never synchronise the schema. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   MintedTokens1765000000001,
   RequestFlowName1765100000000,
   DatabaseUserAppliedAt1765400000000,
+  IntegrationCaCertificate1765500000000,
 ];

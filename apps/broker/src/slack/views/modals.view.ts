@@ -199,6 +199,53 @@ export function reviewModal(requestId: string, summary: string): ModalView {
   };
 }
 
+/** What the psql line calls the CA the person saves from the modal. */
+const CA_FILE = 'doorman-ca.pem';
+const VERIFYING = new Set(['verify-ca', 'verify-full']);
+
+/** The CA to offer: only where the connection checks the server's certificate against one. */
+function caFor(c: Credentials): string | null {
+  return VERIFYING.has(c.sslMode) ? c.caCertificate : null;
+}
+
+/**
+ * The server's CA, as PEM in code blocks (one per certificate: a section holds 3000 characters,
+ * a certificate about 1–2 k), or where to get it when Doorman does not know it.
+ */
+function caBlocks(c: Credentials): KnownBlock[] {
+  if (!VERIFYING.has(c.sslMode)) return [];
+  const pem = caFor(c);
+  if (!pem) {
+    return [
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: `sslmode=${c.sslMode} checks the server's certificate: ask your Doorman admins for the server's CA certificate and point \`PGSSLROOTCERT\` at it.`,
+          },
+        ],
+      },
+    ];
+  }
+  const certs = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const sections = certs.map((cert, i): KnownBlock => {
+    const head = i === 0 ? `*Server CA* — save as \`${CA_FILE}\`\n` : '';
+    const text = `${head}\`\`\`${cert}\`\`\``;
+    return {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text:
+          text.length <= 3000
+            ? text
+            : `${head}This certificate is too long to show here; your Doorman admins have it.`,
+      },
+    };
+  });
+  return sections.slice(0, 10);
+}
+
 /** Opened on request only: a modal does not stay in channel history (DESIGN §4). */
 export function credentialsModal(c: Credentials): ModalView {
   const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
@@ -218,9 +265,13 @@ export function credentialsModal(c: Credentials): ModalView {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: truncate(`*psql*\n\`\`\`psql '${c.connectionString}'\`\`\``, 3000),
+        text: truncate(
+          `*psql*\n\`\`\`${caFor(c) ? `PGSSLROOTCERT=${CA_FILE} ` : ''}psql '${c.connectionString}'\`\`\``,
+          3000,
+        ),
       },
     },
+    ...caBlocks(c),
   ];
   if (c.customAccessDetails) {
     blocks.push({

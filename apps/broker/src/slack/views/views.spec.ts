@@ -191,6 +191,7 @@ describe('Slack views', () => {
       sslMode: 'require',
       connectionString: 'postgresql://alice_doorman:s3cret@db.internal:5432/app?sslmode=require',
       customAccessDetails: 'VPN first',
+      caCertificate: null,
       expiresAt: new Date('2026-01-01T10:00:00Z'),
     });
     const text = JSON.stringify(m);
@@ -204,6 +205,38 @@ describe('Slack views', () => {
       'VPN first',
     ])
       expect(text).toContain(s);
+  });
+
+  it('offers the server CA with a verify-full line, in code blocks within Slack limits', () => {
+    const cert = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(64)}\n-----END CERTIFICATE-----`;
+    const creds = {
+      host: 'db.internal',
+      port: 5432,
+      database: 'app',
+      username: 'alice_doorman',
+      password: 's3cret',
+      sslMode: 'verify-full',
+      connectionString: 'postgresql://a:b@db.internal:5432/app?sslmode=verify-full',
+      customAccessDetails: null,
+      caCertificate: `${cert}\n${cert}\n`,
+      expiresAt: new Date('2026-01-01T10:00:00Z'),
+    };
+    const m = credentialsModal(creds);
+    const text = JSON.stringify(m.blocks);
+    expect(text).toContain("PGSSLROOTCERT=doorman-ca.pem psql 'postgresql://");
+    expect(text).toContain('*Server CA* — save as `doorman-ca.pem`');
+    const pems = m.blocks.filter((b: any) => b.text?.text?.includes('BEGIN CERTIFICATE'));
+    expect(pems).toHaveLength(2);
+    for (const b of m.blocks as any[])
+      expect(String(b.text?.text ?? '').length).toBeLessThanOrEqual(3000);
+    // No CA known: where to get it, and no PGSSLROOTCERT pointing at nothing.
+    const none = JSON.stringify(credentialsModal({ ...creds, caCertificate: null }).blocks);
+    expect(none).toContain("ask your Doorman admins for the server's CA certificate");
+    expect(none).not.toContain('PGSSLROOTCERT=doorman-ca.pem');
+    // require does not check the server: no CA talk at all.
+    expect(JSON.stringify(credentialsModal({ ...creds, sslMode: 'require' }).blocks)).not.toMatch(
+      /CA|PGSSLROOTCERT/,
+    );
   });
 
   it('renders App Home sections with Revoke now and approvals', () => {
