@@ -169,12 +169,26 @@ describe('faults end to end', () => {
     expect(alert.details).toMatchObject({ username: g.username, retrying: true });
     expect((await status(g.id)).lastError).toBeTruthy();
     expect(broker.output).toMatch(/revoke still failing/);
-    // Down for 30 s in all (the issue's fault case), then back.
-    await new Promise((r) => setTimeout(r, Math.max(0, downAt + 30_000 - Date.now())));
+    // Down for 75 s in all, longer than a revoke's backoff reaches its 60 s cap (attempts at
+    // 0, 1, 3, 7, 15, 31, 63 s after the expiry; the next one ~60 s later), then back: the
+    // revoke runs at once, not when its backoff runs out (issue 20).
+    await new Promise((r) => setTimeout(r, Math.max(0, downAt + 75_000 - Date.now())));
     await proxy.up();
     const upAt = Date.now();
-    await waitFor('REVOKED', async () => (await status(g.id)).status === 'REVOKED', 90000, 200);
-    process.stdout.write(`revoke completed ${Date.now() - upAt} ms after the target came back\n`);
+    await waitFor(
+      'NOLOGIN',
+      async () =>
+        (
+          await target.query<{ rolcanlogin: boolean }>(
+            'SELECT rolcanlogin FROM pg_roles WHERE rolname = $1',
+            [g.username],
+          )
+        ).rows[0]?.rolcanlogin === false,
+      5000,
+      100,
+    );
+    process.stdout.write(`NOLOGIN ${Date.now() - upAt} ms after the target came back\n`);
+    await waitFor('REVOKED', async () => (await status(g.id)).status === 'REVOKED', 30000, 200);
     await session.end().catch(() => undefined);
     await assertTargetMatchesGrants();
   });

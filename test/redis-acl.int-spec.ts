@@ -15,6 +15,7 @@ import { ApiClient } from './support/api-client';
 import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
 import { createWorld, type World } from './support/fixtures';
 import { TestRedis } from './support/redis-server';
+import { promoteRetries } from '../apps/connector/src/jobs/target-reachability';
 
 const PREFIX = '{doorman}';
 
@@ -87,6 +88,27 @@ describe('Redis ACL per connector', () => {
     const stolen = new Queue(connectorQueueName(b), { connection: asA(), prefix: PREFIX });
     closers.push(() => stolen.close());
     await expect(stolen.getJob('job-b')).rejects.toThrow(/NOPERM/);
+  });
+
+  it('lets the connector wake its own waiting retries when its target is back (issue 20)', async () => {
+    const own = new Queue(connectorQueueName(a), { connection: asA(), prefix: PREFIX });
+    closers.push(() => own.close());
+    const worker = new Worker(
+      connectorQueueName(a),
+      async () => {
+        throw new Error('target unreachable');
+      },
+      { connection: asA(), prefix: PREFIX, autorun: true },
+    );
+    closers.push(() => worker.close());
+    await own.add('sync-user', { x: 2 }, { jobId: 'job-retry', attempts: 5, backoff: 600_000 });
+    await waitFor(
+      'the retry to wait',
+      async () => (await own.getJobState('job-retry')) === 'delayed',
+    );
+    await worker.close();
+    expect(await promoteRetries(own)).toBe(1);
+    expect(await own.getJobState('job-retry')).toBe('waiting');
   });
 
   it("cannot write another connector's results queue (issue 18)", async () => {

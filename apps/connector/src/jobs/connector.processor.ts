@@ -4,17 +4,19 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { connectorQueueName } from '@doorman/contracts';
 import { CONNECTOR_CONFIG, type ConnectorConfig } from '../config/connector.config';
 import { redisConnectionOptions } from '../config/redis';
 import { LOGGER } from '../logging/logger';
+import { TargetClient } from '../postgres/target-client';
 import { ConnectorMetrics } from '../metrics/connector-metrics';
 import { connectorBackoffStrategy } from './backoff';
 import { ConnectorJobsService } from './connector-jobs.service';
 import { HeartbeatService } from './heartbeat.service';
 import { InventoryService } from './inventory.service';
+import { promoteRetries, TargetReachability } from './target-reachability';
 
 /**
  * A connector killed mid-job leaves the job locked: it runs again once its lock lapses (the
@@ -68,6 +70,9 @@ class Slots {
 @Injectable()
 export class ConnectorProcessor implements OnApplicationBootstrap, OnModuleDestroy {
   private worker: Worker | null = null;
+  /** The same queue, to promote retries when the target answers again (TargetReachability). */
+  private queue: Queue | null = null;
+  private reachability: TargetReachability | null = null;
 
   constructor(
     @Inject(CONNECTOR_CONFIG) private readonly config: ConnectorConfig,
@@ -76,6 +81,7 @@ export class ConnectorProcessor implements OnApplicationBootstrap, OnModuleDestr
     @Inject(InventoryService) private readonly inventory: InventoryService,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(ConnectorMetrics) private readonly metrics: ConnectorMetrics,
+    @Inject(TargetClient) private readonly target: TargetClient,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -97,7 +103,20 @@ export class ConnectorProcessor implements OnApplicationBootstrap, OnModuleDestr
       },
     );
     worker.on('error', (err) => this.logger.error({ err }, 'worker error'));
+    const ownQueue = new Queue(queue, {
+      connection: redisConnectionOptions(this.config.redisUrl),
+      prefix: this.config.redisPrefix,
+    });
+    ownQueue.on('error', (err) => this.logger.warn({ err }, 'queue connection error'));
+    const reachability = new TargetReachability(
+      () => this.target.serverVersion(),
+      () => promoteRetries(ownQueue),
+      this.logger,
+    );
+    worker.on('failed', (_job, err) => reachability.onJobFailed(err));
     this.worker = worker;
+    this.queue = ownQueue;
+    this.reachability = reachability;
     this.heartbeat.start();
     this.inventory.start();
     this.logger.info(
@@ -109,7 +128,10 @@ export class ConnectorProcessor implements OnApplicationBootstrap, OnModuleDestr
   /** Lets running jobs finish before the pools close (onApplicationShutdown). */
   async onModuleDestroy(): Promise<void> {
     await Promise.all([this.heartbeat.stop(), this.inventory.stop()]);
+    this.reachability?.close();
     await this.worker?.close();
+    await this.queue?.close();
     this.worker = null;
+    this.queue = null;
   }
 }
