@@ -68,6 +68,9 @@ const MATRIX: Record<string, Role[]> = {
   'GET /api/v1/break-glass-reviews': MANAGERS, // the README’s “who”: security and admin (issue 18)
   'GET /api/v1/audit-events': READERS,
   'GET /api/v1/audit-events/verify': READERS,
+  'POST /api/v1/audit-events/verify': READERS,
+  'POST /api/v1/audit-events/checkpoints': READERS,
+  'GET /api/v1/audit-events/public-key': READERS,
   'GET /api/v1/audit-events/export': READERS,
   'GET /api/v1/access-history': READERS,
   'POST /api/v1/policy/apply': MANAGERS,

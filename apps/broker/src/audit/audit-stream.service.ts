@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { DomainEventBus } from '../common/domain-events';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
+import type { AuditCheckpoint } from './audit-checkpoint';
 
 /** AUDIT_STDOUT: every committed audit event as one JSON line on stdout, for log shippers. */
 @Injectable()
@@ -24,6 +25,12 @@ export class AuditStreamService implements OnApplicationBootstrap, OnApplication
         `${JSON.stringify({ stream: 'doorman-audit', at: new Date().toISOString(), ...event })}\n`,
       );
     });
+  }
+
+  /** A signed checkpoint of the chain's head, on the same stream, for the log shipper to keep. */
+  checkpoint(c: AuditCheckpoint): void {
+    if (!this.config.AUDIT_STDOUT) return;
+    process.stdout.write(`${JSON.stringify({ stream: 'doorman-audit-checkpoint', ...c })}\n`);
   }
 
   onApplicationShutdown(): void {

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -13,6 +13,7 @@ import { requestView } from '../requests/requests.controller';
 import { RequestsService } from '../requests/requests.service';
 import { CSV_HEADER, eventCadf, eventCsv, eventJson, EXPORT_FORMATS } from './audit-export';
 import { AuditChainService } from './audit-chain.service';
+import { AuditCheckpointSchema } from './audit-checkpoint';
 import { AuditService } from './audit.service';
 
 const pgName = z.string().min(1).max(63);
@@ -34,6 +35,8 @@ const ExportSchema = z.strictObject({
   ...FilterSchema,
   format: z.enum(EXPORT_FORMATS).default('jsonl'),
 });
+const VerifySchema = z.strictObject({ checkpoint: AuditCheckpointSchema.optional() });
+
 const HistorySchema = z.strictObject({
   integrationId: z.string().uuid(),
   database: pgName,
@@ -75,6 +78,33 @@ export class AuditController {
   @Roles('admin', 'security', 'auditor')
   async verify() {
     return this.chain.verify();
+  }
+
+  /**
+   * The same proof, and with `checkpoint` (one the broker signed earlier, kept outside its
+   * database) also whether events are missing after it or the chain no longer matches it.
+   */
+  @Post('audit-events/verify')
+  @HttpCode(200)
+  @Roles('admin', 'security', 'auditor')
+  async verifyWith(@Body(new ZodPipe(VerifySchema)) body: z.infer<typeof VerifySchema>) {
+    return body.checkpoint ? this.chain.verifyAgainst(body.checkpoint) : this.chain.verify();
+  }
+
+  /** Signs the chain's head now and sends the checkpoint to the log and the audit stream. */
+  @Post('audit-events/checkpoints')
+  @Roles('admin', 'security', 'auditor')
+  async checkpoint() {
+    const checkpoint = await this.chain.checkpoint();
+    if (!checkpoint) throw DomainError.conflict('the audit chain is empty: nothing to sign yet');
+    return checkpoint;
+  }
+
+  /** The Ed25519 public key that checks the broker's audit checkpoints. */
+  @Get('audit-events/public-key')
+  @Roles('admin', 'security', 'auditor')
+  publicKey() {
+    return this.chain.publicKey();
   }
 
   /** JSON lines, CSV or CADF, streamed; filtered by time, actor, integration and resource. */

@@ -1,7 +1,21 @@
+import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_REDIS_PREFIX } from '@doorman/contracts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+function isEd25519PrivateKey(base64: string): boolean {
+  try {
+    const key = createPrivateKey({
+      key: Buffer.from(base64, 'base64'),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    return key.asymmetricKeyType === 'ed25519';
+  } catch {
+    return false;
+  }
+}
 
 /** An empty variable counts as unset (`SLACK_BOT_TOKEN=` in a compose file or .env). */
 const unset = <T extends z.ZodType>(schema: T) =>
@@ -62,6 +76,18 @@ export const BrokerConfigSchema = z.object({
   AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
   /** Also print every audit event to stdout as a JSON line, for log shippers. */
   AUDIT_STDOUT: bool.default(false),
+  /**
+   * Ed25519 key (base64 PKCS#8 DER, `npm run keygen`) that signs checkpoints of the audit
+   * chain's head. Unset: no checkpoints, and the broker says so at start.
+   */
+  AUDIT_SIGNING_PRIVATE_KEY: unset(
+    z
+      .string()
+      .refine((k) => isEd25519PrivateKey(k), 'must be a base64 PKCS#8 DER Ed25519 private key')
+      .optional(),
+  ),
+  /** How often the chain's head is signed and sent out (only when it moved). */
+  AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1000).default(300_000),
   /** Requests per minute allowed for one bearer token (or one client address without a token). */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Slack (issue #3): all optional; without a signing secret and bot token Slack is off. */
