@@ -1,7 +1,14 @@
 import { CONTRACT_VERSION, formatRoleComment, type SyncUserJob } from '@doorman/contracts';
 import { ConnectorErrorCode } from '../common/connector.error';
 import { groupRoleName } from './group-role';
-import { ABSENT_ROLE, EXPIRED, planSync, type RoleState, type ServerContext } from './sync-planner';
+import {
+  ABSENT_ROLE,
+  EXPIRED,
+  planSync,
+  withoutGroups,
+  type RoleState,
+  type ServerContext,
+} from './sync-planner';
 
 const PERSON = '7d9f1c1e-7a53-4a4e-9d0f-3a6a1b0c2d11';
 const OTHER = '0b2f6f0e-1111-4c4c-8888-999999999999';
@@ -277,5 +284,53 @@ describe('planSync', () => {
       const plan = applied(planSync(job({ groups: [] }), existing({ doormanGroups: [] }), PG15));
       expect(plan.ops.some((o) => o.op === 'revoke-group')).toBe(false);
     });
+  });
+});
+
+describe('withoutGroups (issue 18)', () => {
+  const times = job({
+    groups: [READ, WRITE],
+    validUntil: '2025-03-01T15:00:00.000Z',
+    startingDurationSeconds: 7200,
+    groupTimes: [
+      { ...READ, validUntil: '2025-03-01T13:00:00.000Z', startingDurationSeconds: 600 },
+      { ...WRITE, validUntil: '2025-03-01T15:00:00.000Z', startingDurationSeconds: 7200 },
+    ],
+  });
+
+  it('leaves the job alone when nothing is left out', () => {
+    expect(withoutGroups(times, [])).toBe(times);
+  });
+
+  it('VALID UNTIL and the starting duration count only the groups kept', () => {
+    const kept = withoutGroups(times, [gWrite]);
+    expect(kept).toMatchObject({
+      login: true,
+      groups: [READ],
+      validUntil: '2025-03-01T13:00:00.000Z',
+      startingDurationSeconds: 600,
+    });
+    const plan = applied(planSync(kept, ABSENT_ROLE, PG16));
+    // The kept group's own expiry (later than now + its 600 s), not the one left out (15:00).
+    expect(plan.validUntil).toEqual(new Date('2025-03-01T13:00:00.000Z'));
+    expect(plan.ops).not.toContainEqual(expect.objectContaining({ group: gWrite }));
+  });
+
+  it('no group kept: no login, and an existing role loses it', () => {
+    const none = withoutGroups(times, [gRead, gWrite]);
+    expect(none).toMatchObject({
+      login: false,
+      groups: [],
+      validUntil: null,
+      startingDurationSeconds: null,
+    });
+    expect(applied(planSync(none, ABSENT_ROLE, PG16))).toMatchObject({
+      ops: [],
+      issuesPassword: false,
+    });
+    const plan = applied(planSync(none, existing(), PG16));
+    expect(plan.ops).toContainEqual({ op: 'set-login', login: false });
+    expect(plan.ops).toContainEqual({ op: 'set-valid-until', validUntil: EXPIRED });
+    expect(plan.issuesPassword).toBe(false);
   });
 });
