@@ -73,6 +73,7 @@ describe('Redis ACL per connector', () => {
     const back = new Queue(connectorResultsQueueName(a), { connection: admin, prefix: PREFIX });
     closers.push(() => back.close());
     await waitFor('the result', async () => (await back.getJob('result-job-1')) !== undefined);
+    await worker.close(); // the next cases use this queue with workers of their own
   });
 
   it("cannot read another connector's jobs, nor the broker's other keys", async () => {
