@@ -1,26 +1,24 @@
-import { QueryFailedError } from 'typeorm';
+import { DomainError, ErrorCode } from '../common/errors';
 import { slackErrorText } from './slack-responder';
 
-const pgError = (driverError: Record<string, unknown>) =>
-  new QueryFailedError('INSERT …', [], { message: 'x', ...driverError } as unknown as Error);
-
-describe('Slack error text', () => {
-  it('says what was wrong with text PostgreSQL refused (a NUL in a justification)', () => {
-    const answer = slackErrorText(pgError({ code: '22021' }));
-    expect(answer.text).toMatch(/^That did not work: .*NUL/);
-    expect(answer.correlationId).toBeUndefined();
-  });
-
-  it('says what already exists when a concurrent create won', () => {
-    const answer = slackErrorText(
-      pgError({ code: '23505', table: 'groups', detail: 'Key (name)=(dba) already exists.' }),
+describe('slackErrorText', () => {
+  it('says where a request is instead of REST status words', () => {
+    const e = new DomainError(
+      ErrorCode.IllegalTransition,
+      'cannot cancel a request that is ACTIVE (allowed: revoke, expire)',
+      { status: 'ACTIVE' },
     );
-    expect(answer.text).toBe('a group with name dba already exists');
+    const { text, correlationId } = slackErrorText(e);
+    expect(text).toBe('That can no longer be done: this request is active. Nothing changed.');
+    expect(correlationId).toBeUndefined();
   });
 
-  it('keeps unknown failures generic, with a reference', () => {
-    const answer = slackErrorText(new Error('boom'));
-    expect(answer.text).not.toContain('boom');
-    expect(answer.correlationId).toEqual(expect.any(String));
+  it('keeps plain reasons, and hides unknown errors behind a reference', () => {
+    expect(slackErrorText(DomainError.forbidden('you are not an approver')).text).toBe(
+      'Not allowed: you are not an approver',
+    );
+    const unknown = slackErrorText(new Error('db exploded'));
+    expect(unknown.text).not.toContain('db exploded');
+    expect(unknown.text).toContain(unknown.correlationId);
   });
 });

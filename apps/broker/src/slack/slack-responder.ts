@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { domainErrorFromDatabase } from '../common/database-errors';
 import { DomainError, ErrorCode } from '../common/errors';
+import { statusWords } from './views/answers.view';
 
 /**
  * The Slack edge of STYLE §8: a domain error becomes its reason in plain words; anything
  * unknown becomes a generic message with a correlation id (the stack goes to the log only).
+ * Where the REST wording names routes or internal statuses, Slack gets its own (see also
+ * SlackInteractionsService.extendOffer for "you already have it").
  */
 export function slackErrorText(thrown: unknown): { text: string; correlationId?: string } {
   // Text PostgreSQL cannot store, or a name another request just took: said as such (issue 18).
@@ -20,8 +23,16 @@ export function slackErrorText(thrown: unknown): { text: string; correlationId?:
         return { text: `Not found: ${error.message}` };
       case ErrorCode.NotGrantable:
         return { text: `Cannot be granted: ${error.message}` };
+      case ErrorCode.IllegalTransition: {
+        // REST says "cannot cancel a request that is ACTIVE (allowed: …)"; Slack says where it is.
+        const status = error.details?.status;
+        return typeof status === 'string'
+          ? {
+              text: `That can no longer be done: this request ${statusWords(status)}. Nothing changed.`,
+            }
+          : { text: error.message };
+      }
       case ErrorCode.Conflict:
-      case ErrorCode.IllegalTransition:
         return { text: error.message };
     }
   }
