@@ -38,6 +38,7 @@ const MATRIX: Record<string, Role[]> = {
   'POST /api/v1/integrations': MANAGERS,
   'GET /api/v1/integrations': ALL,
   'GET /api/v1/integrations/{id}': ALL,
+  'PATCH /api/v1/integrations/{id}': MANAGERS,
   'POST /api/v1/integrations/{id}/credentials/reset': ALL,
   'POST /api/v1/integrations/{id}/credentials/reset-all': MANAGERS,
   'GET /api/v1/integrations/{id}/database-users': READERS,
