@@ -194,13 +194,15 @@ export class GroupRolesService {
         `role ${JSON.stringify(w.name)} exists but is not a Doorman group role; left untouched`,
       );
     }
-    const [drift] = await tx.run<{ drift: boolean }>(
+    const [drift] = await tx.run<{ drift: boolean; missing?: boolean }>(
       isEverything(w.grant)
         ? sql.readPredefinedDrift(w.name, everythingRoles(w.grant))
         : isRoleResource(w.grant)
           ? sql.readPredefinedDrift(w.name, [w.grant.schema])
           : sql.readGroupDrift(w.name, w.grant.schema),
     );
+    // The group outlived its schema: membership in it would grant nothing.
+    if (drift.missing) throw schemaMissing(w.grant);
     return drift.drift;
   }
 
@@ -211,12 +213,7 @@ export class GroupRolesService {
     const [owners] = await tx.run<{ schema_owner: string; object_owners: string[] }>(
       sql.readSchemaOwners(w.grant.schema),
     );
-    if (!owners) {
-      throw ConnectorError.permanent(
-        ConnectorErrorCode.SchemaMissing,
-        `schema ${JSON.stringify(w.grant.schema)} does not exist in database ${JSON.stringify(w.grant.database)}`,
-      );
-    }
+    if (!owners) throw schemaMissing(w.grant);
     const [exists] = await tx.run(sql.readRoles([w.name]));
     if (!exists) {
       await tx.run(sql.createNologinRole(w.name));
@@ -300,6 +297,13 @@ async function assertRoleGrantable(tx: Tx, grant: GroupGrant): Promise<void> {
       `role ${grant.schema} cannot be granted: ${verdict.reason ?? 'refused'}`,
     );
   }
+}
+
+function schemaMissing(grant: GroupGrant): ConnectorError {
+  return ConnectorError.permanent(
+    ConnectorErrorCode.SchemaMissing,
+    `schema ${JSON.stringify(grant.schema)} does not exist in database ${JSON.stringify(grant.database)}`,
+  );
 }
 
 /** A schema group's level; `member` belongs to role resources only. */

@@ -322,11 +322,13 @@ export function readSchemaOwners(schema: string): Statement {
 
 /**
  * Whether a group role lacks something it should hold: a table it cannot SELECT, or an
- * owner in the schema without default privileges for it. Cheap catalog reads, no locks.
+ * owner in the schema without default privileges for it; and whether its schema is gone
+ * (`missing`: a group made for a schema dropped since). Cheap catalog reads, no locks.
  */
 export function readGroupDrift(group: string, schema: string): Statement {
   return {
-    text: `SELECT EXISTS (
+    text: `SELECT NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = $2) AS missing,
+       EXISTS (
          SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE n.nspname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
             AND NOT has_table_privilege($1, c.oid, 'SELECT'))

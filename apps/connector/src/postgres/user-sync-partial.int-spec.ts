@@ -214,6 +214,39 @@ describe('a sync with groups that cannot be applied', () => {
     expect(again.failedGroups?.map((f) => f.schema)).toEqual(['no_such_schema']);
   });
 
+  it('a group that outlived its schema is left out for a newcomer and kept for who holds it', async () => {
+    await target.query('CREATE SCHEMA brief', [], 'app');
+    const READ_BRIEF: GroupGrant = { database: 'app', schema: 'brief', permission: 'read' };
+    const holder = person();
+    await run(jobWithTimes(holder, 1, [{ grant: READ_BRIEF, startingDurationSeconds: 600 }]));
+    expect(await memberships(holder.username)).toEqual([groupRoleName(READ_BRIEF)]);
+    await target.query('DROP SCHEMA brief', [], 'app');
+
+    const newcomer = person();
+    const out = await run(
+      jobWithTimes(newcomer, 1, [
+        { grant: READ_PUBLIC, startingDurationSeconds: 600 },
+        { grant: READ_BRIEF, startingDurationSeconds: 600 },
+      ]),
+    );
+    expect(out.failedGroups?.map((f) => [f.schema, f.error.code])).toEqual([
+      ['brief', ConnectorErrorCode.SchemaMissing],
+    ]);
+    expect(await memberships(newcomer.username)).toEqual([groupRoleName(READ_PUBLIC)]);
+
+    const kept = await run(
+      jobWithTimes(holder, 2, [
+        { grant: READ_BRIEF, validUntil: new Date(Date.now() + 600_000).toISOString() },
+        { grant: READ_PUBLIC, startingDurationSeconds: 600 },
+      ]),
+    );
+    expect(kept.failedGroups).toEqual([]);
+    expect(kept.effects.join('\n')).toMatch(/kept the memberships already held/);
+    expect((await memberships(holder.username)).sort()).toEqual(
+      [groupRoleName(READ_BRIEF), groupRoleName(READ_PUBLIC)].sort(),
+    );
+  });
+
   it('reports when it applied, by the server clock, after the transaction started', async () => {
     const out = await run(
       jobWithTimes(person(), 1, [{ grant: READ_PUBLIC, startingDurationSeconds: 60 }]),

@@ -28,7 +28,8 @@ SELECT pg_get_userbyid(n.nspowner)::text AS schema_owner,
   FROM pg_namespace n WHERE n.nspname = $1;
 -- values: ["Ünïcode \"Sales\" Ω schema"]
 
-SELECT EXISTS (
+SELECT NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = $2) AS missing,
+       EXISTS (
          SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE n.nspname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
             AND NOT has_table_privilege($1, c.oid, 'SELECT'))
