@@ -41,6 +41,8 @@ describe('sync results and expiries recorded in batches', () => {
       approvers: { userIds: [w.bob.id] },
       defaultDuration: '1h',
       maxDuration: '2h',
+      // alice's world flow offers app.public too: this one judges her requests here.
+      priority: 1,
     });
     expect(flow.status).toBe(201);
     db = new Client({ connectionString: env.databaseUrl });
@@ -145,6 +147,11 @@ describe('sync results and expiries recorded in batches', () => {
     }
     expect((await row(e2)).status).toBe('GRANTING');
     expect(await databaseUser(dave.id)).toMatchObject({ applied_generation: gd2, state: 'active' });
+    // When the newest of dave's syncs finished, by the target's clock (issue 20): the later one.
+    const daveApplied = Math.max(...[batch[2], batch[3]].map((r) => Date.parse(r.startedAt!)));
+    expect(new Date((await databaseUser(dave.id)).last_applied_at as string).getTime()).toBe(
+      daveApplied,
+    );
     const aliceUser = await databaseUser(alice.id);
     expect(aliceUser.sealed_password).toEqual(ofAlice.sealedPassword);
     expect(aliceUser.password_pending_generation).toBeNull();
