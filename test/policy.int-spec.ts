@@ -94,6 +94,7 @@ describe('policy files (broker on real PostgreSQL and Redis)', () => {
     expect(res.body.errors).toEqual([
       { line: 39, path: 'integrations.0.sslMode', message: expect.any(String) },
     ]);
+    const groupsBefore = (await api.get('/api/v1/groups')).body;
     const unknown = await apply(
       EXAMPLE.replace('members: [dora@example.com]', 'members: [nobody@example.com]'),
     );
@@ -105,6 +106,24 @@ describe('policy files (broker on real PostgreSQL and Redis)', () => {
         message: expect.stringContaining('unknown user nobody@example.com'),
       },
     ]);
+    // Nothing of it was written: the group keeps its members (it lost dora before issue 18).
+    expect((await api.get('/api/v1/groups')).body).toEqual(groupsBefore);
+  });
+
+  it('an integration can refuse reveals to minted tokens from the file too', async () => {
+    const strict = EXAMPLE.replace(
+      '    adminRotationDays: 30\n',
+      '    adminRotationDays: 30\n    revealToMintedTokens: false\n',
+    );
+    expect((await apply(EXAMPLE)).status).toBe(200); // back to the example after the tests above
+    expect((await apply(strict)).body.changes).toEqual(['update integration orders-prod']);
+    const find = async () =>
+      ((await api.get('/api/v1/integrations')).body as Array<{ name: string }>).find(
+        (i) => i.name === 'orders-prod',
+      );
+    expect(await find()).toMatchObject({ revealToMintedTokens: false });
+    expect((await apply(EXAMPLE)).body.changes).toEqual(['update integration orders-prod']);
+    expect(await find()).toMatchObject({ revealToMintedTokens: true });
   });
 
   it('only admin and security may apply', async () => {

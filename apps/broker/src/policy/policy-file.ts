@@ -74,6 +74,8 @@ export const PolicySchema = z.strictObject({
         customAccessDetails: z.string().max(400).nullable().default(null),
         owners: emails,
         connectionLimit: z.number().int().min(1).max(1000).default(10),
+        /** false: no credentials revealed to a token minted for the person by someone else. */
+        revealToMintedTokens: z.boolean().default(true),
       }),
     )
     .default([]),

@@ -128,6 +128,13 @@ export class PolicyService implements OnApplicationBootstrap {
   }
 
   async apply(actor: Actor, text: string, dryRun: boolean): Promise<ApplyResult> {
+    // A dry run first: a file with unknown references or a refused role change is refused
+    // before anything of it is written (the writes below are not one transaction).
+    if (!dryRun) await this.run(actor, text, true);
+    return this.run(actor, text, dryRun);
+  }
+
+  private async run(actor: Actor, text: string, dryRun: boolean): Promise<ApplyResult> {
     const { policy, source } = parsePolicy(text);
     const changes: string[] = [];
     const errors: PolicyError[] = [];
@@ -254,6 +261,7 @@ export class PolicyService implements OnApplicationBootstrap {
         customAccessDetails: i.customAccessDetails,
         ownerIds: resolveUsers(i.owners, ['integrations', n, 'owners']),
         connectionLimit: i.connectionLimit,
+        revealToMintedTokens: i.revealToMintedTokens,
       };
       const existing = await this.integrations.findOneBy({ name: i.name });
       if (!existing) {
@@ -341,7 +349,6 @@ export class PolicyService implements OnApplicationBootstrap {
           ? `update flow ${f.name} (version ${existing.version + 1})`
           : `create flow ${f.name}`,
       );
-      if (dryRun) continue;
       const parsed = FlowInputSchema.safeParse(input);
       if (!parsed.success) {
         errors.push(
@@ -351,6 +358,7 @@ export class PolicyService implements OnApplicationBootstrap {
         );
         continue;
       }
+      if (dryRun) continue;
       try {
         if (existing) await this.flows.update(actor, existing.id, parsed.data);
         else await this.flows.create(actor, parsed.data);
