@@ -196,6 +196,29 @@ describe('partial syncs and inventories older than the last apply', () => {
     });
   });
 
+  it('an active grant whose group cannot be applied again stays ACTIVE and says why', async () => {
+    const who = people[1]; // holds app.public from the batch case
+    const [active] = (
+      await db.query(
+        "SELECT id FROM access_requests WHERE requester_id = $1 AND schema = 'public' AND status = 'ACTIVE'",
+        [who.id],
+      )
+    ).rows as Array<{ id: string }>;
+    expect(active).toBeDefined();
+    const du = await databaseUser(who.id);
+    const publicFailed = { ...goneFailed, schema: 'public' };
+    const r = await result(who.id, du.generation as number, {
+      status: 'stale',
+      sealedPassword: undefined,
+      failedGroups: [publicFailed],
+    });
+    expect(await recorder.record([r])).toEqual([null]);
+    expect(await row(active.id)).toMatchObject({
+      status: 'ACTIVE',
+      last_error: `SCHEMA_MISSING: ${goneFailed.error.message}`,
+    });
+  });
+
   describe('an inventory older than the last apply (issue 20)', () => {
     const inventory = (at: Date, roles: Inventory['roles'] = []): Inventory => ({
       v: CONTRACT_VERSION,

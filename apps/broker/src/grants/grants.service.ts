@@ -513,6 +513,9 @@ export class GrantsService {
         await this.audit.record(grantRevokedEvent(req, r), em);
       }
     }
+    // An active grant whose group could not be applied again (a membership lost with its
+    // schema): it stays ACTIVE until it ends, and says why it does not work.
+    if (failures.length > 0) await this.noteActiveFailures(em, r);
     // A grant this result activated is held: access has not ended (no count needed).
     if (!pending.some((p) => p.status === 'GRANTING' && !failedOf.get(p)))
       await this.maybeEndAccess(em, du, r.generation, now);
@@ -520,6 +523,17 @@ export class GrantsService {
       await this.syncPerson(em, r.integrationId, r.personId, r.correlationId, {
         forcePassword: true,
       });
+  }
+
+  private async noteActiveFailures(em: EntityManager, r: SyncUserResult): Promise<void> {
+    const requests = em.getRepository(AccessRequestEntity);
+    const active = await requests.find({
+      where: { integrationId: r.integrationId, requesterId: r.personId, status: 'ACTIVE' },
+    });
+    for (const req of active) {
+      const failed = failedGroupOf(req, r);
+      if (failed) await requests.update(req.id, { lastError: failedGroupText(failed) });
+    }
   }
 
   /** After the newest state was applied with nothing held or being revoked: the clock of cleanup starts. */
