@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/ensure-services.sh
 
+# A clean clone must install with `npm ci` (npm 11 refuses a lockfile that lacks any
+# platform's optional packages): checked against the lockfile without touching node_modules.
+echo "== lockfile (npm ci)"; npm ci --dry-run --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
 echo "== lint"; npx eslint . --max-warnings=0
 echo "== format"; npx prettier --check . --log-level warn
 echo "== build (typecheck + compile)"; npx tsc -p tsconfig.json --noEmit && npm run -s build
