@@ -82,7 +82,12 @@ export class InventoryService {
     const rows = await this.target.query<InventoryRow>(
       sql.readInventory(MARKER_ROLE, GROUP_COMMENT_PREFIX),
     );
-    const at = rows[0] ? new Date(rows[0].now_ms) : new Date();
+    // The target's clock even with no role to report: the broker compares it with when syncs
+    // applied, by that clock (issue 20); the connector's own clock may be skewed.
+    const at = new Date(
+      rows[0]?.now_ms ??
+        (await this.target.query<{ now_ms: number }>(sql.readServerClock()))[0].now_ms,
+    );
     return {
       v: CONTRACT_VERSION,
       kind: 'inventory',
