@@ -239,6 +239,23 @@ describe('Slack messages speak Slack and stay true (strict fake Slack)', () => {
     ]);
   });
 
+  it('the request form for access already held closes, and a DM offers Extend', async () => {
+    const since = fake.seenBy(ALICE).length;
+    const res = await slack.submitView(ALICE, 'doorman_request', {
+      resource: { resource: { selected_option: { value: `${w.integrationId}|app|sales` } } },
+      permission: { permission: { selected_option: { value: 'read' } } },
+      duration: { duration: { value: '30m' } },
+      justification: { justification: { value: 'from the form' } },
+    });
+    expect(res.status).toBe(200);
+    expect(res.json?.response_action).toBeUndefined();
+    const offer = await seen(ALICE, since, 'You already have');
+    expect(offer.via).toBe('dm');
+    expect(JSON.stringify(offer.blocks)).toMatch(SLACK_DATE);
+    expect(JSON.stringify(offer)).not.toMatch(/\/api\/v1|POST/);
+    expect(buttonsOf(offer.blocks).map((b) => b.action_id)).toEqual(['doorman_extend']);
+  });
+
   it('the credentials modal shows its end in Slack date formatting', async () => {
     const ready = await waitFor('the ready DM', async () =>
       dmNow(ALICE, (m) => JSON.stringify(m.blocks ?? []).includes(`access:${grant}`)),

@@ -198,6 +198,10 @@ export class SlackInteractionsService {
           justification: values[b.justification]?.[b.justification]?.value ?? null,
         });
       } catch (e) {
+        // Access already held: the form closes, and a DM offers Extend (with Slack's dates)
+        // instead of a field error naming the REST route.
+        const offer = await this.extendOffer(e);
+        if (offer) return this.people.tell({ slackUserId: o.slackUserId }, offer);
         if (!(e instanceof DomainError) || e.code === ErrorCode.NotFound) throw e;
         const m = e.message;
         const block =
