@@ -174,6 +174,16 @@ describe('audit trail (broker on real PostgreSQL and Redis)', () => {
     expect(activity.events.map((e: { action: string }) => e.action)).toContain('request.created');
   });
 
+  it('makes no checkpoints without a signing key, and says why', async () => {
+    for (const res of [
+      await w.security.api.post('/api/v1/audit-events/checkpoints'),
+      await w.security.api.get('/api/v1/audit-events/public-key'),
+    ]) {
+      expect(res.status).toBe(409);
+      expect(JSON.stringify(res.body)).toContain('AUDIT_SIGNING_PRIVATE_KEY');
+    }
+  });
+
   it('names the first broken link when a row is tampered with behind the trigger', async () => {
     const victim = (
       await db.query("SELECT id::text FROM audit_events WHERE action = 'request.approved'")
@@ -224,6 +234,7 @@ describe('audit checkpoints (broker on real PostgreSQL and Redis)', () => {
       AUDIT_STDOUT: 'true',
       AUDIT_SEAL_INTERVAL_MS: '100',
       AUDIT_SIGNING_PRIVATE_KEY: generateSigningKey(),
+      AUDIT_CHECKPOINT_INTERVAL_MS: '1000',
     });
     const write = process.stdout.write.bind(process.stdout);
     jest
@@ -259,6 +270,11 @@ describe('audit checkpoints (broker on real PostgreSQL and Redis)', () => {
     await db?.end();
     await app?.close();
     await env?.dispose();
+  });
+
+  it('signs the head by itself every interval', async () => {
+    await waitFor('a checkpoint on the stream', async () => stream.length > 0);
+    expect(JSON.parse(stream[0])).toMatchObject({ stream: 'doorman-audit-checkpoint', version: 1 });
   });
 
   it('signs the head with a key anyone holding the public key can check, and streams it', async () => {
