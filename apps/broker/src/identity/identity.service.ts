@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
-import { In, IsNull, Not, Repository } from 'typeorm';
+import { type EntityManager, In, IsNull, Not, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
@@ -359,6 +359,19 @@ export class IdentityService implements OnApplicationBootstrap {
       details: { userId, email: user.email },
     });
     return { ...user, deactivatedAt };
+  }
+
+  /**
+   * Refuses a deactivated person. Within a transaction the row stays share-locked until it
+   * commits, so a deactivation that starts meanwhile waits and then sees what was written.
+   */
+  async assertActive(userId: string, em?: EntityManager): Promise<void> {
+    const [row] = await (em ?? this.users.manager).query<Array<{ deactivatedAt: Date | null }>>(
+      `SELECT deactivated_at AS "deactivatedAt" FROM users WHERE id = $1 FOR SHARE`,
+      [userId],
+    );
+    if (!row) throw DomainError.notFound('user', userId);
+    if (row.deactivatedAt) throw DomainError.forbidden('this person is deactivated');
   }
 
   /** Of these people, the ones deactivated now (approver lists leave them out). */

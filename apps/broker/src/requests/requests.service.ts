@@ -240,6 +240,8 @@ export class RequestsService {
   ): Promise<AccessRequestEntity> {
     const ctx = await this.contextFor(flow, integration, ask);
     const id = await this.grants.inTransaction(async (em) => {
+      // Held until commit: a deactivation either comes first (refused here) or sees this row.
+      await this.identity.assertActive(ask.requesterId, em);
       const repo = em.getRepository(AccessRequestEntity);
       const row = await repo.save(
         repo.create({
