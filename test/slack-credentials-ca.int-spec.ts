@@ -126,7 +126,7 @@ describe('credentials with the CA a verify-full connection needs (REST and Slack
     expect(creds.body.sslMode).toBe('verify-full');
     expect(creds.body.caCertificate.trim()).toBe(harnessCa.trim());
 
-    const env = { ...process.env, PGCONNECT_TIMEOUT: '5', HOME: dir };
+    const env: NodeJS.ProcessEnv = { ...process.env, PGCONNECT_TIMEOUT: '5', HOME: dir };
     delete env.PGSSLROOTCERT;
     delete env.PGSSLMODE;
     // Without the CA, verify-full cannot check the server: psql refuses to connect.

@@ -125,16 +125,16 @@ describe('Slack end to end', () => {
     ).toBe(401);
 
     fake.addUser('USTRANGER', 'stranger@elsewhere.example');
-    await slack.command('USTRANGER', 'list');
-    await waitFor('the stranger told', async () =>
-      fake.callsOf('chat.postEphemeral').find((c) => c.args.user === 'USTRANGER'),
-    );
-    await slack.command('UALICE', 'only three words');
-    await waitFor('the usage', async () =>
-      fake
-        .callsOf('chat.postEphemeral')
-        .find((c) => c.args.user === 'UALICE' && String(c.args.text).includes('Usage')),
-    );
+    // Typed in a private channel the bot is not in: the answers come through the response_url.
+    fake.addPrivateChannel('G0E2EROOM', ['USTRANGER', 'UALICE']);
+    const shown = (user: string, text: string) =>
+      waitFor(`${user} shown "${text}"`, async () =>
+        fake.seenBy(user).find((a) => a.text.includes(text)),
+      );
+    await slack.commandIn('G0E2EROOM', 'USTRANGER', 'list');
+    expect((await shown('USTRANGER', "I don't know you yet")).via).toBe('response_url');
+    await slack.commandIn('G0E2EROOM', 'UALICE', 'only three words');
+    expect((await shown('UALICE', 'Usage')).via).toBe('response_url');
 
     const name = (await w.security.api.get(`/api/v1/integrations/${w.integrationId}`)).body.name;
     await slack.command('UALICE', `${name} app.public write 5m schema change`);
@@ -147,11 +147,7 @@ describe('Slack end to end', () => {
       .flatMap((b: any) => b.elements ?? [])
       .find((e: any) => e.action_id === 'doorman_deny_open').value as string;
     await slack.click('UALICE', 'doorman_approve', id);
-    await waitFor('self-approval refused', async () =>
-      fake
-        .callsOf('chat.postEphemeral')
-        .find((c) => c.args.user === 'UALICE' && String(c.args.text).includes('Not allowed')),
-    );
+    await shown('UALICE', 'Not allowed');
     await slack.click('UCAROL', 'doorman_deny_open', id);
     await waitFor('the deny form', async () =>
       fake.callsOf('views.open').find((c) => c.args.view.private_metadata === id),
@@ -168,14 +164,7 @@ describe('Slack end to end', () => {
       'denied',
     );
     await slack.click('UBOB', 'doorman_approve', id);
-    await waitFor('already denied', async () =>
-      fake
-        .callsOf('chat.postEphemeral')
-        .find(
-          (c) =>
-            c.args.user === 'UBOB' && String(c.args.text).includes('already denied by <@UCAROL>'),
-        ),
-    );
+    await shown('UBOB', 'already denied by <@UCAROL>');
     const row = await w.alice.api.get(`/api/v1/access-requests/${id}`);
     expect(row.body).toMatchObject({ status: 'DENIED' });
   });

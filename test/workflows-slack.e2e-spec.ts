@@ -157,19 +157,16 @@ describe('approval workflows through Slack', () => {
   const approvalFor = (user: string, reason: string) =>
     dm(user, (s) => s.includes('doorman_approve') && s.includes(reason), `approval of ${reason}`);
 
-  /** What only `user` was told (ephemeral, or a DM that is not an approval) after call `since`. */
+  /**
+   * What only `user` was shown (through the response_url, ephemeral, or a DM that is not an
+   * approval) after the first `since` things they were shown.
+   */
   const answersTo = (user: string, since: number) =>
-    fake.calls
+    fake
+      .seenBy(user)
       .slice(since)
-      .filter(
-        (x) =>
-          x.ok &&
-          ((x.method === 'chat.postEphemeral' && x.args.user === user) ||
-            (x.method === 'chat.postMessage' &&
-              x.args.channel === fake.dmOf(user) &&
-              !JSON.stringify(x.args.blocks ?? '').includes('doorman_approve'))),
-      )
-      .map((x) => JSON.stringify(x.args));
+      .filter((a) => !JSON.stringify(a.blocks ?? '').includes('doorman_approve'))
+      .map((a) => JSON.stringify(a));
 
   /** The first such answer containing `fragment`; a timeout names what was said instead. */
   const answerTo = async (user: string, since: number, fragment: string) => {
@@ -187,14 +184,14 @@ describe('approval workflows through Slack', () => {
 
   /** A click, and what the broker answered the clicker. */
   const clickAndHear = async (user: string, actionId: string, id: string, fragment: string) => {
-    const since = fake.calls.length;
+    const since = fake.seenBy(user).length;
     expect((await slack.click(user, actionId, id)).status).toBe(200);
     return answerTo(user, since, fragment);
   };
 
   /** `/access …` as `user`; resolves with the broker's answer. */
   const command = async (user: string, text: string, fragment: string) => {
-    const since = fake.calls.length;
+    const since = fake.seenBy(user).length;
     expect((await slack.command(user, text)).status).toBe(200);
     return answerTo(user, since, fragment);
   };

@@ -58,7 +58,9 @@ export async function startSlackStack(opts: StackOptions = {}): Promise<SlackSta
     return {
       ...stack,
       fake,
-      slack: new SlackDriver(`${stack.baseUrl}/slack/events`, SLACK_SECRET),
+      slack: new SlackDriver(`${stack.baseUrl}/slack/events`, SLACK_SECRET, (user, channel) =>
+        fake.responseUrl(user, channel),
+      ),
       signingSecret: SLACK_SECRET,
       async stop() {
         await stack.stop();
@@ -92,6 +94,8 @@ async function start(opts: StackOptions, fake: FakeSlack | null): Promise<Stack>
           SLACK_SIGNING_SECRET: SLACK_SECRET,
           SLACK_BOT_TOKEN: SLACK_TOKEN,
           SLACK_API_URL: fake.url,
+          // The fake serves response_urls on loopback; production allows hooks.slack.com only.
+          SLACK_RESPONSE_URL_ORIGINS: fake.origin,
         }
       : {};
     broker = AppProcess.start('broker', 'apps/broker/src/main.js', {
