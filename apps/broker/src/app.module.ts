@@ -2,7 +2,6 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { AccessFlowsModule } from './access-flows/access-flows.module';
 import { requestLogId } from './common/correlation';
@@ -22,6 +21,7 @@ import { PeopleModule } from './people/people.module';
 import { IdentityModule } from './identity/identity.module';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { RequestsModule } from './requests/requests.module';
+import { SchedulingModule } from './scheduling/scheduling.module';
 import { SlackModule } from './slack/slack.module';
 
 /** Secrets never reach a log line, whatever a developer logs later (DESIGN §4). */
@@ -66,7 +66,6 @@ export class AppModule {
             },
           },
         }),
-        ScheduleModule.forRoot(),
         ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }]),
         BullModule.forRoot({
           connection: redisConnectionOptions(config.REDIS_URL),
@@ -85,6 +84,7 @@ export class AppModule {
         PeopleModule,
         SlackModule,
         MetricsModule,
+        SchedulingModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpExceptionFilter },

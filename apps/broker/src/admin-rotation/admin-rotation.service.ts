@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
   CONTRACT_VERSION,
@@ -12,7 +11,6 @@ import {
 import { DataSource, MoreThan, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
-import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import type { Actor } from '../identity/actor';
 import { IntegrationEntity } from '../integrations/integration.entity';
 import { OutboxService } from '../outbox/outbox.service';
@@ -37,10 +35,11 @@ export interface AdminRotationView {
  * Rotation of each connector's own login (DESIGN §3.6): scheduled every adminRotationDays
  * (spread by a per-integration jitter) or on demand; the connector does the work and keeps
  * the password, the broker keeps the dates and the outcome. Once on several replicas: the
- * integration's row is locked and one rotation is in flight at a time.
+ * integration's row is locked and one rotation is in flight at a time. Due dates are checked
+ * every SWEEP_INTERVAL_MS by the `admin-rotation` schedule (scheduling/).
  */
 @Injectable()
-export class AdminRotationService implements OnApplicationBootstrap {
+export class AdminRotationService {
   private readonly logger = new Logger(AdminRotationService.name);
   private busy = false;
 
@@ -48,15 +47,7 @@ export class AdminRotationService implements OnApplicationBootstrap {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
-    private readonly scheduler: SchedulerRegistry,
-    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
-
-  onApplicationBootstrap(): void {
-    const handle = setInterval(() => void this.tick(), this.config.SWEEP_INTERVAL_MS);
-    handle.unref();
-    this.scheduler.addInterval('admin-rotation', handle);
-  }
 
   async tick(now = new Date()): Promise<void> {
     if (this.busy) return;

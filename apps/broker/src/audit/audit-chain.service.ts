@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../common/errors';
@@ -45,8 +44,7 @@ export class AuditChainService implements OnApplicationBootstrap {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly scheduler: SchedulerRegistry,
-    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+    @Inject(BROKER_CONFIG) config: BrokerConfig,
     private readonly stream: AuditStreamService,
   ) {
     this.signingKey = config.AUDIT_SIGNING_PRIVATE_KEY
@@ -54,15 +52,12 @@ export class AuditChainService implements OnApplicationBootstrap {
       : null;
   }
 
+  /**
+   * Says whether checkpoints are on. Sealing runs every AUDIT_SEAL_INTERVAL_MS and checkpoints
+   * every AUDIT_CHECKPOINT_INTERVAL_MS, from the `audit-seal` and `audit-checkpoint` schedules.
+   */
   onApplicationBootstrap(): void {
-    this.startCheckpoints();
-    const handle = setInterval(() => {
-      this.seal().catch((err: unknown) =>
-        this.logger.warn({ err }, 'audit sealing failed; next tick retries'),
-      );
-    }, this.config.AUDIT_SEAL_INTERVAL_MS);
-    handle.unref();
-    this.scheduler.addInterval('audit-sealer', handle);
+    this.announceCheckpoints();
   }
 
   /** Seals everything committed so far; returns how many events were sealed. */
@@ -121,7 +116,7 @@ export class AuditChainService implements OnApplicationBootstrap {
     });
   }
 
-  private startCheckpoints(): void {
+  private announceCheckpoints(): void {
     if (!this.signingKey) {
       this.logger.warn(
         'audit checkpoints are off: AUDIT_SIGNING_PRIVATE_KEY is not set (npm run keygen prints one); the chain verifies, but nothing outside the database pins its newest events',
@@ -132,13 +127,6 @@ export class AuditChainService implements OnApplicationBootstrap {
       { keyId: this.signingKey.keyId, publicKey: this.signingKey.publicKeyDer },
       'audit checkpoints are signed with this Ed25519 key',
     );
-    const handle = setInterval(() => {
-      this.checkpoint({ onlyIfMoved: true }).catch((err: unknown) =>
-        this.logger.warn({ err }, 'audit checkpoint failed; next tick retries'),
-      );
-    }, this.config.AUDIT_CHECKPOINT_INTERVAL_MS);
-    handle.unref();
-    this.scheduler.addInterval('audit-checkpoint', handle);
   }
 
   /** The key checkpoints are signed with, for those who check them. */

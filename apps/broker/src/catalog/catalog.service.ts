@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   CONTRACT_VERSION,
   DiscoverJobSchema,
@@ -80,12 +79,13 @@ export type GrantableIndex = Map<string, Map<string, PermissionLevel[]>>;
 /**
  * The catalog of each integration (issue 7): what exists (databases, schemas, tables, owners)
  * and what the connector's admin can grant on it, plus the doctor's report. Kept fresh by a
- * periodic discovery per integration (every CATALOG_REFRESH_MS, checked each sweep; its cost
+ * periodic discovery per integration (every CATALOG_REFRESH_MS, checked by the `catalog-refresh`
+ * schedule every SWEEP_INTERVAL_MS; its cost
  * grows with integrations, never with grants) and on demand; once across replicas (the
  * catalog row is locked, one discovery in flight at a time).
  */
 @Injectable()
-export class CatalogService implements OnApplicationBootstrap {
+export class CatalogService {
   private readonly logger = new Logger(CatalogService.name);
   private busy = false;
 
@@ -94,17 +94,10 @@ export class CatalogService implements OnApplicationBootstrap {
     private readonly integrations: IntegrationsService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
-    private readonly scheduler: SchedulerRegistry,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
-    // Cron only enqueues (STYLE §7): the connector does the reading.
-    const handle = setInterval(() => void this.tick(), this.config.SWEEP_INTERVAL_MS);
-    handle.unref();
-    this.scheduler.addInterval('catalog-refresh', handle);
-  }
-
+  /** Enqueues the discoveries that are due; the connector does the reading. */
   async tick(now = new Date()): Promise<void> {
     if (this.busy) return;
     this.busy = true;

@@ -41,6 +41,6 @@ import { TimersProcessor } from './timers.processor';
     TimersProcessor,
     SweeperService,
   ],
-  exports: [GrantsService, FaultMetrics],
+  exports: [GrantsService, FaultMetrics, SweeperService],
 })
 export class GrantsModule {}

@@ -1,29 +1,18 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
+import { Injectable, Logger } from '@nestjs/common';
 import { sweepDuration } from '../metrics/operation-timings';
 import { GrantsService } from './grants.service';
 
 /**
  * The safety net behind the delayed jobs (DESIGN §5): overdue grants and due cleanups.
- * Safe on several replicas: each grant is ended under its row lock, once.
+ * Safe on several replicas: each grant is ended under its row lock, once. Run every
+ * SWEEP_INTERVAL_MS by the `grants-sweep` schedule (scheduling/).
  */
 @Injectable()
-export class SweeperService implements OnApplicationBootstrap {
+export class SweeperService {
   private readonly logger = new Logger(SweeperService.name);
   private busy = false;
 
-  constructor(
-    private readonly grants: GrantsService,
-    private readonly scheduler: SchedulerRegistry,
-    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const handle = setInterval(() => void this.tick(), this.config.SWEEP_INTERVAL_MS);
-    handle.unref();
-    this.scheduler.addInterval('sweeper', handle);
-  }
+  constructor(private readonly grants: GrantsService) {}
 
   async tick(): Promise<void> {
     if (this.busy) return;

@@ -18,7 +18,7 @@ describe('outbox direct relay (real PostgreSQL and Redis)', () => {
     await migrate(ds);
     queues = new QueueRegistry(env.config);
     // Not bootstrapped: no polling relay, so only the direct path can move the rows.
-    outbox = new OutboxService(ds, queues, env.config);
+    outbox = new OutboxService(ds, queues);
   });
 
   afterAll(async () => {

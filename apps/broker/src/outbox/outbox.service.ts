@@ -1,5 +1,4 @@
 import {
-  Inject,
   Injectable,
   Logger,
   type OnApplicationBootstrap,
@@ -9,7 +8,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { connectorQueueName } from '@doorman/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { SYNC_JOB_OPTIONS, TIMER_JOB_OPTIONS } from './job-options';
 import { OutboxEntity } from './outbox.entity';
 import { QueueRegistry } from './queue-registry';
@@ -32,7 +30,6 @@ const MAX_DIRECT_IN_FLIGHT = 64;
 @Injectable()
 export class OutboxService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxService.name);
-  private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
@@ -40,7 +37,6 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly queues: QueueRegistry,
-    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
 
   private directInFlight = 0;
@@ -111,15 +107,22 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
+  /** Rows a stopped broker left behind move at once; later, every OUTBOX_POLL_MS (`poll`). */
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.kick(), this.config.OUTBOX_POLL_MS);
-    this.timer.unref();
     this.kick();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /**
+   * One relay pass, awaited: the `outbox-poll` schedule's safety net for rows no direct relay
+   * moved (a broker that stopped after its commit, a Redis that was away).
+   */
+  async poll(): Promise<void> {
+    this.kick();
     await this.running;
   }
 

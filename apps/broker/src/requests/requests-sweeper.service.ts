@@ -1,25 +1,16 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
+import { Injectable, Logger } from '@nestjs/common';
 import { RequestsService } from './requests.service';
 
-/** Safety net for pending requests whose timers were lost (a flushed Redis, a broker down). */
+/**
+ * Safety net for pending requests whose timers were lost (a flushed Redis, a broker down); run
+ * every SWEEP_INTERVAL_MS by the `requests-sweep` schedule (scheduling/).
+ */
 @Injectable()
-export class RequestsSweeperService implements OnApplicationBootstrap {
+export class RequestsSweeperService {
   private readonly logger = new Logger(RequestsSweeperService.name);
   private busy = false;
 
-  constructor(
-    private readonly requests: RequestsService,
-    private readonly scheduler: SchedulerRegistry,
-    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const handle = setInterval(() => void this.tick(), this.config.SWEEP_INTERVAL_MS);
-    handle.unref();
-    this.scheduler.addInterval('requests-sweeper', handle);
-  }
+  constructor(private readonly requests: RequestsService) {}
 
   async tick(): Promise<void> {
     if (this.busy) return;

@@ -43,6 +43,6 @@ import { REQUEST_TIMERS_QUEUE, RequestsService } from './requests.service';
     AccessHistoryService,
     ResealService,
   ],
-  exports: [RequestsService, CredentialsRevealService],
+  exports: [RequestsService, CredentialsRevealService, RequestsSweeperService],
 })
 export class RequestsModule {}

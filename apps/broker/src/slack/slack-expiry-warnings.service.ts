@@ -1,61 +1,26 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AccessFlowsService } from '../access-flows/access-flows.service';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { IdentityService } from '../identity/identity.service';
 import type { AccessRequestEntity } from '../requests/access-request.entity';
-import { SLACK_CLIENT, type SlackClient } from './slack-client';
 import { SlackMessagesRepository } from './slack-messages.repository';
 import { SlackPeopleService } from './slack-people.service';
 import { expiringSoonMessage } from './views/messages.view';
 
 /**
  * "Expiring soon" with Revoke now, shortly before a grant ends. Each warning is claimed in
- * slack_messages first, so several broker replicas send it once.
+ * slack_messages first, so several broker replicas send it once. Checked every
+ * SLACK_EXPIRY_CHECK_MS by the `slack-expiry-warnings` schedule (scheduling/).
  */
 @Injectable()
-export class SlackExpiryWarningsService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(SlackExpiryWarningsService.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
-
+export class SlackExpiryWarningsService {
   constructor(
-    @Inject(SLACK_CLIENT) private readonly slack: SlackClient,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     private readonly messages: SlackMessagesRepository,
     private readonly people: SlackPeopleService,
     private readonly identity: IdentityService,
     private readonly flows: AccessFlowsService,
   ) {}
-
-  onApplicationBootstrap(): void {
-    if (!this.slack || this.config.SLACK_EXPIRY_WARNING_SECONDS === 0) return;
-    this.timer = setInterval(() => {
-      void this.tick();
-    }, this.config.SLACK_EXPIRY_CHECK_MS);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      await this.warnDue(new Date());
-    } catch (err) {
-      this.logger.error({ err }, 'expiry warnings failed');
-    } finally {
-      this.running = false;
-    }
-  }
 
   /** Extend is offered only where the flow the grant was approved under allows another one. */
   private async canExtend(req: AccessRequestEntity): Promise<boolean> {

@@ -1,12 +1,5 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '../common/errors';
-import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import type { GroupEntity } from '../identity/group.entity';
 import { IdentityService } from '../identity/identity.service';
 import { SLACK_CLIENT, type SlackClient } from './slack-client';
@@ -23,32 +16,20 @@ export interface GroupSyncResult {
 
 /**
  * Keeps groups linked to a Slack user group in step with it: when Slack says the user group
- * changed (`subteam_members_changed`), on demand, and every SLACK_USERGROUP_SYNC_MS. A Slack
+ * changed (`subteam_members_changed`), on demand, and every SLACK_USERGROUP_SYNC_MS (the
+ * `slack-group-sync` schedule). A Slack
  * call that fails changes nothing: a group is never emptied because Slack could not be asked.
  */
 @Injectable()
-export class SlackGroupSyncService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SlackGroupSyncService {
   private readonly logger = new Logger(SlackGroupSyncService.name);
-  private timer: NodeJS.Timeout | null = null;
   private running = false;
 
   constructor(
     @Inject(SLACK_CLIENT) private readonly slack: SlackClient,
-    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     private readonly identity: IdentityService,
     private readonly people: SlackPeopleService,
   ) {}
-
-  onApplicationBootstrap(): void {
-    const every = this.config.SLACK_USERGROUP_SYNC_MS;
-    if (!this.slack || every === 0) return;
-    this.timer = setInterval(() => void this.syncAll(), every);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
 
   /** Every linked group, one after the other; one group's failure does not stop the rest. */
   async syncAll(): Promise<void> {

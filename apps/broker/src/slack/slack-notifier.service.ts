@@ -8,7 +8,6 @@ import {
 } from '@nestjs/common';
 import { AccessFlowsService } from '../access-flows/access-flows.service';
 import { DomainEventBus, type DomainEvent } from '../common/domain-events';
-import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { IdentityService } from '../identity/identity.service';
 import { IntegrationsService } from '../integrations/integrations.service';
 import type { UserEntity } from '../identity/user.entity';
@@ -56,12 +55,10 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
   private unsubscribe: (() => void) | null = null;
   /** Events of one request are handled in order (submitted before approved before ready). */
   private readonly queues = new Map<string, Promise<void>>();
-  private catchUpTimer: NodeJS.Timeout | null = null;
   private catchingUp = false;
 
   constructor(
     @Inject(SLACK_CLIENT) private readonly slack: SlackClient,
-    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     private readonly bus: DomainEventBus,
     private readonly people: SlackPeopleService,
     private readonly identity: IdentityService,
@@ -74,22 +71,17 @@ export class SlackNotifierService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     if (!this.slack) return;
     this.unsubscribe = this.bus.subscribe((e) => this.inOrder(e));
-    const every = this.config.SLACK_CATCH_UP_MS;
-    if (every > 0) {
-      this.catchUpTimer = setInterval(() => void this.catchUp(every), every);
-      this.catchUpTimer.unref();
-    }
   }
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
-    if (this.catchUpTimer) clearInterval(this.catchUpTimer);
   }
 
   /**
    * Events are handled in-process after the commit, so a broker that stops in between loses
    * them. What matters most is caught up here: approvers never asked for a pending request
-   * (by any replica) are asked now, at most one interval late.
+   * (by any replica) are asked now, at most one interval late: every SLACK_CATCH_UP_MS, by the
+   * `slack-catch-up` schedule.
    */
   async catchUp(graceMs: number): Promise<void> {
     if (this.catchingUp) return;

@@ -47,6 +47,11 @@ import { SlackPeopleService } from './slack-people.service';
     SlackGroupSyncService,
     SlackAppService,
   ],
-  exports: [SlackAppService],
+  exports: [
+    SlackAppService,
+    SlackExpiryWarningsService,
+    SlackGroupSyncService,
+    SlackNotifierService,
+  ],
 })
 export class SlackModule {}
