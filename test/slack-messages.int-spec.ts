@@ -152,7 +152,9 @@ describe('Slack messages speak Slack and stay true (strict fake Slack)', () => {
     const id = await request('app.sales read 30m cancel by command');
     let since = fake.seenBy(ALICE).length;
     await slack.commandIn(ROOM, ALICE, 'list');
-    const list = await seen(ALICE, since, id.slice(0, 8));
+    // The list itself (the "submitted" DM also names the request).
+    const list = await seen(ALICE, since, 'Your access requests');
+    expect(list.text).toContain(`\`${id.slice(0, 8)}\``);
     expect(list.text).toContain('waiting for approval');
     expect(list.text).not.toMatch(/PENDING|CANCELLED/);
     since = fake.seenBy(ALICE).length;
