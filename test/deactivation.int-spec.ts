@@ -139,18 +139,16 @@ describe('deactivating a person (real target, connector and broker)', () => {
     expect((await ask('sales')).status).toBe(401);
     // Past the token check too (a request already authenticated when the deactivation began).
     await expect(
-      app
-        .get(RequestsService)
-        .create(
-          { id: w.alice.id, email: w.alice.email, roles: ['requester'], channel: 'api' },
-          {
-            integrationId: w.integrationId,
-            database: 'app',
-            schema: 'sales',
-            permission: 'read',
-            duration: '30m',
-          },
-        ),
+      app.get(RequestsService).create(
+        { id: w.alice.id, email: w.alice.email, roles: ['requester'], channel: 'api' },
+        {
+          integrationId: w.integrationId,
+          database: 'app',
+          schema: 'sales',
+          permission: 'read',
+          duration: '30m',
+        },
+      ),
     ).rejects.toThrow('this person is deactivated');
     const audit = (await admin.get(`/api/v1/audit-events?actorId=${w.security.id}`)).body as Array<{
       action: string;
