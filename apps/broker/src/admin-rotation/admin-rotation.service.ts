@@ -4,7 +4,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import {
   CONTRACT_VERSION,
   RotateAdminJobSchema,
-  connectorQueueName,
   jobIds,
   type RotateAdminResult,
 } from '@doorman/contracts';
@@ -216,11 +215,9 @@ export class AdminRotationService {
       integrationId: integration.id,
       rotationId,
     });
-    await this.outbox.add(em, {
-      queue: connectorQueueName(integration.connectorId),
-      jobName: job.kind,
-      jobId: jobIds.rotateAdmin(integration.id, rotationId),
-      payload: job,
+    await this.outbox.add({
+      job: { kind: 'connector', connectorId: integration.connectorId, job },
+            jobId: jobIds.rotateAdmin(integration.id, rotationId),
     });
     await this.audit.record(
       {

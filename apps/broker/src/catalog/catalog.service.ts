@@ -6,7 +6,6 @@ import {
   EVERYTHING,
   isEverything,
   isRoleResource,
-  connectorQueueName,
   jobIds,
   type CatalogAdmin,
   type CatalogRoleEntry,
@@ -339,11 +338,9 @@ export class CatalogService {
       discoveryId,
       databases: integration.databases,
     });
-    await this.outbox.add(em, {
-      queue: connectorQueueName(integration.connectorId),
-      jobName: job.kind,
-      jobId: jobIds.discover(integration.id, discoveryId),
-      payload: job,
+    await this.outbox.add({
+      job: { kind: 'connector', connectorId: integration.connectorId, job },
+            jobId: jobIds.discover(integration.id, discoveryId),
     });
     return discoveryId;
   }

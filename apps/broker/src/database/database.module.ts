@@ -1,10 +1,20 @@
-import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import { ClsPluginTransactional } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { ClsModule } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
+import { AfterCommit } from './after-commit';
 import { dataSourceOptions, migrate } from './data-source';
 
-/** Migrations run at start, under an advisory lock, before anything else touches the schema. */
+/**
+ * The database, migrated at start under an advisory lock before anything else touches the
+ * schema, and the ambient transactions over it: `@Transactional()` from
+ * `@nestjs-cls/transactional` (the NestJS community's CLS library; its TypeORM adapter keeps
+ * the transaction's EntityManager in async-local storage, so no method passes one by hand).
+ */
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -16,6 +26,16 @@ import { dataSourceOptions, migrate } from './data-source';
         return ds;
       },
     }),
+    ClsModule.forRoot({
+      global: true,
+      plugins: [
+        new ClsPluginTransactional({
+          adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
+        }),
+      ],
+    }),
   ],
+  providers: [AfterCommit],
+  exports: [AfterCommit],
 })
 export class DatabaseModule {}

@@ -1,10 +1,4 @@
-import {
-  TIMERS_QUEUE,
-  jobIds,
-  type FailedGroup,
-  type GroupGrant,
-  type SyncUserResult,
-} from '@doorman/contracts';
+import { jobIds, type FailedGroup, type GroupGrant, type SyncUserResult } from '@doorman/contracts';
 import type { AuditInput } from '../audit/audit.service';
 import type { OutboxJob } from '../outbox/outbox.service';
 import type { AccessRequestEntity } from '../requests/access-request.entity';
@@ -72,19 +66,11 @@ export function grantFailedEvent(req: GrantRow, r: SyncUserResult, g: FailedGrou
   };
 }
 
-export const TIMER_JOBS = {
-  expireGrant: 'expire-grant',
-  cleanupDue: 'cleanup-due',
-  retrySync: 'retry-sync',
-} as const;
-
 /** The timer that ends a grant at its expiry (the sweeper catches it if the timer is lost). */
 export function expiryTimer(requestId: string, expiresAt: Date): OutboxJob {
   return {
-    queue: TIMERS_QUEUE,
-    jobName: TIMER_JOBS.expireGrant,
+    job: { kind: 'expire-grant', requestId },
     jobId: jobIds.expire(requestId, expiresAt.getTime()),
-    payload: { requestId },
     runAt: expiresAt,
   };
 }
@@ -92,10 +78,8 @@ export function expiryTimer(requestId: string, expiresAt: Date): OutboxJob {
 /** The timer that deletes an inactive database user when its cleanup is due. */
 export function cleanupTimer(databaseUserId: string, dueAt: Date): OutboxJob {
   return {
-    queue: TIMERS_QUEUE,
-    jobName: TIMER_JOBS.cleanupDue,
+    job: { kind: 'cleanup-due', databaseUserId },
     jobId: jobIds.cleanupDue(databaseUserId, dueAt.getTime()),
-    payload: { databaseUserId },
     runAt: dueAt,
   };
 }

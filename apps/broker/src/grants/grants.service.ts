@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import {
   CONTRACT_VERSION,
   CleanupUserJobSchema,
   SyncUserJobSchema,
-  TIMERS_QUEUE,
-  connectorQueueName,
   jobIds,
   type CleanupUserResult,
   type SyncUserResult,
@@ -35,7 +35,6 @@ import {
   grantRevokedEvent,
   laterOf,
   passwordLost,
-  TIMER_JOBS,
 } from './grant-events';
 
 export interface SyncOptions {
@@ -61,7 +60,7 @@ const NEW_DATABASE_USER: Omit<DatabaseUserEntity, 'id' | 'integrationId' | 'user
     lastError: null,
   };
 
-export { expiryTimer, TIMER_JOBS };
+export { expiryTimer };
 
 /**
  * Turns changes to a person's grants into desired states for the connector, and the
@@ -76,6 +75,7 @@ export class GrantsService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
     private readonly metrics: FaultMetrics,
@@ -83,26 +83,12 @@ export class GrantsService {
   ) {}
 
   /**
-   * Runs `work` in a transaction and enqueues its outbox rows right after the commit (directly:
-   * no relay transaction on the way to the connector; the relay catches any left behind).
+   * Runs `work` in the ambient transaction (opening one if none is open), handing it the
+   * transaction's manager. A bridge while services still pass the manager by hand; the outbox
+   * rows it writes are enqueued once it commits.
    */
   async inTransaction<T>(work: (em: EntityManager) => Promise<T>, first = false): Promise<T> {
-    let written: ReturnType<OutboxService['takeWritten']> = [];
-    const result = await this.gate.run(
-      () =>
-        this.dataSource.transaction(async (em) => {
-          try {
-            return await work(em);
-          } finally {
-            written = this.outbox.takeWritten(em);
-          }
-        }),
-      first,
-    );
-    // Not awaited: with Redis away the enqueue waits for it, and the caller (an HTTP request,
-    // a result) must not; the rows are committed, so they are not lost either way.
-    void this.outbox.relayWritten(written);
-    return result;
+    return this.gate.run(() => this.txHost.withTransaction(() => work(this.txHost.tx)), first);
   }
 
   /**
@@ -136,7 +122,6 @@ export class GrantsService {
       [du.id, generation, desired.login, desired.rotatePassword, integration.id, person.id],
     );
     await this.outbox.add(
-      em,
       this.syncJob(integration, person, du.username, generation, desired, correlationId),
     );
     return generation;
@@ -227,7 +212,6 @@ export class GrantsService {
       [integrationId, plans.map((x) => x.person.id), plans.map((x) => x.generation)],
     );
     await this.outbox.addMany(
-      em,
       plans.map((x) => this.syncJob(integration, x.person, x.du.username, x.generation, x.desired)),
     );
   }
@@ -249,7 +233,6 @@ export class GrantsService {
     }
     const desired = await this.desiredFor(em, integration, du, false);
     await this.outbox.add(
-      em,
       this.syncJob(integration, person, du.username, du.generation, {
         ...desired,
         rotatePassword: desired.rotatePassword || du.passwordPendingGeneration === du.generation,
@@ -314,15 +297,13 @@ export class GrantsService {
       correlationId: currentCorrelationId() ?? correlationId,
     });
     return {
-      queue: connectorQueueName(integration.connectorId),
-      jobName: job.kind,
+      job: { kind: 'connector', connectorId: integration.connectorId, job },
       jobId: jobIds.sync(integration.id, person.id, generation),
-      payload: job,
     };
   }
 
   private async enqueueCleanup(
-    em: EntityManager,
+    _em: EntityManager,
     integration: IntegrationEntity,
     person: Pick<UserEntity, 'id' | 'email'>,
     du: DatabaseUserEntity,
@@ -338,11 +319,9 @@ export class GrantsService {
       generation,
       databases: integration.databases,
     });
-    await this.outbox.add(em, {
-      queue: connectorQueueName(integration.connectorId),
-      jobName: job.kind,
+    await this.outbox.add({
+      job: { kind: 'connector', connectorId: integration.connectorId, job },
       jobId: jobIds.cleanup(du.integrationId, du.userId, generation),
-      payload: job,
     });
   }
 
@@ -502,7 +481,7 @@ export class GrantsService {
           lastError: null,
           syncAttempts: r.attempt,
         });
-        await this.outbox.add(em, expiryTimer(req.id, expiresAt));
+        await this.outbox.add(expiryTimer(req.id, expiresAt));
         await this.audit.record(grantActivatedEvent(req, r, started, expiresAt), em);
       } else {
         await requests.update(req.id, {
@@ -559,7 +538,7 @@ export class GrantsService {
     await em
       .getRepository(DatabaseUserEntity)
       .update(du.id, { state: 'inactive', accessEndedAt: now, cleanupDueAt });
-    await this.outbox.add(em, cleanupTimer(du.id, cleanupDueAt));
+    await this.outbox.add(cleanupTimer(du.id, cleanupDueAt));
   }
 
   private async recordSyncFailure(
@@ -601,11 +580,9 @@ export class GrantsService {
     const failing = pending.filter((p) => p.status === 'GRANTING');
     if (failing.length === 0) {
       const runAt = new Date(Date.now() + this.config.REVOKE_REFUSED_RETRY_MS);
-      await this.outbox.add(em, {
-        queue: TIMERS_QUEUE,
-        jobName: TIMER_JOBS.retrySync,
+      await this.outbox.add({
+        job: { kind: 'retry-sync', databaseUserId: du.id, generation: r.generation },
         jobId: jobIds.retrySync(du.id, r.generation),
-        payload: { databaseUserId: du.id, generation: r.generation },
         runAt,
       });
       return;
@@ -692,7 +669,7 @@ export class GrantsService {
           // NOLOGIN, is listed as waiting for cleanup with the reason, and is tried again.
           const cleanupDueAt = new Date(Date.now() + this.config.CLEANUP_RETRY_MS);
           await users.update(du.id, { state: 'inactive', cleanupDueAt });
-          await this.outbox.add(em, cleanupTimer(du.id, cleanupDueAt));
+          await this.outbox.add(cleanupTimer(du.id, cleanupDueAt));
         }
         if (r.attempt === 1 || r.attempt % 10 === 0 || !error?.retryable) {
           await this.audit.record(

@@ -230,7 +230,7 @@ export class SyncResultsRecorder {
       );
     jobs.push(...(await this.endAccess(em, mayEnd, now)));
     await this.audit.recordMany(audits, em);
-    await this.outbox.addMany(em, jobs);
+    await this.outbox.addMany(jobs);
     return rest;
   }
 

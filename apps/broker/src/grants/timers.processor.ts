@@ -3,15 +3,8 @@ import { Logger } from '@nestjs/common';
 import { Batcher, TIMERS_QUEUE } from '@doorman/contracts';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
-import { GrantsService, TIMER_JOBS } from './grants.service';
-
-const ExpirePayload = z.object({ requestId: z.string().uuid() });
-const CleanupPayload = z.object({ databaseUserId: z.string().uuid() });
-const RetrySyncPayload = z.object({
-  databaseUserId: z.string().uuid(),
-  generation: z.number().int().positive(),
-});
+import { GrantTimerJobSchema, timerData } from '../outbox/broker-jobs';
+import { GrantsService } from './grants.service';
 
 /**
  * The broker's delayed jobs: a grant's expiry and a database user's cleanup date. Expiries
@@ -40,27 +33,19 @@ export class TimersProcessor extends WorkerHost {
     const due = job.timestamp + (job.opts.delay ?? 0);
     const early = due - Date.now();
     if (early > 0 && early < 5000) await sleep(early);
-    switch (job.name) {
-      case TIMER_JOBS.expireGrant: {
-        const p = ExpirePayload.safeParse(job.data);
-        if (!p.success) throw new UnrecoverableError('malformed expire-grant payload');
-        await this.expiries.add(p.data.requestId);
+    const p = GrantTimerJobSchema.safeParse(timerData(job.name, job.data));
+    if (!p.success) throw new UnrecoverableError(`malformed ${job.name} job`);
+    const timer = p.data;
+    switch (timer.kind) {
+      case 'expire-grant':
+        await this.expiries.add(timer.requestId);
         return;
-      }
-      case TIMER_JOBS.cleanupDue: {
-        const p = CleanupPayload.safeParse(job.data);
-        if (!p.success) throw new UnrecoverableError('malformed cleanup-due payload');
-        await this.grants.cleanupDue(p.data.databaseUserId);
+      case 'cleanup-due':
+        await this.grants.cleanupDue(timer.databaseUserId);
         return;
-      }
-      case TIMER_JOBS.retrySync: {
-        const p = RetrySyncPayload.safeParse(job.data);
-        if (!p.success) throw new UnrecoverableError('malformed retry-sync payload');
-        await this.grants.retrySync(p.data.databaseUserId, p.data.generation);
+      case 'retry-sync':
+        await this.grants.retrySync(timer.databaseUserId, timer.generation);
         return;
-      }
-      default:
-        throw new UnrecoverableError(`unknown timer job ${job.name}`);
     }
   }
 }

@@ -1,53 +1,99 @@
 import 'reflect-metadata';
-import { DataSource } from 'typeorm';
-import { createBrokerTestEnv, type BrokerTestEnv } from '../../../../test/support/broker-env';
-import { dataSourceOptions, migrate } from '../database/data-source';
-import { OutboxEntity } from './outbox.entity';
+import { TIMERS_QUEUE } from '@doorman/contracts';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { randomUUID } from 'node:crypto';
+import {
+  createBrokerTestEnv,
+  waitFor,
+  type BrokerTestEnv,
+} from '../../../../test/support/broker-env';
+
+import { BrokerConfigModule } from '../config/config.module';
+import { DatabaseModule } from '../database/database.module';
+import type { OutboxJob } from './broker-jobs';
+import { OutboxModule } from './outbox.module';
+import { OutboxRepository } from './outbox.repository';
 import { OutboxService } from './outbox.service';
 import { QueueRegistry } from './queue-registry';
 
-describe('outbox direct relay (real PostgreSQL and Redis)', () => {
+describe('outbox: rows written in the ambient transaction, enqueued once it commits', () => {
   let env: BrokerTestEnv;
-  let ds: DataSource;
-  let queues: QueueRegistry;
+  let app: TestingModule;
   let outbox: OutboxService;
+  let txHost: TransactionHost<TransactionalAdapterTypeOrm>;
+  let queues: QueueRegistry;
 
   beforeAll(async () => {
     env = await createBrokerTestEnv();
-    ds = await new DataSource(dataSourceOptions(env.databaseUrl)).initialize();
-    await migrate(ds);
-    queues = new QueueRegistry(env.config);
-    // Not bootstrapped: no polling relay, so only the direct path can move the rows.
-    outbox = new OutboxService(ds, queues);
+    // Not bootstrapped (no init): no polling relay, so only the after-commit path moves rows.
+    app = await Test.createTestingModule({
+      imports: [BrokerConfigModule.forRoot(env.config), DatabaseModule, OutboxModule],
+    }).compile();
+    outbox = app.get(OutboxService);
+    txHost = app.get(TransactionHost);
+    queues = app.get(QueueRegistry);
   });
 
   afterAll(async () => {
     await queues.onApplicationShutdown();
-    await ds.destroy();
+    await app.close();
     await env.dispose();
   });
 
-  const job = (jobId: string) => ({
-    queue: 'direct-relay-test',
-    jobName: 'noop',
-    jobId,
-    payload: { jobId },
+  const expiry = (requestId = randomUUID()): OutboxJob => ({
+    job: { kind: 'expire-grant', requestId },
+    jobId: `expire-${requestId}`,
+    runAt: new Date(Date.now() + 3_600_000),
   });
+  const rowsLeft = async () =>
+    (await txHost.tx.query('SELECT count(*)::int AS n FROM outbox'))[0].n as number;
+  const jobIdsIn = async () =>
+    (await queues.get(TIMERS_QUEUE).getJobs(['delayed', 'waiting'])).map((j) => j.id).sort();
 
   it('enqueues what a committed transaction wrote, under its job ids, and deletes the rows', async () => {
-    let written: ReturnType<OutboxService['takeWritten']> = [];
-    await ds.transaction(async (em) => {
-      await outbox.add(em, job('a'));
-      await outbox.addMany(em, [job('b'), job('c')]);
-      written = outbox.takeWritten(em);
+    const [a, b, c] = [expiry(), expiry(), expiry()];
+    await txHost.withTransaction(async () => {
+      await outbox.add(a);
+      await outbox.addMany([b, c]);
+      // Inside the transaction nothing has left yet.
+      expect(await jobIdsIn()).toEqual([]);
     });
-    expect(written.map((w) => w.jobId)).toEqual(['a', 'b', 'c']);
-    await outbox.relayWritten(written);
-    expect(await ds.getRepository(OutboxEntity).count()).toBe(0);
-    const q = queues.get('direct-relay-test');
-    expect((await q.getJobs(['waiting'])).map((j) => j.id).sort()).toEqual(['a', 'b', 'c']);
-    // A second enqueue of the same rows (the relay racing the direct path) adds nothing.
-    await outbox.relayWritten(written);
-    expect((await q.getJobCounts('waiting')).waiting).toBe(3);
+    await waitFor('the rows relayed', async () => (await rowsLeft()) === 0);
+    expect(await jobIdsIn()).toEqual([a.jobId, b.jobId, c.jobId].sort());
+    const job = await queues.get(TIMERS_QUEUE).getJob(a.jobId);
+    expect(job?.name).toBe('expire-grant');
+    expect(job?.data).toEqual(a.job);
+  });
+
+  it('enqueues nothing and keeps nothing for a transaction that rolls back', async () => {
+    const before = await jobIdsIn();
+    const d = expiry();
+    await expect(
+      txHost.withTransaction(async () => {
+        await outbox.add(d);
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect(await rowsLeft()).toBe(0);
+    expect(await jobIdsIn()).toEqual(before);
+  });
+
+  it('the relay moves rows a stopped broker left behind, once each', async () => {
+    const e = expiry();
+    // A row committed whose after-commit enqueue never ran (the broker died in between).
+    await app.get(OutboxRepository).insert([
+      {
+        queue: TIMERS_QUEUE,
+        jobName: e.job.kind,
+        jobId: e.jobId,
+        payload: e.job as unknown as Record<string, unknown>,
+        runAt: e.runAt!,
+      },
+    ]);
+    await outbox.poll();
+    expect(await rowsLeft()).toBe(0);
+    expect(await jobIdsIn()).toContain(e.jobId);
   });
 });

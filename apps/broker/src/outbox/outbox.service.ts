@@ -4,28 +4,26 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Transactional } from '@nestjs-cls/transactional';
 import { connectorQueueName } from '@doorman/contracts';
-import { DataSource, type EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { AfterCommit } from '../database/after-commit';
+import { route, type OutboxJob, type Routed } from './broker-jobs';
 import { SYNC_JOB_OPTIONS, TIMER_JOB_OPTIONS } from './job-options';
-import { OutboxEntity } from './outbox.entity';
+import { OutboxRepository, type OutboxRow } from './outbox.repository';
 import { QueueRegistry } from './queue-registry';
 
-export interface OutboxJob {
-  queue: string;
-  jobName: string;
-  jobId: string;
-  payload: Record<string, unknown>;
-  runAt?: Date | null;
-}
+export type { OutboxJob } from './broker-jobs';
+
+type Written = OutboxRow & { id: string };
 
 const MAX_DIRECT_IN_FLIGHT = 64;
 
 /**
- * The transactional outbox (DESIGN §5). `add` writes inside the caller's transaction; the relay
- * moves rows to BullMQ with their deterministic ids and deletes them. A crash between the two
- * re-enqueues the same id, which BullMQ ignores; a flushed Redis is rebuilt by the sweeper.
+ * The transactional outbox. `add` writes inside the ambient transaction; once it commits the
+ * rows are enqueued at once with their deterministic ids and deleted, and the relay moves any
+ * left behind (a broker that stopped after its commit, a Redis that was away). A crash between
+ * enqueue and delete re-enqueues the same id, which BullMQ ignores; a flushed Redis is rebuilt
+ * by the sweepers.
  */
 @Injectable()
 export class OutboxService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -33,49 +31,31 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  private directInFlight = 0;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly rows: OutboxRepository,
     private readonly queues: QueueRegistry,
+    private readonly afterCommit: AfterCommit,
   ) {}
 
-  private directInFlight = 0;
-  /** Rows written by each open transaction, for `relayWritten` once it has committed. */
-  private readonly written = new WeakMap<EntityManager, Array<OutboxJob & { id: string }>>();
-
-  async add(em: EntityManager, job: OutboxJob): Promise<void> {
-    await this.addMany(em, [job]);
+  async add(job: OutboxJob): Promise<void> {
+    await this.addMany([job]);
   }
 
   /** Several rows in one INSERT (a revoke-all writes one sync per person). */
-  async addMany(em: EntityManager, jobs: readonly OutboxJob[]): Promise<void> {
-    const rows = jobs.map((job): QueryDeepPartialEntity<OutboxEntity> => ({
-      queue: job.queue,
-      jobName: job.jobName,
-      jobId: job.jobId,
-      payload: job.payload as object,
-      runAt: job.runAt ?? null,
+  async addMany(jobs: readonly OutboxJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const rows = jobs.map((j): OutboxRow => ({
+      ...route(j.job),
+      jobId: j.jobId,
+      runAt: j.runAt ?? null,
     }));
-    const mine = this.written.get(em) ?? [];
-    this.written.set(em, mine);
-    // Bounded statements: 5 parameters a row, PostgreSQL takes at most 65,535.
-    for (let i = 0; i < rows.length; i += 1000) {
-      const chunk = rows.slice(i, i + 1000);
-      const result = await em.getRepository(OutboxEntity).insert(chunk);
-      result.identifiers.forEach((ident, k) =>
-        mine.push({ ...jobs[i + k], id: String(ident?.id) }),
-      );
-    }
-  }
-
-  /**
-   * The jobs `em`'s transaction wrote, taken once it has committed: `relayWritten` enqueues
-   * them at once, without waiting for the relay's next transaction.
-   */
-  takeWritten(em: EntityManager): Array<OutboxJob & { id: string }> {
-    const rows = this.written.get(em) ?? [];
-    this.written.delete(em);
-    return rows;
+    const ids = await this.rows.insert(rows);
+    const written = rows.map((r, k): Written => ({ ...r, id: ids[k] }));
+    // Not awaited: with Redis away the enqueue waits for it, and the caller (an HTTP request,
+    // a result) must not; the rows are committed, so they are not lost either way.
+    this.afterCommit.run(this.rows.manager(), () => void this.relayWritten(written));
   }
 
   /**
@@ -83,7 +63,7 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
    * one DELETE, no transaction. Safe beside the relay: a row both enqueue is one job (the same
    * deterministic id); if this fails the rows stay and the relay moves them.
    */
-  async relayWritten(rows: ReadonlyArray<OutboxJob & { id: string }>): Promise<void> {
+  async relayWritten(rows: readonly Written[]): Promise<void> {
     if (rows.length === 0 || this.stopped) return;
     // Redis away: BullMQ's calls wait for it (they never give up), so beyond a few waiting
     // direct relays the rows are left to the relay, which coalesces.
@@ -97,7 +77,7 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
       for (let i = 0; i < rows.length; i += 1000) {
         const chunk = rows.slice(i, i + 1000);
         await this.enqueue(chunk);
-        await this.dataSource.getRepository(OutboxEntity).delete(chunk.map((r) => r.id));
+        await this.rows.delete(chunk.map((r) => r.id));
       }
     } catch (err) {
       this.logger.warn({ err }, 'direct relay failed; the relay will move the rows');
@@ -151,25 +131,19 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
+  @Transactional()
   private async relayBatch(limit: number): Promise<number> {
-    return this.dataSource.transaction(async (em) => {
-      const rows = await em
-        .getRepository(OutboxEntity)
-        .createQueryBuilder('o')
-        .orderBy('o.id', 'ASC')
-        .limit(limit)
-        .setLock('pessimistic_write')
-        .setOnLocked('skip_locked')
-        .getMany();
-      if (rows.length === 0) return 0;
-      await this.enqueue(rows);
-      await em.getRepository(OutboxEntity).delete(rows.map((r) => r.id));
-      return rows.length;
-    });
+    const rows = await this.rows.lockOldest(limit);
+    if (rows.length === 0) return 0;
+    await this.enqueue(rows);
+    await this.rows.delete(rows.map((r) => r.id));
+    return rows.length;
   }
 
-  private async enqueue(rows: ReadonlyArray<OutboxJob>): Promise<void> {
-    const byQueue = new Map<string, OutboxJob[]>();
+  private async enqueue(
+    rows: ReadonlyArray<Routed & Pick<OutboxRow, 'jobId' | 'runAt'>>,
+  ): Promise<void> {
+    const byQueue = new Map<string, Array<(typeof rows)[number]>>();
     for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
     const now = Date.now();
     for (const [queue, jobs] of byQueue) {

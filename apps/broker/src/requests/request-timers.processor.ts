@@ -2,10 +2,8 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
-import { REQUEST_TIMER_JOBS, REQUEST_TIMERS_QUEUE, RequestsService } from './requests.service';
-
-const Payload = z.object({ requestId: z.string().uuid(), step: z.number().int().min(0) });
+import { REQUEST_TIMERS_QUEUE, RequestTimerJobSchema, timerData } from '../outbox/broker-jobs';
+import { RequestsService } from './requests.service';
 
 /** Timers of pending requests: a step's timeout and the pending TTL. Thin: parse, one call. */
 @Processor(REQUEST_TIMERS_QUEUE, { concurrency: 8 })
@@ -23,19 +21,18 @@ export class RequestTimersProcessor extends WorkerHost {
   }
 
   async process(job: Job<unknown>): Promise<void> {
-    const p = Payload.safeParse(job.data);
-    if (!p.success) throw new UnrecoverableError(`malformed ${job.name} payload`);
+    const p = RequestTimerJobSchema.safeParse(timerData(job.name, job.data));
+    if (!p.success) throw new UnrecoverableError(`malformed ${job.name} job`);
     const early = job.timestamp + (job.opts.delay ?? 0) - Date.now();
     if (early > 0 && early < 5000) await sleep(early);
-    switch (job.name) {
-      case REQUEST_TIMER_JOBS.stepTimeout:
-        await this.requests.stepTimedOut(p.data.requestId, p.data.step);
+    const timer = p.data;
+    switch (timer.kind) {
+      case 'step-timeout':
+        await this.requests.stepTimedOut(timer.requestId, timer.step);
         return;
-      case REQUEST_TIMER_JOBS.pendingExpire:
-        await this.requests.pendingExpired(p.data.requestId);
+      case 'pending-expire':
+        await this.requests.pendingExpired(timer.requestId);
         return;
-      default:
-        throw new UnrecoverableError(`unknown request timer ${job.name}`);
     }
   }
 }

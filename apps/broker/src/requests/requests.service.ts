@@ -39,6 +39,7 @@ import { AUDIT_READERS } from '../identity/doorman-roles';
 import { IdentityService } from '../identity/identity.service';
 import type { IntegrationEntity } from '../integrations/integration.entity';
 import { IntegrationsService } from '../integrations/integrations.service';
+import { REQUEST_TIMERS_QUEUE, type RequestTimerJob } from '../outbox/broker-jobs';
 import { OutboxService } from '../outbox/outbox.service';
 import { AccessRequestEntity } from './access-request.entity';
 import { ApprovalEntity } from './approval.entity';
@@ -51,12 +52,7 @@ import {
 } from './request-state';
 
 /** The broker's own timers for pending requests: step timeouts and pending expiry. */
-export const REQUEST_TIMERS_QUEUE = 'request-timers';
-export const REQUEST_TIMER_JOBS = {
-  stepTimeout: 'step-timeout',
-  pendingExpire: 'pending-expire',
-} as const;
-
+export { REQUEST_TIMERS_QUEUE };
 export interface CreateRequestInput {
   integrationId: string;
   database: string;
@@ -285,12 +281,7 @@ export class RequestsService {
         em,
       );
       if (opening === 'pending') {
-        await this.scheduleTimer(
-          em,
-          REQUEST_TIMER_JOBS.pendingExpire,
-          row.id,
-          row.pendingExpiresAt!,
-        );
+        await this.scheduleTimer(em, 'pending-expire', row.id, row.pendingExpiresAt!);
         await this.scheduleStepTimeout(em, row, flow, now);
         return row.id;
       }
@@ -777,7 +768,7 @@ export class RequestsService {
       grantedAt: now,
       expiresAt,
     });
-    await this.outbox.add(em, expiryTimer(grant.id, expiresAt));
+    await this.outbox.add(expiryTimer(grant.id, expiresAt));
     const generation = await this.grants.syncPerson(
       em,
       grant.integrationId,
@@ -812,7 +803,7 @@ export class RequestsService {
     if (!step?.timeoutSeconds) return;
     await this.scheduleTimer(
       em,
-      REQUEST_TIMER_JOBS.stepTimeout,
+      'step-timeout',
       req.id,
       new Date(from.getTime() + step.timeoutSeconds * 1000),
       req.currentStep,
@@ -820,17 +811,15 @@ export class RequestsService {
   }
 
   private async scheduleTimer(
-    em: EntityManager,
-    name: string,
+    _em: EntityManager,
+    name: RequestTimerJob['kind'],
     requestId: string,
     at: Date,
     step?: number,
   ): Promise<void> {
-    await this.outbox.add(em, {
-      queue: REQUEST_TIMERS_QUEUE,
-      jobName: name,
+    await this.outbox.add({
+      job: { kind: name, requestId, step: step ?? 0 },
       jobId: `${name}-${requestId}-${step ?? 0}-${at.getTime()}`,
-      payload: { requestId, step: step ?? 0 },
       runAt: at,
     });
   }

@@ -1,0 +1,65 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type {
+  DataSource,
+  EntityManager,
+  EntitySubscriberInterface,
+  QueryRunner,
+  TransactionCommitEvent,
+  TransactionRollbackEvent,
+} from 'typeorm';
+
+const PENDING = 'doormanAfterCommit';
+
+type Pending = Array<() => void>;
+
+function pendingOf(runner: QueryRunner): Pending | undefined {
+  return (runner.data as Record<string, Pending | undefined>)[PENDING];
+}
+
+/**
+ * Work that must follow a commit and never a rollback — enqueueing the outbox rows a
+ * transaction wrote, publishing what it recorded — without running inside the transaction,
+ * where a slow call would hold its row locks. Kept on the transaction's query runner, so it
+ * needs no bookkeeping of its own and dies with a rolled-back transaction.
+ */
+@Injectable()
+export class AfterCommit implements EntitySubscriberInterface {
+  private readonly logger = new Logger(AfterCommit.name);
+
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    dataSource.subscribers.push(this);
+  }
+
+  /** Runs `work` once `em`'s transaction commits, or right away when `em` is in none. */
+  run(em: EntityManager, work: () => void): void {
+    const runner = em.queryRunner;
+    if (!runner?.isTransactionActive) {
+      this.safely(work);
+      return;
+    }
+    const data = runner.data as Record<string, Pending | undefined>;
+    (data[PENDING] ??= []).push(work);
+  }
+
+  afterTransactionCommit(e: TransactionCommitEvent): void {
+    // A released savepoint reports a commit too; the work waits for the outermost one.
+    if (e.queryRunner.isTransactionActive) return;
+    const pending = pendingOf(e.queryRunner) ?? [];
+    delete (e.queryRunner.data as Record<string, unknown>)[PENDING];
+    for (const work of pending) this.safely(work);
+  }
+
+  afterTransactionRollback(e: TransactionRollbackEvent): void {
+    if (e.queryRunner.isTransactionActive) return;
+    delete (e.queryRunner.data as Record<string, unknown>)[PENDING];
+  }
+
+  private safely(work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.logger.error({ err }, 'after-commit work failed');
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { connectorQueueName, TIMERS_QUEUE, type ConnectorJob } from '@doorman/contracts';
+import { z } from 'zod';
+
+/** Timers of pending requests: a step's timeout and the pending TTL. */
+export const REQUEST_TIMERS_QUEUE = 'request-timers';
+
+const ExpireGrantSchema = z.object({ kind: z.literal('expire-grant'), requestId: z.uuid() });
+const CleanupDueSchema = z.object({ kind: z.literal('cleanup-due'), databaseUserId: z.uuid() });
+const RetrySyncSchema = z.object({
+  kind: z.literal('retry-sync'),
+  databaseUserId: z.uuid(),
+  generation: z.number().int().positive(),
+});
+const StepTimeoutSchema = z.object({
+  kind: z.literal('step-timeout'),
+  requestId: z.uuid(),
+  step: z.number().int().min(0),
+});
+const PendingExpireSchema = z.object({
+  kind: z.literal('pending-expire'),
+  requestId: z.uuid(),
+  step: z.number().int().min(0),
+});
+
+/** A grant's expiry, a database user's cleanup date, a refused revoke tried again. */
+export const GrantTimerJobSchema = z.discriminatedUnion('kind', [
+  ExpireGrantSchema,
+  CleanupDueSchema,
+  RetrySyncSchema,
+]);
+export type GrantTimerJob = z.infer<typeof GrantTimerJobSchema>;
+
+export const RequestTimerJobSchema = z.discriminatedUnion('kind', [
+  StepTimeoutSchema,
+  PendingExpireSchema,
+]);
+export type RequestTimerJob = z.infer<typeof RequestTimerJobSchema>;
+
+/** Work for a connector, on that connector's queue. */
+export interface ConnectorBoundJob {
+  kind: 'connector';
+  connectorId: string;
+  job: ConnectorJob;
+}
+
+/**
+ * Every job the broker enqueues through the outbox, one discriminated union: the outbox
+ * stores where each goes, the processors parse them back with the schemas above.
+ */
+export type BrokerJob = ConnectorBoundJob | GrantTimerJob | RequestTimerJob;
+
+/** A job as written to the outbox: its deterministic id (a double enqueue is one job) and time. */
+export interface OutboxJob {
+  job: BrokerJob;
+  jobId: string;
+  runAt?: Date | null;
+}
+
+/** Where a job goes in BullMQ: its queue, its name there, and its data. */
+export interface Routed {
+  queue: string;
+  jobName: string;
+  payload: Record<string, unknown>;
+}
+
+export function route(job: BrokerJob): Routed {
+  switch (job.kind) {
+    case 'connector':
+      return {
+        queue: connectorQueueName(job.connectorId),
+        jobName: job.job.kind,
+        payload: job.job,
+      };
+    case 'expire-grant':
+    case 'cleanup-due':
+    case 'retry-sync':
+      return { queue: TIMERS_QUEUE, jobName: job.kind, payload: job };
+    case 'step-timeout':
+    case 'pending-expire':
+      return { queue: REQUEST_TIMERS_QUEUE, jobName: job.kind, payload: job };
+  }
+}
+
+/**
+ * A timer job's data as the processors read it. Jobs enqueued before the union carried no
+ * `kind` in their data, only as the job's name: the name fills it in.
+ */
+export function timerData(name: string, data: unknown): unknown {
+  return data && typeof data === 'object' ? { kind: name, ...data } : data;
+}
