@@ -6,8 +6,8 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { currentCorrelationId, requestLogId } from './correlation';
 import { domainErrorFromDatabase } from './database-errors';
 import { DomainError, ErrorCode } from './errors';
 
@@ -22,8 +22,9 @@ const STATUS: Record<ErrorCode, number> = {
 };
 
 /**
- * The HTTP edge of STYLE §8: domain errors become their status with the reason; anything
- * unknown becomes a generic 500 with a correlation id (the stack goes to the log only).
+ * Where errors meet HTTP: domain errors become their status with the reason; anything
+ * unknown becomes a generic 500 carrying the request's correlation id — the one in its log
+ * lines and x-correlation-id header — so a caller's report leads to the stack in the log.
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -63,7 +64,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       res.status(status).json({ error: 'BAD_REQUEST', message: 'malformed request body' });
       return;
     }
-    const correlationId = randomUUID();
+    const correlationId = currentCorrelationId() ?? requestLogId(req);
     this.logger.error(
       { err: error, correlationId, path: req.path },
       `unhandled error on ${req.method} ${req.path}`,
