@@ -12,8 +12,12 @@ const swc = [
     sourceMaps: 'inline',
   },
 ];
+// openid-client and its two dependencies ship only ES modules: compiled to CommonJS like our code.
+const ESM_ONLY = 'openid-client|oauth4webapi|jose';
+const swcEsm = ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }];
 const shared = {
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': swc, [`/node_modules/(${ESM_ONLY})/.+\\.js$`]: swcEsm },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@doorman/contracts(.*)$': '<rootDir>/libs/contracts/src$1',
