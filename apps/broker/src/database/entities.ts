@@ -11,8 +11,8 @@ import { GroupEntity } from '../identity/group.entity';
 import { UserEntity } from '../identity/user.entity';
 import { IntegrationEntity } from '../integrations/integration.entity';
 import { OutboxEntity } from '../outbox/outbox.entity';
-import { AccessRequestEntity } from '../requests/access-request.entity';
-import { ApprovalEntity } from '../requests/approval.entity';
+import { AccessRequestEntity } from '../access-requests/access-request.entity';
+import { ApprovalEntity } from '../approvals/approval.entity';
 import { SlackMessageEntity } from '../slack/slack-message.entity';
 
 export const ENTITIES = [

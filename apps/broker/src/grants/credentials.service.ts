@@ -5,7 +5,7 @@ import { DomainError } from '../common/errors';
 import type { Actor } from '../identity/actor';
 import { UserEntity } from '../identity/user.entity';
 import { IntegrationEntity } from '../integrations/integration.entity';
-import { AccessRequestEntity } from '../requests/access-request.entity';
+import { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { DatabaseUserEntity, type DatabaseUserState } from './database-user.entity';
 import { GrantsService } from './grants.service';
 

@@ -1,7 +1,7 @@
 import { jobIds, type FailedGroup, type GroupGrant, type SyncUserResult } from '@doorman/contracts';
 import type { AuditInput } from '../audit/audit.service';
 import type { OutboxJob } from '../outbox/outbox.service';
-import type { AccessRequestEntity } from '../requests/access-request.entity';
+import type { AccessRequestEntity } from '../access-requests/access-request.entity';
 import type { DatabaseUserEntity } from './database-user.entity';
 
 /**

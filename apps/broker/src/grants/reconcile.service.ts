@@ -5,7 +5,7 @@ import { DataSource, LessThanOrEqual } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { UserEntity } from '../identity/user.entity';
 import { IntegrationEntity } from '../integrations/integration.entity';
-import { AccessRequestEntity } from '../requests/access-request.entity';
+import { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { DatabaseUserEntity } from './database-user.entity';
 import { FaultMetrics } from './fault-metrics';
 import { GrantsService } from './grants.service';

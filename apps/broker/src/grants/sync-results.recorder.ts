@@ -4,8 +4,8 @@ import { type EntityManager, In } from 'typeorm';
 import { AuditService, type AuditInput } from '../audit/audit.service';
 import { IntegrationEntity } from '../integrations/integration.entity';
 import { OutboxService, type OutboxJob } from '../outbox/outbox.service';
-import { AccessRequestEntity } from '../requests/access-request.entity';
-import { transition } from '../requests/request-state';
+import { AccessRequestEntity } from '../access-requests/access-request.entity';
+import { transition } from '../access-requests/request-state';
 import { DatabaseUserEntity } from './database-user.entity';
 import {
   appliedAtOf,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { AccessRequestEntity } from './access-request.entity';
+import { AccessRequestEntity } from '../access-requests/access-request.entity';
 
 /** Answers for auditors: who had access to a resource in a time range, and what a person asked for. */
 @Injectable()

@@ -41,15 +41,15 @@ import type { IntegrationEntity } from '../integrations/integration.entity';
 import { IntegrationsService } from '../integrations/integrations.service';
 import { REQUEST_TIMERS_QUEUE, type RequestTimerJob } from '../outbox/broker-jobs';
 import { OutboxService } from '../outbox/outbox.service';
-import { AccessRequestEntity } from './access-request.entity';
-import { ApprovalEntity } from './approval.entity';
+import { AccessRequestEntity } from '../access-requests/access-request.entity';
+import { ApprovalEntity } from '../approvals/approval.entity';
 import {
   IllegalTransitionError,
   lapsedEvent,
   transition,
   type RequestEvent,
   type RequestStatus,
-} from './request-state';
+} from '../access-requests/request-state';
 
 /** The broker's own timers for pending requests: step timeouts and pending expiry. */
 export { REQUEST_TIMERS_QUEUE };
