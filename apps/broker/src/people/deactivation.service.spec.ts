@@ -2,7 +2,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 import type { Actor } from '../identity/actor';
 import type { IdentityService } from '../identity/identity.service';
 import type { UserEntity } from '../identity/user.entity';
-import type { AccessRequestEntity } from '../requests/access-request.entity';
+import type { AccessRequestEntity } from '../access-requests/access-request.entity';
 import type { RequestsService } from '../requests/requests.service';
 import type { AuditService } from '../audit/audit.service';
 import { DeactivationService } from './deactivation.service';

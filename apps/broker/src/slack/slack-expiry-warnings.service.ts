@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AccessFlowsService } from '../access-flows/access-flows.service';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { IdentityService } from '../identity/identity.service';
-import type { AccessRequestEntity } from '../requests/access-request.entity';
+import type { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { SlackMessagesRepository } from './slack-messages.repository';
 import { SlackPeopleService } from './slack-people.service';
 import { expiringSoonMessage } from './views/messages.view';

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { DomainEventBus, type DomainEvent } from '../common/domain-events';
 import { IdentityService } from '../identity/identity.service';
-import type { AccessRequestEntity } from '../requests/access-request.entity';
+import type { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { RequestsService } from '../requests/requests.service';
 import { SLACK_CLIENT, type SlackClient } from './slack-client';
 import { SlackPeopleService } from './slack-people.service';

@@ -7,7 +7,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 import type { Actor } from '../identity/actor';
 import { IdentityService } from '../identity/identity.service';
 import { IntegrationsService } from '../integrations/integrations.service';
-import type { AccessRequestEntity } from '../requests/access-request.entity';
+import type { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { type Credentials, CredentialsRevealService } from '../requests/credentials-reveal.service';
 import { RequestsService } from '../requests/requests.service';
 import { ACCESS_USAGE, listMessage, parseAccessCommand } from './access-command';

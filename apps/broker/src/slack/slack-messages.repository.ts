@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, Not, Repository } from 'typeorm';
-import { AccessRequestEntity } from '../requests/access-request.entity';
+import { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { SlackMessageEntity, type SlackMessageKind } from './slack-message.entity';
 
 /**

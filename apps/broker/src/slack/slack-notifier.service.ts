@@ -11,7 +11,7 @@ import { DomainEventBus, type DomainEvent } from '../common/domain-events';
 import { IdentityService } from '../identity/identity.service';
 import { IntegrationsService } from '../integrations/integrations.service';
 import type { UserEntity } from '../identity/user.entity';
-import type { AccessRequestEntity } from '../requests/access-request.entity';
+import type { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { RequestsService } from '../requests/requests.service';
 import { SLACK_CLIENT, type SlackClient } from './slack-client';
 import type { SlackMessageKind } from './slack-message.entity';

@@ -4,7 +4,7 @@ import type { WebClient } from '@slack/web-api';
 import type { UserEntity } from '../identity/user.entity';
 import { IdentityService } from '../identity/identity.service';
 import { IntegrationsService } from '../integrations/integrations.service';
-import type { AccessRequestEntity } from '../requests/access-request.entity';
+import type { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { SLACK_CLIENT, type SlackClient } from './slack-client';
 import { allowedResponseUrl, postToResponseUrl, type SlackAnswer } from './slack-response-url';
 import { mention, type RequestView } from './views/format';

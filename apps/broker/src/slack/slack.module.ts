@@ -6,7 +6,7 @@ import { CatalogModule } from '../catalog/catalog.module';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { IdentityModule } from '../identity/identity.module';
 import { IntegrationsModule } from '../integrations/integrations.module';
-import { AccessRequestEntity } from '../requests/access-request.entity';
+import { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { RequestsModule } from '../requests/requests.module';
 import { SlackAppService } from './slack-app.service';
 import { createSlackClient, SLACK_CLIENT } from './slack-client';
