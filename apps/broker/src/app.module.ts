@@ -12,6 +12,7 @@ import { CatalogModule } from './catalog/catalog.module';
 import { BrokerConfigModule } from './config/config.module';
 import { redisConnectionOptions } from './config/redis';
 import { ConnectorsModule } from './connectors/connectors.module';
+import { ConsoleModule } from './console/console.module';
 import { DatabaseModule } from './database/database.module';
 import { GrantsModule } from './grants/grants.module';
 import { HealthModule } from './health/health.module';
@@ -85,6 +86,7 @@ export class AppModule {
         SlackModule,
         MetricsModule,
         SchedulingModule,
+        ConsoleModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
