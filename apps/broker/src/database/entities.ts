@@ -1,6 +1,8 @@
 import { AccessFlowVersionEntity } from '../access-flows/access-flow-version.entity';
 import { AccessFlowEntity } from '../access-flows/access-flow.entity';
 import { AdminRotationEntity } from '../admin-rotation/admin-rotation.entity';
+import { BrowserSessionEntity } from '../auth/browser-session.entity';
+import { SignInAttemptEntity } from '../auth/sign-in-attempt.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { CatalogSchemaEntity } from '../catalog/catalog-schema.entity';
 import { IntegrationCatalogEntity } from '../catalog/integration-catalog.entity';
@@ -32,4 +34,6 @@ export const ENTITIES = [
   SlackMessageEntity,
   IntegrationCatalogEntity,
   CatalogSchemaEntity,
+  BrowserSessionEntity,
+  SignInAttemptEntity,
 ];

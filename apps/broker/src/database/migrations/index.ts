@@ -13,6 +13,7 @@ import { MintedTokens1765000000001 } from './1765000000001-minted-tokens';
 import { RequestFlowName1765100000000 } from './1765100000000-request-flow-name';
 import { DatabaseUserAppliedAt1765400000000 } from './1765400000000-database-user-applied-at';
 import { IntegrationCaCertificate1765500000000 } from './1765500000000-integration-ca-certificate';
+import { BrowserSessions1765600000000 } from './1765600000000-browser-sessions';
 
 /** Every migration, in order. Reviewed code: entities never synchronise the schema. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   RequestFlowName1765100000000,
   DatabaseUserAppliedAt1765400000000,
   IntegrationCaCertificate1765500000000,
+  BrowserSessions1765600000000,
 ];
