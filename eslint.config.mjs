@@ -82,6 +82,15 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // Plain Node scripts (no tsconfig of their own): lint without type information.
+    files: ['scripts/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly' },
+    },
+  },
+  {
     // Only repositories, entities and the database folder talk to TypeORM: services stay
     // testable with fakes of our repositories and never hold a connection by hand.
     files: ['apps/broker/src/**/*.ts'],
