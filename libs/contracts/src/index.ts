@@ -5,3 +5,4 @@ export * from './results';
 export * from './role-comment';
 export * from './redis-acl';
 export * from './batcher';
+export * from './doorman-roles';

@@ -1,6 +1,6 @@
-/** Roles a person holds in Doorman itself (DESIGN §2). */
-export const DOORMAN_ROLES = ['admin', 'security', 'approver', 'requester', 'auditor'] as const;
-export type DoormanRole = (typeof DOORMAN_ROLES)[number];
+import type { DoormanRole } from '@doorman/contracts';
+
+export { DOORMAN_ROLES, type DoormanRole } from '@doorman/contracts';
 
 /** Who may manage connectors, integrations and access flows. */
 export const MANAGERS: readonly DoormanRole[] = ['admin', 'security'];
