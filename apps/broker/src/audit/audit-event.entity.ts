@@ -1,8 +1,9 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { AuditAction } from './audit-action';
 
-export type AuditChannel = 'api' | 'slack' | 'system' | 'connector';
+export type AuditChannel = 'api' | 'slack' | 'system' | 'connector' | 'console';
 
-/** Append-only record of every decision and every effect (DESIGN §2). */
+/** Append-only record of every decision and every effect: who did what, when, through which edge. */
 @Entity({ name: 'audit_events' })
 @Index(['requestId', 'id'])
 // The sealer's work list: events not yet in the hash chain.
@@ -14,8 +15,9 @@ export class AuditEventEntity {
   @Column({ type: 'timestamptz', default: () => 'now()' })
   at!: Date;
 
+  /** Only the broker writes here, and only AuditAction values (older rows included). */
   @Column({ type: 'text' })
-  action!: string;
+  action!: AuditAction;
 
   @Column({ name: 'actor_id', type: 'uuid', nullable: true })
   actorId!: string | null;
