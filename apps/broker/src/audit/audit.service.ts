@@ -1,13 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { DomainEventBus } from '../common/domain-events';
+import { BROKER_CONFIG, slackSettings, type BrokerConfig } from '../config/broker.config';
 import type { Actor } from '../identity/actor';
+import { notifyJobId, type OutboxJob } from '../outbox/broker-jobs';
+import { OutboxService } from '../outbox/outbox.service';
+import { notificationOf, type AuditAction } from './audit-action';
 import { AuditEventEntity, type AuditChannel } from './audit-event.entity';
 
 export interface AuditInput {
-  action: string;
+  action: AuditAction;
   /** A person, or null for the system and connectors. */
   actor?: Actor | null;
   actorType?: 'user' | 'system' | 'connector';
@@ -17,13 +21,23 @@ export interface AuditInput {
   details?: Record<string, unknown>;
 }
 
-/** Append-only; written in the same transaction as the change it records when one is given. */
+/**
+ * Append-only; written in the same transaction as the change it records when one is given.
+ * An event Slack tells people about brings its notice job along, in that same transaction:
+ * the notice is delivered once the change commits, even by another broker if this one stops.
+ */
 @Injectable()
 export class AuditService {
+  private readonly notifies: boolean;
+
   constructor(
     @InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>,
     private readonly bus: DomainEventBus,
-  ) {}
+    private readonly outbox: OutboxService,
+    @Inject(BROKER_CONFIG) config: BrokerConfig,
+  ) {
+    this.notifies = slackSettings(config).enabled;
+  }
 
   async record(input: AuditInput, em?: EntityManager): Promise<void> {
     await this.recordMany([input], em);
@@ -46,16 +60,30 @@ export class AuditService {
           sourceAddress: input.actor?.sourceAddress ?? null,
         }) as const,
     );
+    const notices: OutboxJob[] = [];
     // A thousand rows a statement: 8 parameters a row, PostgreSQL binds at most 65,535.
-    for (let i = 0; i < rows.length; i += 1000)
-      await repo.insert(
-        rows.slice(i, i + 1000).map((row): QueryDeepPartialEntity<AuditEventEntity> => ({
+    for (let i = 0; i < rows.length; i += 1000) {
+      const chunk = rows.slice(i, i + 1000);
+      const { identifiers } = await repo.insert(
+        chunk.map((row): QueryDeepPartialEntity<AuditEventEntity> => ({
           ...row,
           details: row.details as object,
         })),
       );
+      if (!this.notifies) continue;
+      chunk.forEach((row, k) => {
+        const id = String(identifiers[k]?.id);
+        if (notificationOf(row.action))
+          notices.push({ job: { kind: 'notify', auditEventId: id }, jobId: notifyJobId(id) });
+      });
+    }
+    await this.outbox.addMany(notices, em);
     // Every audited change is also a domain event, published once its transaction commits.
     for (const row of rows) this.bus.publishAfterCommit(row, em);
+  }
+
+  async byId(id: string): Promise<AuditEventEntity | null> {
+    return this.events.findOneBy({ id });
   }
 
   async list(

@@ -7,10 +7,11 @@ import type {
   TransactionCommitEvent,
   TransactionRollbackEvent,
 } from 'typeorm';
+import type { AuditAction } from '../audit/audit-action';
 
 /** Something that happened and was committed: the audit record, as a notification. */
 export interface DomainEvent {
-  action: string;
+  action: AuditAction;
   actorId: string | null;
   channel: string;
   requestId: string | null;

@@ -4,6 +4,9 @@ import { z } from 'zod';
 /** Timers of pending requests: a step's timeout and the pending TTL. */
 export const REQUEST_TIMERS_QUEUE = 'request-timers';
 
+/** Slack notices of audited changes, delivered by the notifications processor. */
+export const NOTIFICATIONS_QUEUE = 'broker-notifications';
+
 const ExpireGrantSchema = z.object({ kind: z.literal('expire-grant'), requestId: z.uuid() });
 const CleanupDueSchema = z.object({ kind: z.literal('cleanup-due'), databaseUserId: z.uuid() });
 const RetrySyncSchema = z.object({
@@ -36,6 +39,21 @@ export const RequestTimerJobSchema = z.discriminatedUnion('kind', [
 ]);
 export type RequestTimerJob = z.infer<typeof RequestTimerJobSchema>;
 
+/**
+ * Tell Slack about one audited change. Only the event's id: the processor reads the event (and
+ * the request as it stands) when it runs, so no message text or secret sits in Redis.
+ */
+export const NotifyJobSchema = z.object({
+  kind: z.literal('notify'),
+  auditEventId: z.string().regex(/^[1-9][0-9]{0,18}$/),
+});
+export type NotifyJob = z.infer<typeof NotifyJobSchema>;
+
+/** One notice per audit event: a second enqueue of the same event is the same job. */
+export function notifyJobId(auditEventId: string): string {
+  return `notify-${auditEventId}`;
+}
+
 /** Work for a connector, on that connector's queue. */
 export interface ConnectorBoundJob {
   kind: 'connector';
@@ -47,7 +65,7 @@ export interface ConnectorBoundJob {
  * Every job the broker enqueues through the outbox, one discriminated union: the outbox
  * stores where each goes, the processors parse them back with the schemas above.
  */
-export type BrokerJob = ConnectorBoundJob | GrantTimerJob | RequestTimerJob;
+export type BrokerJob = ConnectorBoundJob | GrantTimerJob | RequestTimerJob | NotifyJob;
 
 /** A job as written to the outbox: its deterministic id (a double enqueue is one job) and time. */
 export interface OutboxJob {
@@ -78,6 +96,8 @@ export function route(job: BrokerJob): Routed {
     case 'step-timeout':
     case 'pending-expire':
       return { queue: REQUEST_TIMERS_QUEUE, jobName: job.kind, payload: job };
+    case 'notify':
+      return { queue: NOTIFICATIONS_QUEUE, jobName: job.kind, payload: job };
   }
 }
 

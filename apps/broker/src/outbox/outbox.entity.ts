@@ -1,8 +1,9 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
- * Jobs written in the same transaction as the state change that implies them (DESIGN §5);
- * the relay enqueues them with their deterministic ids and deletes the row.
+ * Jobs written in the same transaction as the state change that implies them, so neither is
+ * lost without the other; the relay enqueues them with their deterministic ids and deletes
+ * the row.
  */
 @Entity({ name: 'outbox' })
 export class OutboxEntity {

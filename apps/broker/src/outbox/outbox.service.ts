@@ -7,9 +7,9 @@ import {
 import { Transactional } from '@nestjs-cls/transactional';
 import { connectorQueueName } from '@doorman/contracts';
 import { AfterCommit } from '../database/after-commit';
-import { route, type OutboxJob, type Routed } from './broker-jobs';
-import { SYNC_JOB_OPTIONS, TIMER_JOB_OPTIONS } from './job-options';
-import { OutboxRepository, type OutboxRow } from './outbox.repository';
+import { NOTIFICATIONS_QUEUE, route, type OutboxJob, type Routed } from './broker-jobs';
+import { NOTIFY_JOB_OPTIONS, SYNC_JOB_OPTIONS, TIMER_JOB_OPTIONS } from './job-options';
+import { OutboxRepository, type OutboxManager, type OutboxRow } from './outbox.repository';
 import { QueueRegistry } from './queue-registry';
 
 export type { OutboxJob } from './broker-jobs';
@@ -43,19 +43,24 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
     await this.addMany([job]);
   }
 
-  /** Several rows in one INSERT (a revoke-all writes one sync per person). */
-  async addMany(jobs: readonly OutboxJob[]): Promise<void> {
+  /**
+   * Several rows in one INSERT (a revoke-all writes one sync per person). `em` only for a caller
+   * whose transaction is not the ambient one yet (the audit trail, recording for such callers):
+   * the rows must commit, and leave, with that transaction.
+   */
+  async addMany(jobs: readonly OutboxJob[], em?: OutboxManager): Promise<void> {
     if (jobs.length === 0) return;
     const rows = jobs.map((j): OutboxRow => ({
       ...route(j.job),
       jobId: j.jobId,
       runAt: j.runAt ?? null,
     }));
-    const ids = await this.rows.insert(rows);
+    const manager = em ?? this.rows.manager();
+    const ids = await this.rows.insert(rows, manager);
     const written = rows.map((r, k): Written => ({ ...r, id: ids[k] }));
     // Not awaited: with Redis away the enqueue waits for it, and the caller (an HTTP request,
     // a result) must not; the rows are committed, so they are not lost either way.
-    this.afterCommit.run(this.rows.manager(), () => void this.relayWritten(written));
+    this.afterCommit.run(manager, () => void this.relayWritten(written));
   }
 
   /**
@@ -147,14 +152,12 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
     for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
     const now = Date.now();
     for (const [queue, jobs] of byQueue) {
-      // Connector queues carry syncs that retry for ever; the broker's own queues carry timers.
-      const opts = queue.startsWith(connectorQueueName('')) ? SYNC_JOB_OPTIONS : TIMER_JOB_OPTIONS;
       await this.queues.get(queue).addBulk(
         jobs.map((j) => ({
           name: j.jobName,
           data: j.payload,
           opts: {
-            ...opts,
+            ...optionsOf(queue),
             jobId: j.jobId,
             delay: j.runAt ? Math.max(0, j.runAt.getTime() - now) : undefined,
           },
@@ -162,4 +165,11 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
       );
     }
   }
+}
+
+/** Connector queues carry syncs that retry for ever; Slack notices back off; the rest are timers. */
+function optionsOf(queue: string) {
+  if (queue.startsWith(connectorQueueName(''))) return SYNC_JOB_OPTIONS;
+  if (queue === NOTIFICATIONS_QUEUE) return NOTIFY_JOB_OPTIONS;
+  return TIMER_JOB_OPTIONS;
 }

@@ -3,9 +3,15 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { ModuleRef } from '@nestjs/core';
 import { RESULTS_QUEUE, TIMERS_QUEUE } from '@doorman/contracts';
 import type { Queue } from 'bullmq';
+import { NOTIFICATIONS_QUEUE, REQUEST_TIMERS_QUEUE } from './broker-jobs';
 
 /** The broker's own BullMQ queues, registered for their processors. */
-export const BROKER_QUEUES = [RESULTS_QUEUE, TIMERS_QUEUE, 'request-timers'];
+export const BROKER_QUEUES = [
+  RESULTS_QUEUE,
+  TIMERS_QUEUE,
+  REQUEST_TIMERS_QUEUE,
+  NOTIFICATIONS_QUEUE,
+];
 
 /**
  * Queues registered through @nestjs/bullmq get no 'error' listener, and an EventEmitter
