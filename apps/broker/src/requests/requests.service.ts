@@ -29,6 +29,7 @@ import {
   type ApproverContext,
 } from '../access-flows/approval.policy';
 import { autoApproves } from '../access-flows/time-window';
+import type { AuditAction } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
 import { CatalogService } from '../catalog/catalog.service';
 import { DURATION_HINT, formatDuration, parseDuration } from '../common/durations';
@@ -635,7 +636,7 @@ export class RequestsService {
     em: EntityManager,
     req: AccessRequestEntity,
     actor: Actor | null,
-    action: string,
+    action: AuditAction,
     now: Date,
     step?: number,
     integration?: IntegrationEntity,
