@@ -15,6 +15,7 @@ import { IntegrationEntity } from '../integrations/integration.entity';
 import { OutboxEntity } from '../outbox/outbox.entity';
 import { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { ApprovalEntity } from '../approvals/approval.entity';
+import { SlackDeliveryEntity } from '../slack/slack-delivery.entity';
 import { SlackMessageEntity } from '../slack/slack-message.entity';
 
 export const ENTITIES = [
@@ -32,6 +33,7 @@ export const ENTITIES = [
   AuditEventEntity,
   AdminRotationEntity,
   SlackMessageEntity,
+  SlackDeliveryEntity,
   IntegrationCatalogEntity,
   CatalogSchemaEntity,
   BrowserSessionEntity,

@@ -39,6 +39,13 @@ export class SlackMessageEntity {
   @Column({ type: 'text', nullable: true })
   ts!: string | null;
 
+  /**
+   * The notice job that claimed it, while not posted: that job's retry (after its broker
+   * stopped mid-post, or Slack failed) takes the claim over; anyone else leaves it to that job.
+   */
+  @Column({ name: 'claimed_by', type: 'text', nullable: true })
+  claimedBy!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

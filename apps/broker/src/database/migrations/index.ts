@@ -14,6 +14,7 @@ import { RequestFlowName1765100000000 } from './1765100000000-request-flow-name'
 import { DatabaseUserAppliedAt1765400000000 } from './1765400000000-database-user-applied-at';
 import { IntegrationCaCertificate1765500000000 } from './1765500000000-integration-ca-certificate';
 import { BrowserSessions1765600000000 } from './1765600000000-browser-sessions';
+import { SlackDeliveries1765700000000 } from './1765700000000-slack-deliveries';
 
 /** Every migration, in order. Reviewed code: entities never synchronise the schema. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   DatabaseUserAppliedAt1765400000000,
   IntegrationCaCertificate1765500000000,
   BrowserSessions1765600000000,
+  SlackDeliveries1765700000000,
 ];
