@@ -1,4 +1,4 @@
-/** Three tiers (STYLE §10): pure/unit specs, integration specs on real PostgreSQL and Redis, and end-to-end specs driving the built apps. */
+/** Three tiers: pure/unit specs, integration specs on real PostgreSQL and Redis, and end-to-end specs driving the built apps. */
 const swc = [
   '@swc/jest',
   {

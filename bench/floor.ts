@@ -17,7 +17,7 @@ import { redisConnectionOptions } from '../apps/broker/src/config/redis';
 import { mapLimit } from './stats';
 
 /**
- * The floor Doorman is measured against (DESIGN §3, §7): the very SQL the connector runs for a
+ * The floor Doorman is measured against: the very SQL the connector runs for a
  * grant and a revoke — the group check, the user transaction under its advisory lock, session
  * termination — issued directly with `pg`, no broker, no queue, no password hashing. One pool
  * connection per database (`connections` of them for the burst floors).

@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (issue #8): Doorman against the database's own floor, on this machine.
+ * `npm run bench`: Doorman against the database's own floor, on this machine.
  *
  * Local PostgreSQL and Redis (the broker's), a throwaway target cluster, the built broker and
  * connector as processes. Every figure is printed beside a floor measured in the same run — the

@@ -14,7 +14,7 @@ const BURST = 20;
 const ACTIVE_WITHIN_MS = 15_000;
 
 /**
- * The broker SIGKILLed in the middle of a burst of approvals (issue 20 item 1). Results it had
+ * The broker SIGKILLed in the middle of a burst of approvals. Results it had
  * taken from the durable results queue are held by a dead consumer; the restarted broker must
  * take them again within seconds (the results worker's lock and stall settings), and record
  * each exactly once.

@@ -6,7 +6,7 @@ import type { TargetPostgres } from './support/target-postgres';
 jest.setTimeout(120_000);
 
 /**
- * Cleanup (DESIGN §3.5, issue 5): a user that cannot be dropped is reported with the reason,
+ * Cleanup after the last grant: a user that cannot be dropped is reported with the reason,
  * stays NOLOGIN, is listed as waiting for cleanup, and is retried until it goes.
  */
 describe('cleanup and refused revokes end to end', () => {

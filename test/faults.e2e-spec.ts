@@ -9,7 +9,7 @@ import { startTargetPostgres, type TargetPostgres } from './support/target-postg
 jest.setTimeout(180_000);
 
 /**
- * Faults on purpose (issue 5), with real processes: a Redis of this test's own (flushed), the
+ * Faults on purpose, with real processes: a Redis of this test's own (flushed), the
  * target behind a proxy that is cut, and a broker stopped between approval and result. Each
  * case ends with the target's pg_roles and pg_stat_activity checked against the grants.
  */
@@ -171,7 +171,7 @@ describe('faults end to end', () => {
     expect(broker.output).toMatch(/revoke still failing/);
     // Down for 75 s in all, longer than a revoke's backoff reaches its 60 s cap (attempts at
     // 0, 1, 3, 7, 15, 31, 63 s after the expiry; the next one ~60 s later), then back: the
-    // revoke runs at once, not when its backoff runs out (issue 20).
+    // revoke runs at once, not when its backoff runs out.
     await new Promise((r) => setTimeout(r, Math.max(0, downAt + 75_000 - Date.now())));
     await proxy.up();
     const upAt = Date.now();

@@ -56,7 +56,7 @@ const HOSTILE = [
   '-5m',
 ];
 
-/** Text PostgreSQL cannot store (issue 18 item 6): each once reached the database as a 500. */
+/** Text PostgreSQL cannot store: each once reached the database as a 500. */
 const UNSTORABLE = ['\u0000', 'a\u0000b', '\ud800', 'x\udfffy', '\ud83e', 'ok\u0000\ud800'];
 /** Durations that passed the flow's maximum check but overflow PostgreSQL's integer. */
 const HUGE_DURATIONS = ['9999999d', '24856d', '3651d', '87601h', '5256001m', '9999999h'];
@@ -225,7 +225,7 @@ describe('fuzzing the edges', () => {
     ];
 
     /**
-     * Inputs of the classes issue 18 item 6 found 500s with, each well formed but for one field,
+     * Inputs of the classes that once gave 500s, each well formed but for one field,
      * so it reaches the code past validation that once failed. Every one must be refused (4xx).
      * Integrations go to a connector no process serves, so nothing reaches the target.
      */
@@ -526,7 +526,7 @@ describe('fuzzing the edges', () => {
     await new Promise((r) => setTimeout(r, 2000));
     const after = await rolesSnapshot();
     process.stdout.write(
-      `fuzz summary (seed ${seed}): ${counts.total} inputs, ${counts.rest} REST, ${counts.targeted} targeted (issue 18), ${counts.slack} Slack; ${counts['2xx']} 2xx, ${counts['4xx']} 4xx, ${counts['5xx']} 5xx; target roles ${after === before ? 'unchanged' : 'CHANGED'}\n`,
+      `fuzz summary (seed ${seed}): ${counts.total} inputs, ${counts.rest} REST, ${counts.targeted} targeted, ${counts.slack} Slack; ${counts['2xx']} 2xx, ${counts['4xx']} 4xx, ${counts['5xx']} 5xx; target roles ${after === before ? 'unchanged' : 'CHANGED'}\n`,
     );
     if (slow.length) process.stdout.write(`slow inputs:\n${slow.join('\n')}\n`);
     expect(failures).toEqual([]);

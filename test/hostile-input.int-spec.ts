@@ -6,7 +6,7 @@ import { createBrokerTestEnv, type BrokerTestEnv } from './support/broker-env';
 import { createWorld, type World } from './support/fixtures';
 
 /**
- * Input that once reached PostgreSQL and came back as a 500 (issue 18 item 6): text PostgreSQL
+ * Input that once reached PostgreSQL and came back as a 500: text PostgreSQL
  * cannot store, durations and dates past its ranges, hostile YAML, an empty role name, and the
  * same thing created several times at once. Each is refused with a 4xx that says why.
  */

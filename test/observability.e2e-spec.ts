@@ -19,7 +19,7 @@ function sample(text: string, series: string): number | undefined {
 }
 
 /**
- * Operators' view (issue #8): /metrics on the broker and the connector's own port move when a
+ * Operators' view: /metrics on the broker and the connector's own port move when a
  * grant comes and goes, liveness and readiness answer the right codes (readiness 503 once the
  * broker's database is cut, through a proxy, never the shared server), and one correlation id
  * follows an approval from REST through the job to the connector's log and back.

@@ -9,7 +9,7 @@ import type { TargetPostgres } from './support/target-postgres';
 jest.setTimeout(120_000);
 
 /**
- * Reconciliation (DESIGN §5, issue 5) with real processes: the target is changed behind
+ * Reconciliation with real processes: the target is changed behind
  * Doorman's back and the broker puts it right from the connector's inventory.
  */
 describe('reconciliation and credentials end to end', () => {

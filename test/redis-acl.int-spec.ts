@@ -20,7 +20,7 @@ import { promoteRetries } from '../apps/connector/src/jobs/target-reachability';
 const PREFIX = '{doorman}';
 
 /**
- * Each connector's own Redis user (issue 6), on a Redis of the test's own: it works its own
+ * Each connector's own Redis user, on a Redis of the test's own: it works its own
  * queue and writes results back, and cannot read another connector's jobs.
  */
 describe('Redis ACL per connector', () => {
@@ -91,7 +91,7 @@ describe('Redis ACL per connector', () => {
     await expect(stolen.getJob('job-b')).rejects.toThrow(/NOPERM/);
   });
 
-  it('lets the connector wake its own waiting retries when its target is back (issue 20)', async () => {
+  it('lets the connector wake its own waiting retries when its target is back', async () => {
     const own = new Queue(connectorQueueName(a), { connection: asA(), prefix: PREFIX });
     closers.push(() => own.close());
     const worker = new Worker(
@@ -112,7 +112,7 @@ describe('Redis ACL per connector', () => {
     expect(await own.getJobState('job-retry')).toBe('waiting');
   });
 
-  it("cannot write another connector's results queue (issue 18)", async () => {
+  it("cannot write another connector's results queue", async () => {
     const forged = new Queue(connectorResultsQueueName(b), { connection: asA(), prefix: PREFIX });
     closers.push(() => forged.close());
     await expect(forged.add('heartbeat', { from: a }, { jobId: 'forged' })).rejects.toThrow(
@@ -137,7 +137,7 @@ describe('Redis ACL per connector', () => {
 });
 
 /**
- * The broker reads each connector's results from that connector's own queue (issue 18) and
+ * The broker reads each connector's results from that connector's own queue and
  * refuses a message there that speaks for another connector: audited, counted, never recorded.
  */
 describe('results attributed to the connector whose queue they came on', () => {

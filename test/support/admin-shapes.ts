@@ -2,7 +2,7 @@ import { escapeIdentifier as ident, escapeLiteral as lit } from 'pg';
 import type { TargetPostgres } from './target-postgres';
 
 /**
- * The connector logins managed PostgreSQL services hand out (issue 7), created in a
+ * The connector logins managed PostgreSQL services hand out, created in a
  * throwaway cluster by its superuser. None of them owns anything.
  */
 export type AdminShape =

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import type { BrokerConfig } from '../../apps/broker/src/config/broker.config';
 import { BrokerConfigSchema } from '../../apps/broker/src/config/broker.config';
 
-/** The machine's shared services (DESIGN §7): PostgreSQL with trust auth, Redis. */
+/** The machine's shared services: PostgreSQL with trust auth, Redis. */
 export const SHARED_PG = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 export const SHARED_REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -6,7 +6,7 @@ import {
   type SyncUserJob,
 } from '@doorman/contracts';
 
-/** Factories for connector job payloads (STYLE §11): valid by default, overridable per test. */
+/** Factories for connector job payloads: valid by default, overridable per test. */
 export interface Person {
   personId: string;
   personEmail: string;

@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import { Client, Pool, escapeIdentifier, type QueryResult, type QueryResultRow } from 'pg';
 
 /**
- * A throwaway PostgreSQL cluster for integration and end-to-end tests (DESIGN §7): initdb
+ * A throwaway PostgreSQL cluster for integration and end-to-end tests: initdb
  * into a temp dir, a free port on 127.0.0.1, a superuser with a random password,
  * scram-sha-256 for every connection and TLS with a CA generated here. Trust auth would
  * make password and VALID UNTIL checks pass vacuously, so it is not used anywhere.

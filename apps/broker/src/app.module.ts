@@ -25,7 +25,7 @@ import { RequestsModule } from './requests/requests.module';
 import { SchedulingModule } from './scheduling/scheduling.module';
 import { SlackModule } from './slack/slack.module';
 
-/** Secrets never reach a log line, whatever a developer logs later (DESIGN §4). */
+/** Secrets never reach a log line, whatever a developer logs later. */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',

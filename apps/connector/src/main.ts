@@ -37,7 +37,7 @@ export async function bootstrap(opts: BootstrapOptions = {}): Promise<INestAppli
     },
     'connector started',
   );
-  // What this admin can and cannot do, line by line (issue 7); `npm run doctor` prints the same.
+  // What this admin can and cannot do, line by line; `npm run doctor` prints the same.
   await logDoctorReport(app.get(TargetClient), config.target.sslMode, logger);
   return app;
 }

@@ -1,6 +1,6 @@
 /**
  * Gathers items that arrive while earlier ones are being handled and hands them over in
- * batches (issue #8: the broker's connector results and expiries, the connector's revokes).
+ * batches (the broker's connector results and expiries, the connector's revokes).
  * No timer and no added wait: an item arriving when nothing is in flight is flushed on the
  * next turn of the event loop, with whatever arrived in the same turn; items arriving meanwhile
  * form the next batch. Each `add` settles only with its own outcome, so a queue job is

@@ -34,7 +34,8 @@ const jobBase = {
 };
 
 /**
- * The desired state of one person's database user on one integration (DESIGN §3).
+ * The desired state of one person's database user on one integration; the connector makes
+ * the target match it.
  * The connector converges the database to it; it never carries a secret.
  */
 export const SyncUserJobSchema = z.object({
@@ -54,7 +55,7 @@ export const SyncUserJobSchema = z.object({
   /** Issue a new password even if the role exists (rotation due, or none held). */
   rotatePassword: z.boolean(),
   /**
-   * Per group, the expiry and starting duration of the grants behind it (issue 18): a group
+   * Per group, the expiry and starting duration of the grants behind it: a group
    * that cannot be applied is left out and VALID UNTIL counts only the others. Additive; a
    * job without it (an older broker) fails whole when a group cannot be applied.
    */
@@ -62,7 +63,7 @@ export const SyncUserJobSchema = z.object({
 });
 export type SyncUserJob = z.infer<typeof SyncUserJobSchema>;
 
-/** Remove a person's database user for good (DESIGN §3.5). */
+/** Remove a person's database user for good (its grants are over). */
 export const CleanupUserJobSchema = z.object({
   ...jobBase,
   kind: z.literal('cleanup-user'),
@@ -72,7 +73,7 @@ export const CleanupUserJobSchema = z.object({
 export type CleanupUserJob = z.infer<typeof CleanupUserJobSchema>;
 
 /**
- * Rotate the connector's own login to the integration's server (DESIGN §3.6). Carries no
+ * Rotate the connector's own login to the integration's server. Carries no
  * secret: the connector makes the password, keeps it in its secret file, and reports only
  * whether it worked.
  */
@@ -87,7 +88,7 @@ export type RotateAdminJob = z.infer<typeof RotateAdminJobSchema>;
 
 /**
  * Read the integration's catalog (databases, schemas, tables, owners, what the admin can grant
- * on each) and the doctor's report (issue 7). Read-only on the target; carries no secret.
+ * on each) and the doctor's report. Read-only on the target; carries no secret.
  */
 export const DiscoverJobSchema = z.object({
   v: z.literal(CONTRACT_VERSION),

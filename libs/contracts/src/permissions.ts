@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Permission levels a grant can carry (DESIGN §2): read, write and admin on a schema (or read
+ * Permission levels a grant can carry: read, write and admin on a schema (or read
  * and write on everything), and `member` of an existing database role (a role resource).
  */
 export const PERMISSION_LEVELS = ['read', 'write', 'admin', 'member'] as const;
@@ -37,7 +37,7 @@ export function everythingLevels(grantablePredefined: readonly string[]): Permis
 }
 
 /**
- * An existing database role offered as-is (issue 7), e.g. `pg_monitor`: kept in the same
+ * An existing database role offered as-is, e.g. `pg_monitor`: kept in the same
  * (database, schema, permission) triple as everything else — database `*`, schema the role's
  * name, permission `member` — so desired state, group roles, revoke, expiry and reconciliation
  * need nothing new. `member` is valid only here, and only `member` is valid here.

@@ -11,7 +11,7 @@ export function connectorQueueName(connectorId: string): string {
 
 /**
  * Results and heartbeats from one connector back to the broker (durable). One queue per
- * connector (issue 18): only that connector's Redis user may write it, so the broker knows who
+ * connector: only that connector's Redis user may write it, so the broker knows who
  * sent a message by the queue it came on, and refuses one that speaks for another connector.
  */
 export function connectorResultsQueueName(connectorId: string): string {
@@ -19,8 +19,8 @@ export function connectorResultsQueueName(connectorId: string): string {
 }
 
 /**
- * The results queue every connector shared before issue 18. Nothing is sent or read on it any
- * more: a sender on it cannot be told apart. Kept for the health probe and for tests.
+ * The results queue every connector shared before each had its own. Nothing is sent or read
+ * on it any more: a sender on it cannot be told apart. Kept for the health probe and for tests.
  */
 export const RESULTS_QUEUE = 'connector-results';
 
@@ -29,7 +29,7 @@ export const TIMERS_QUEUE = 'broker-timers';
 
 export const DEFAULT_REDIS_PREFIX = '{doorman}';
 
-/** Deterministic job ids (DESIGN §5): a double enqueue is a no-op. */
+/** Deterministic job ids: a double enqueue is a no-op. */
 export const jobIds = {
   sync: (integrationId: string, personId: string, generation: number) =>
     `sync-${integrationId}-${personId}-${generation}`,

@@ -1,8 +1,8 @@
 import { connectorQueueName, connectorResultsQueueName, DEFAULT_REDIS_PREFIX } from './queues';
 
 /**
- * The Redis ACL of one connector (issue 6): it may use its own queue's keys and its own results
- * queue's (issue 18), and nothing else — not another connector's jobs or results, not the
+ * The Redis ACL of one connector: it may use its own queue's keys and its own results
+ * queue's, and nothing else — not another connector's jobs or results, not the
  * broker's timers. BullMQ runs Lua scripts (EVAL/EVALSHA) over declared keys, which Redis 7
  * checks against these key patterns; it also needs INFO (version check) and CLIENT SETNAME,
  * which @dangerous would otherwise deny. It never lists key names (SCAN, KEYS, RANDOMKEY) nor

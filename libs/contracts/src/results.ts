@@ -3,7 +3,7 @@ import { PERMISSION_LEVELS, PermissionLevelSchema } from './permissions';
 import { CONTRACT_VERSION } from './queues';
 import { describeIssues, GroupGrantSchema, type ParseResult } from './jobs';
 
-/** A password sealed to the broker's public key (DESIGN §4): X25519 + HKDF-SHA256 + AES-256-GCM. */
+/** A password sealed to the broker's public key (never clear on Redis): X25519 + HKDF + AES-GCM. */
 export const SealedBoxSchema = z.object({
   v: z.literal(1),
   epk: z.string().min(1).max(200),
@@ -52,13 +52,13 @@ export const SyncUserResultSchema = z.object({
   effects: z.array(z.string().max(500)).max(200).default([]),
   error: JobErrorSchema.optional(),
   /**
-   * Groups of the job that could not be applied, each with its own error (issue 18); the rest
+   * Groups of the job that could not be applied, each with its own error; the rest
    * of the job was applied without them. Additive: absent from older connectors.
    */
   failedGroups: z.array(FailedGroupSchema).max(1000).optional(),
   /**
    * The database server's clock after the sync's last statement, just before its commit: an
-   * inventory read before it cannot show what this sync did (issue 20). Additive.
+   * inventory read before it cannot show what this sync did. Additive.
    */
   appliedAt: z.string().datetime({ offset: true }).optional(),
 });
@@ -101,7 +101,7 @@ export const HeartbeatSchema = z.object({
 });
 export type Heartbeat = z.infer<typeof HeartbeatSchema>;
 
-/** One managed role as the target holds it (members of the marker role, DESIGN §5). */
+/** One managed role as the target holds it (members of the marker role). */
 export const InventoryRoleSchema = z.object({
   name: z.string().min(1).max(63),
   /** From the role comment; null when the comment is missing or unreadable. */
@@ -124,7 +124,7 @@ export const InventoryRoleSchema = z.object({
 export type InventoryRole = z.infer<typeof InventoryRoleSchema>;
 
 /**
- * The connector's periodic report of every managed role (DESIGN §5): the broker compares it
+ * The connector's periodic report of every managed role: the broker compares it
  * with the desired state of every person and re-syncs what differs.
  */
 export const InventorySchema = z.object({
@@ -164,7 +164,7 @@ export type CatalogSchemaEntry = z.infer<typeof CatalogSchemaEntrySchema>;
 export const CatalogDatabaseEntrySchema = z.object({
   name: catalogName,
   owner: catalogName.nullable(),
-  /** PUBLIC may connect (DESIGN §3.9). */
+  /** PUBLIC may connect (PostgreSQL's default): a grant on one database opens the others. */
   publicConnect: z.boolean(),
   /** Set when the database could not be read (missing, or no CONNECT for the admin). */
   error: z.string().max(500).optional(),
@@ -174,7 +174,7 @@ export type CatalogDatabaseEntry = z.infer<typeof CatalogDatabaseEntrySchema>;
 
 /**
  * An existing NOLOGIN role (not Doorman's) and whether the connector's admin will hand out
- * membership of it as the level `member` (issue 7); `reason` when not.
+ * membership of it as the level `member`; `reason` when not.
  */
 export const CatalogRoleEntrySchema = z.object({
   name: catalogName,
@@ -216,7 +216,7 @@ export const DiscoverResultSchema = z.object({
   at: z.string().datetime({ offset: true }),
   admin: CatalogAdminSchema.optional(),
   databases: z.array(CatalogDatabaseEntrySchema).max(CATALOG_LIMITS.databases).default([]),
-  /** Existing roles (at most CATALOG_LIMITS.roles); absent from connectors before issue 7's roles. */
+  /** Existing roles (at most CATALOG_LIMITS.roles); absent from connectors older than role resources. */
   roles: z.array(CatalogRoleEntrySchema).max(CATALOG_LIMITS.roles).optional(),
   doctor: z.array(DoctorLineSchema).max(CATALOG_LIMITS.doctorLines).default([]),
   error: JobErrorSchema.optional(),

@@ -1,6 +1,6 @@
 /**
  * What the connector keeps in a managed role's comment: who it belongs to and the last
- * generation applied (DESIGN §3). The comment is the connector's only memory.
+ * generation applied. The comment is the connector's only memory.
  */
 export interface RoleComment {
   person: string;

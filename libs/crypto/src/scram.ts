@@ -14,7 +14,7 @@ export function generatePassword(bytes = 24): string {
 /**
  * The SCRAM-SHA-256 verifier PostgreSQL stores for a password (RFC 5802/7677 as in
  * PostgreSQL's scram-common.c). Sending the verifier instead of the password keeps the
- * plain password out of the server's logs and pg_stat_statements (DESIGN §3).
+ * plain password out of the server's logs and pg_stat_statements.
  */
 export function scramSha256Verifier(
   password: string,

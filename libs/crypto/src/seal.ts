@@ -12,8 +12,9 @@ import {
 import type { SealedBox } from '@doorman/contracts';
 
 /**
- * Sealed boxes (DESIGN §4): the connector encrypts a new password to the broker's X25519
- * public key before it leaves the connector; only the broker's private key opens it.
+ * Sealed boxes, so no password crosses Redis in the clear: the connector encrypts a new
+ * password to the broker's X25519 public key before it leaves the connector; only the
+ * broker's private key opens it.
  * Ephemeral-static ECDH → HKDF-SHA256 → AES-256-GCM, all from node:crypto.
  */
 const INFO = Buffer.from('doorman-seal-v1');

@@ -16,7 +16,7 @@ describe('durations', () => {
     expect(parseDuration(text)).toBeNull();
   });
 
-  // 24856d is the first day count whose seconds overflow a PostgreSQL integer (issue 18 item 6).
+  // 24856d is the first day count whose seconds overflow a PostgreSQL integer (once a 500).
   it.each(['3651d', '24856d', '9999999d', '87601h', '5256001m', '9999999h'])(
     'refuses %s, past the ten-year maximum',
     (text) => {

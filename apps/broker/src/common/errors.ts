@@ -1,6 +1,6 @@
 /**
  * Services throw DomainError with a code; each edge (HTTP filter, Slack responder, job
- * boundary) maps codes to its own transport (STYLE §8). Services never throw HTTP errors.
+ * boundary) maps codes to its own transport. Services never throw HTTP errors.
  */
 export enum ErrorCode {
   Validation = 'VALIDATION',
@@ -9,7 +9,7 @@ export enum ErrorCode {
   Unauthenticated = 'UNAUTHENTICATED',
   Conflict = 'CONFLICT',
   IllegalTransition = 'ILLEGAL_TRANSITION',
-  /** The integration's admin cannot grant what was asked (known from its catalog, issue 7). */
+  /** The integration's admin cannot grant what was asked (known from its catalog). */
   NotGrantable = 'NOT_GRANTABLE',
 }
 

@@ -40,7 +40,7 @@ describe('HttpExceptionFilter, unknown errors', () => {
 
     expect(res.status).toBe(500);
     expect(res.headers.get('x-correlation-id')).toBe('caller-id-42');
-    const body = await res.json();
+    const body = (await res.json()) as Record<string, unknown>;
     expect(body).toEqual({
       error: 'INTERNAL',
       message: 'internal error',
@@ -55,7 +55,7 @@ describe('HttpExceptionFilter, unknown errors', () => {
 
     const chosen = res.headers.get('x-correlation-id');
     expect(chosen).toMatch(/^[0-9a-f-]{36}$/);
-    const body = await res.json();
+    const body = (await res.json()) as Record<string, unknown>;
     expect(body.correlationId).toBe(chosen);
     expect(JSON.stringify(body)).not.toContain('hunter2');
     expect(logged[0][0]).toMatchObject({ correlationId: chosen });

@@ -31,7 +31,7 @@ export class RateLimitGuard extends ThrottlerGuard {
 }
 
 /**
- * Failed authentications, counted per client address (issue 18): a fresh garbage token on
+ * Failed authentications, counted per client address: a fresh garbage token on
  * each call is a fresh tracker for RateLimitGuard, so failures are also counted by where they
  * come from. Past the per-minute limit the address is answered 429 instead of 401 for a
  * minute; valid tokens from the same address keep working (a shared NAT is not locked out).

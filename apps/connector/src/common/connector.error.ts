@@ -1,4 +1,4 @@
-/** Why a connector job failed; sent to the broker as `error.code` (STYLE §8). */
+/** Why a connector job failed; sent to the broker as `error.code`. */
 export enum ConnectorErrorCode {
   InvalidPayload = 'INVALID_PAYLOAD',
   NameClash = 'NAME_CLASH_UNMANAGED_ROLE',

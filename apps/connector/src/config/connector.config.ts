@@ -10,9 +10,9 @@ export const CONNECTOR_VERSION = '0.1.0';
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /**
- * The connector's environment (STYLE §4): validated once at boot; this module is the only
+ * The connector's environment: validated once at boot; this module is the only
  * reader of process.env. The target's superuser credentials live here and never leave
- * the connector (DESIGN §1).
+ * the connector.
  */
 export const ConnectorEnvSchema = z.object({
   REDIS_URL: z
@@ -39,13 +39,13 @@ export const ConnectorEnvSchema = z.object({
   /**
    * Where the connector keeps its own (rotated) password: `{"password": …}` or the bare
    * password. When the file exists it wins over the URL's or PGPASSWORD's (a restart keeps a
-   * rotated password); admin rotation needs it (DESIGN §3.6).
+   * rotated password); admin rotation needs it.
    */
   ADMIN_SECRET_FILE: z.string().min(1).optional(),
   CONNECTOR_CONCURRENCY: int(1, 256).default(8),
   STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(15000),
   HEARTBEAT_INTERVAL_MS: int(100, 3_600_000).default(10000),
-  /** How often the managed roles are reported to the broker for reconciliation (DESIGN §5). */
+  /** How often the managed roles are reported to the broker for reconciliation. */
   RECONCILE_INTERVAL_MS: int(100, 86_400_000).default(60000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Prometheus metrics at http://METRICS_HOST:METRICS_PORT/metrics (0 = any free port). */

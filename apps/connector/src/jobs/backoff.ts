@@ -1,6 +1,6 @@
 import type { BackoffStrategy } from 'bullmq';
 
-/** The backoff type the broker sets on sync jobs so revokes retry forever (DESIGN §5). */
+/** The backoff type the broker sets on sync jobs so revokes retry forever. */
 export const CAPPED_EXPONENTIAL = 'capped-exponential';
 
 const BASE_MS = 1000;

@@ -19,7 +19,7 @@ import type { ResultsPublisher } from './results.publisher';
 
 const CONNECTOR = '9a3f5b5e-2f57-4b8a-9a55-1e2d3c4b5a69';
 
-/** Fakes of our own services (STYLE §10): they record what the boundary does with outcomes. */
+/** Fakes of our own services: they record what the boundary does with outcomes. */
 class FakeResults {
   readonly sent: { message: ConnectorMessage; jobId?: string }[] = [];
   async publish(message: ConnectorMessage, jobId?: string): Promise<void> {

@@ -69,7 +69,7 @@ export function shortJobId(jobId: string): string {
 }
 
 /**
- * The job boundary (STYLE §8): validates a payload, runs its handler, reports one result
+ * The job boundary: validates a payload, runs its handler, reports one result
  * per attempt on the results queue, and maps failures onto BullMQ: retryable errors are
  * rethrown (BullMQ retries with the broker's backoff), permanent ones become
  * UnrecoverableError.
@@ -94,7 +94,7 @@ export class ConnectorJobsService {
     };
   }
 
-  /** Refuse to start if the contract knows a job kind this connector cannot handle (STYLE §5). */
+  /** Refuse to start if the contract knows a job kind this connector cannot handle. */
   assertHandlers(): void {
     const missing = CONNECTOR_JOB_KINDS.filter((k) => typeof this.handlers[k] !== 'function');
     if (missing.length > 0) throw new Error(`no handler for job kind(s): ${missing.join(', ')}`);

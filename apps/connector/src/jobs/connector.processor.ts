@@ -22,7 +22,7 @@ import { promoteRetries, TargetReachability } from './target-reachability';
  * A connector killed mid-job leaves the job locked: it runs again once its lock lapses (the
  * lock is renewed every lockDuration/2 while the job runs, so long jobs are safe). Jobs are
  * idempotent, so a job may stall any number of times: BullMQ's default of one would fail a
- * revoke for good after two crashes, and revokes never give up (DESIGN §5).
+ * revoke for good after two crashes, and revokes never give up.
  */
 const STALL_SETTINGS = { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 1_000_000 };
 

@@ -5,8 +5,8 @@ import { doctorReport } from '../postgres/doctor-report';
 import type { TargetClient } from '../postgres/target-client';
 
 /**
- * Reads the catalog of an integration's databases and the doctor's report for the broker
- * (issue 7). Read-only on the target, so safe to run at any time and any number of times.
+ * Reads the catalog of an integration's databases and the doctor's report for the broker.
+ * Read-only on the target, so safe to run at any time and any number of times.
  */
 export class DiscoveryService {
   constructor(

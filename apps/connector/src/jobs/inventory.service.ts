@@ -50,7 +50,7 @@ export function toInventoryRole(row: InventoryRow): InventoryRole {
 }
 
 /**
- * Reports every managed role to the broker every RECONCILE_INTERVAL_MS (DESIGN §5); the
+ * Reports every managed role to the broker every RECONCILE_INTERVAL_MS; the
  * broker compares it with what it wants and re-syncs the differences. Read-only here.
  */
 export class InventoryService {
@@ -83,7 +83,7 @@ export class InventoryService {
       sql.readInventory(MARKER_ROLE, GROUP_COMMENT_PREFIX),
     );
     // The target's clock even with no role to report: the broker compares it with when syncs
-    // applied, by that clock (issue 20); the connector's own clock may be skewed.
+    // applied, by that clock; the connector's own clock may be skewed.
     const at = new Date(
       rows[0]?.now_ms ??
         (await this.target.query<{ now_ms: number }>(sql.readServerClock()))[0].now_ms,

@@ -10,7 +10,7 @@ import { redisConnectionOptions } from '../config/redis';
 
 /**
  * Sends results and heartbeats to the broker on this connector's durable results queue
- * (DESIGN §5; one per connector since issue 18, which the broker reads as the sender).
+ * (one per connector: only this connector may write it, so the broker knows the sender by it).
  * Every message is validated against the contract before it leaves.
  */
 export class ResultsPublisher {

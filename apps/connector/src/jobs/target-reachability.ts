@@ -32,7 +32,7 @@ export async function promoteRetries(queue: Pick<Queue, 'getDelayed'>): Promise<
 
 /**
  * Revokes retry with their own backoff (1 s doubling to 60 s), so after an outage each used to
- * wait out its remaining delay although the target was back (issue 20). Once a job finds the
+ * wait out its remaining delay although the target was back. Once a job finds the
  * target unreachable, this probes it every second; when it answers, every job waiting for a
  * retry on this connector's queue runs at once.
  */

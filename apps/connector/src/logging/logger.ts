@@ -2,7 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 /**
- * Paths pino replaces with "[redacted]" wherever they appear in a log object (DESIGN §4).
+ * Paths pino replaces with "[redacted]" wherever they appear in a log object.
  * The connector never hands a plain password to the logger; this is the second line.
  */
 export const REDACT_PATHS = [

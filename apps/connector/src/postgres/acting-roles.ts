@@ -36,7 +36,7 @@ export function adminOptionFix(role: string, admin: string): string {
 }
 
 /**
- * Lets a non-superuser admin act as `roles` (DESIGN §3, issue 7): on PostgreSQL 15 a
+ * Lets a non-superuser admin act as `roles`: on PostgreSQL 15 a
  * CREATEROLE role may grant itself membership in any non-superuser role; from 16 it needs
  * ADMIN OPTION on it (which it holds on the roles it created) and the membership it takes
  * must say INHERIT TRUE. A superuser owner, or (16+) a role without ADMIN OPTION, cannot be

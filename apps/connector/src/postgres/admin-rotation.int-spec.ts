@@ -12,7 +12,7 @@ jest.setTimeout(60_000);
 
 const INITIAL = 'initial-rotation-password-0123456789';
 
-/** DESIGN §3.6 against a real server: every failure leaves the old password working. */
+/** Rotating the connector's own login on a real server: every failure keeps the old password. */
 describe('admin rotation (connector, real PostgreSQL)', () => {
   let target: TargetPostgres;
   const clients: TargetClient[] = [];

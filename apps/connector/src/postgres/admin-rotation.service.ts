@@ -18,7 +18,7 @@ export interface AdminRotationOutcome {
 }
 
 /**
- * Rotation of the connector's own login (DESIGN §3.6, Vault's rotate-root): new password →
+ * Rotation of the connector's own login (as Vault's rotate-root does): new password →
  * ALTER ROLE CURRENT_USER with its SCRAM verifier → a fresh login verified → the secret file
  * replaced atomically (mode 0600) → the pools switched. Any failure puts the old password
  * back (existing sessions stay authenticated, so that is always possible) and is reported.

@@ -5,7 +5,7 @@ import * as sql from './sql';
 import { classifyError, sqlstateOf } from './sqlstate';
 import type { TargetClient } from './target-client';
 
-/** What the connector's login is and may do on the target (issue 7). */
+/** What the connector's login is and may do on the target. */
 export interface AdminProfile {
   name: string;
   superuser: boolean;
@@ -39,7 +39,7 @@ export interface CatalogSchema {
 export interface CatalogDatabase {
   name: string;
   owner: string;
-  /** PUBLIC may connect (PostgreSQL's default): a grant on one database opens the others (DESIGN §3.9). */
+  /** PUBLIC may connect (PostgreSQL's default): a grant on one database opens the others. */
   publicConnect: boolean;
   schemas: CatalogSchema[];
   /** Set when the database could not be read. */
@@ -56,7 +56,7 @@ export interface Capabilities {
   configuredSslMode: SslMode;
   admin: AdminProfile;
   databases: CatalogDatabase[];
-  /** Existing NOLOGIN roles (not Doorman's) and whether the admin will hand them out (issue 7). */
+  /** Existing NOLOGIN roles (not Doorman's) and whether the admin will hand them out. */
   roles: CatalogRole[];
   /** pg_hba.conf rules that apply to Doorman's users, or null where the view is not readable. */
   hbaRules: string[] | null;

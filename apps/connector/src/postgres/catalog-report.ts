@@ -19,7 +19,7 @@ const clip = (text: string, max: number): string =>
   text.length > max ? `${text.slice(0, max - 1)}…` : text;
 
 /**
- * Pure: the catalog and the doctor's report as the `discover` result carries them (issue 7),
+ * Pure: the catalog and the doctor's report as the `discover` result carries them,
  * in the order the integration lists its databases. A listed database the admin cannot
  * connect to (or that does not exist) is reported with an error, never left out silently;
  * lists longer than the contract's limits are clipped and their full counts kept.

@@ -14,7 +14,7 @@ export interface DoctorLine {
 }
 
 /**
- * Pure: what works and what is missing for the connector's admin (issue 7), one line per
+ * Pure: what works and what is missing for the connector's admin, one line per
  * check, with the exact SQL that fixes each gap. The same lines are printed by
  * `npm run doctor` and logged at connector start.
  */
@@ -102,7 +102,7 @@ export function doctorReport(c: Capabilities): DoctorLine[] {
     });
   }
 
-  // Existing roles (issue 7): one line, so thousands of roles do not drown the report.
+  // Existing roles: one line, so thousands of roles do not drown the report.
   const grantableRoles = c.roles.filter((r) => r.grantable).map((r) => r.name);
   const refusedRoles = c.roles.filter((r) => !r.grantable);
   out.push({

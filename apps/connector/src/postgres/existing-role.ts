@@ -1,7 +1,7 @@
 import { MARKER_ROLE } from './group-role';
 
 /**
- * Existing roles offered as-is (issue 7): which ones Doorman will hand out, and why not.
+ * Existing roles offered as-is: which ones Doorman will hand out, and why not.
  * Pure; the facts come from sql.readRoleFacts.
  */
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { GroupGrant, PermissionLevel } from '@doorman/contracts';
 
-/** Every database user Doorman creates is a member; Doorman never alters a role that is not (DESIGN §3.1). */
+/** Every database user Doorman creates is a member; Doorman never alters a role that is not. */
 export const MARKER_ROLE = 'doorman_managed';
-/** Receives the objects of a deleted user (REASSIGN OWNED, DESIGN §3.5). */
+/** Receives the objects of a deleted user (REASSIGN OWNED). */
 export const INHERITOR_ROLE = 'doorman_inheritor';
 
 /** Comment prefix that marks a group role as Doorman's; membership checks rely on it. */

@@ -72,7 +72,7 @@ async function attempt(w: Wanted, work: Promise<void>): Promise<GroupFailure | n
 }
 
 /**
- * Keeps the roles Doorman's users hang from (DESIGN §3.1–3.2): the marker and inheritor
+ * Keeps the roles Doorman's users hang from: the marker and inheritor
  * roles once per server, and one NOLOGIN group role per (database, schema, permission)
  * holding the privileges, including default privileges for objects created later.
  */
@@ -111,7 +111,7 @@ export class GroupRolesService {
 
   /**
    * Makes sure every group role for `grants` (all in one database) exists and holds what it
-   * should, and returns those that cannot (issue 18): a permanent error — schema or database
+   * should, and returns those that cannot: a permanent error — schema or database
    * missing, a role refused, a name clash — is that group's alone; each is checked and made
    * under its own savepoint, so one never fails the others. A transient error (connection,
    * timeout) throws, and the job is retried. The common path only reads catalogs, outside any
@@ -260,7 +260,7 @@ export class GroupRolesService {
     }
   }
 
-  /** An existing role (issue 7): the group becomes a member of it; checked in needingWork. */
+  /** An existing role: the group becomes a member of it; checked in needingWork. */
   private async configureExistingRole(tx: Tx, w: Wanted): Promise<void> {
     const [exists] = await tx.run(sql.readRoles([w.name]));
     if (!exists) {

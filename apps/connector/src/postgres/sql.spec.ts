@@ -7,7 +7,7 @@ import * as sql from './sql';
 import { ABSENT_ROLE, planSync } from './sync-planner';
 
 /**
- * Golden files (STYLE §11): the SQL every builder produces for fixed inputs. Run with
+ * Golden files: the SQL every builder produces for fixed inputs. Run with
  * UPDATE_GOLDEN=1 to rewrite them after an intended change, then review the diff.
  */
 const GOLDEN_DIR = join(__dirname, '__golden__');

@@ -2,7 +2,7 @@ import { escapeIdentifier, escapeLiteral } from 'pg';
 import type { SchemaLevel } from '@doorman/contracts';
 
 /**
- * Pure SQL builders from a closed set of operations (DESIGN §3.7). Every identifier goes
+ * Pure SQL builders from a closed set of operations. Every identifier goes
  * through escapeIdentifier; every value is bound where PostgreSQL accepts parameters.
  * Utility statements (CREATE/ALTER ROLE, COMMENT, GRANT, …) take no parameters, so their
  * few literals go through escapeLiteral. Golden-tested in sql.spec.ts.
@@ -44,7 +44,7 @@ export function advisoryXactLock(key: bigint): Statement {
 
 /**
  * A savepoint in the current transaction: one group role that cannot be made is rolled back
- * to it alone, and the others go on (issue 18).
+ * to it alone, and the others go on.
  */
 export function savepoint(name: string): Statement {
   return utility(`SAVEPOINT ${ident(name)}`);
@@ -60,7 +60,7 @@ export function rollbackToSavepoint(name: string): Statement {
 
 /**
  * The server's clock now (not the transaction's start): read as a sync's last statement, it
- * bounds what an inventory taken before the commit could see (issue 20).
+ * bounds what an inventory taken before the commit could see.
  */
 export function readClock(): Statement {
   return utility('SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now_ms');
@@ -105,7 +105,7 @@ export function alterRolePassword(username: string, verifier: string): Statement
   return utility(`ALTER ROLE ${ident(username)} PASSWORD ${escapeLiteral(verifier)}`);
 }
 
-/** The connector's own login (DESIGN §3.6): only ever a SCRAM verifier, never the password. */
+/** The connector's own login: only ever a SCRAM verifier, never the password. */
 export function alterCurrentUserPassword(verifier: string): Statement {
   if (!verifier.startsWith('SCRAM-SHA-256$'))
     throw new RangeError('the connector sets its own password only as a SCRAM verifier');
@@ -150,7 +150,7 @@ interface PrivilegeSet {
   privileges: string;
 }
 
-/** What each permission level holds on a schema's objects (DESIGN §2). A closed set. */
+/** What each permission level holds on a schema's objects. A closed set. */
 export const PERMISSION_PRIVILEGES: Record<SchemaLevel, readonly PrivilegeSet[]> = {
   read: [{ cls: 'TABLES', privileges: 'SELECT' }],
   write: [
@@ -203,7 +203,7 @@ export function schemaGrantStatements(g: SchemaGrant): Statement[] {
 }
 
 /**
- * The group for "everything on the server" (issue 7): a member of PostgreSQL's predefined
+ * The group for "everything on the server": a member of PostgreSQL's predefined
  * pg_read_all_data (and pg_write_all_data for write), which cover every table, view and
  * sequence of every database, those created later included.
  */
@@ -212,7 +212,7 @@ export function everythingGrantStatements(group: string, roles: readonly string[
 }
 
 /**
- * The group for an existing role (issue 7): a member of it, nothing else. Granted by the
+ * The group for an existing role: a member of it, nothing else. Granted by the
  * admin itself (never as another role), so PostgreSQL's own rule on who may grant the role
  * applies on top of Doorman's checks (existing-role.ts).
  */
@@ -425,7 +425,7 @@ export function serverVersion(): Statement {
 }
 
 /**
- * Every member of the marker role (DESIGN §5 reconciliation), with its comment, login flag,
+ * Every member of the marker role (what reconciliation compares), with its comment, login flag,
  * VALID UNTIL and the comments of the Doorman group roles it belongs to. Roles outside the
  * marker role are never read, so never reported, so never touched.
  */
@@ -450,7 +450,7 @@ export function readInventory(marker: string, groupCommentPrefix: string): State
   };
 }
 
-// ---- a non-superuser admin (issue 7) ------------------------------------------------------
+// ---- a non-superuser admin ----------------------------------------------------------------
 
 /**
  * Temporary membership of the connector's own login in another role: how a CREATEROLE admin
@@ -506,7 +506,7 @@ export function readActingRoles(names: readonly string[]): Statement {
   };
 }
 
-// ---- discovery and the doctor (issue 7) --------------------------------------------------
+// ---- discovery and the doctor ------------------------------------------------------------
 
 /** The connector's own session and login: TLS in use, attributes, predefined roles. */
 export function readAdminProfile(): Statement {

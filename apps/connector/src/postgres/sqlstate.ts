@@ -2,7 +2,7 @@ import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
 
 /**
  * Classification of PostgreSQL failures by SQLSTATE only, never by message text: servers
- * may answer in any language (gravitational/teleport#37394). DESIGN §3.7.
+ * may answer in any language (gravitational/teleport#37394).
  */
 
 /** Socket-level errors from Node (no SQLSTATE): the server could not be reached. */
@@ -90,7 +90,7 @@ export function classifyError(err: unknown): ConnectorError {
     case '40': // serialization_failure, deadlock_detected
       return make(ConnectorErrorCode.ConcurrentUpdate, true);
     case '28': // invalid authorization: the connector's own login no longer works.
-      // Retryable: a revoke must not give up (DESIGN §5); it resumes once an operator fixes
+      // Retryable: a revoke must not give up; it resumes once an operator fixes
       // the connector's credentials, and the broker shows the reason meanwhile.
       return make(ConnectorErrorCode.AuthenticationFailed, true);
     case '22': // data exception

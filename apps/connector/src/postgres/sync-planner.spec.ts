@@ -287,7 +287,7 @@ describe('planSync', () => {
   });
 });
 
-describe('withoutGroups (issue 18)', () => {
+describe('withoutGroups', () => {
   const times = job({
     groups: [READ, WRITE],
     validUntil: '2025-03-01T15:00:00.000Z',

@@ -9,7 +9,7 @@ import { groupRoleName } from './group-role';
 import type { ValidUntil } from './sql';
 
 /**
- * The pure heart of the connector (DESIGN §3): compare what the database holds for one
+ * The pure heart of the connector: compare what the database holds for one
  * person's role with what the broker wants, and list the operations that close the gap.
  * No I/O, no clock of its own: the database's now() comes in with the state.
  */
@@ -99,7 +99,7 @@ function show(v: ValidUntil): string {
 
 /**
  * The job without the groups in `leftOut` — groups that cannot be applied and that the role
- * does not hold yet (issue 18). LOGIN and VALID UNTIL count only the groups kept, from the
+ * does not hold yet. LOGIN and VALID UNTIL count only the groups kept, from the
  * job's per-group times: a grant that cannot be applied neither lets the user log in nor
  * lengthens their access. The caller makes sure the job has them (`groupTimes`).
  */
@@ -220,7 +220,7 @@ export function planSync(job: SyncUserJob, state: RoleState, server: ServerConte
   ops.push({ op: 'comment', text: newComment });
 
   // Before 16, a session that ran SET ROLE <group> keeps the group's privileges after the
-  // REVOKE (verified, DESIGN §3.4); only ending the session takes them away.
+  // REVOKE (verified on 15); only ending the session takes them away.
   const terminateSessions = !job.login || (revoked.length > 0 && server.serverVersionNum < PG16);
   return { kind: 'apply', ops, issuesPassword, validUntil, terminateSessions, effects };
 }

@@ -29,7 +29,7 @@ export const groupsLockKey = (database: string): string => `doorman:groups:${dat
 /**
  * The connector's superuser connection to the target server: one pg.Pool per database
  * (the admin URL with the database swapped). Every job runs in one transaction with
- * SET LOCAL statement_timeout and application_name naming the job (DESIGN §3.8).
+ * SET LOCAL statement_timeout and application_name naming the job.
  */
 export class TargetClient {
   private readonly pools = new Map<string, Pool>();

@@ -16,7 +16,7 @@ export interface CleanupOutcome {
 }
 
 /**
- * Deletes a person's database user (DESIGN §3.5): in every database, REASSIGN OWNED BY it
+ * Deletes a person's database user: in every database, REASSIGN OWNED BY it
  * to doorman_inheritor and DROP OWNED BY it; then end its sessions and DROP ROLE. Only a
  * role in the marker role, belonging to this person and not re-synced since, is touched.
  */

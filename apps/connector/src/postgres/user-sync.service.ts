@@ -39,9 +39,9 @@ export interface SyncOutcome {
   passwordIssuedAt?: string;
   sessionsTerminated: number;
   effects: string[];
-  /** Groups left out because they cannot be applied, each with its own error (issue 18). */
+  /** Groups left out because they cannot be applied, each with its own error. */
   failedGroups?: FailedGroup[];
-  /** The server's clock after the transaction's last statement (issue 20). */
+  /** The server's clock after the transaction's last statement. */
   appliedAt?: string;
 }
 
@@ -113,7 +113,7 @@ async function readClock(tx: Tx): Promise<string> {
  * Ends every session of the users: signals them all at once, then waits (polling every few
  * milliseconds) until their backends are gone or TERMINATE_WAIT_MS passed. pg_terminate_backend's
  * own timeout checks every 100 ms, one backend after another: at least 100 ms a session, which
- * held a connector worker for that long on every revoke (issue #8). Returns how many sessions
+ * held a connector worker for that long on every revoke. Returns how many sessions
  * of each user were signalled.
  */
 async function signalAndWait(
@@ -161,7 +161,7 @@ export async function terminateSessions(target: TargetClient, username: string):
 }
 
 /**
- * Converges one person's database user to a sync-user job (DESIGN §3): group roles first
+ * Converges one person's database user to a sync-user job: group roles first
  * (their own transactions, per database), then the user in one transaction under the
  * per-user advisory lock, then — after commit, so a killed session cannot log in again —
  * the sessions the plan ends.
@@ -180,7 +180,7 @@ export class UserSyncService {
   ) {}
 
   async sync(job: SyncUserJob, ref: JobRef): Promise<SyncOutcome> {
-    // Access ends (no group left): users waiting for that are changed together (issue #8).
+    // Access ends (no group left): users waiting for that are changed together.
     if (!job.login && job.groups.length === 0) return this.endings.add({ job, ref });
     return this.syncOne(job, ref);
   }
@@ -189,7 +189,7 @@ export class UserSyncService {
     await this.groups.ensureBaseRoles();
     const warnings: string[] = [];
     // Group roles that cannot be made (schema missing, role refused, …): their grants are left
-    // out and the rest is applied (issue 18).
+    // out and the rest is applied.
     const unapplicable = new Map<string, GroupFailure>();
     for (const [database, grants] of byDatabase(job.groups)) {
       try {
@@ -277,7 +277,7 @@ export class UserSyncService {
   }
 
   /**
-   * Ends access for many users in one transaction (issue #8): their advisory locks in key
+   * Ends access for many users in one transaction: their advisory locks in key
    * order, one read of their roles, every ALTER ROLE in one round trip, then one
    * pg_terminate_backend over all their sessions. Refused plans fail their own job only; if the
    * transaction fails, each user is synced on its own, so every job gets its own outcome and
@@ -441,7 +441,7 @@ function endsSessions(plan: SyncPlan, state: RoleState): boolean {
 interface Committed {
   warnings: readonly string[];
   appliedAt: string;
-  /** Groups left out of the sync (issue 18). */
+  /** Groups left out of the sync. */
   failed?: FailedGroup[];
   sealedPassword?: SealedBox;
 }
