@@ -1,17 +1,15 @@
 import { isEverything, isRoleResource } from '@doorman/contracts';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, Repository } from 'typeorm';
+import { Transactional } from '@nestjs-cls/transactional';
 import { AuditService } from '../audit/audit.service';
 import { canonicalJson } from '../common/canonical-json';
 import { DomainError } from '../common/errors';
 import type { Actor } from '../identity/actor';
-import { GroupEntity } from '../identity/group.entity';
 import { IdentityService } from '../identity/identity.service';
 import type { IntegrationEntity } from '../integrations/integration.entity';
 import { IntegrationsService } from '../integrations/integrations.service';
-import { AccessFlowVersionEntity } from './access-flow-version.entity';
-import { AccessFlowEntity } from './access-flow.entity';
+import type { AccessFlowEntity } from './access-flow.entity';
+import { AccessFlowRepository } from './access-flow.repository';
 import type { FlowRules } from './access-flow.policy';
 import { validateSteps, type ApproverContext } from './approval.policy';
 import { normaliseFlow, type FlowDefinition, type FlowInput } from './flow-definition';
@@ -28,85 +26,50 @@ export class AccessFlowsService {
   private readonly versionCache = new Map<string, FlowRules>();
 
   constructor(
-    @InjectRepository(AccessFlowEntity) private readonly flows: Repository<AccessFlowEntity>,
-    @InjectRepository(AccessFlowVersionEntity)
-    private readonly versions: Repository<AccessFlowVersionEntity>,
-    @InjectRepository(GroupEntity) private readonly groups: Repository<GroupEntity>,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly flows: AccessFlowRepository,
     private readonly integrations: IntegrationsService,
     private readonly identity: IdentityService,
     private readonly audit: AuditService,
   ) {}
 
+  @Transactional()
   async create(actor: Actor, input: FlowInput): Promise<FlowRules> {
     const definition = await this.validate(input);
-    if (await this.flows.existsBy({ name: definition.name }))
+    if (await this.flows.existsNamed(definition.name))
       throw DomainError.conflict(`an access flow named ${definition.name} exists`);
-    const flow = await this.dataSource.transaction(async (em) => {
-      const row = await em.getRepository(AccessFlowEntity).save(
-        em.getRepository(AccessFlowEntity).create({
-          name: definition.name,
-          integrationId: definition.integrationId,
-          version: 1,
-          definition,
-        }),
-      );
-      await em
-        .getRepository(AccessFlowVersionEntity)
-        .insert({ flowId: row.id, version: 1, definition, createdBy: actor.id });
-      await this.audit.record(
-        {
-          action: 'access_flow.created',
-          actor,
-          integrationId: row.integrationId,
-          details: { flowId: row.id, name: row.name, version: 1 },
-        },
-        em,
-      );
-      return row;
+    const row = await this.flows.insert(definition, actor.id);
+    await this.audit.record({
+      action: 'access_flow.created',
+      actor,
+      integrationId: row.integrationId,
+      details: { flowId: row.id, name: row.name, version: 1 },
     });
-    return toFlowRules(flow);
+    return toFlowRules(row);
   }
 
   /** Editing a flow creates a new version; requests keep the version they were judged under. */
+  @Transactional()
   async update(
     actor: Actor,
     id: string,
     input: FlowInput,
   ): Promise<{ flow: FlowRules; changed: boolean }> {
     const definition = await this.validate(input);
-    const result = await this.dataSource.transaction(async (em) => {
-      const repo = em.getRepository(AccessFlowEntity);
-      const current = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!current) throw DomainError.notFound('access flow', id);
-      if (canonicalJson(current.definition) === canonicalJson(definition)) {
-        return { flow: current, changed: false };
-      }
-      if (definition.name !== current.name && (await repo.existsBy({ name: definition.name }))) {
-        throw DomainError.conflict(`an access flow named ${definition.name} exists`);
-      }
-      const version = current.version + 1;
-      await repo.update(id, {
-        name: definition.name,
-        integrationId: definition.integrationId,
-        version,
-        definition,
-      });
-      await em
-        .getRepository(AccessFlowVersionEntity)
-        .insert({ flowId: id, version, definition, createdBy: actor.id });
-      await this.audit.record(
-        {
-          action: 'access_flow.updated',
-          actor,
-          integrationId: definition.integrationId,
-          details: { flowId: id, name: definition.name, version },
-        },
-        em,
-      );
-      return { flow: { ...current, version, definition, name: definition.name }, changed: true };
+    const current = await this.flows.lockForUpdate(id);
+    if (!current) throw DomainError.notFound('access flow', id);
+    if (canonicalJson(current.definition) === canonicalJson(definition))
+      return { flow: toFlowRules(current), changed: false };
+    if (definition.name !== current.name && (await this.flows.existsNamed(definition.name)))
+      throw DomainError.conflict(`an access flow named ${definition.name} exists`);
+    const version = current.version + 1;
+    await this.flows.writeVersion(id, version, definition, actor.id);
+    await this.audit.record({
+      action: 'access_flow.updated',
+      actor,
+      integrationId: definition.integrationId,
+      details: { flowId: id, name: definition.name, version },
     });
-    return { flow: toFlowRules(result.flow), changed: result.changed };
+    return { flow: toFlowRules({ id, version, definition }), changed: true };
   }
 
   async validate(input: FlowInput): Promise<FlowDefinition> {
@@ -171,7 +134,7 @@ export class AccessFlowsService {
         ...flow.steps.flatMap((s) => [...s.approvers.groupIds, ...(s.fallback?.groupIds ?? [])]),
       ]),
     ];
-    const groups = groupIds.length ? await this.groups.findBy({ id: In(groupIds) }) : [];
+    const groups = await this.identity.groupsById(groupIds);
     const people = [
       ...flow.steps.flatMap((s) => [...s.approvers.userIds, ...(s.fallback?.userIds ?? [])]),
       ...groups.flatMap((g) => g.memberIds),
@@ -187,20 +150,20 @@ export class AccessFlowsService {
   }
 
   async get(id: string): Promise<FlowRules> {
-    const flow = await this.flows.findOneBy({ id });
+    const flow = await this.flows.byId(id);
     if (!flow) throw DomainError.notFound('access flow', id);
     return toFlowRules(flow);
   }
 
   /**
    * The flow as it was at `version` (what a request recorded). Versions are written once and
-   * never changed, so they are kept in memory: every decision reads one (issue #8).
+   * never changed, so they are kept in memory: every decision reads one.
    */
   async getVersion(id: string, version: number): Promise<FlowRules> {
     const key = `${id}@${version}`;
     const cached = this.versionCache.get(key);
     if (cached) return structuredClone(cached);
-    const row = await this.versions.findOneBy({ flowId: id, version });
+    const row = await this.flows.version(id, version);
     if (!row) throw DomainError.notFound('access flow version', key);
     const rules: FlowRules = { ...row.definition, id, version };
     if (this.versionCache.size >= VERSION_CACHE_SIZE) this.versionCache.clear();
@@ -209,13 +172,11 @@ export class AccessFlowsService {
   }
 
   async forIntegration(integrationId: string): Promise<FlowRules[]> {
-    return (await this.flows.find({ where: { integrationId }, order: { createdAt: 'ASC' } })).map(
-      toFlowRules,
-    );
+    return (await this.flows.ofIntegration(integrationId)).map(toFlowRules);
   }
 
   async list(): Promise<Array<FlowRules & { createdAt: Date; updatedAt: Date }>> {
-    return (await this.flows.find({ order: { createdAt: 'ASC' } })).map((f) => ({
+    return (await this.flows.list()).map((f) => ({
       ...toFlowRules(f),
       createdAt: f.createdAt,
       updatedAt: f.updatedAt,
@@ -223,7 +184,7 @@ export class AccessFlowsService {
   }
 
   async findByName(name: string): Promise<FlowRules | null> {
-    const f = await this.flows.findOneBy({ name });
+    const f = await this.flows.byName(name);
     return f ? toFlowRules(f) : null;
   }
 }

@@ -5,7 +5,7 @@ import type { Actor } from '../identity/actor';
 import { CurrentActor, Roles } from '../identity/auth.decorators';
 import { AdminRotationService } from './admin-rotation.service';
 
-/** The connector's own login per integration: last rotated, due, rotate now (DESIGN §3.6). */
+/** The connector's own login per integration: last rotated, due, rotate now. */
 @ApiTags('integrations')
 @ApiBearerAuth()
 @Controller('integrations')

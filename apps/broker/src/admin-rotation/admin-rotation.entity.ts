@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
- * Rotation of a connector's own login to one integration's server (DESIGN §3.6): when it
+ * Rotation of a connector's own login to one integration's server: when it
  * last worked, when it is due, the one in flight. The password itself never reaches the broker.
  */
 @Entity({ name: 'admin_rotations' })

@@ -1,15 +1,15 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
+import { IntegrationsModule } from '../integrations/integrations.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { AdminRotationController } from './admin-rotation.controller';
-import { AdminRotationEntity } from './admin-rotation.entity';
+import { AdminRotationRepository } from './admin-rotation.repository';
 import { AdminRotationService } from './admin-rotation.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([AdminRotationEntity]), OutboxModule, AuditModule],
+  imports: [IntegrationsModule, OutboxModule, AuditModule],
   controllers: [AdminRotationController],
-  providers: [AdminRotationService],
+  providers: [AdminRotationRepository, AdminRotationService],
   exports: [AdminRotationService],
 })
 export class AdminRotationModule {}

@@ -5,7 +5,7 @@ const DAY_MS = 86400_000;
 const MAX_JITTER_MS = 6 * 3600_000;
 
 /**
- * When an integration's admin login is next due (DESIGN §3.6), pure: `days` after `from`, plus a
+ * When an integration's admin login is next due, pure: `days` after `from`, plus a
  * jitter fixed per integration (up to 10 % of the period, at most 6 h) so that integrations
  * created or rotated together do not all rotate at the same moment.
  */

@@ -1,19 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Transactional } from '@nestjs-cls/transactional';
 import {
   CONTRACT_VERSION,
   RotateAdminJobSchema,
   jobIds,
   type RotateAdminResult,
 } from '@doorman/contracts';
-import { DataSource, MoreThan, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
 import type { Actor } from '../identity/actor';
-import { IntegrationEntity } from '../integrations/integration.entity';
+import type { IntegrationEntity } from '../integrations/integration.entity';
+import { IntegrationsService } from '../integrations/integrations.service';
 import { OutboxService } from '../outbox/outbox.service';
-import { AdminRotationEntity } from './admin-rotation.entity';
+import type { AdminRotationEntity } from './admin-rotation.entity';
+import { AdminRotationRepository } from './admin-rotation.repository';
 import { adminRotationDue } from './admin-rotation.policy';
 
 /** A rotation with no result after this long is considered lost (its job or result). */
@@ -31,7 +32,7 @@ export interface AdminRotationView {
 }
 
 /**
- * Rotation of each connector's own login (DESIGN §3.6): scheduled every adminRotationDays
+ * Rotation of each connector's own login (the one it grants with): scheduled every adminRotationDays
  * (spread by a per-integration jitter) or on demand; the connector does the work and keeps
  * the password, the broker keeps the dates and the outcome. Once on several replicas: the
  * integration's row is locked and one rotation is in flight at a time. Due dates are checked
@@ -43,7 +44,8 @@ export class AdminRotationService {
   private busy = false;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly rotations: AdminRotationRepository,
+    private readonly integrations: IntegrationsService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
   ) {}
@@ -52,10 +54,7 @@ export class AdminRotationService {
     if (this.busy) return;
     this.busy = true;
     try {
-      const integrations = await this.dataSource
-        .getRepository(IntegrationEntity)
-        .find({ select: { id: true }, where: { adminRotationDays: MoreThan(0) } });
-      for (const i of integrations) await this.rotateIfDue(i.id, now);
+      for (const id of await this.integrations.idsRotatingAdmin()) await this.rotateIfDue(id, now);
     } catch (err) {
       this.logger.warn({ err }, 'admin rotation check failed; next tick retries');
     } finally {
@@ -63,117 +62,93 @@ export class AdminRotationService {
     }
   }
 
+  @Transactional()
   private async rotateIfDue(integrationId: string, now: Date): Promise<void> {
-    await this.inTransaction(async (em) => {
-      const integration = await em
-        .getRepository(IntegrationEntity)
-        .findOneBy({ id: integrationId });
-      if (!integration || integration.adminRotationDays <= 0) return;
-      const row = await this.lockRow(em, integrationId);
-      if (row.dueAt === null) {
-        const due = adminRotationDue(
-          row.lastRotatedAt ?? integration.createdAt,
-          integration.adminRotationDays,
-          integration.id,
-        );
-        await em.getRepository(AdminRotationEntity).update(integrationId, { dueAt: due });
-        row.dueAt = due;
-      }
-      if (!row.dueAt || row.dueAt > now) return;
-      if (this.inFlight(row, now)) return;
-      await this.enqueue(em, integration, row, null, 'scheduled');
-    });
+    const integration = await this.integrations.get(integrationId).catch(() => null);
+    if (!integration || integration.adminRotationDays <= 0) return;
+    const row = await this.rotations.lock(integrationId);
+    if (row.dueAt === null) {
+      const due = adminRotationDue(
+        row.lastRotatedAt ?? integration.createdAt,
+        integration.adminRotationDays,
+        integration.id,
+      );
+      await this.rotations.update(integrationId, { dueAt: due });
+      row.dueAt = due;
+    }
+    if (!row.dueAt || row.dueAt > now) return;
+    if (this.inFlight(row, now)) return;
+    await this.enqueue(integration, row, null, 'scheduled');
   }
 
   /** On demand (admin, security): refused while one is in flight. */
+  @Transactional()
   async rotateNow(actor: Actor, integrationId: string): Promise<{ rotationId: string }> {
-    return this.inTransaction(async (em) => {
-      const integration = await em
-        .getRepository(IntegrationEntity)
-        .findOneBy({ id: integrationId });
-      if (!integration) throw DomainError.notFound('integration', integrationId);
-      const row = await this.lockRow(em, integrationId);
-      if (this.inFlight(row, new Date()))
-        throw DomainError.conflict('a rotation of this admin login is already in progress');
-      return { rotationId: await this.enqueue(em, integration, row, actor, 'on-demand') };
-    });
+    const integration = await this.integrations.get(integrationId);
+    const row = await this.rotations.lock(integrationId);
+    if (this.inFlight(row, new Date()))
+      throw DomainError.conflict('a rotation of this admin login is already in progress');
+    return { rotationId: await this.enqueue(integration, row, actor, 'on-demand') };
   }
 
+  /** Records a rotation's outcome, unless a newer one superseded it (or it came twice). */
+  @Transactional()
   async onResult(r: RotateAdminResult): Promise<void> {
-    await this.inTransaction(async (em) => {
-      const repo = em.getRepository(AdminRotationEntity);
-      const row = await repo.findOne({
-        where: { integrationId: r.integrationId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!row || row.pendingRotationId !== r.rotationId) return; // superseded or repeated
-      const integration = await em
-        .getRepository(IntegrationEntity)
-        .findOneBy({ id: r.integrationId });
-      const now = new Date();
-      if (r.status === 'applied') {
-        const rotatedAt = r.rotatedAt ? new Date(r.rotatedAt) : now;
-        await repo.update(row.integrationId, {
-          lastRotatedAt: rotatedAt,
-          dueAt: integration
-            ? adminRotationDue(rotatedAt, integration.adminRotationDays, integration.id)
-            : null,
-          pendingRotationId: null,
-          pendingSince: null,
-          lastError: null,
-        });
-        await this.audit.record(
-          {
-            action: 'admin_rotation.rotated',
-            actorType: 'connector',
-            channel: 'connector',
-            integrationId: r.integrationId,
-            details: {
-              rotationId: r.rotationId,
-              rotatedAt: rotatedAt.toISOString(),
-              effects: r.effects,
-            },
-          },
-          em,
-        );
-        return;
-      }
-      const error = r.error ?? { code: 'UNKNOWN', message: 'rotation failed', retryable: true };
-      const text = `${error.code}: ${error.message}`;
-      await repo.update(row.integrationId, {
+    const row = await this.rotations.lockExisting(r.integrationId);
+    if (!row || row.pendingRotationId !== r.rotationId) return; // superseded or repeated
+    const integration = await this.integrations.get(r.integrationId).catch(() => null);
+    const now = new Date();
+    if (r.status === 'applied') {
+      const rotatedAt = r.rotatedAt ? new Date(r.rotatedAt) : now;
+      await this.rotations.update(row.integrationId, {
+        lastRotatedAt: rotatedAt,
+        dueAt: integration
+          ? adminRotationDue(rotatedAt, integration.adminRotationDays, integration.id)
+          : null,
         pendingRotationId: null,
         pendingSince: null,
-        lastError: text,
-        // The old password still works; a scheduled rotation is tried again later.
-        ...(row.dueAt && row.dueAt <= now
-          ? { dueAt: new Date(now.getTime() + RETRY_AFTER_FAILURE_MS) }
-          : {}),
+        lastError: null,
       });
-      this.logger.error(
-        { integrationId: r.integrationId, rotationId: r.rotationId, error },
-        'admin rotation failed; the old password stays',
-      );
-      await this.audit.record(
-        {
-          action: 'admin_rotation.failed',
-          actorType: 'connector',
-          channel: 'connector',
-          integrationId: r.integrationId,
-          details: { rotationId: r.rotationId, error, effects: r.effects, oldPasswordKept: true },
+      await this.audit.record({
+        action: 'admin_rotation.rotated',
+        actorType: 'connector',
+        channel: 'connector',
+        integrationId: r.integrationId,
+        details: {
+          rotationId: r.rotationId,
+          rotatedAt: rotatedAt.toISOString(),
+          effects: r.effects,
         },
-        em,
-      );
+      });
+      return;
+    }
+    const error = r.error ?? { code: 'UNKNOWN', message: 'rotation failed', retryable: true };
+    const text = `${error.code}: ${error.message}`;
+    await this.rotations.update(row.integrationId, {
+      pendingRotationId: null,
+      pendingSince: null,
+      lastError: text,
+      // The old password still works; a scheduled rotation is tried again later.
+      ...(row.dueAt && row.dueAt <= now
+        ? { dueAt: new Date(now.getTime() + RETRY_AFTER_FAILURE_MS) }
+        : {}),
+    });
+    this.logger.error(
+      { integrationId: r.integrationId, rotationId: r.rotationId, error },
+      'admin rotation failed; the old password stays',
+    );
+    await this.audit.record({
+      action: 'admin_rotation.failed',
+      actorType: 'connector',
+      channel: 'connector',
+      integrationId: r.integrationId,
+      details: { rotationId: r.rotationId, error, effects: r.effects, oldPasswordKept: true },
     });
   }
 
   async view(integrationId: string): Promise<AdminRotationView> {
-    const integration = await this.dataSource
-      .getRepository(IntegrationEntity)
-      .findOneBy({ id: integrationId });
-    if (!integration) throw DomainError.notFound('integration', integrationId);
-    const row = await this.dataSource
-      .getRepository(AdminRotationEntity)
-      .findOneBy({ integrationId });
+    const integration = await this.integrations.get(integrationId);
+    const row = await this.rotations.of(integrationId);
     return {
       integrationId,
       adminRotationDays: integration.adminRotationDays,
@@ -198,17 +173,18 @@ export class AdminRotationService {
     );
   }
 
+  /** Marks the rotation pending and writes its job and audit, all in the ambient transaction. */
   private async enqueue(
-    em: EntityManager,
     integration: IntegrationEntity,
     row: AdminRotationEntity,
     actor: Actor | null,
     reason: 'scheduled' | 'on-demand',
   ): Promise<string> {
     const rotationId = randomUUID();
-    await em
-      .getRepository(AdminRotationEntity)
-      .update(row.integrationId, { pendingRotationId: rotationId, pendingSince: new Date() });
+    await this.rotations.update(row.integrationId, {
+      pendingRotationId: rotationId,
+      pendingSince: new Date(),
+    });
     const job = RotateAdminJobSchema.parse({
       v: CONTRACT_VERSION,
       kind: 'rotate-admin',
@@ -217,33 +193,15 @@ export class AdminRotationService {
     });
     await this.outbox.add({
       job: { kind: 'connector', connectorId: integration.connectorId, job },
-            jobId: jobIds.rotateAdmin(integration.id, rotationId),
+      jobId: jobIds.rotateAdmin(integration.id, rotationId),
     });
-    await this.audit.record(
-      {
-        action: 'admin_rotation.requested',
-        actor,
-        actorType: actor ? 'user' : 'system',
-        integrationId: integration.id,
-        details: { rotationId, reason },
-      },
-      em,
-    );
+    await this.audit.record({
+      action: 'admin_rotation.requested',
+      actor,
+      actorType: actor ? 'user' : 'system',
+      integrationId: integration.id,
+      details: { rotationId, reason },
+    });
     return rotationId;
-  }
-
-  private async lockRow(em: EntityManager, integrationId: string): Promise<AdminRotationEntity> {
-    const repo = em.getRepository(AdminRotationEntity);
-    await repo.createQueryBuilder().insert().values({ integrationId }).orIgnore().execute();
-    return repo.findOneOrFail({
-      where: { integrationId },
-      lock: { mode: 'pessimistic_write' },
-    });
-  }
-
-  private async inTransaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    const result = await this.dataSource.transaction(work);
-    this.outbox.kick();
-    return result;
   }
 }

@@ -1,16 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, type EntityManager } from 'typeorm';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { CatalogSchemaEntity } from './catalog-schema.entity';
 import { IntegrationCatalogEntity } from './integration-catalog.entity';
 
-/** The catalog tables, with intent-named methods (STYLE §9). */
+/** What each integration's connector last read of its server: the catalog and doctor report. */
 @Injectable()
 export class CatalogRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+  private get tx(): EntityManager {
+    return this.txHost.tx;
   }
 
   /**
@@ -23,7 +24,7 @@ export class CatalogRepository {
     refreshMs: number,
     pendingTimeoutMs: number,
   ): Promise<string[]> {
-    const rows = await this.dataSource.query<Array<{ id: string }>>(
+    const rows = await this.tx.query<Array<{ id: string }>>(
       `SELECT i.id FROM integrations i
          LEFT JOIN integration_catalogs c ON c.integration_id = i.id
         WHERE (c.integration_id IS NULL
@@ -38,51 +39,40 @@ export class CatalogRepository {
   }
 
   /** The integration's catalog row, created empty if missing, locked until the transaction ends. */
-  async lock(em: EntityManager, integrationId: string): Promise<IntegrationCatalogEntity> {
-    const repo = em.getRepository(IntegrationCatalogEntity);
+  async lock(integrationId: string): Promise<IntegrationCatalogEntity> {
+    const repo = this.tx.getRepository(IntegrationCatalogEntity);
     await repo.createQueryBuilder().insert().values({ integrationId }).orIgnore().execute();
     return repo.findOneOrFail({ where: { integrationId }, lock: { mode: 'pessimistic_write' } });
   }
 
-  async markPending(
-    em: EntityManager,
-    integrationId: string,
-    discoveryId: string,
-    since: Date,
-  ): Promise<void> {
-    await em
+  async markPending(integrationId: string, discoveryId: string, since: Date): Promise<void> {
+    await this.tx
       .getRepository(IntegrationCatalogEntity)
       .update(integrationId, { pendingDiscoveryId: discoveryId, pendingSince: since });
   }
 
   /** Replaces the catalog whole: a schema dropped since the last discovery disappears. */
   async replaceCatalog(
-    em: EntityManager,
     header: Pick<
       IntegrationCatalogEntity,
       'integrationId' | 'discoveredAt' | 'admin' | 'databases' | 'roles' | 'doctor'
     >,
     schemas: CatalogSchemaEntity[],
   ): Promise<void> {
-    await em.getRepository(IntegrationCatalogEntity).update(header.integrationId, {
+    await this.tx.getRepository(IntegrationCatalogEntity).update(header.integrationId, {
       ...header,
       pendingDiscoveryId: null,
       pendingSince: null,
       lastError: null,
       lastErrorAt: null,
     });
-    const rows = em.getRepository(CatalogSchemaEntity);
+    const rows = this.tx.getRepository(CatalogSchemaEntity);
     await rows.delete({ integrationId: header.integrationId });
     for (let i = 0; i < schemas.length; i += 500) await rows.insert(schemas.slice(i, i + 500));
   }
 
-  async recordFailure(
-    em: EntityManager,
-    integrationId: string,
-    error: string,
-    at: Date,
-  ): Promise<void> {
-    await em.getRepository(IntegrationCatalogEntity).update(integrationId, {
+  async recordFailure(integrationId: string, error: string, at: Date): Promise<void> {
+    await this.tx.getRepository(IntegrationCatalogEntity).update(integrationId, {
       pendingDiscoveryId: null,
       pendingSince: null,
       lastError: error,
@@ -91,11 +81,11 @@ export class CatalogRepository {
   }
 
   find(integrationId: string): Promise<IntegrationCatalogEntity | null> {
-    return this.dataSource.getRepository(IntegrationCatalogEntity).findOneBy({ integrationId });
+    return this.tx.getRepository(IntegrationCatalogEntity).findOneBy({ integrationId });
   }
 
   schemasOf(integrationId: string): Promise<CatalogSchemaEntity[]> {
-    return this.dataSource
+    return this.tx
       .getRepository(CatalogSchemaEntity)
       .find({ where: { integrationId }, order: { database: 'ASC', schema: 'ASC' } });
   }
@@ -105,14 +95,14 @@ export class CatalogRepository {
     database: string,
     schema: string,
   ): Promise<CatalogSchemaEntity | null> {
-    return this.dataSource
+    return this.tx
       .getRepository(CatalogSchemaEntity)
       .findOneBy({ integrationId, database, schema });
   }
 
   findMany(integrationIds: string[]): Promise<IntegrationCatalogEntity[]> {
     if (!integrationIds.length) return Promise.resolve([]);
-    return this.dataSource.getRepository(IntegrationCatalogEntity).find({
+    return this.tx.getRepository(IntegrationCatalogEntity).find({
       select: { integrationId: true, discoveredAt: true, admin: true, roles: true },
       where: { integrationId: In(integrationIds) },
     });
@@ -121,7 +111,7 @@ export class CatalogRepository {
   /** What can be granted where, without the tables (the Slack form's options). */
   grantableOf(integrationIds: string[]): Promise<CatalogSchemaEntity[]> {
     if (!integrationIds.length) return Promise.resolve([]);
-    return this.dataSource.getRepository(CatalogSchemaEntity).find({
+    return this.tx.getRepository(CatalogSchemaEntity).find({
       select: { integrationId: true, database: true, schema: true, grantable: true },
       where: { integrationId: In(integrationIds) },
     });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Transactional } from '@nestjs-cls/transactional';
 import {
   CONTRACT_VERSION,
   DiscoverJobSchema,
@@ -13,7 +14,6 @@ import {
   type DoctorLineMessage,
   type PermissionLevel,
 } from '@doorman/contracts';
-import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
@@ -46,7 +46,7 @@ export interface CatalogView {
   lastError: string | null;
   lastErrorAt: Date | null;
   admin: CatalogAdmin | null;
-  /** Existing roles offered as `member` where grantable (issue 7); null until reported. */
+  /** Existing roles offered as `member` where grantable; null until reported. */
   roles: CatalogRoleEntry[] | null;
   databases: Array<
     Omit<CatalogDatabaseSummary, 'schemaCount'> & {
@@ -76,7 +76,7 @@ export interface DoctorView {
 export type GrantableIndex = Map<string, Map<string, PermissionLevel[]>>;
 
 /**
- * The catalog of each integration (issue 7): what exists (databases, schemas, tables, owners)
+ * The catalog of each integration: what exists (databases, schemas, tables, owners)
  * and what the connector's admin can grant on it, plus the doctor's report. Kept fresh by a
  * periodic discovery per integration (every CATALOG_REFRESH_MS, checked by the `catalog-refresh`
  * schedule every SWEEP_INTERVAL_MS; its cost
@@ -117,99 +117,93 @@ export class CatalogService {
   private async discoverIfDue(integrationId: string, now: Date): Promise<void> {
     const integration = await this.integrations.get(integrationId).catch(() => null);
     if (!integration) return;
-    await this.inTransaction(async (em) => {
-      const row = await this.catalogs.lock(em, integrationId);
-      // Another replica may have enqueued it since the query: look again under the lock.
-      if (this.inFlight(row.pendingSince, now)) return;
-      if (discoveryDue(row.discoveredAt, row.lastErrorAt, this.config.CATALOG_REFRESH_MS) > now)
-        return;
-      await this.enqueue(em, integration, now);
-    });
+    await this.enqueueIfStillDue(integration, now);
+  }
+
+  @Transactional()
+  private async enqueueIfStillDue(integration: IntegrationEntity, now: Date): Promise<void> {
+    const row = await this.catalogs.lock(integration.id);
+    // Another replica may have enqueued it since the query: look again under the lock.
+    if (this.inFlight(row.pendingSince, now)) return;
+    if (discoveryDue(row.discoveredAt, row.lastErrorAt, this.config.CATALOG_REFRESH_MS) > now)
+      return;
+    await this.enqueue(integration, now);
   }
 
   /** On demand (admin, security): a discovery already in flight is the answer. */
+  @Transactional()
   async discoverNow(
     actor: Actor,
     integrationId: string,
   ): Promise<{ discoveryId: string; alreadyPending: boolean }> {
     const integration = await this.integrations.get(integrationId);
-    return this.inTransaction(async (em) => {
-      const now = new Date();
-      const row = await this.catalogs.lock(em, integrationId);
-      if (row.pendingDiscoveryId && this.inFlight(row.pendingSince, now))
-        return { discoveryId: row.pendingDiscoveryId, alreadyPending: true };
-      const discoveryId = await this.enqueue(em, integration, now);
-      await this.audit.record(
-        {
-          action: 'catalog.discovery_requested',
-          actor,
-          integrationId,
-          details: { discoveryId },
-        },
-        em,
-      );
-      return { discoveryId, alreadyPending: false };
+    const now = new Date();
+    const row = await this.catalogs.lock(integrationId);
+    if (row.pendingDiscoveryId && this.inFlight(row.pendingSince, now))
+      return { discoveryId: row.pendingDiscoveryId, alreadyPending: true };
+    const discoveryId = await this.enqueue(integration, now);
+    await this.audit.record({
+      action: 'catalog.discovery_requested',
+      actor,
+      integrationId,
+      details: { discoveryId },
     });
+    return { discoveryId, alreadyPending: false };
   }
 
+  /** Stores a discovery's outcome, unless a newer discovery superseded it (or it came twice). */
+  @Transactional()
   async onResult(r: DiscoverResult): Promise<void> {
-    await this.inTransaction(async (em) => {
-      const row = await this.catalogs.lock(em, r.integrationId);
-      if (row.pendingDiscoveryId !== r.discoveryId) return; // superseded or repeated
-      if (r.status === 'failed') {
-        const error = r.error ?? { code: 'UNKNOWN', message: 'discovery failed', retryable: true };
-        await this.catalogs.recordFailure(
-          em,
-          r.integrationId,
-          `${error.code}: ${error.message}`,
-          new Date(),
-        );
-        this.logger.warn({ integrationId: r.integrationId, error }, 'discovery failed');
-        await this.audit.record(
-          {
-            action: 'catalog.discovery_failed',
-            actorType: 'connector',
-            channel: 'connector',
-            integrationId: r.integrationId,
-            details: { discoveryId: r.discoveryId, error },
-          },
-          em,
-        );
-        return;
-      }
-      const schemas = r.databases.flatMap((d) =>
-        d.schemas.map((s) =>
-          Object.assign(new CatalogSchemaEntity(), {
-            integrationId: r.integrationId,
-            database: d.name,
-            schema: s.schema,
-            owner: s.owner,
-            grantable: s.grantable,
-            reason: s.reason ?? null,
-            tables: s.tables,
-            tableCount: s.tableCount,
-          }),
-        ),
+    const row = await this.catalogs.lock(r.integrationId);
+    if (row.pendingDiscoveryId !== r.discoveryId) return; // superseded or repeated
+    if (r.status === 'failed') {
+      const error = r.error ?? { code: 'UNKNOWN', message: 'discovery failed', retryable: true };
+      await this.catalogs.recordFailure(
+        r.integrationId,
+        `${error.code}: ${error.message}`,
+        new Date(),
       );
-      await this.catalogs.replaceCatalog(
-        em,
-        {
+      this.logger.warn({ integrationId: r.integrationId, error }, 'discovery failed');
+      await this.audit.record({
+        action: 'catalog.discovery_failed',
+        actorType: 'connector',
+        channel: 'connector',
+        integrationId: r.integrationId,
+        details: { discoveryId: r.discoveryId, error },
+      });
+      return;
+    }
+    const schemas = r.databases.flatMap((d) =>
+      d.schemas.map((s) =>
+        Object.assign(new CatalogSchemaEntity(), {
           integrationId: r.integrationId,
-          discoveredAt: new Date(r.at),
-          admin: r.admin ?? null,
-          roles: r.roles ?? null,
-          databases: r.databases.map((d) => ({
-            name: d.name,
-            owner: d.owner,
-            publicConnect: d.publicConnect,
-            ...(d.error ? { error: d.error } : {}),
-            schemaCount: d.schemas.length,
-          })),
-          doctor: r.doctor,
-        },
-        schemas,
-      );
-    });
+          database: d.name,
+          schema: s.schema,
+          owner: s.owner,
+          grantable: s.grantable,
+          reason: s.reason ?? null,
+          tables: s.tables,
+          tableCount: s.tableCount,
+        }),
+      ),
+    );
+    await this.catalogs.replaceCatalog(
+      {
+        integrationId: r.integrationId,
+        discoveredAt: new Date(r.at),
+        admin: r.admin ?? null,
+        roles: r.roles ?? null,
+        databases: r.databases.map((d) => ({
+          name: d.name,
+          owner: d.owner,
+          publicConnect: d.publicConnect,
+          ...(d.error ? { error: d.error } : {}),
+          schemaCount: d.schemas.length,
+        })),
+        doctor: r.doctor,
+      },
+      schemas,
+    );
   }
 
   async view(integrationId: string, now = new Date()): Promise<CatalogView> {
@@ -324,13 +318,10 @@ export class CatalogService {
     return pendingSince !== null && now.getTime() - pendingSince.getTime() < PENDING_TIMEOUT_MS;
   }
 
-  private async enqueue(
-    em: EntityManager,
-    integration: IntegrationEntity,
-    now: Date,
-  ): Promise<string> {
+  /** Marks the discovery pending and writes its job, both in the ambient transaction. */
+  private async enqueue(integration: IntegrationEntity, now: Date): Promise<string> {
     const discoveryId = randomUUID();
-    await this.catalogs.markPending(em, integration.id, discoveryId, now);
+    await this.catalogs.markPending(integration.id, discoveryId, now);
     const job = DiscoverJobSchema.parse({
       v: CONTRACT_VERSION,
       kind: 'discover',
@@ -340,14 +331,8 @@ export class CatalogService {
     });
     await this.outbox.add({
       job: { kind: 'connector', connectorId: integration.connectorId, job },
-            jobId: jobIds.discover(integration.id, discoveryId),
+      jobId: jobIds.discover(integration.id, discoveryId),
     });
     return discoveryId;
-  }
-
-  private async inTransaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    const result = await this.catalogs.transaction(work);
-    this.outbox.kick();
-    return result;
   }
 }

@@ -1,15 +1,13 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
-import { IntegrationEntity } from '../integrations/integration.entity';
-import { ConnectorEntity } from './connector.entity';
+import { ConnectorRepository } from './connector.repository';
 import { ConnectorsController } from './connectors.controller';
 import { ConnectorsService } from './connectors.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ConnectorEntity, IntegrationEntity]), AuditModule],
+  imports: [AuditModule],
   controllers: [ConnectorsController],
-  providers: [ConnectorsService],
-  exports: [ConnectorsService],
+  providers: [ConnectorRepository, ConnectorsService],
+  exports: [ConnectorsService, ConnectorRepository],
 })
 export class ConnectorsModule {}

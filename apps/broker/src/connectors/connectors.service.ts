@@ -1,13 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { Transactional } from '@nestjs-cls/transactional';
 import type { ConnectorMessage, Heartbeat } from '@doorman/contracts';
-import { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import type { Actor } from '../identity/actor';
-import { IntegrationEntity } from '../integrations/integration.entity';
-import { ConnectorEntity } from './connector.entity';
+import type { ConnectorEntity } from './connector.entity';
+import { ConnectorRepository } from './connector.repository';
 import { attributionRefusal, messageIntegrationId } from './result-attribution';
 
 export interface ConnectorView {
@@ -28,9 +27,7 @@ export class ConnectorsService {
   private readonly owners = new Map<string, { connectorId: string | null; at: number }>();
 
   constructor(
-    @InjectRepository(ConnectorEntity) private readonly connectors: Repository<ConnectorEntity>,
-    @InjectRepository(IntegrationEntity)
-    private readonly integrations: Repository<IntegrationEntity>,
+    private readonly connectors: ConnectorRepository,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     private readonly audit: AuditService,
   ) {}
@@ -41,13 +38,13 @@ export class ConnectorsService {
   }
 
   async ids(): Promise<string[]> {
-    const rows = await this.connectors.find({ select: { id: true } });
-    return rows.map((c) => c.id);
+    return this.connectors.ids();
   }
 
   /**
-   * Why a message from `queueOwner`'s results queue must be refused, or null (issue 18). The
-   * integration's connector is remembered briefly; a mismatch is read again before it refuses.
+   * Why a message from `queueOwner`'s results queue must be refused, or null: a connector
+   * speaks only for its own integrations. The integration's connector is remembered briefly; a
+   * mismatch is read again before it refuses.
    */
   async refusal(queueOwner: string, message: ConnectorMessage): Promise<string | null> {
     const integrationId = messageIntegrationId(message);
@@ -55,11 +52,7 @@ export class ConnectorsService {
     const cached = this.owners.get(integrationId);
     if (cached && cached.connectorId === queueOwner && Date.now() - cached.at < OWNER_CACHE_MS)
       return attributionRefusal(queueOwner, message, cached.connectorId);
-    const row = await this.integrations.findOne({
-      select: { id: true, connectorId: true },
-      where: { id: integrationId },
-    });
-    const owner = row?.connectorId ?? null;
+    const owner = await this.connectors.connectorIdOfIntegration(integrationId);
     this.owners.set(integrationId, { connectorId: owner, at: Date.now() });
     return attributionRefusal(queueOwner, message, owner);
   }
@@ -85,26 +78,33 @@ export class ConnectorsService {
   }
 
   async create(actor: Actor, name: string): Promise<ConnectorEntity> {
-    if (await this.connectors.existsBy({ name }))
+    const c = await this.insert(actor, name);
+    // After the commit: a results consumer started earlier could find no connector row.
+    for (const listener of this.created) listener(c.id);
+    return c;
+  }
+
+  @Transactional()
+  private async insert(actor: Actor, name: string): Promise<ConnectorEntity> {
+    if (await this.connectors.existsNamed(name))
       throw DomainError.conflict(`a connector named ${name} exists`);
-    const c = await this.connectors.save(this.connectors.create({ name }));
+    const c = await this.connectors.insert(name);
     await this.audit.record({
       action: 'connector.created',
       actor,
       details: { connectorId: c.id, name },
     });
-    for (const listener of this.created) listener(c.id);
     return c;
   }
 
   async get(id: string): Promise<ConnectorEntity> {
-    const c = await this.connectors.findOneBy({ id });
+    const c = await this.connectors.byId(id);
     if (!c) throw DomainError.notFound('connector', id);
     return c;
   }
 
   async list(now = new Date()): Promise<ConnectorView[]> {
-    const rows = await this.connectors.find({ order: { createdAt: 'ASC' } });
+    const rows = await this.connectors.list();
     return rows.map((c) => ({
       id: c.id,
       name: c.name,
@@ -118,9 +118,9 @@ export class ConnectorsService {
   }
 
   async recordHeartbeat(hb: Heartbeat): Promise<void> {
-    await this.connectors.update(
-      { id: hb.connectorId },
-      { lastHeartbeatAt: new Date(), version: hb.version, serverVersion: hb.serverVersion ?? null },
-    );
+    await this.connectors.recordHeartbeat(hb.connectorId, new Date(), {
+      version: hb.version,
+      serverVersion: hb.serverVersion ?? null,
+    });
   }
 }

@@ -1,11 +1,10 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 import { ConnectorsService } from '../connectors/connectors.service';
 import { Public } from '../identity/auth.decorators';
 import { QueueRegistry } from '../outbox/queue-registry';
+import { HealthRepository } from './health.repository';
 import { RESULTS_QUEUE } from '@doorman/contracts';
 
 async function probe(fn: () => Promise<unknown>): Promise<'up' | 'down'> {
@@ -25,7 +24,7 @@ async function probe(fn: () => Promise<unknown>): Promise<'up' | 'down'> {
 @Controller('health')
 export class HealthController {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly database: HealthRepository,
     private readonly queues: QueueRegistry,
     private readonly connectors: ConnectorsService,
   ) {}
@@ -42,7 +41,7 @@ export class HealthController {
   @Public()
   async ready(@Res({ passthrough: true }) res: Response) {
     const [database, redis] = await Promise.all([
-      probe(() => this.dataSource.query('SELECT 1')),
+      probe(() => this.database.ping()),
       probe(() => this.queues.get(RESULTS_QUEUE).getWaitingCount()),
     ]);
     const ok = database === 'up' && redis === 'up';
@@ -54,7 +53,7 @@ export class HealthController {
   @Public()
   async health(@Res({ passthrough: true }) res: Response) {
     const [database, redis] = await Promise.all([
-      probe(() => this.dataSource.query('SELECT 1')),
+      probe(() => this.database.ping()),
       probe(() => this.queues.get(RESULTS_QUEUE).getWaitingCount()),
     ]);
     const connectors = database === 'up' ? await this.connectors.list() : [];

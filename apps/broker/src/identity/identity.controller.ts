@@ -11,7 +11,10 @@ import {
   UpdateGroupSchema,
   UpdateUserSchema,
 } from './identity.dto';
+import { ApiTokensService } from './api-tokens.service';
+import { GroupsService } from './groups.service';
 import { IdentityService } from './identity.service';
+import { UsersService } from './users.service';
 import type { GroupEntity } from './group.entity';
 import type { UserEntity } from './user.entity';
 import type { ApiTokenEntity } from './api-token.entity';
@@ -45,7 +48,12 @@ export const groupView = (g: GroupEntity) => ({
 @ApiBearerAuth()
 @Controller()
 export class IdentityController {
-  constructor(private readonly identity: IdentityService) {}
+  constructor(
+    private readonly identity: IdentityService,
+    private readonly users: UsersService,
+    private readonly groups: GroupsService,
+    private readonly tokens: ApiTokensService,
+  ) {}
 
   @Post('users')
   @Roles('admin')
@@ -54,7 +62,7 @@ export class IdentityController {
     @CurrentActor() actor: Actor,
     @Body(new ZodPipe(CreateUserSchema)) body: z.infer<typeof CreateUserSchema>,
   ) {
-    return userView(await this.identity.createUser(actor, body));
+    return userView(await this.users.createUser(actor, body));
   }
 
   @Get('users')
@@ -77,7 +85,7 @@ export class IdentityController {
     @Param('id', new IdPipe('user')) id: string,
     @Body(new ZodPipe(UpdateUserSchema)) body: z.infer<typeof UpdateUserSchema>,
   ) {
-    return userView(await this.identity.updateUser(actor, id, body));
+    return userView(await this.users.updateUser(actor, id, body));
   }
 
   @Post('users/:id/tokens')
@@ -88,13 +96,13 @@ export class IdentityController {
     @Param('id', new IdPipe('user')) id: string,
     @Body(new ZodPipe(CreateTokenSchema)) body: z.infer<typeof CreateTokenSchema>,
   ) {
-    return this.identity.createToken(actor, id, body.name);
+    return this.tokens.createToken(actor, id, body.name);
   }
 
   /** A person's tokens without their secrets: your own, or anyone's as an admin. */
   @Get('users/:id/tokens')
   async listTokens(@CurrentActor() actor: Actor, @Param('id', new IdPipe('user')) id: string) {
-    return (await this.identity.listTokens(actor, id)).map(tokenView);
+    return (await this.tokens.listTokens(actor, id)).map(tokenView);
   }
 
   /** Revokes a token at once: your own, or anyone's as an admin. */
@@ -104,7 +112,7 @@ export class IdentityController {
     @Param('id', new IdPipe('user')) id: string,
     @Param('tokenId', new IdPipe('token')) tokenId: string,
   ) {
-    return tokenView(await this.identity.revokeToken(actor, id, tokenId));
+    return tokenView(await this.tokens.revokeToken(actor, id, tokenId));
   }
 
   @Post('groups')
@@ -114,7 +122,7 @@ export class IdentityController {
     @CurrentActor() actor: Actor,
     @Body(new ZodPipe(CreateGroupSchema)) body: z.infer<typeof CreateGroupSchema>,
   ) {
-    return groupView(await this.identity.createGroup(actor, body));
+    return groupView(await this.groups.createGroup(actor, body));
   }
 
   @Get('groups')
@@ -131,6 +139,6 @@ export class IdentityController {
     @Param('id', new IdPipe('group')) id: string,
     @Body(new ZodPipe(UpdateGroupSchema)) body: z.infer<typeof UpdateGroupSchema>,
   ) {
-    return groupView(await this.identity.updateGroup(actor, id, body));
+    return groupView(await this.groups.updateGroup(actor, id, body));
   }
 }

@@ -1,19 +1,31 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { FailedAuthLimiter } from '../common/rate-limit.guard';
-import { ApiTokenEntity } from './api-token.entity';
+import { ApiTokenRepository } from './api-token.repository';
+import { ApiTokensService } from './api-tokens.service';
 import { AuthGuard } from './auth.guard';
-import { GroupEntity } from './group.entity';
+import { GroupRepository } from './group.repository';
+import { GroupsService } from './groups.service';
 import { IdentityController } from './identity.controller';
 import { IdentityService } from './identity.service';
-import { UserEntity } from './user.entity';
+import { UserRepository } from './user.repository';
+import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity, ApiTokenEntity, GroupEntity]), AuditModule],
+  imports: [AuditModule],
   controllers: [IdentityController],
-  providers: [IdentityService, FailedAuthLimiter, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [IdentityService],
+  providers: [
+    UserRepository,
+    GroupRepository,
+    ApiTokenRepository,
+    IdentityService,
+    UsersService,
+    GroupsService,
+    ApiTokensService,
+    FailedAuthLimiter,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [IdentityService, UsersService, GroupsService, ApiTokensService],
 })
 export class IdentityModule {}

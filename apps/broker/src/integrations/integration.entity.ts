@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { SslMode } from '@doorman/contracts';
 
-/** One PostgreSQL server reached through one connector (DESIGN §2). */
+/** One PostgreSQL server reached through one connector. */
 @Entity({ name: 'integrations' })
 export class IntegrationEntity {
   @PrimaryGeneratedColumn('uuid')

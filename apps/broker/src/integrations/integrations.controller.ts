@@ -28,9 +28,15 @@ const CreateIntegrationSchema = z.strictObject({
   caCertificate: CaCertificateSchema.nullable().optional(),
 });
 
-const UpdateIntegrationSchema = z.strictObject({
-  caCertificate: CaCertificateSchema.nullable(),
-});
+const UpdateIntegrationSchema = z
+  .strictObject({
+    caCertificate: CaCertificateSchema.nullable().optional(),
+    revealToMintedTokens: z.boolean().optional(),
+  })
+  .refine(
+    (b) => b.caCertificate !== undefined || b.revealToMintedTokens !== undefined,
+    'give caCertificate or revealToMintedTokens',
+  );
 
 @ApiTags('integrations')
 @ApiBearerAuth()
@@ -48,7 +54,10 @@ export class IntegrationsController {
     return this.integrations.create(actor, body);
   }
 
-  /** What may change on an integration after it was created: its CA certificate (null removes it). */
+  /**
+   * What may change on an integration after it was created: its CA certificate (null removes
+   * it) and whether credentials are revealed to tokens minted by someone else.
+   */
   @Patch(':id')
   @Roles('admin', 'security')
   @ApiBody({ schema: openApiSchema(UpdateIntegrationSchema) })
@@ -57,7 +66,7 @@ export class IntegrationsController {
     @Param('id', new IdPipe('integration')) id: string,
     @Body(new ZodPipe(UpdateIntegrationSchema)) body: z.infer<typeof UpdateIntegrationSchema>,
   ) {
-    return this.integrations.setCaCertificate(actor, id, body.caCertificate);
+    return this.integrations.update(actor, id, body);
   }
 
   @Get()

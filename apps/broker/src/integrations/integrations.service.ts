@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { Transactional } from '@nestjs-cls/transactional';
 import type { SslMode } from '@doorman/contracts';
-import { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
 import { ConnectorsService } from '../connectors/connectors.service';
 import type { Actor } from '../identity/actor';
 import { IdentityService } from '../identity/identity.service';
 import { caFingerprint } from './ca-certificate';
-import { IntegrationEntity } from './integration.entity';
+import type { IntegrationEntity } from './integration.entity';
+import { IntegrationRepository } from './integration.repository';
 
 export interface CreateIntegrationInput {
   name: string;
@@ -27,32 +27,38 @@ export interface CreateIntegrationInput {
   caCertificate?: string | null;
 }
 
+/** What may change on an integration after it was created; a field left out stays as it is. */
+export interface UpdateIntegrationInput {
+  /** The server's CA (PEM, already validated), or null to stop handing one out. */
+  caCertificate?: string | null;
+  revealToMintedTokens?: boolean;
+}
+
 @Injectable()
 export class IntegrationsService {
   constructor(
-    @InjectRepository(IntegrationEntity)
-    private readonly integrations: Repository<IntegrationEntity>,
+    private readonly integrations: IntegrationRepository,
     private readonly connectors: ConnectorsService,
     private readonly identity: IdentityService,
     private readonly audit: AuditService,
   ) {}
 
+  @Transactional()
   async create(actor: Actor, input: CreateIntegrationInput): Promise<IntegrationEntity> {
     await this.connectors.get(input.connectorId).catch(() => {
       throw DomainError.validation(`connectorId: unknown connector ${input.connectorId}`);
     });
     await this.identity.assertUsersExist(input.ownerIds, 'ownerIds');
-    if (await this.integrations.existsBy({ name: input.name }))
+    if (await this.integrations.existsNamed(input.name))
       throw DomainError.conflict(`an integration named ${input.name} exists`);
-    const row = await this.integrations.save(
-      this.integrations.create({
-        ...input,
-        databases: [...new Set(input.databases)],
-        ownerIds: [...new Set(input.ownerIds)],
-        customAccessDetails: input.customAccessDetails ?? null,
-        caCertificate: input.caCertificate ?? null,
-      }),
-    );
+    const row = await this.integrations.insert({
+      ...input,
+      databases: [...new Set(input.databases)],
+      ownerIds: [...new Set(input.ownerIds)],
+      customAccessDetails: input.customAccessDetails ?? null,
+      revealToMintedTokens: input.revealToMintedTokens ?? true,
+      caCertificate: input.caCertificate ?? null,
+    });
     await this.audit.record({
       action: 'integration.created',
       actor,
@@ -63,40 +69,58 @@ export class IntegrationsService {
         host: row.host,
         port: row.port,
         databases: row.databases,
+        revealToMintedTokens: row.revealToMintedTokens,
+        caCertificate: caFingerprint(row.caCertificate),
       },
     });
     return row;
   }
 
-  /** The server's CA (PEM, already validated), or null to stop handing one out; audited by fingerprint. */
-  async setCaCertificate(
+  /**
+   * Changes what may change after creation; audited with each given field's before and
+   * after (the CA by fingerprint, never the blob).
+   */
+  @Transactional()
+  async update(
     actor: Actor,
     id: string,
-    caCertificate: string | null,
+    input: UpdateIntegrationInput,
   ): Promise<IntegrationEntity> {
     const row = await this.get(id);
-    await this.integrations.update(id, { caCertificate });
-    await this.audit.record({
-      action: 'integration.updated',
-      actor,
-      integrationId: id,
-      details: {
-        caCertificate: {
-          from: caFingerprint(row.caCertificate),
-          to: caFingerprint(caCertificate),
-        },
-      },
-    });
-    return { ...row, caCertificate };
+    const next: UpdateIntegrationInput = {};
+    const details: Record<string, { from: unknown; to: unknown }> = {};
+    if (input.caCertificate !== undefined) {
+      next.caCertificate = input.caCertificate;
+      details.caCertificate = {
+        from: caFingerprint(row.caCertificate),
+        to: caFingerprint(input.caCertificate),
+      };
+    }
+    if (input.revealToMintedTokens !== undefined) {
+      next.revealToMintedTokens = input.revealToMintedTokens;
+      details.revealToMintedTokens = {
+        from: row.revealToMintedTokens,
+        to: input.revealToMintedTokens,
+      };
+    }
+    if (!Object.keys(next).length) return row;
+    await this.integrations.update(id, next);
+    await this.audit.record({ action: 'integration.updated', actor, integrationId: id, details });
+    return { ...row, ...next };
   }
 
   async get(id: string): Promise<IntegrationEntity> {
-    const row = await this.integrations.findOneBy({ id });
+    const row = await this.integrations.byId(id);
     if (!row) throw DomainError.notFound('integration', id);
     return row;
   }
 
+  /** Integrations whose connector's own login is rotated on a schedule. */
+  async idsRotatingAdmin(): Promise<string[]> {
+    return this.integrations.idsRotatingAdmin();
+  }
+
   async list(): Promise<IntegrationEntity[]> {
-    return this.integrations.find({ order: { createdAt: 'ASC' } });
+    return this.integrations.list();
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 
 /** Pending requests by how long they have waited (seconds, upper bounds). */
 export const PENDING_AGE_BUCKETS = [
@@ -16,17 +16,17 @@ export const PENDING_AGE_BUCKETS = [
  */
 @Injectable()
 export class MetricsRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
   async activeGrants(): Promise<number> {
-    const [row] = await this.dataSource.query<Array<{ n: string }>>(
+    const [row] = await this.txHost.tx.query<Array<{ n: string }>>(
       `SELECT count(*) AS n FROM access_requests WHERE status = 'ACTIVE'`,
     );
     return Number(row.n);
   }
 
   async pendingByAge(): Promise<Record<string, number>> {
-    const rows = await this.dataSource.query<Array<{ bucket: string; n: string }>>(
+    const rows = await this.txHost.tx.query<Array<{ bucket: string; n: string }>>(
       `SELECT CASE
                 WHEN age < 300 THEN '5m' WHEN age < 3600 THEN '1h' WHEN age < 86400 THEN '24h'
                 ELSE 'older' END AS bucket,
@@ -43,7 +43,7 @@ export class MetricsRepository {
 
   /** Age of the oldest password among people with access now, per integration. */
   async oldestPasswordAge(): Promise<Array<{ integration: string; seconds: number }>> {
-    const rows = await this.dataSource.query<Array<{ name: string; s: string }>>(
+    const rows = await this.txHost.tx.query<Array<{ name: string; s: string }>>(
       `SELECT i.name, max(extract(epoch FROM now() - d.password_issued_at)) AS s
          FROM database_users d JOIN integrations i ON i.id = d.integration_id
         WHERE d.state = 'active' AND d.password_issued_at IS NOT NULL
@@ -53,7 +53,7 @@ export class MetricsRepository {
   }
 
   async connectorIds(): Promise<string[]> {
-    const rows = await this.dataSource.query<Array<{ id: string }>>(`SELECT id FROM connectors`);
+    const rows = await this.txHost.tx.query<Array<{ id: string }>>(`SELECT id FROM connectors`);
     return rows.map((r) => r.id);
   }
 }

@@ -1,6 +1,6 @@
 import { DomainError, ErrorCode } from '../common/errors';
 import type { Actor } from '../identity/actor';
-import type { IdentityService } from '../identity/identity.service';
+import type { UsersService } from '../identity/users.service';
 import type { UserEntity } from '../identity/user.entity';
 import type { AccessRequestEntity } from '../access-requests/access-request.entity';
 import type { RequestsService } from '../requests/requests.service';
@@ -37,20 +37,20 @@ describe('DeactivationService', () => {
         return {} as AccessRequestEntity;
       }),
     };
-    const identity = { setDeactivated: jest.fn(async () => user) };
+    const users = { setDeactivated: jest.fn(async () => user) };
     const audit = { record: jest.fn(async (e: (typeof events)[number]) => void events.push(e)) };
     const service = new DeactivationService(
-      identity as unknown as IdentityService,
+      users as unknown as UsersService,
       requests as unknown as RequestsService,
       audit as unknown as AuditService,
     );
-    return { service, status, events, identity };
+    return { service, status, events, users };
   }
 
   it('deactivates first, then cancels what is pending and revokes what is held', async () => {
     const w = world({ p: 'PENDING', a: 'ACTIVE', g: 'GRANTING', d: 'DENIED' }, () => true);
     const r = await w.service.deactivate(actor, 'alice');
-    expect(w.identity.setDeactivated).toHaveBeenCalledWith(actor, 'alice', true);
+    expect(w.users.setDeactivated).toHaveBeenCalledWith(actor, 'alice', true);
     expect(r).toMatchObject({ cancelled: ['p'], revoked: ['a', 'g'] });
     expect(Object.fromEntries(w.status)).toEqual({
       p: 'CANCELLED',

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { DomainError, ErrorCode } from '../common/errors';
 import type { Actor } from '../identity/actor';
-import { IdentityService } from '../identity/identity.service';
+import { UsersService } from '../identity/users.service';
 import type { UserEntity } from '../identity/user.entity';
 import { RequestsService } from '../requests/requests.service';
 
@@ -18,7 +18,7 @@ export interface DeactivationResult {
 const MAX_ROUNDS = 5;
 
 /**
- * Cuts a person off (issue 18): deactivated first, so from that moment no token of theirs
+ * Cuts a person off: deactivated first, so from that moment no token of theirs
  * authenticates and Slack does not act as them — they can neither ask nor approve, and the
  * approval rules no longer count them — then every open request of theirs ends through the
  * requests service: pending ones cancelled, approved or held grants revoked.
@@ -28,13 +28,13 @@ export class DeactivationService {
   private readonly logger = new Logger(DeactivationService.name);
 
   constructor(
-    private readonly identity: IdentityService,
+    private readonly users: UsersService,
     private readonly requests: RequestsService,
     private readonly audit: AuditService,
   ) {}
 
   async deactivate(actor: Actor, userId: string): Promise<DeactivationResult> {
-    const user = await this.identity.setDeactivated(actor, userId, true);
+    const user = await this.users.setDeactivated(actor, userId, true);
     const revoked: string[] = [];
     const cancelled: string[] = [];
     const reason = `requester ${user.email} deactivated`;
@@ -72,6 +72,6 @@ export class DeactivationService {
 
   /** Back in: tokens that were not revoked work again; grants ended stay ended. */
   async reactivate(actor: Actor, userId: string): Promise<UserEntity> {
-    return this.identity.setDeactivated(actor, userId, false);
+    return this.users.setDeactivated(actor, userId, false);
   }
 }

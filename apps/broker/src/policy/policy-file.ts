@@ -4,9 +4,10 @@ import { z } from 'zod';
 import { DOORMAN_ROLES } from '../identity/doorman-roles';
 import { ExtensionsInput, TimeWindowInput } from '../access-flows/flow-definition';
 import { DurationSchema, PgNameSchema, unsafeTextIn } from '../common/input-schemas';
+import { CaCertificateSchema } from '../integrations/ca-certificate';
 
 /**
- * Policy as code (issue 4): integrations, groups and flows declared in YAML, referring to
+ * Policy as code: integrations, groups and flows declared in YAML, referring to
  * people by email and to everything else by name. Pure: parse and validate, with every
  * error naming its line.
  */
@@ -76,6 +77,11 @@ export const PolicySchema = z.strictObject({
         connectionLimit: z.number().int().min(1).max(1000).default(10),
         /** false: no credentials revealed to a token minted for the person by someone else. */
         revealToMintedTokens: z.boolean().default(true),
+        /**
+         * PEM of the CA that signed the server's certificate, handed out with credentials.
+         * Left out, whatever the integration has stays; null removes it.
+         */
+        caCertificate: CaCertificateSchema.nullable().optional(),
       }),
     )
     .default([]),
@@ -85,7 +91,7 @@ export const PolicySchema = z.strictObject({
         name: z.string().trim().min(1).max(100),
         integration: z.string().min(1).max(100),
         requestors: z.strictObject({ users: emails, groups: names }),
-        // A schema, or an existing role ({ role: pg_monitor }, granted as member; issue 7).
+        // A schema, or an existing role ({ role: pg_monitor }, granted as member).
         resources: z
           .array(
             z.union([
@@ -149,6 +155,9 @@ export class PolicyFileError extends Error {
     this.name = 'PolicyFileError';
   }
 }
+
+/** A file refused by the role rule: nothing of it was applied (mapped to 403 with its lines). */
+export class PolicyRefusedError extends PolicyFileError {}
 
 /** A parsed file that can say where any path of it is written. */
 export class PolicySource {

@@ -5,8 +5,8 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { openApiSchema, ZodPipe } from '../common/zod';
 import type { Actor } from '../identity/actor';
 import { CurrentActor, Roles } from '../identity/auth.decorators';
-import { PolicyFileError } from './policy-file';
-import { PolicyRefusedError, PolicyService } from './policy.service';
+import { PolicyFileError, PolicyRefusedError } from './policy-file';
+import { PolicyService } from './policy.service';
 
 const ApplySchema = z.strictObject({
   yaml: z.string().min(1).max(1_000_000),

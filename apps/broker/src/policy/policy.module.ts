@@ -1,23 +1,17 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessFlowsModule } from '../access-flows/access-flows.module';
 import { AuditModule } from '../audit/audit.module';
-import { ConnectorEntity } from '../connectors/connector.entity';
-import { GroupEntity } from '../identity/group.entity';
+import { ConnectorsModule } from '../connectors/connectors.module';
 import { IdentityModule } from '../identity/identity.module';
-import { UserEntity } from '../identity/user.entity';
-import { IntegrationEntity } from '../integrations/integration.entity';
+import { IntegrationsModule } from '../integrations/integrations.module';
+import { PolicyPeopleApplier } from './policy-people.applier';
+import { PolicyServersApplier } from './policy-servers.applier';
 import { PolicyController } from './policy.controller';
 import { PolicyService } from './policy.service';
 
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([UserEntity, GroupEntity, ConnectorEntity, IntegrationEntity]),
-    AccessFlowsModule,
-    IdentityModule,
-    AuditModule,
-  ],
+  imports: [AccessFlowsModule, IdentityModule, ConnectorsModule, IntegrationsModule, AuditModule],
   controllers: [PolicyController],
-  providers: [PolicyService],
+  providers: [PolicyService, PolicyPeopleApplier, PolicyServersApplier],
 })
 export class PolicyModule {}
