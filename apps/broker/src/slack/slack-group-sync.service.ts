@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '../common/errors';
 import type { GroupEntity } from '../identity/group.entity';
+import { GroupsService } from '../identity/groups.service';
 import { IdentityService } from '../identity/identity.service';
 import { SLACK_CLIENT, type SlackClient } from './slack-client';
 import { SlackPeopleService } from './slack-people.service';
@@ -28,6 +29,7 @@ export class SlackGroupSyncService {
   constructor(
     @Inject(SLACK_CLIENT) private readonly slack: SlackClient,
     private readonly identity: IdentityService,
+    private readonly groups: GroupsService,
     private readonly people: SlackPeopleService,
   ) {}
 
@@ -84,7 +86,7 @@ export class SlackGroupSyncService {
       if (user) memberIds.push(user.id);
       else unmatched.push(slackUserId);
     }
-    const { added, removed } = await this.identity.syncGroupMembers(
+    const { added, removed } = await this.groups.syncGroupMembers(
       group.id,
       usergroup,
       memberIds,
