@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { type EntityManager, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { DomainEventBus } from '../common/domain-events';
@@ -35,6 +37,7 @@ export class AuditService {
     private readonly bus: DomainEventBus,
     private readonly outbox: OutboxService,
     @Inject(BROKER_CONFIG) config: BrokerConfig,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {
     this.notifies = slackSettings(config).enabled;
   }
@@ -44,9 +47,11 @@ export class AuditService {
   }
 
   /** Several events in one INSERT (a batch of connector results), in the given order. */
-  async recordMany(inputs: readonly AuditInput[], em?: EntityManager): Promise<void> {
+  async recordMany(inputs: readonly AuditInput[], given?: EntityManager): Promise<void> {
     if (inputs.length === 0) return;
-    const repo = em ? em.getRepository(AuditEventEntity) : this.events;
+    // Without a manager given, the ambient transaction's (or the pool's outside one).
+    const em = given ?? this.txHost.tx;
+    const repo = em.getRepository(AuditEventEntity);
     const rows = inputs.map(
       (input) =>
         ({
