@@ -47,6 +47,14 @@ describe('cleanup and refused revokes end to end', () => {
       cleanupDueAt: string | null;
       lastError: string | null;
     }>;
+  const auditEvents = async () =>
+    (await stack.admin.get(`/api/v1/audit-events?integrationId=${w.integrationId}&limit=1000`))
+      .body as Array<{ action: string; details: { username?: string } }>;
+  const auditActions = async () => (await auditEvents()).map((e) => e.action);
+  const cleanupFailures = async (username: string) =>
+    (await auditEvents()).filter(
+      (e) => e.action === 'database_user.cleanup_failed' && e.details.username === username,
+    ).length;
   const role = async (name: string) =>
     (
       await target.query<{ rolcanlogin: boolean }>(
@@ -83,8 +91,14 @@ describe('cleanup and refused revokes end to end', () => {
     const events = (await stack.admin.get(`/api/v1/audit-events?integrationId=${w.integrationId}`))
       .body as Array<{ action: string }>;
     expect(events.map((e) => e.action)).toContain('database_user.cleanup_failed');
-    // Retried (CLEANUP_RETRY_MS 1.5 s here) and still refused while the object is there.
-    await new Promise((r) => setTimeout(r, 3000));
+    // Retried (CLEANUP_RETRY_MS 1.5 s here) and still refused while the object is there: a
+    // refusal for good is audited every time, so a second event is the retry's answer.
+    await waitFor(
+      'the cleanup to be retried and refused again',
+      async () => (await cleanupFailures(username)) >= 2,
+      30000,
+      200,
+    );
     expect(await role(username)).toBeDefined();
     expect((await role(username)).rolcanlogin).toBe(false);
 
@@ -135,15 +149,14 @@ describe('cleanup and refused revokes end to end', () => {
       return events.find((e) => e.action === 'revoke.alert');
     });
     expect(alert.details.error?.code).toBe('ROLE_BELONGS_TO_ANOTHER_PERSON');
-    await new Promise((r) => setTimeout(r, 3500)); // retried (1.5 s here) and refused again
+    // Retried (1.5 s here) and refused again: each refusal for good alerts.
+    await waitFor(
+      'the revoke to be retried and refused again',
+      async () => (await auditActions()).filter((a) => a === 'revoke.alert').length >= 2,
+      30000,
+      200,
+    );
     expect((await status(created.body.id)).status).toBe('REVOKING');
-    const refusals = (
-      (await stack.admin.get(`/api/v1/audit-events?integrationId=${w.integrationId}&limit=1000`))
-        .body as Array<{
-        action: string;
-      }>
-    ).filter((e) => e.action === 'revoke.alert');
-    expect(refusals.length).toBeGreaterThanOrEqual(2);
 
     await target.query(`COMMENT ON ROLE "${username}" IS '${comment.replace(/'/g, "''")}'`);
     await waitFor(

@@ -3,6 +3,7 @@ import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/brok
 import { createWorld, type World } from './support/fixtures';
 import { AppProcess, freePort } from './support/processes';
 import { TestRedis } from './support/redis-server';
+import { outboxBacklog, scheduledRunsSince } from './support/queues';
 import { TcpProxy } from './support/tcp-proxy';
 import { startTargetPostgres, type TargetPostgres } from './support/target-postgres';
 
@@ -88,6 +89,14 @@ describe('faults end to end', () => {
   const status = async (id: string) =>
     (await w.alice.api.get(`/api/v1/access-requests/${id}`)).body;
 
+  /** The highest attempt of a failing revoke the broker has logged for `username`. */
+  const revokeAttemptsLogged = (username: string): number =>
+    broker.lines.reduce((most, line) => {
+      if (!line.includes('revoke still failing') || !line.includes(username)) return most;
+      const attempt = /"attempt":(\d+)/.exec(line);
+      return attempt ? Math.max(most, Number(attempt[1])) : most;
+    }, 0);
+
   async function request(duration: string, permission = 'read'): Promise<string> {
     const created = await w.alice.api.post('/api/v1/access-requests', {
       integrationId: w.integrationId,
@@ -147,12 +156,14 @@ describe('faults end to end', () => {
     const session = await target.connect(g.username, g.password, 'app');
     session.on('error', () => undefined);
     await proxy.down();
-    const downAt = Date.now();
-    const expiresAt = Date.parse((await status(g.id)).expiresAt);
-    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 500));
     // The database's own safety net: no connector needed for the password to stop working.
-    expect(await loginWorks(g.username, g.password)).toBe(false);
-    expect((await status(g.id)).status).toBe('REVOKING');
+    await waitFor(
+      'the password to stop at expiry',
+      async () => !(await loginWorks(g.username, g.password)),
+      30000,
+      200,
+    );
+    await waitFor('REVOKING', async () => (await status(g.id)).status === 'REVOKING', 30000, 200);
     const alert = await waitFor(
       'revoke.alert',
       async () => {
@@ -169,10 +180,15 @@ describe('faults end to end', () => {
     expect(alert.details).toMatchObject({ username: g.username, retrying: true });
     expect((await status(g.id)).lastError).toBeTruthy();
     expect(broker.output).toMatch(/revoke still failing/);
-    // Down for 75 s in all, longer than a revoke's backoff reaches its 60 s cap (attempts at
-    // 0, 1, 3, 7, 15, 31, 63 s after the expiry; the next one ~60 s later), then back: the
-    // revoke runs at once, not when its backoff runs out.
-    await new Promise((r) => setTimeout(r, Math.max(0, downAt + 75_000 - Date.now())));
+    // Down until the revoke's backoff has reached its 60 s cap (attempts at 0, 1, 3, 7, 15, 31,
+    // 63 s after the expiry; the one after the seventh ~60 s later), then back: the revoke runs
+    // at once, not when its backoff runs out.
+    await waitFor(
+      'the seventh failed revoke attempt',
+      async () => revokeAttemptsLogged(g.username) >= 7,
+      100_000,
+      500,
+    );
     await proxy.up();
     const upAt = Date.now();
     await waitFor(
@@ -205,7 +221,10 @@ describe('faults end to end', () => {
     await connector.stop();
     const id = await request('1h');
     await waitFor('GRANTING', async () => (await status(id)).status === 'GRANTING');
-    await new Promise((r) => setTimeout(r, 1000)); // the outbox relay has moved it to Redis
+    await waitFor(
+      'the outbox relay to move the job to Redis',
+      async () => (await outboxBacklog(env.databaseUrl)) === 0,
+    );
     await redis.flush();
     startConnector();
     await waitFor('ACTIVE', async () => (await status(id)).status === 'ACTIVE', 30000, 200);
@@ -219,7 +238,10 @@ describe('faults end to end', () => {
   it('the broker stopped between approval and result learns the result when it returns (durable results queue)', async () => {
     await connector.stop();
     const id = await request('1h');
-    await new Promise((r) => setTimeout(r, 1000));
+    await waitFor(
+      'the outbox relay to move the job to Redis',
+      async () => (await outboxBacklog(env.databaseUrl)) === 0,
+    );
     await broker.stop();
     startConnector();
     // The connector applies the grant while the broker is away.
@@ -275,8 +297,14 @@ describe('faults end to end', () => {
     const g = await activeGrant('4s');
     const expiresAt = Date.parse((await status(g.id)).expiresAt);
     await broker.kill();
-    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 2000));
-    expect(await loginWorks(g.username, g.password)).toBe(false); // VALID UNTIL
+    // VALID UNTIL: the password stops with no broker; the expiry itself waits for the restart.
+    await waitFor(
+      'the password to stop at expiry',
+      async () => !(await loginWorks(g.username, g.password)),
+      30000,
+      200,
+    );
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
     await startBroker();
     const restartedAt = Date.now();
     await waitFor('REVOKED', async () => (await status(g.id)).status === 'REVOKED', 30000, 100);
@@ -302,7 +330,19 @@ describe('faults end to end', () => {
     );
     const g = await activeGrant('3s');
     await waitFor('REVOKED', async () => (await status(g.id)).status === 'REVOKED', 30000, 100);
-    await new Promise((r) => setTimeout(r, 2500)); // both sweepers have run since
+    const revokedAt = Date.now();
+    // The sweep (once per cluster, either replica) has run twice since: it found nothing more to end.
+    await waitFor(
+      'two sweeps after the revoke',
+      async () =>
+        (await scheduledRunsSince(
+          { url: redis.url, prefix: env.redisPrefix },
+          'grants-sweep',
+          revokedAt,
+        )) >= 2,
+      30000,
+      200,
+    );
     const events = (await auditEvents()).filter((e) => e.requestId === g.id);
     expect(events.filter((e) => e.action === 'grant.expired')).toHaveLength(1);
     expect(events.filter((e) => e.action === 'grant.revoked')).toHaveLength(1);
@@ -316,8 +356,14 @@ describe('faults end to end', () => {
     await redis.stop();
     // While Redis is down: an approval (its job waits in the outbox) and the expiry.
     const id = await request('1h', 'write');
-    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 500));
-    expect(await loginWorks(g.username, g.password)).toBe(false); // VALID UNTIL
+    // VALID UNTIL: the password stops at expiry with Redis away.
+    await waitFor(
+      'the password to stop at expiry',
+      async () => !(await loginWorks(g.username, g.password)),
+      30000,
+      200,
+    );
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
     await redis.restart(0);
     await waitFor('REVOKED', async () => (await status(g.id)).status === 'REVOKED', 60000, 200);
     await waitFor('ACTIVE', async () => (await status(id)).status === 'ACTIVE', 60000, 200);

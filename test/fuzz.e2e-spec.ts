@@ -6,6 +6,7 @@ import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/brok
 import { FakeSlack } from './support/fake-slack';
 import { createWorld, type World } from './support/fixtures';
 import { AppProcess } from './support/processes';
+import { connectorJobsPending, outboxBacklog } from './support/queues';
 import { slackSignature } from './support/slack-driver';
 import { startTargetPostgres, type TargetPostgres } from './support/target-postgres';
 
@@ -522,8 +523,17 @@ describe('fuzzing the edges', () => {
         while (next++ < TOTAL) await one();
       }),
     );
-    // Let anything the inputs might have set in motion reach the connector.
-    await new Promise((r) => setTimeout(r, 2000));
+    // Anything the inputs set in motion has reached the connector and run: the broker's outbox
+    // is empty and the connector's queue holds nothing to run.
+    const redis = { url: env.env.REDIS_URL, prefix: env.redisPrefix };
+    await waitFor(
+      'the outbox and the connector queue to drain',
+      async () =>
+        (await outboxBacklog(env.databaseUrl)) === 0 &&
+        (await connectorJobsPending(redis, w.connectorId)) === 0,
+      30000,
+      200,
+    );
     const after = await rolesSnapshot();
     process.stdout.write(
       `fuzz summary (seed ${seed}): ${counts.total} inputs, ${counts.rest} REST, ${counts.targeted} targeted, ${counts.slack} Slack; ${counts['2xx']} 2xx, ${counts['4xx']} 4xx, ${counts['5xx']} 5xx; target roles ${after === before ? 'unchanged' : 'CHANGED'}\n`,
