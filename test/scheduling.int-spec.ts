@@ -92,7 +92,7 @@ describe('one scheduler for a cluster of brokers', () => {
   it('declares one scheduler per enabled schedule, with its period, and none for a disabled one', async () => {
     const table = scheduleTable(env.config);
     const enabled = (Object.keys(table) as ScheduleName[]).filter((n) => table[n] !== null);
-    expect(enabled).not.toContain('slack-catch-up');
+    expect(Object.keys(table)).not.toContain('slack-catch-up');
     await waitFor('the schedulers', async () => {
       const keys = (await queue.getJobSchedulers()).map((s) => s.key).sort();
       return JSON.stringify(keys) === JSON.stringify([...enabled].sort());

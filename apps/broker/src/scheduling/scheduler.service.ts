@@ -8,7 +8,13 @@ import {
 } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
-import { SCHEDULE_NAMES, SCHEDULES_QUEUE, scheduleTable, type ScheduleTable } from './schedules';
+import {
+  RETIRED_SCHEDULES,
+  SCHEDULE_NAMES,
+  SCHEDULES_QUEUE,
+  scheduleTable,
+  type ScheduleTable,
+} from './schedules';
 
 /**
  * How often each replica checks that the schedulers still exist. They live in Redis: a flushed
@@ -60,6 +66,8 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
    */
   async ensure(declare = true): Promise<void> {
     const existing = new Set((await this.queue.getJobSchedulers()).map((s) => s.key));
+    for (const name of RETIRED_SCHEDULES)
+      if (existing.has(name)) await this.queue.removeJobScheduler(name);
     for (const name of SCHEDULE_NAMES) {
       const every = this.table[name];
       if (every === null) {

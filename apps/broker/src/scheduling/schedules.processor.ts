@@ -81,8 +81,6 @@ export class SchedulesProcessor extends WorkerHost {
         return this.slack.warnExpiring();
       case 'slack-group-sync':
         return this.slack.syncGroups();
-      case 'slack-catch-up':
-        return this.slack.catchUp();
     }
   }
 }

@@ -16,6 +16,11 @@ export const SCHEDULE_NAMES = [
   'audit-checkpoint',
   'slack-expiry-warnings',
   'slack-group-sync',
+] as const;
+
+/** Schedules earlier versions declared: removed from Redis at boot, never run. */
+export const RETIRED_SCHEDULES = [
+  // Slack notices are durable jobs now; nothing is left for a catch-up to find.
   'slack-catch-up',
 ] as const;
 
@@ -46,6 +51,5 @@ export function scheduleTable(c: BrokerConfig): ScheduleTable {
     'slack-expiry-warnings':
       slack && c.SLACK_EXPIRY_WARNING_SECONDS > 0 ? c.SLACK_EXPIRY_CHECK_MS : null,
     'slack-group-sync': slack ? positive(c.SLACK_USERGROUP_SYNC_MS) : null,
-    'slack-catch-up': slack ? positive(c.SLACK_CATCH_UP_MS) : null,
   };
 }

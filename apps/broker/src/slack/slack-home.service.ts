@@ -1,60 +1,30 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnModuleDestroy,
-  type OnModuleInit,
-} from '@nestjs/common';
-import { DomainEventBus, type DomainEvent } from '../common/domain-events';
+import { Injectable, Logger } from '@nestjs/common';
 import { IdentityService } from '../identity/identity.service';
 import type { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { RequestsService } from '../requests/requests.service';
-import { SLACK_CLIENT, type SlackClient } from './slack-client';
 import { SlackPeopleService } from './slack-people.service';
 import { homeView } from './views/home.view';
-
-/** Changes that move a request between the lists of someone's App Home. */
-const HOME_CHANGES = new Set([
-  'request.created',
-  'extension.requested',
-  'request.approved',
-  'request.auto_approved',
-  'request.denied',
-  'request.cancelled',
-  'request.expired',
-  'grant.activated',
-  'grant.extended',
-  'grant.revoked',
-]);
 
 /**
  * The App Home tab: rendered when opened, and again for the people a change concerns (the
  * requester, the request's approvers) so nobody looks at a stale list.
  */
 @Injectable()
-export class SlackHomeService implements OnModuleInit, OnModuleDestroy {
+export class SlackHomeService {
   private readonly logger = new Logger(SlackHomeService.name);
-  private unsubscribe: (() => void) | null = null;
 
   constructor(
-    @Inject(SLACK_CLIENT) private readonly slack: SlackClient,
-    private readonly bus: DomainEventBus,
     private readonly people: SlackPeopleService,
     private readonly identity: IdentityService,
     private readonly requests: RequestsService,
   ) {}
 
-  onModuleInit(): void {
-    if (this.slack) this.unsubscribe = this.bus.subscribe((e) => this.onChange(e));
-  }
-
-  onModuleDestroy(): void {
-    this.unsubscribe?.();
-  }
-
-  private async onChange(e: DomainEvent): Promise<void> {
-    if (!e.requestId || !HOME_CHANGES.has(e.action)) return;
-    const req = await this.requests.get(e.requestId);
+  /**
+   * Re-renders the Homes of the people a request concerns. A Home that cannot be refreshed is
+   * a warning, not a notice to retry: it is rendered afresh whenever it is opened.
+   */
+  async refreshFor(requestId: string): Promise<void> {
+    const req = await this.requests.get(requestId);
     const people = await this.identity.findByIds([req.requesterId, ...req.approverIds]);
     for (const p of people) {
       // Only people already known in Slack: a refresh never looks anyone up.

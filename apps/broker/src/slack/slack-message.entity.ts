@@ -7,8 +7,6 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
  */
 export type SlackMessageKind =
   | 'approval'
-  /** Every approver of a round (step or escalation) was asked: no message of its own. */
-  | 'approval_round'
   | 'expiry_warning'
   /** The requester's "submitted" DM (Cancel while pending), and their "ready" DM (Reveal, Revoke). */
   | 'submitted'

@@ -1,46 +1,70 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, LessThan, Not, Repository } from 'typeorm';
+import { IsNull, Not, Repository } from 'typeorm';
 import { AccessRequestEntity } from '../access-requests/access-request.entity';
+import { SlackDeliveryEntity } from './slack-delivery.entity';
 import { SlackMessageEntity, type SlackMessageKind } from './slack-message.entity';
 
 /**
  * The reserved recipient id of one round of asking (a step, or its escalation): the key of the
- * approval post in a flow's channel, and of the `approval_round` row saying everyone was asked.
- * Never a real user's id (user ids are random UUIDs, version 4).
+ * approval post in a flow's channel. Never a real user's id (user ids are random UUIDs,
+ * version 4).
  */
 export function askRound(req: Pick<AccessRequestEntity, 'currentStep' | 'escalated'>): string {
   const n = req.currentStep * 2 + (req.escalated ? 1 : 0);
   return `00000000-0000-0000-0000-${n.toString(16).padStart(12, '0')}`;
 }
-const ASK_ROUND_SQL = `('00000000-0000-0000-0000-' || lpad(to_hex(r.current_step * 2 + CASE WHEN r.escalated THEN 1 ELSE 0 END), 12, '0'))::uuid`;
 
-/** The Slack module's own table, and the one read it needs of requests (expiring soon). */
+/** The Slack module's own tables, and the reads it needs of requests. */
 @Injectable()
 export class SlackMessagesRepository {
   constructor(
     @InjectRepository(SlackMessageEntity) private readonly messages: Repository<SlackMessageEntity>,
+    @InjectRepository(SlackDeliveryEntity)
+    private readonly deliveries: Repository<SlackDeliveryEntity>,
     @InjectRepository(AccessRequestEntity)
     private readonly requests: Repository<AccessRequestEntity>,
   ) {}
 
   /**
    * Claims the one message of this kind for this request and recipient; false when another
-   * replica (or an earlier event) already did, so each notice is sent once.
+   * replica (or an earlier event) already did, so each notice is sent once. A notice job
+   * (`by`) also gets back the claim its own earlier attempt made and never posted.
    */
   async claim(
     requestId: string,
     kind: SlackMessageKind,
     recipientUserId: string,
+    by: string | null = null,
   ): Promise<boolean> {
     const res = await this.messages
       .createQueryBuilder()
       .insert()
-      .values({ requestId, kind, recipientUserId })
+      .values({ requestId, kind, recipientUserId, claimedBy: by })
       .orIgnore()
       .returning('id')
       .execute();
-    return res.raw.length > 0;
+    if (res.raw.length > 0) return true;
+    if (!by) return false;
+    const again = await this.messages.update(
+      { requestId, kind, recipientUserId, claimedBy: by, ts: IsNull() },
+      { claimedBy: by },
+    );
+    return (again.affected ?? 0) > 0;
+  }
+
+  /** Whether the one-time notice with this message key was delivered. */
+  async delivered(key: string): Promise<boolean> {
+    return this.deliveries.existsBy({ key });
+  }
+
+  async recordDelivery(key: string, ref: { channel: string; ts: string } | null): Promise<void> {
+    await this.deliveries
+      .createQueryBuilder()
+      .insert()
+      .values({ key, channel: ref?.channel ?? null, ts: ref?.ts ?? null })
+      .orIgnore()
+      .execute();
   }
 
   async posted(
@@ -64,11 +88,6 @@ export class SlackMessagesRepository {
     await this.messages.delete({ requestId, kind, recipientUserId, ts: IsNull() });
   }
 
-  /** Claims older than `before` that were never posted (their replica stopped mid-way). */
-  async releaseStaleClaims(kind: SlackMessageKind, before: Date): Promise<void> {
-    await this.messages.delete({ kind, ts: IsNull(), createdAt: LessThan(before) });
-  }
-
   /** Forgets a one-time notice, so it can be sent again (an extended grant warns again). */
   async forget(requestId: string, kind: SlackMessageKind): Promise<void> {
     await this.messages.delete({ requestId, kind });
@@ -82,33 +101,20 @@ export class SlackMessagesRepository {
     return rows.filter((r) => r.channel && r.ts);
   }
 
-  /** Requests on the integration that failed in the last day and whose people were not told yet. */
-  async failedUnnoticed(integrationId: string): Promise<AccessRequestEntity[]> {
+  /**
+   * Requests on the integration that failed in the last day and whose people were not told
+   * yet, or are being told by notice job `by` (its retry finishes what it began).
+   */
+  async failedUnnoticed(integrationId: string, by: string): Promise<AccessRequestEntity[]> {
     return this.requests
       .createQueryBuilder('r')
       .where('r.integration_id = :i AND r.status = :s', { i: integrationId, s: 'FAILED' })
       .andWhere("r.ended_at > now() - interval '1 day'")
       .andWhere(
-        `NOT EXISTS (SELECT 1 FROM slack_messages m WHERE m.request_id = r.id AND m.kind = 'failure_notice')`,
+        `NOT EXISTS (SELECT 1 FROM slack_messages m WHERE m.request_id = r.id AND m.kind = 'failure_notice' AND m.claimed_by IS DISTINCT FROM :by)`,
+        { by },
       )
       .take(100)
-      .getMany();
-  }
-
-  /**
-   * PENDING requests whose current round of asking (step or escalation) began before `before`
-   * and never completed: the broker stopped between the commit and Slack, or Slack failed.
-   */
-  async unasked(before: Date): Promise<AccessRequestEntity[]> {
-    return this.requests
-      .createQueryBuilder('r')
-      .where('r.status = :s', { s: 'PENDING' })
-      .andWhere('COALESCE(r.step_started_at, r.created_at) < :before', { before })
-      .andWhere(
-        `NOT EXISTS (SELECT 1 FROM slack_messages m WHERE m.request_id = r.id AND m.kind = 'approval_round' AND m.recipient_user_id = ${ASK_ROUND_SQL})`,
-      )
-      .orderBy('r.created_at', 'ASC')
-      .take(200)
       .getMany();
   }
 

@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessFlowsModule } from '../access-flows/access-flows.module';
-import { AuditModule } from '../audit/audit.module';
 import { CatalogModule } from '../catalog/catalog.module';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { IdentityModule } from '../identity/identity.module';
 import { IntegrationsModule } from '../integrations/integrations.module';
 import { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { RequestsModule } from '../requests/requests.module';
+import { AccessNoticesService } from './access-notices.service';
+import { ApprovalNoticesService } from './approval-notices.service';
 import { SlackAppService } from './slack-app.service';
 import { createSlackClient, SLACK_CLIENT } from './slack-client';
 import { SlackExpiryWarningsService } from './slack-expiry-warnings.service';
@@ -15,16 +16,17 @@ import { SlackGroupSyncService } from './slack-group-sync.service';
 import { SlackGroupsController } from './slack-groups.controller';
 import { SlackHomeService } from './slack-home.service';
 import { SlackInteractionsService } from './slack-interactions.service';
+import { SlackDeliveryEntity } from './slack-delivery.entity';
 import { SlackMessageEntity } from './slack-message.entity';
 import { SlackMessagesRepository } from './slack-messages.repository';
 import { SlackNotifierService } from './slack-notifier.service';
 import { SlackPeopleService } from './slack-people.service';
+import { SlackPostsService } from './slack-posts.service';
 
-/** The Slack app (DESIGN §6): one more edge over the same services as the REST API. */
+/** The Slack app: one more edge over the same services as the REST API, and its notices. */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([SlackMessageEntity, AccessRequestEntity]),
-    AuditModule,
+    TypeOrmModule.forFeature([SlackMessageEntity, SlackDeliveryEntity, AccessRequestEntity]),
     IdentityModule,
     IntegrationsModule,
     AccessFlowsModule,
@@ -42,6 +44,9 @@ import { SlackPeopleService } from './slack-people.service';
     SlackPeopleService,
     SlackHomeService,
     SlackInteractionsService,
+    SlackPostsService,
+    ApprovalNoticesService,
+    AccessNoticesService,
     SlackNotifierService,
     SlackExpiryWarningsService,
     SlackGroupSyncService,
