@@ -17,6 +17,7 @@ import { DatabaseModule } from './database/database.module';
 import { GrantsModule } from './grants/grants.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { PolicyModule } from './policy/policy.module';
 import { PeopleModule } from './people/people.module';
 import { IdentityModule } from './identity/identity.module';
@@ -84,6 +85,7 @@ export class AppModule {
         PolicyModule,
         PeopleModule,
         SlackModule,
+        NotificationsModule,
         MetricsModule,
         SchedulingModule,
         ConsoleModule,
