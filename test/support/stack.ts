@@ -88,7 +88,8 @@ async function start(opts: StackOptions, fake: FakeSlack | null): Promise<Stack>
   try {
     await opts.prepareTarget?.(target);
     env = await createBrokerTestEnv(opts.broker);
-    const port = await freePort();
+    // A test may fix the port first (a redirect URI registered with an identity provider names it).
+    const port = opts.broker?.PORT ? Number(opts.broker.PORT) : await freePort();
     const slackEnv: Record<string, string> = fake
       ? {
           SLACK_SIGNING_SECRET: SLACK_SECRET,
