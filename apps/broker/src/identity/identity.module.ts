@@ -26,6 +26,13 @@ import { UsersService } from './users.service';
     FailedAuthLimiter,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [IdentityService, UsersService, GroupsService, ApiTokensService],
+  exports: [
+    IdentityService,
+    UsersService,
+    GroupsService,
+    ApiTokensService,
+    UserRepository,
+    GroupRepository,
+  ],
 })
 export class IdentityModule {}
