@@ -3,7 +3,7 @@ import { formatDuration } from '../common/durations';
 import type { StepRule } from './approval.policy';
 import type { AutoApproveRule } from './time-window';
 
-/** What the rules need to know about a flow: plain data, no entities (STYLE §1). */
+/** What the rules need to know about a flow: plain data, no entities, so the rules test without a database. */
 export interface FlowRules {
   id: string;
   version: number;
@@ -197,7 +197,7 @@ export function judgeRequest(
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
 
-/** Revoke now: the requester, any approver of the flow, security or admin (DESIGN §2). */
+/** Revoke now: the requester, any approver of the flow, security or admin. */
 export function mayRevoke(
   approverIds: readonly string[],
   requesterId: string,

@@ -182,7 +182,7 @@ describe('step timeouts', () => {
   });
 });
 
-describe('a step timeout judged at a given moment (issue 20)', () => {
+describe('a step timeout judged at a given moment', () => {
   const started = new Date('2026-12-03T12:00:00.000Z');
   const at = (s: number) => new Date(started.getTime() + s * 1000);
   const timed = (s: ReturnType<typeof state>) => ({ ...s, stepStartedAt: started });
@@ -211,7 +211,7 @@ describe('a step timeout judged at a given moment (issue 20)', () => {
   });
 });
 
-describe('deadlineBeforeDecision: what a late decision applies first (issue 20)', () => {
+describe('deadlineBeforeDecision: what a late decision applies first', () => {
   const started = new Date('2026-12-03T12:00:00.000Z');
   const at = (s: number) => new Date(started.getTime() + s * 1000);
   const denying = step({ timeoutSeconds: 60, onTimeout: 'deny' });

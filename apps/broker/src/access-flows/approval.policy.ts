@@ -1,6 +1,6 @@
 /**
- * Who approves, in which order, how many of them, and what happens when nobody answers
- * (issue 4). Pure: no Nest, no I/O, a clock passed in. The same rules hold for REST and
+ * Who approves, in which order, how many of them, and what happens when nobody answers.
+ * Pure: no Nest, no I/O, a clock passed in. The same rules hold for REST and
  * Slack because both call the services that call these.
  */
 export interface ApproverSpec {
@@ -28,7 +28,7 @@ export interface ApproverContext {
   groupMembers: ReadonlyMap<string, readonly string[]>;
   integrationOwnerIds: readonly string[];
   resourceOwnerIds: readonly string[];
-  /** People deactivated now (issue 18): named or not, they approve nothing. */
+  /** People deactivated now: named or not, they approve nothing. */
   deactivatedIds?: ReadonlySet<string>;
 }
 
@@ -164,7 +164,7 @@ export function dueStepTimeout(
 }
 
 /**
- * What a decision taken at `now` must apply first (issue 20): the pending TTL or a step
+ * What a decision taken at `now` must apply first: the pending TTL or a step
  * timeout that denies, whichever passed first, ends the request and the decision is refused;
  * a step timeout that escalates widens who may decide, and the decision is judged after it.
  */

@@ -42,7 +42,7 @@ describe('flow input', () => {
     expect(FlowInputSchema.safeParse({ ...base, slackChannel: '#approvals' }).success).toBe(false);
   });
 
-  describe('existing roles (issue 7)', () => {
+  describe('existing roles', () => {
     const parse = (over: Record<string, unknown>) =>
       FlowInputSchema.safeParse({ ...base, ...over });
     const normalised = (over: Record<string, unknown>) => {

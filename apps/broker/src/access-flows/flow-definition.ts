@@ -52,7 +52,7 @@ export const ExtensionsInput = z.strictObject({
 
 /**
  * A resource as people write it: a schema (`"*"."*"` is everything on the server), or an
- * existing role, `{ role: pg_monitor }`, kept as database "*", schema the role's name (issue 7).
+ * existing role, `{ role: pg_monitor }`, kept as database "*", schema the role's name.
  */
 const ResourceInput = z.union([
   z.strictObject({ database: PgNameSchema, schema: PgNameSchema, ownerIds: ids(100) }),

@@ -1,5 +1,5 @@
 /**
- * Auto-approval conditions (issue 4): permission, duration and a weekly time window in a
+ * Auto-approval conditions: permission, duration and a weekly time window in a
  * named time zone. Zone arithmetic is Intl's, so daylight saving time is handled by the
  * platform's tz database, not by us.
  */

@@ -5,7 +5,7 @@ import type { Actor } from '../identity/actor';
 import { CurrentActor, Roles } from '../identity/auth.decorators';
 import { CatalogService } from './catalog.service';
 
-/** What exists on an integration's server and what its admin can grant there (issue 7). */
+/** What exists on an integration's server and what its admin can grant there. */
 @ApiTags('integrations')
 @ApiBearerAuth()
 @Controller('integrations')

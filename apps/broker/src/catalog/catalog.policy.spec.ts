@@ -128,7 +128,7 @@ describe('isFresh, discoveryDue, schemaKey', () => {
   });
 });
 
-describe('existing roles in the catalog (issue 7)', () => {
+describe('existing roles in the catalog', () => {
   const roles = [
     { name: 'pg_monitor', grantable: true },
     { name: 'root_group', grantable: false, reason: 'root_group has SUPERUSER' },

@@ -8,7 +8,7 @@ import {
   type PermissionLevel,
 } from '@doorman/contracts';
 
-/** What the grantability check needs to know of a catalog (plain data, STYLE §1). */
+/** What the grantability check needs to know of a catalog (plain data, so the rules test without a database). */
 export interface CatalogFacts {
   discoveredAt: Date | null;
   adminName: string | null;
@@ -29,10 +29,9 @@ export function isFresh(discoveredAt: Date | null, now: Date, staleAfterMs: numb
 }
 
 /**
- * Pure: may this level be asked for on this schema, judged by the integration's catalog
- * (issue 7)? Only a fresh catalog that knows the schema refuses; without one (never
- * discovered, too old, or a schema created since) the request goes on and the connector's
- * grant is the check, as before.
+ * Pure: may this level be asked for on this schema, judged by the integration's catalog?
+ * Only a fresh catalog that knows the schema refuses; without one (never discovered, too
+ * old, or a schema created since) the request goes on and the connector's grant is the check.
  */
 export function judgeGrantability(
   catalog: CatalogFacts | null,
@@ -89,7 +88,7 @@ export function everythingFacts(grantablePredefined: readonly string[]): {
 }
 
 /**
- * Pure: an existing role as a schema of the catalog (issue 7): `member` when the admin hands
+ * Pure: an existing role as a schema of the catalog: `member` when the admin hands
  * it out, nothing with the reason otherwise; null when the catalog does not list it (a LOGIN
  * role, one created since, or a connector that does not report roles): the connector decides.
  */

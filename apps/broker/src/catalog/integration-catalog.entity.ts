@@ -11,7 +11,7 @@ export interface CatalogDatabaseSummary {
 }
 
 /**
- * The latest catalog of one integration (issue 7): when it was read, the connector's admin,
+ * The latest catalog of one integration: when it was read, the connector's admin,
  * its databases, the doctor's report, and the discovery in flight. Schemas live in
  * integration_catalog_schemas, replaced whole by each discovery.
  */

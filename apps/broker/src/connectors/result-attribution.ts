@@ -15,7 +15,7 @@ export function messageIntegrationId(message: ConnectorMessage): string | null {
 }
 
 /**
- * Why a message that came on `queueOwner`'s results queue may not be taken (issue 18), or null
+ * Why a message that came on `queueOwner`'s results queue may not be taken, or null
  * when it may. Only that connector's Redis user can write the queue, so the queue is the sender:
  * the message must name it, and an integration it speaks about must be one that connector serves
  * (`integrationOwner`: the integration's connector, null when there is no such integration).

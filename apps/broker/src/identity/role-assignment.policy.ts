@@ -1,7 +1,7 @@
 import type { DoormanRole } from './doorman-roles';
 
 /**
- * Who may give or take which Doorman role (issue 18): the one rule every path that creates a
+ * Who may give or take which Doorman role: the one rule every path that creates a
  * person or changes roles applies — REST, the policy file, POLICY_FILE at boot, later SCIM.
  * Nobody grants or removes a role they could not grant directly; only admins create, promote
  * or demote admins, or change anything about an admin's roles; security may assign the other

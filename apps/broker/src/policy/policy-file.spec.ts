@@ -48,7 +48,7 @@ describe('policy files', () => {
     expect(policy.flows[0].steps[0]).toMatchObject({ quorum: 1, onTimeout: 'deny' });
   });
 
-  it('takes an existing role as a resource, permissions then optional (issue 7)', () => {
+  it('takes an existing role as a resource, permissions then optional', () => {
     const withRole = valid.replace(
       '    resources: [{ database: app, schema: public }]\n    permissions: [read]\n',
       '    resources: [{ role: pg_monitor, owners: [alice@example.com] }]\n',
