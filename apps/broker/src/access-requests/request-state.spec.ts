@@ -70,7 +70,7 @@ describe('request state machine', () => {
   });
 });
 
-describe('deadlines judged at the moment of an action (issue 20)', () => {
+describe('deadlines judged at the moment of an action', () => {
   const now = new Date('2026-12-03T12:00:00.000Z');
   const at = (ms: number) => new Date(now.getTime() + ms);
 

@@ -1,5 +1,5 @@
 /**
- * The access request lifecycle of DESIGN §2 as a pure module: no Nest, no I/O.
+ * The access request lifecycle as a pure module: no Nest, no I/O.
  * Illegal transitions are refused with a clear error, never ignored.
  */
 export const REQUEST_STATUSES = [
@@ -94,7 +94,7 @@ export interface Deadlines {
 }
 
 /**
- * The transition a deadline that has already passed owes the request, or null (issue 20).
+ * The transition a deadline that has already passed owes the request, or null.
  * Every action judges the request at its own moment with this, whatever the timers did: the
  * delayed jobs and the sweeper only tidy up what nobody touched.
  */

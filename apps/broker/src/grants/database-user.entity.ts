@@ -4,8 +4,8 @@ import type { SealedBox } from '@doorman/contracts';
 export type DatabaseUserState = 'none' | 'active' | 'inactive' | 'deleting' | 'deleted';
 
 /**
- * One database user per person per integration (DESIGN §3). `generation` counts the desired
- * states sent to the connector; the password is held only sealed (DESIGN §4).
+ * One database user per person per integration. `generation` counts the desired states sent
+ * to the connector; the password is held only sealed to the broker's key, never in the clear.
  */
 @Entity({ name: 'database_users' })
 @Unique(['integrationId', 'userId'])
@@ -40,7 +40,7 @@ export class DatabaseUserEntity {
 
   /**
    * The generation whose sync was sent asking for a new password, until a result brings one
-   * back: a stale result for it without a password means the password was lost (issue 5).
+   * back: a stale result for it without a password means the password was lost.
    */
   @Column({ name: 'password_pending_generation', type: 'int', nullable: true })
   passwordPendingGeneration!: number | null;
@@ -52,7 +52,7 @@ export class DatabaseUserEntity {
   cleanupDueAt!: Date | null;
 
   /**
-   * The target's clock when the newest applied (or found applied) sync finished (issue 20):
+   * The target's clock when the newest applied (or found applied) sync finished:
    * an inventory read before it cannot show that sync's effects, so it is not judged.
    */
   @Column({ name: 'last_applied_at', type: 'timestamptz', nullable: true })

@@ -11,7 +11,7 @@ const ListSchema = z.strictObject({
   state: z.enum(['none', 'active', 'inactive', 'deleting', 'deleted']).optional(),
 });
 
-/** Database users per integration, credential resets, and fault counters (issue 5). Thin. */
+/** Database users per integration, credential resets, and fault counters. Thin. */
 @ApiTags('database-users')
 @ApiBearerAuth()
 @Controller()

@@ -31,7 +31,7 @@ describe('desiredState', () => {
     });
   });
 
-  it("gives each group its own grants' expiry and starting duration (issue 18)", () => {
+  it("gives each group its own grants' expiry and starting duration", () => {
     const d = desiredState(
       [
         grant({ schema: 'b', expiresAt: new Date('2026-11-21T13:00:00Z') }),

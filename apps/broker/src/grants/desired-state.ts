@@ -1,7 +1,7 @@
 import type { GroupGrant, PermissionLevel } from '@doorman/contracts';
 
 /**
- * The broker decides, the connector converges (DESIGN §3): from every grant a person holds on
+ * The broker decides, the connector converges: from every grant a person holds on
  * an integration, the one desired state of their database user. Pure; unit-tested.
  */
 export interface HeldGrant {
@@ -34,7 +34,7 @@ export interface DesiredState {
   startingDurationSeconds: number | null;
   rotatePassword: boolean;
   /**
-   * `validUntil` and `startingDurationSeconds` per group, in the order of `groups` (issue 18):
+   * `validUntil` and `startingDurationSeconds` per group, in the order of `groups`:
    * the connector leaves out a group it cannot apply, and VALID UNTIL counts only the others.
    */
   groupTimes?: GroupTimes[];

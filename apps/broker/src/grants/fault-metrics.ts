@@ -10,7 +10,7 @@ export class FaultMetrics {
   reconcileCorrections = 0;
   passwordsLost = 0;
   unknownRoles = 0;
-  /** Connector messages refused for speaking for another connector (issue 18). */
+  /** Connector messages refused for speaking for another connector. */
   refusedMessages = 0;
 
   snapshot(): Record<string, number> {

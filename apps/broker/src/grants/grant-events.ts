@@ -1,12 +1,14 @@
 import { jobIds, type FailedGroup, type GroupGrant, type SyncUserResult } from '@doorman/contracts';
+import type { AuditAction } from '../audit/audit-action';
 import type { AuditInput } from '../audit/audit.service';
 import type { OutboxJob } from '../outbox/outbox.service';
 import type { AccessRequestEntity } from '../access-requests/access-request.entity';
 import type { DatabaseUserEntity } from './database-user.entity';
 
 /**
- * What a connector's result writes for a grant, whether recorded one by one (GrantsService)
- * or in a batch (SyncResultsRecorder): one shape of audit event and expiry timer for both.
+ * What a connector's result writes for a grant, whether recorded one by one
+ * (SyncResultsService) or in a batch (SyncResultsRecorder): one shape of audit event and
+ * expiry timer for both.
  */
 
 type GrantRow = Pick<
@@ -17,7 +19,7 @@ type GrantRow = Pick<
 const groupKey = (g: GroupGrant) => `${g.database}\u0000${g.schema}\u0000${g.permission}`;
 
 /**
- * The group of this grant the connector could not apply, if it reported one (issue 18): the
+ * The group of this grant the connector could not apply, if it reported one: the
  * grant fails with that group's own error, and the person's other grants are unaffected.
  */
 export function failedGroupOf(
@@ -35,7 +37,7 @@ export function failedGroupText(g: FailedGroup): string {
 
 /**
  * When, by the target's clock, the result's sync finished: its `appliedAt`, or — from a
- * connector before issue 20 — the transaction's start.
+ * connector too old to report it — the transaction's start.
  */
 export function appliedAtOf(r: Pick<SyncUserResult, 'appliedAt' | 'startedAt'>): Date | null {
   const at = r.appliedAt ?? r.startedAt;
@@ -48,22 +50,30 @@ export function laterOf(a: Date | null, b: Date | null): Date | null {
   return a > b ? a : b;
 }
 
-/** A grant the connector left out of the person's sync because it cannot be applied. */
-export function grantFailedEvent(req: GrantRow, r: SyncUserResult, g: FailedGroup): AuditInput {
+/** An event the connector's result caused on a grant: who, which sync, and what else. */
+function grantEvent(
+  action: AuditAction,
+  req: GrantRow,
+  r: SyncUserResult,
+  details: Record<string, unknown>,
+): AuditInput {
   return {
-    action: 'sync.failed',
+    action,
     actorType: 'connector',
     channel: 'connector',
     requestId: req.id,
     integrationId: req.integrationId,
-    details: {
-      username: r.username,
-      generation: r.generation,
-      attempt: r.attempt,
-      error: g.error,
-      group: { database: g.database, schema: g.schema, permission: g.permission },
-    },
+    details: { username: r.username, generation: r.generation, ...details },
   };
+}
+
+/** A grant the connector left out of the person's sync because it cannot be applied. */
+export function grantFailedEvent(req: GrantRow, r: SyncUserResult, g: FailedGroup): AuditInput {
+  return grantEvent('sync.failed', req, r, {
+    attempt: r.attempt,
+    error: g.error,
+    group: { database: g.database, schema: g.schema, permission: g.permission },
+  });
 }
 
 /** The timer that ends a grant at its expiry (the sweeper catches it if the timer is lost). */
@@ -107,40 +117,22 @@ export function grantActivatedEvent(
   grantedAt: Date,
   expiresAt: Date,
 ): AuditInput {
-  return {
-    action: 'grant.activated',
-    actorType: 'connector',
-    channel: 'connector',
-    requestId: req.id,
-    integrationId: req.integrationId,
-    details: {
-      username: r.username,
-      generation: r.generation,
-      decidedAt: req.decidedAt?.toISOString() ?? null,
-      grantedAt: grantedAt.toISOString(),
-      expiresAt: expiresAt.toISOString(),
-      validUntil: r.validUntil ?? null,
-      passwordIssued: Boolean(r.sealedPassword),
-      effects: r.effects,
-    },
-  };
+  return grantEvent('grant.activated', req, r, {
+    decidedAt: req.decidedAt?.toISOString() ?? null,
+    grantedAt: grantedAt.toISOString(),
+    expiresAt: expiresAt.toISOString(),
+    validUntil: r.validUntil ?? null,
+    passwordIssued: Boolean(r.sealedPassword),
+    effects: r.effects,
+  });
 }
 
 export function grantRevokedEvent(req: GrantRow, r: SyncUserResult): AuditInput {
-  return {
-    action: 'grant.revoked',
-    actorType: 'connector',
-    channel: 'connector',
-    requestId: req.id,
-    integrationId: req.integrationId,
-    details: {
-      username: r.username,
-      generation: r.generation,
-      sessionsTerminated: r.sessionsTerminated,
-      effects: r.effects,
-      reason: req.statusReason,
-      endedAt: req.endedAt?.toISOString() ?? null,
-      expiresAt: req.expiresAt?.toISOString() ?? null,
-    },
-  };
+  return grantEvent('grant.revoked', req, r, {
+    sessionsTerminated: r.sessionsTerminated,
+    effects: r.effects,
+    reason: req.statusReason,
+    endedAt: req.endedAt?.toISOString() ?? null,
+    expiresAt: req.expiresAt?.toISOString() ?? null,
+  });
 }

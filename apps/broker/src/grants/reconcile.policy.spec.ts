@@ -68,7 +68,7 @@ describe('roleDrift', () => {
   });
 });
 
-describe('inventoryPredates (issue 20)', () => {
+describe('inventoryPredates', () => {
   const appliedAt = new Date('2026-11-21T12:00:00.500Z');
   const applied = { generation: 3, at: appliedAt };
   const before = new Date(appliedAt.getTime() - 1);

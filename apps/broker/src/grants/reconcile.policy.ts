@@ -2,7 +2,7 @@ import type { InventoryRole } from '@doorman/contracts';
 import type { DesiredState } from './desired-state';
 
 /**
- * Reconciliation (DESIGN §5), pure: how one managed role as the target reports it differs
+ * Reconciliation, pure: how one managed role as the target reports it differs
  * from the desired state of its person's grants. An empty list means nothing to correct.
  */
 
@@ -22,7 +22,7 @@ export interface KnownApplied {
 
 /**
  * Whether an inventory is older than what the broker knows was applied, and so cannot be
- * judged (issue 20): it reports the role at an older generation, or it was read (by the
+ * judged: it reports the role at an older generation, or it was read (by the
  * target's clock, as `at`) before the newest applied sync finished — a role that sync created
  * would look missing, and a membership it granted absent. The next inventory is judged.
  */

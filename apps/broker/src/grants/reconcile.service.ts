@@ -1,14 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Transactional } from '@nestjs-cls/transactional';
 import type { Inventory, InventoryRole } from '@doorman/contracts';
-import { DataSource, LessThanOrEqual } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { UserEntity } from '../identity/user.entity';
-import { IntegrationEntity } from '../integrations/integration.entity';
-import { AccessRequestEntity } from '../access-requests/access-request.entity';
-import { DatabaseUserEntity } from './database-user.entity';
+import type { IntegrationEntity } from '../integrations/integration.entity';
+import { IntegrationsService } from '../integrations/integrations.service';
+import { DatabaseUserRepository } from './database-user.repository';
+import { ExpiryService } from './expiry.service';
 import { FaultMetrics } from './fault-metrics';
-import { GrantsService } from './grants.service';
+import { GrantSyncService } from './grant-sync.service';
 import { inventoryPredates, roleDrift } from './reconcile.policy';
 
 export interface ReconcileOutcome {
@@ -19,7 +18,7 @@ export interface ReconcileOutcome {
 }
 
 /**
- * Reconciliation (DESIGN §5): the connector's inventory of managed roles against the desired
+ * Reconciliation: the connector's inventory of managed roles against the desired
  * state of every person on its integrations. What differs is re-synced as a new generation
  * (the connector converges it), lost jobs are sent again under their own ids, and every
  * correction is audited. It only ever acts through sync jobs, so roles outside the marker
@@ -30,17 +29,19 @@ export class ReconcileService {
   private readonly logger = new Logger(ReconcileService.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly grants: GrantsService,
+    private readonly users: DatabaseUserRepository,
+    private readonly integrations: IntegrationsService,
+    private readonly expiry: ExpiryService,
+    private readonly grantSync: GrantSyncService,
     private readonly audit: AuditService,
     private readonly metrics: FaultMetrics,
   ) {}
 
   async onInventory(inventory: Inventory): Promise<ReconcileOutcome> {
     const out: ReconcileOutcome = { expired: 0, corrected: 0, resent: 0, unknown: 0 };
-    const integrations = await this.dataSource
-      .getRepository(IntegrationEntity)
-      .find({ where: { connectorId: inventory.connectorId } });
+    const integrations = (await this.integrations.list()).filter(
+      (i) => i.connectorId === inventory.connectorId,
+    );
     if (integrations.length === 0) return out;
     const at = new Date(inventory.at);
     const now = new Date();
@@ -49,16 +50,9 @@ export class ReconcileService {
 
     for (const integration of integrations) {
       // Grants past their expiry end first, so the desired states below no longer hold them.
-      const overdue = await this.dataSource.getRepository(AccessRequestEntity).find({
-        select: { id: true },
-        where: { integrationId: integration.id, status: 'ACTIVE', expiresAt: LessThanOrEqual(now) },
-      });
-      for (const r of overdue) if (await this.grants.expireGrant(r.id, now)) out.expired++;
+      out.expired += await this.expiry.expireOverdueOn(integration.id, now);
 
-      const users = await this.dataSource
-        .getRepository(DatabaseUserEntity)
-        .find({ select: { id: true, username: true }, where: { integrationId: integration.id } });
-      for (const u of users) {
+      for (const u of await this.users.namesOnIntegration(integration.id)) {
         known.add(u.username);
         const outcome = await this.reconcileUser(
           integration,
@@ -90,70 +84,60 @@ export class ReconcileService {
     return out;
   }
 
+  @Transactional()
   private async reconcileUser(
     integration: IntegrationEntity,
     databaseUserId: string,
     role: InventoryRole | null,
     at: Date,
   ): Promise<'ok' | 'corrected' | 'resent'> {
-    return this.grants.inTransaction(async (em) => {
-      const users = em.getRepository(DatabaseUserEntity);
-      const du = await users.findOne({
-        where: { id: databaseUserId },
-        lock: { mode: 'pessimistic_write' },
+    const du = await this.users.lockById(databaseUserId);
+    if (!du || du.generation === 0) return 'ok';
+    if (role?.person && role.person !== du.userId) return 'ok'; // the connector refuses it
+
+    // Sent but not yet applied (or cleanup under way): send it again under its own job id —
+    // a no-op while the job is in Redis, the recovery when Redis lost it.
+    if (du.state === 'deleting' || du.generation > du.appliedGeneration) {
+      if (du.state === 'deleting' && !role) return 'ok'; // done; its result is on its way
+      await this.grantSync.resend(integration, du);
+      return 'resent';
+    }
+    // A snapshot older than what the broker already knows was applied: judge the next one.
+    if (inventoryPredates(role, at, { generation: du.appliedGeneration, at: du.lastAppliedAt }))
+      return 'ok';
+
+    const desired = await this.grantSync.desiredFor(integration, du, false);
+    if (desired.held.some((g) => g.status === 'GRANTING')) return 'ok';
+    const drift = roleDrift(desired, role, at);
+    if (drift.length === 0) return 'ok';
+
+    // The role's comment holds a generation the broker never sent (its database restored
+    // from a backup): jump past it, or the connector would call every sync stale.
+    if (role?.generation != null && role.generation > du.generation)
+      await this.users.update(du.id, { generation: role.generation });
+    if (du.state === 'deleted' || du.state === 'none') {
+      // Cleaned up (or never created) but present again: take login away, then clean up anew.
+      await this.users.update(du.id, {
+        state: 'inactive',
+        accessEndedAt: at,
+        cleanupDueAt: at,
       });
-      if (!du || du.generation === 0) return 'ok';
-      const person = await em.getRepository(UserEntity).findOneBy({ id: du.userId });
-      if (!person) return 'ok';
-      if (role?.person && role.person !== du.userId) return 'ok'; // the connector refuses it
-
-      // Sent but not yet applied (or cleanup under way): send it again under its own job id —
-      // a no-op while the job is in Redis, the recovery when Redis lost it.
-      if (du.state === 'deleting' || du.generation > du.appliedGeneration) {
-        if (du.state === 'deleting' && !role) return 'ok'; // done; its result is on its way
-        await this.grants.resendSync(em, integration, person, du);
-        return 'resent';
-      }
-      // A snapshot older than what the broker already knows was applied: judge the next one.
-      if (inventoryPredates(role, at, { generation: du.appliedGeneration, at: du.lastAppliedAt }))
-        return 'ok';
-
-      const desired = await this.grants.desiredFor(em, integration, du, false);
-      if (desired.held.some((g) => g.status === 'GRANTING')) return 'ok';
-      const drift = roleDrift(desired, role, at);
-      if (drift.length === 0) return 'ok';
-
-      // The role's comment holds a generation the broker never sent (its database restored
-      // from a backup): jump past it, or the connector would call every sync stale.
-      if (role?.generation != null && role.generation > du.generation)
-        await users.update(du.id, { generation: role.generation });
-      if (du.state === 'deleted' || du.state === 'none') {
-        // Cleaned up (or never created) but present again: take login away, then clean up anew.
-        await users.update(du.id, {
-          state: 'inactive',
-          accessEndedAt: at,
-          cleanupDueAt: at,
-        });
-      }
-      const generation = await this.grants.scheduleSync(em, integration, person);
-      this.metrics.reconcileCorrections++;
-      await this.audit.record(
-        {
-          action: 'reconcile.corrected',
-          actorType: 'system',
-          integrationId: integration.id,
-          details: {
-            username: du.username,
-            personId: du.userId,
-            drift,
-            observedAt: at.toISOString(),
-            generation,
-          },
-        },
-        em,
-      );
-      this.logger.warn({ username: du.username, drift, generation }, 'drift corrected');
-      return 'corrected';
+    }
+    const generation = await this.grantSync.schedule(integration.id, du.userId, { integration });
+    this.metrics.reconcileCorrections++;
+    await this.audit.record({
+      action: 'reconcile.corrected',
+      actorType: 'system',
+      integrationId: integration.id,
+      details: {
+        username: du.username,
+        personId: du.userId,
+        drift,
+        observedAt: at.toISOString(),
+        generation,
+      },
     });
+    this.logger.warn({ username: du.username, drift, generation }, 'drift corrected');
+    return 'corrected';
   }
 }

@@ -21,7 +21,7 @@ import { ResultsProcessor } from './results.processor';
 const RESULTS_CONCURRENCY = 128;
 
 /**
- * A broker killed while it holds results leaves them locked (issue 20): with BullMQ's defaults
+ * A broker killed while it holds results leaves them locked: with BullMQ's defaults
  * (30 s lock, 30 s check, one stall allowed) they came back after up to a minute, or failed for
  * good and waited for reconciliation. Here a dead consumer's jobs return to the queue within
  * lockDuration + 2 × stalledInterval (the check marks, then moves), about 9 s, and never fail for
@@ -39,7 +39,7 @@ export const RESULTS_STALL_SETTINGS = {
 const REFRESH_MS = 5_000;
 
 /**
- * One BullMQ worker per registered connector, on that connector's results queue (issue 18).
+ * One BullMQ worker per registered connector, on that connector's results queue.
  * Only that connector's Redis user may write its queue, so the queue names the sender: a
  * message naming another connector, or an integration the sender does not serve, is refused
  * (audited, counted, failed for good) before anything is recorded.

@@ -3,11 +3,11 @@ import { Batcher, type ConnectorMessage, type SyncUserResult } from '@doorman/co
 import { AdminRotationService } from '../admin-rotation/admin-rotation.service';
 import { CatalogService } from '../catalog/catalog.service';
 import { ConnectorsService } from '../connectors/connectors.service';
-import { GrantsService } from './grants.service';
+import { CleanupService } from './cleanup.service';
 import { ReconcileService } from './reconcile.service';
 import { SyncResultsRecorder } from './sync-results.recorder';
 
-/** Results recorded in one transaction, and such transactions at once (of the gate's 10). */
+/** Results recorded in one transaction, and such transactions at once. */
 const RESULTS_BATCH = 100;
 const RESULT_BATCHES_IN_FLIGHT = 2;
 
@@ -22,7 +22,7 @@ export class ResultsProcessor {
   private readonly syncResults: Batcher<SyncUserResult>;
 
   constructor(
-    private readonly grants: GrantsService,
+    private readonly cleanup: CleanupService,
     recorder: SyncResultsRecorder,
     private readonly connectors: ConnectorsService,
     private readonly reconciler: ReconcileService,
@@ -51,7 +51,7 @@ export class ResultsProcessor {
         await this.syncResults.add(message);
         return;
       case 'cleanup-user':
-        return this.grants.onCleanupResult(message);
+        return this.cleanup.onCleanupResult(message);
       case 'heartbeat':
         return this.connectors.recordHeartbeat(message);
       case 'inventory':

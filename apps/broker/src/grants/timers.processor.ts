@@ -4,7 +4,9 @@ import { Batcher, TIMERS_QUEUE } from '@doorman/contracts';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GrantTimerJobSchema, timerData } from '../outbox/broker-jobs';
-import { GrantsService } from './grants.service';
+import { CleanupService } from './cleanup.service';
+import { ExpiryService } from './expiry.service';
+import { RevocationService } from './revocation.service';
 
 /**
  * The broker's delayed jobs: a grant's expiry and a database user's cleanup date. Expiries
@@ -23,9 +25,13 @@ export class TimersProcessor extends WorkerHost {
 
   private readonly expiries: Batcher<string>;
 
-  constructor(private readonly grants: GrantsService) {
+  constructor(
+    expiry: ExpiryService,
+    private readonly cleanup: CleanupService,
+    private readonly revocation: RevocationService,
+  ) {
     super();
-    this.expiries = new Batcher((ids) => grants.expireTogether(ids), 200, 2);
+    this.expiries = new Batcher((ids) => expiry.expireTogether(ids), 200, 2);
   }
 
   async process(job: Job<unknown>): Promise<void> {
@@ -41,10 +47,10 @@ export class TimersProcessor extends WorkerHost {
         await this.expiries.add(timer.requestId);
         return;
       case 'cleanup-due':
-        await this.grants.cleanupDue(timer.databaseUserId);
+        await this.cleanup.cleanupDue(timer.databaseUserId);
         return;
       case 'retry-sync':
-        await this.grants.retrySync(timer.databaseUserId, timer.generation);
+        await this.revocation.retrySync(timer.databaseUserId, timer.generation);
         return;
     }
   }

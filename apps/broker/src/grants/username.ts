@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * A person's database user name on an integration (DESIGN §3): readable, derived from the
+ * A person's database user name on an integration: readable, derived from the
  * email (`alice_doorman`), at most 63 bytes, and collision-safe — when the plain name is
  * taken by someone else a short hash of the email is added.
  */

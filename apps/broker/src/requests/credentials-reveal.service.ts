@@ -1,15 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { isEverything, isRoleResource } from '@doorman/contracts';
 import type { SealKeyring } from '@doorman/crypto';
-import type { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
 import { SEAL_KEYRING } from '../config/seal-keyring';
-import { DatabaseUserEntity } from '../grants/database-user.entity';
+import { AccessRequestRepository } from '../access-requests/access-request.repository';
+import { DatabaseUserRepository } from '../grants/database-user.repository';
+import { ExpiryService } from '../grants/expiry.service';
 import type { Actor } from '../identity/actor';
 import { IntegrationsService } from '../integrations/integrations.service';
-import { RequestsService } from './requests.service';
 
 export interface Credentials {
   host: string;
@@ -29,20 +28,21 @@ export interface Credentials {
 @Injectable()
 export class CredentialsRevealService {
   constructor(
-    private readonly requests: RequestsService,
+    private readonly requests: AccessRequestRepository,
     private readonly integrations: IntegrationsService,
-    @InjectRepository(DatabaseUserEntity)
-    private readonly databaseUsers: Repository<DatabaseUserEntity>,
+    private readonly databaseUsers: DatabaseUserRepository,
+    private readonly expiry: ExpiryService,
     private readonly audit: AuditService,
     @Inject(SEAL_KEYRING) private readonly keyring: SealKeyring,
   ) {}
 
   /** The requester alone sees their password, opened from its sealed box; every reveal is audited. */
   async reveal(actor: Actor, id: string): Promise<Credentials> {
-    const req = await this.requests.get(id);
+    const req = await this.requests.findById(id);
+    if (!req) throw DomainError.notFound('access request', id);
     if (req.requesterId !== actor.id)
       throw DomainError.forbidden('only the requester may reveal credentials');
-    // A token someone else minted for the requester (issue 18): the integration may refuse it.
+    // A token someone else minted for the requester: the integration may refuse it.
     if (actor.mintedBy && !(await this.integrations.get(req.integrationId)).revealToMintedTokens)
       throw DomainError.forbidden(
         'this integration reveals credentials only with a token the person created themselves (or in Slack)',
@@ -53,11 +53,11 @@ export class CredentialsRevealService {
       );
     }
     // The expiry timer may not have fired yet: past expiresAt the access is over all the same.
-    const ended = await this.requests.endIfLapsed(req);
+    const ended = await this.expiry.endIfLapsed(req);
     if (ended) throw DomainError.conflict(`credentials are no longer available: ${ended}`);
     const [integration, du] = await Promise.all([
       this.integrations.get(req.integrationId),
-      this.databaseUsers.findOneBy({ integrationId: req.integrationId, userId: req.requesterId }),
+      this.databaseUsers.findOf(req.integrationId, req.requesterId),
     ]);
     if (!du?.sealedPassword) throw DomainError.conflict('no credentials have been issued yet');
     const password = this.keyring.open(du.sealedPassword);

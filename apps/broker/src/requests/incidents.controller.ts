@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { IdPipe, openApiSchema, ZodPipe } from '../common/zod';
 import type { Actor } from '../identity/actor';
 import { CurrentActor, Roles } from '../identity/auth.decorators';
-import { requestView } from './requests.controller';
-import { RequestsService } from './requests.service';
+import { requestView } from '../access-requests/request-view';
+import { BreakGlassReviewService } from '../grants/break-glass-review.service';
+import { RevocationService } from '../grants/revocation.service';
 
 const RevokeAllSchema = z.strictObject({ reason: z.string().trim().min(1).max(1000) });
 const ReviewQuerySchema = z.strictObject({ status: z.enum(['open', 'closed']).default('open') });
@@ -15,7 +16,10 @@ const ReviewQuerySchema = z.strictObject({ status: z.enum(['open', 'closed']).de
 @ApiBearerAuth()
 @Controller()
 export class IncidentsController {
-  constructor(private readonly requests: RequestsService) {}
+  constructor(
+    private readonly revocation: RevocationService,
+    private readonly reviews: BreakGlassReviewService,
+  ) {}
 
   /** The incident button: every grant on the integration ends now. */
   @Post('integrations/:id/revoke-all')
@@ -27,12 +31,12 @@ export class IncidentsController {
     @Param('id', new IdPipe('integration')) id: string,
     @Body(new ZodPipe(RevokeAllSchema)) body: z.infer<typeof RevokeAllSchema>,
   ) {
-    return this.requests.revokeAll(actor, id, body.reason);
+    return this.revocation.revokeAll(actor, id, body.reason);
   }
 
   @Get('break-glass-reviews')
   @Roles('admin', 'security')
-  async reviews(@Query(new ZodPipe(ReviewQuerySchema)) q: z.infer<typeof ReviewQuerySchema>) {
-    return (await this.requests.reviews(q.status)).map(requestView);
+  async listReviews(@Query(new ZodPipe(ReviewQuerySchema)) q: z.infer<typeof ReviewQuerySchema>) {
+    return (await this.reviews.reviews(q.status)).map(requestView);
   }
 }

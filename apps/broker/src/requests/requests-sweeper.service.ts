@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { RequestsService } from './requests.service';
+import { ApprovalTimersService } from '../approvals/approval-timers.service';
 
 /**
  * Safety net for pending requests whose timers were lost (a flushed Redis, a broker down); run
@@ -10,13 +10,13 @@ export class RequestsSweeperService {
   private readonly logger = new Logger(RequestsSweeperService.name);
   private busy = false;
 
-  constructor(private readonly requests: RequestsService) {}
+  constructor(private readonly timers: ApprovalTimersService) {}
 
   async tick(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     try {
-      const changed = await this.requests.sweepPending();
+      const changed = await this.timers.sweepPending();
       if (changed) this.logger.log({ changed }, 'pending sweep caught overdue timers');
     } catch (err) {
       this.logger.warn({ err }, 'pending sweep failed; next tick retries');

@@ -1,18 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
-import {
-  describeResource,
-  isRoleResource,
-  PermissionLevelSchema,
-  ROLE_LEVEL,
-  roleResource,
-} from '@doorman/contracts';
+import { PermissionLevelSchema, ROLE_LEVEL, roleResource } from '@doorman/contracts';
 import { z } from 'zod';
-import { formatDuration } from '../common/durations';
 import { IdPipe, openApiSchema, ZodPipe } from '../common/zod';
 import type { Actor } from '../identity/actor';
 import { CurrentActor, Roles } from '../identity/auth.decorators';
-import type { AccessRequestEntity } from '../access-requests/access-request.entity';
+import { requestView } from '../access-requests/request-view';
 import { REQUEST_STATUSES } from '../access-requests/request-state';
 import { CredentialsRevealService } from './credentials-reveal.service';
 import { RequestsService } from './requests.service';
@@ -25,7 +18,7 @@ const CreateRequestBody = z
     database: PgNameSchema,
     schema: PgNameSchema,
     permission: PermissionLevelSchema,
-    /** An existing role (issue 7): sugar for database "*", schema the role, permission member. */
+    /** An existing role: sugar for database "*", schema the role, permission member. */
     role: PgNameSchema.refine((r) => r !== '*', 'must name a role ("*" is everything)').optional(),
     duration: z.string().max(12).optional(),
     justification: z.string().max(2000).nullable().optional(),
@@ -75,50 +68,8 @@ const ListSchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-export const requestView = (r: AccessRequestEntity) => ({
-  id: r.id,
-  status: r.status,
-  statusReason: r.statusReason,
-  requesterId: r.requesterId,
-  integrationId: r.integrationId,
-  flowId: r.flowId,
-  flowVersion: r.flowVersion,
-  /** The name of the flow that judged the request, at that version. */
-  flowName: r.flowName,
-  database: r.database,
-  schema: r.schema,
-  permission: r.permission,
-  /** The existing role asked for (database "*", schema its name), or null. */
-  role: isRoleResource(r) ? r.schema : null,
-  resource: describeResource(r),
-  duration: formatDuration(r.durationSeconds),
-  durationSeconds: r.durationSeconds,
-  justification: r.justification,
-  decidedBy: r.decidedBy,
-  decidedAt: r.decidedAt,
-  grantedAt: r.grantedAt,
-  expiresAt: r.expiresAt,
-  endedAt: r.endedAt,
-  lastError: r.lastError,
-  syncAttempts: r.syncAttempts,
-  kind: r.kind,
-  extendsRequestId: r.extendsRequestId,
-  approverIds: r.approverIds,
-  currentStep: r.currentStep + 1,
-  escalated: r.escalated,
-  pendingExpiresAt: r.pendingExpiresAt,
-  extensionCount: r.extensionCount,
-  breakGlass: r.breakGlass,
-  review: r.breakGlass
-    ? {
-        status: r.reviewStatus,
-        note: r.reviewNote,
-        closedBy: r.reviewClosedBy,
-        closedAt: r.reviewClosedAt,
-      }
-    : null,
-  createdAt: r.createdAt,
-});
+/** Where the audit API and other controllers take the view of a request from. */
+export { requestView };
 
 @ApiTags('access-requests')
 @ApiBearerAuth()
@@ -149,26 +100,6 @@ export class RequestsController {
   @Get(':id')
   async get(@CurrentActor() actor: Actor, @Param('id', new IdPipe('access request')) id: string) {
     return requestView(await this.requests.getVisible(actor, id));
-  }
-
-  @Post(':id/approve')
-  @HttpCode(200)
-  async approve(
-    @CurrentActor() actor: Actor,
-    @Param('id', new IdPipe('access request')) id: string,
-  ) {
-    return requestView(await this.requests.approve(actor, id));
-  }
-
-  @Post(':id/deny')
-  @HttpCode(200)
-  @ApiBody({ schema: openApiSchema(ReasonSchema), required: false })
-  async deny(
-    @CurrentActor() actor: Actor,
-    @Param('id', new IdPipe('access request')) id: string,
-    @Body(new ZodPipe(ReasonSchema)) body: z.infer<typeof ReasonSchema>,
-  ) {
-    return requestView(await this.requests.deny(actor, id, body.reason));
   }
 
   @Post(':id/cancel')

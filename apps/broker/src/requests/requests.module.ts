@@ -1,48 +1,56 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessFlowsModule } from '../access-flows/access-flows.module';
+import { AccessRequestsModule } from '../access-requests/access-requests.module';
+import { ApprovalsModule } from '../approvals/approvals.module';
 import { AuditController } from '../audit/audit.controller';
 import { AuditModule } from '../audit/audit.module';
 import { CatalogModule } from '../catalog/catalog.module';
-import { DatabaseUserEntity } from '../grants/database-user.entity';
 import { GrantsModule } from '../grants/grants.module';
 import { IdentityModule } from '../identity/identity.module';
 import { IntegrationsModule } from '../integrations/integrations.module';
-import { OutboxModule } from '../outbox/outbox.module';
 import { AccessHistoryService } from './access-history.service';
-import { AccessRequestEntity } from '../access-requests/access-request.entity';
-import { ApprovalEntity } from '../approvals/approval.entity';
 import { CredentialsRevealService } from './credentials-reveal.service';
 import { IncidentsController } from './incidents.controller';
-import { RequestTimersProcessor } from './request-timers.processor';
+import { RequestIntakeService } from './request-intake.service';
+import { RequestJudgeService } from './request-judge.service';
+import { RequestOpeningService } from './request-opening.service';
 import { RequestsSweeperService } from './requests-sweeper.service';
 import { RequestsController } from './requests.controller';
+import { RequestsService } from './requests.service';
 import { ResealService } from './reseal.service';
-import { REQUEST_TIMERS_QUEUE, RequestsService } from './requests.service';
 
-/** The audit API lives here: reading a request's trail needs the request's visibility rules. */
+/**
+ * Requests: intake (judged, opened), the REST routes of a request's life, credentials reveal,
+ * access history, re-sealing stored credentials, incidents. The audit API is registered here
+ * until it moves to its own module: reading a request's trail needs the request's rules.
+ */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([AccessRequestEntity, ApprovalEntity, DatabaseUserEntity]),
-    BullModule.registerQueue({ name: REQUEST_TIMERS_QUEUE }),
+    AccessRequestsModule,
+    ApprovalsModule,
+    GrantsModule,
     AccessFlowsModule,
     IntegrationsModule,
     IdentityModule,
-    GrantsModule,
     AuditModule,
-    OutboxModule,
     CatalogModule,
   ],
   controllers: [RequestsController, IncidentsController, AuditController],
   providers: [
     RequestsService,
+    RequestIntakeService,
+    RequestJudgeService,
+    RequestOpeningService,
     CredentialsRevealService,
-    RequestTimersProcessor,
     RequestsSweeperService,
     AccessHistoryService,
     ResealService,
   ],
-  exports: [RequestsService, CredentialsRevealService, RequestsSweeperService],
+  exports: [
+    RequestsService,
+    CredentialsRevealService,
+    RequestsSweeperService,
+    AccessHistoryService,
+  ],
 })
 export class RequestsModule {}

@@ -1,11 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import type { SealKeyring } from '@doorman/crypto';
-import { Not, IsNull, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { SEAL_KEYRING } from '../config/seal-keyring';
-import { DatabaseUserEntity } from '../grants/database-user.entity';
+import { DatabaseUserRepository } from '../grants/database-user.repository';
 
 /**
  * Key rotation of the sealed credentials the broker stores: at start, when previous keys are
@@ -17,7 +15,7 @@ export class ResealService implements OnApplicationBootstrap {
   private readonly logger = new Logger(ResealService.name);
 
   constructor(
-    @InjectRepository(DatabaseUserEntity) private readonly users: Repository<DatabaseUserEntity>,
+    private readonly users: DatabaseUserRepository,
     @Inject(SEAL_KEYRING) private readonly keyring: SealKeyring,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     private readonly audit: AuditService,
@@ -32,24 +30,16 @@ export class ResealService implements OnApplicationBootstrap {
   async resealAll(): Promise<{ resealed: number; unreadable: number }> {
     let resealed = 0;
     let unreadable = 0;
-    const rows = await this.users.find({
-      select: { id: true, sealedPassword: true },
-      where: { sealedPassword: Not(IsNull()) },
-    });
+    const rows = await this.users.sealedPasswords();
     for (const row of rows) {
       if (this.keyring.isCurrent(row.sealedPassword!)) continue;
       try {
         // Conditional on the old box: a password issued meanwhile is never overwritten.
-        const result = await this.users
-          .createQueryBuilder()
-          .update()
-          .set({ sealedPassword: this.keyring.reseal(row.sealedPassword!) })
-          .where('id = :id AND sealed_password = :old', {
-            id: row.id,
-            old: JSON.stringify(row.sealedPassword),
-          })
-          .execute();
-        resealed += result.affected ?? 0;
+        resealed += await this.users.replaceSealed(
+          row.id,
+          row.sealedPassword!,
+          this.keyring.reseal(row.sealedPassword!),
+        );
       } catch (err) {
         unreadable++;
         this.logger.error(

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REQUEST_TIMERS_QUEUE, RequestTimerJobSchema, timerData } from '../outbox/broker-jobs';
-import { RequestsService } from './requests.service';
+import { ApprovalTimersService } from './approval-timers.service';
 
 /** Timers of pending requests: a step's timeout and the pending TTL. Thin: parse, one call. */
 @Processor(REQUEST_TIMERS_QUEUE, { concurrency: 8 })
@@ -16,7 +16,7 @@ export class RequestTimersProcessor extends WorkerHost {
     this.errorLogger.warn({ err }, 'request timers worker connection error');
   }
 
-  constructor(private readonly requests: RequestsService) {
+  constructor(private readonly timers: ApprovalTimersService) {
     super();
   }
 
@@ -28,10 +28,10 @@ export class RequestTimersProcessor extends WorkerHost {
     const timer = p.data;
     switch (timer.kind) {
       case 'step-timeout':
-        await this.requests.stepTimedOut(timer.requestId, timer.step);
+        await this.timers.stepTimedOut(timer.requestId, timer.step);
         return;
       case 'pending-expire':
-        await this.requests.pendingExpired(timer.requestId);
+        await this.timers.pendingExpired(timer.requestId);
         return;
     }
   }

@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { Transactional } from '@nestjs-cls/transactional';
+import { isRoleResource } from '@doorman/contracts';
+import type { FlowRules } from '../access-flows/access-flow.policy';
+import { anyApprover } from '../access-flows/approval.policy';
+import type { AccessRequestEntity } from '../access-requests/access-request.entity';
+import { AccessRequestRepository } from '../access-requests/access-request.repository';
+import { ApprovalOutcomeService } from '../approvals/approval-outcome.service';
+import { ApprovalTimersService } from '../approvals/approval-timers.service';
+import { ApproversService } from '../approvals/approvers.service';
+import { AuditService } from '../audit/audit.service';
+import type { Actor } from '../identity/actor';
+import { IdentityService } from '../identity/identity.service';
+import type { IntegrationEntity } from '../integrations/integration.entity';
+
+/** How a new request starts: waiting for approval, approved by its flow, or break-glass. */
+export type Opening = 'pending' | 'auto' | 'break-glass';
+
+/** What the requester asked for, as judged (the duration is the flow's when none was given). */
+export type Ask = Pick<
+  AccessRequestEntity,
+  | 'requesterId'
+  | 'integrationId'
+  | 'database'
+  | 'schema'
+  | 'permission'
+  | 'durationSeconds'
+  | 'justification'
+>;
+
+export interface OpenInput {
+  actor: Actor;
+  integration: IntegrationEntity;
+  flow: FlowRules;
+  ask: Ask;
+  opening: Opening;
+  /** The grant an extension extends; null for a new access. */
+  extendsRequestId: string | null;
+  now: Date;
+}
+
+/**
+ * Opens a judged request (a new access or an extension) in one transaction: the row, its
+ * audit event, then its approval timers — or, opened approved, its grant at once.
+ */
+@Injectable()
+export class RequestOpeningService {
+  constructor(
+    private readonly requests: AccessRequestRepository,
+    private readonly approvers: ApproversService,
+    private readonly identity: IdentityService,
+    private readonly audit: AuditService,
+    private readonly timers: ApprovalTimersService,
+    private readonly outcome: ApprovalOutcomeService,
+  ) {}
+
+  /** Returns the new request's id once committed. */
+  async open(input: OpenInput): Promise<string> {
+    const ctx = await this.approvers.contextFor(input.flow, input.integration, input.ask);
+    return this.openNow(input, anyApprover(input.flow.steps, ctx));
+  }
+
+  @Transactional()
+  private async openNow(input: OpenInput, approverIds: string[]): Promise<string> {
+    const { actor, integration, flow, ask, opening, extendsRequestId, now } = input;
+    // Held until commit: a deactivation either comes first (refused here) or sees this row.
+    await this.identity.assertActive(ask.requesterId);
+    const row = await this.requests.insert({
+      ...ask,
+      justification: ask.justification?.trim() || null,
+      flowId: flow.id,
+      flowVersion: flow.version,
+      flowName: flow.name,
+      status: 'PENDING',
+      kind: extendsRequestId ? 'extension' : 'access',
+      extendsRequestId,
+      approverIds,
+      currentStep: 0,
+      stepStartedAt: now,
+      pendingExpiresAt: new Date(now.getTime() + flow.pendingTtlSeconds * 1000),
+      breakGlass: opening === 'break-glass',
+      reviewStatus: opening === 'break-glass' ? 'open' : null,
+    });
+    await this.audit.record({
+      action: extendsRequestId ? 'extension.requested' : 'request.created',
+      actor,
+      requestId: row.id,
+      integrationId: row.integrationId,
+      details: {
+        flowId: flow.id,
+        flowVersion: flow.version,
+        database: row.database,
+        schema: row.schema,
+        permission: row.permission,
+        // An existing role is named as such in the audit trail.
+        ...(isRoleResource(row) ? { role: row.schema } : {}),
+        durationSeconds: row.durationSeconds,
+        justification: row.justification,
+        approvers: row.approverIds,
+        extends: extendsRequestId,
+        breakGlass: row.breakGlass,
+      },
+    });
+    if (opening === 'pending') {
+      await this.timers.scheduleOpening(row, flow, now);
+      return row.id;
+    }
+    if (opening === 'break-glass') {
+      await this.audit.record({
+        action: 'request.break_glass',
+        actor,
+        requestId: row.id,
+        integrationId: row.integrationId,
+        // Owners and security are told (Slack listens to this event); security must close the review.
+        details: {
+          notify: { integrationOwners: integration.ownerIds, roles: ['security'] },
+          review: 'open',
+        },
+      });
+    }
+    await this.outcome.approved(
+      row,
+      actor,
+      opening === 'auto' ? 'request.auto_approved' : 'request.approved',
+      now,
+      { integration },
+    );
+    return row.id;
+  }
+}
