@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { GrantsService } from '../apps/broker/src/grants/grants.service';
+import { SyncResultsService } from '../apps/broker/src/grants/sync-results.service';
 import { waitFor } from './support/broker-env';
 import { createWorld, type World } from './support/fixtures';
 import { startSlackBroker, type SlackBroker } from './support/slack-broker';
@@ -96,7 +96,7 @@ describe('credentials with the CA a verify-full connection needs (REST and Slack
     await target.query(
       `CREATE ROLE "${username.replace(/"/g, '""')}" LOGIN PASSWORD '${PASSWORD}'`,
     );
-    await stack.app.get(GrantsService).onSyncResult({
+    await stack.app.get(SyncResultsService).onSyncResult({
       v: CONTRACT_VERSION,
       kind: 'sync-user',
       connectorId: w.connectorId,

@@ -1,6 +1,6 @@
 import { CONTRACT_VERSION, jobIds } from '@doorman/contracts';
 import { loadSealPublicKey, seal } from '@doorman/crypto';
-import { GrantsService } from '../apps/broker/src/grants/grants.service';
+import { SyncResultsService } from '../apps/broker/src/grants/sync-results.service';
 import { waitFor } from './support/broker-env';
 import type { FakeSlack, SeenAnswer } from './support/fake-slack';
 import type { World } from './support/fixtures';
@@ -88,7 +88,7 @@ describe('Slack messages speak Slack and stay true (strict fake Slack)', () => {
         r.requester_id,
       ])
     ).rows[0];
-    await stack.app.get(GrantsService).onSyncResult({
+    await stack.app.get(SyncResultsService).onSyncResult({
       v: CONTRACT_VERSION,
       kind: 'sync-user',
       connectorId: w.connectorId,

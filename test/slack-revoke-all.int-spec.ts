@@ -77,7 +77,7 @@ describe('Slack revoke-all (broker in-process, fake Slack)', () => {
 
   it('alerts security in Slack when a revoke keeps failing', async () => {
     const before = fake.calls.length;
-    // What GrantsService records past REVOKE_ALERT_AFTER_ATTEMPTS.
+    // What the sync failure path records past REVOKE_ALERT_AFTER_ATTEMPTS.
     await app.get(AuditService).record({
       action: 'revoke.alert',
       actorType: 'system',

@@ -4,7 +4,7 @@ import { CONTRACT_VERSION, jobIds } from '@doorman/contracts';
 import { loadSealPublicKey, seal } from '@doorman/crypto';
 import { Client } from 'pg';
 import { createBrokerApp } from '../apps/broker/src/bootstrap';
-import { GrantsService } from '../apps/broker/src/grants/grants.service';
+import { SyncResultsService } from '../apps/broker/src/grants/sync-results.service';
 import { ApiClient } from './support/api-client';
 import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
 import { FakeSlack } from './support/fake-slack';
@@ -97,7 +97,7 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
     const du = (
       await db.query('SELECT username FROM database_users WHERE user_id = $1', [row.requester_id])
     ).rows[0];
-    await app.get(GrantsService).onSyncResult({
+    await app.get(SyncResultsService).onSyncResult({
       v: CONTRACT_VERSION,
       kind: 'sync-user',
       connectorId: w.connectorId,
@@ -585,7 +585,7 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
       const du = (
         await db.query('SELECT username FROM database_users WHERE user_id = $1', [w.alice.id])
       ).rows[0];
-      await app.get(GrantsService).onSyncResult({
+      await app.get(SyncResultsService).onSyncResult({
         v: CONTRACT_VERSION,
         kind: 'sync-user',
         connectorId: w.connectorId,

@@ -5,7 +5,7 @@ import { loadSealPublicKey, seal } from '@doorman/crypto';
 import { Client } from 'pg';
 import { AuditChainService } from '../apps/broker/src/audit/audit-chain.service';
 import { createBrokerApp } from '../apps/broker/src/bootstrap';
-import { GrantsService } from '../apps/broker/src/grants/grants.service';
+import { ExpiryService } from '../apps/broker/src/grants/expiry.service';
 import { SyncResultsRecorder } from '../apps/broker/src/grants/sync-results.recorder';
 import { ApiClient } from './support/api-client';
 import { createBrokerTestEnv, type BrokerTestEnv } from './support/broker-env';
@@ -250,7 +250,7 @@ describe('sync results and expiries recorded in batches', () => {
     );
     const generations = new Map<string, number>();
     for (const p of [dave, erin]) generations.set(p.id, (await databaseUser(p.id)).generation);
-    const ended = await app.get(GrantsService).expireGrants(active.map((r) => r.id));
+    const ended = await app.get(ExpiryService).expireGrants(active.map((r) => r.id));
     expect([...ended].sort()).toEqual(due.map((r) => r.id).sort());
     expect((await row(notDue.id)).status).toBe('ACTIVE');
     for (const r of due) {
@@ -259,6 +259,6 @@ describe('sync results and expiries recorded in batches', () => {
       expect(count(await events(r.id), 'grant.expired')).toBe(1);
     }
     // Fired again (a redelivered timer): nothing more happens.
-    expect((await app.get(GrantsService).expireGrants(due.map((r) => r.id))).size).toBe(0);
+    expect((await app.get(ExpiryService).expireGrants(due.map((r) => r.id))).size).toBe(0);
   });
 });
