@@ -1,4 +1,5 @@
 import { ApiClient } from './support/api-client';
+import { connectorHealthy, startBrokerProcess, startConnectorProcess } from './support/apps';
 import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
 import { createWorld, type World } from './support/fixtures';
 import { AppProcess, freePort } from './support/processes';
@@ -27,23 +28,13 @@ describe('faults end to end', () => {
   const processes: AppProcess[] = [];
 
   const startBroker = async () => {
-    broker = AppProcess.start('broker', 'apps/broker/src/main.js', {
-      ...env.env,
-      PORT: String(brokerPort),
-    });
+    broker = await startBrokerProcess(env, brokerPort);
     processes.push(broker);
-    await waitFor('the broker', async () => (await api.get('/health')).status === 200, 30000, 200);
   };
   const startConnector = () => {
-    connector = AppProcess.start('connector', 'apps/connector/src/main.js', {
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: env.redisPrefix,
-      CONNECTOR_ID: w.connectorId,
+    // Through the proxy this test cuts.
+    connector = startConnectorProcess(env, target, w.connectorId, {
       TARGET_DATABASE_URL: `postgresql://postgres:${encodeURIComponent(target.superuserPassword)}@127.0.0.1:${proxy.port}/postgres`,
-      PGSSLMODE: 'verify-full',
-      PGSSLROOTCERT: target.caFile,
-      BROKER_SEAL_PUBLIC_KEY: env.env.BROKER_SEAL_PUBLIC_KEY,
-      HEARTBEAT_INTERVAL_MS: '1000',
       RECONCILE_INTERVAL_MS: '500',
       STATEMENT_TIMEOUT_MS: '3000',
       LOG_LEVEL: 'warn',
@@ -64,15 +55,7 @@ describe('faults end to end', () => {
     await startBroker();
     w = await createWorld(api, { port: target.port, sslMode: 'verify-full', cleanupDays: 30 });
     startConnector();
-    await waitFor(
-      'the connector heartbeat',
-      async () =>
-        (await api.get('/health')).body.connectors?.some(
-          (c: { id: string; healthy: boolean }) => c.id === w.connectorId && c.healthy,
-        ),
-      30000,
-      200,
-    );
+    await connectorHealthy(api, w.connectorId);
   });
 
   afterAll(async () => {
@@ -315,19 +298,8 @@ describe('faults end to end', () => {
   });
 
   it('two broker replicas: an expiry is ended and revoked once', async () => {
-    const secondPort = await freePort();
-    const second = AppProcess.start('broker-2', 'apps/broker/src/main.js', {
-      ...env.env,
-      PORT: String(secondPort),
-    });
+    const second = await startBrokerProcess(env, await freePort(), {}, 'broker-2');
     processes.push(second);
-    const api2 = new ApiClient(`http://127.0.0.1:${secondPort}`, env.adminToken);
-    await waitFor(
-      'the second broker',
-      async () => (await api2.get('/health')).status === 200,
-      30000,
-      200,
-    );
     const g = await activeGrant('3s');
     await waitFor('REVOKED', async () => (await status(g.id)).status === 'REVOKED', 30000, 100);
     const revokedAt = Date.now();

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { createBrokerApp } from '../apps/broker/src/bootstrap';
 import { ApiClient } from './support/api-client';
+import { connectorHealthy, startBrokerApp, startConnectorProcess } from './support/apps';
 import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
 import { FakeSlack } from './support/fake-slack';
 import { createWorld, type World } from './support/fixtures';
@@ -125,28 +125,12 @@ describe('fuzzing the edges', () => {
       SLACK_API_URL: slack.url,
       LOG_LEVEL: 'silent',
     });
-    app = await createBrokerApp(env.config);
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    const admin = new ApiClient(url, env.adminToken);
+    let admin: ApiClient;
+    ({ app, admin, url } = await startBrokerApp(env));
     w = await createWorld(admin, { host: '127.0.0.1', port: target.port });
     idleConnectorId = (await admin.post('/api/v1/connectors', { name: 'fuzz-idle' })).body.id;
-    connector = AppProcess.start('connector', 'apps/connector/src/main.js', {
-      REDIS_URL: env.env.REDIS_URL,
-      REDIS_PREFIX: env.redisPrefix,
-      CONNECTOR_ID: w.connectorId,
-      TARGET_DATABASE_URL: target.superuserUrl('postgres'),
-      PGSSLMODE: 'verify-full',
-      PGSSLROOTCERT: target.caFile,
-      BROKER_SEAL_PUBLIC_KEY: env.env.BROKER_SEAL_PUBLIC_KEY,
-      HEARTBEAT_INTERVAL_MS: '1000',
-    });
-    await waitFor(
-      'the connector',
-      async () => (await admin.get('/health')).body.connectors?.[0]?.healthy === true,
-      30000,
-      200,
-    );
+    connector = startConnectorProcess(env, target, w.connectorId);
+    await connectorHealthy(admin, w.connectorId);
     const doc = (await admin.as(undefined).get('/api/docs-json')).body as {
       paths: Record<string, Record<string, unknown>>;
     };

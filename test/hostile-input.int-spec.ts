@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { createBrokerApp } from '../apps/broker/src/bootstrap';
-import { ApiClient, type ApiResponse } from './support/api-client';
+import type { ApiClient, ApiResponse } from './support/api-client';
+import { startBrokerApp } from './support/apps';
 import { createBrokerTestEnv, type BrokerTestEnv } from './support/broker-env';
 import { createWorld, type World } from './support/fixtures';
 
@@ -20,9 +20,7 @@ describe('hostile input (broker on real PostgreSQL and Redis)', () => {
 
   beforeAll(async () => {
     env = await createBrokerTestEnv();
-    app = await createBrokerApp(env.config);
-    await app.listen(0, '127.0.0.1');
-    admin = new ApiClient((await app.getUrl()).replace('[::1]', '127.0.0.1'), env.adminToken);
+    ({ app, admin } = await startBrokerApp(env));
     w = await createWorld(admin);
   });
 

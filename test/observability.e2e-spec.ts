@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ApiClient } from './support/api-client';
+import { connectorHealthy, startBrokerProcess, startConnectorProcess } from './support/apps';
 import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
 import { createWorld, type World } from './support/fixtures';
 import { AppProcess, freePort } from './support/processes';
@@ -45,39 +46,21 @@ describe('metrics, health and correlation ids', () => {
     await dbProxy.up();
     shared.host = `127.0.0.1:${dbProxy.port}`;
     const port = await freePort();
-    broker = AppProcess.start('broker', 'apps/broker/src/main.js', {
-      ...env.env,
+    broker = await startBrokerProcess(env, port, {
       DATABASE_URL: shared.toString(),
-      PORT: String(port),
       LOG_LEVEL: 'info',
     });
     base = `http://127.0.0.1:${port}`;
     api = new ApiClient(base, env.adminToken);
-    await waitFor('the broker', async () => (await api.get('/health')).status === 200, 30000, 200);
     w = await createWorld(api, { port: target.port, sslMode: 'verify-full' });
     const metricsPort = await freePort();
     connectorMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-    connector = AppProcess.start('connector', 'apps/connector/src/main.js', {
-      REDIS_URL: env.env.REDIS_URL,
-      REDIS_PREFIX: env.redisPrefix,
-      CONNECTOR_ID: w.connectorId,
-      TARGET_DATABASE_URL: target.superuserUrl('postgres'),
-      PGSSLMODE: 'verify-full',
-      PGSSLROOTCERT: target.caFile,
-      BROKER_SEAL_PUBLIC_KEY: env.env.BROKER_SEAL_PUBLIC_KEY,
+    connector = startConnectorProcess(env, target, w.connectorId, {
       HEARTBEAT_INTERVAL_MS: '500',
       METRICS_PORT: String(metricsPort),
       LOG_LEVEL: 'info',
     });
-    await waitFor(
-      'the connector heartbeat',
-      async () =>
-        (await api.get('/health')).body.connectors?.some(
-          (c: { id: string; healthy: boolean }) => c.id === w.connectorId && c.healthy,
-        ),
-      30000,
-      200,
-    );
+    await connectorHealthy(api, w.connectorId);
   });
 
   afterAll(async () => {

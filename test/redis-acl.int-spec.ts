@@ -10,8 +10,8 @@ import { Queue, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { createBrokerApp } from '../apps/broker/src/bootstrap';
-import { ApiClient } from './support/api-client';
+import type { ApiClient } from './support/api-client';
+import { startBrokerApp } from './support/apps';
 import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
 import { createWorld, type World } from './support/fixtures';
 import { TestRedis } from './support/redis-server';
@@ -154,9 +154,7 @@ describe('results attributed to the connector whose queue they came on', () => {
   beforeAll(async () => {
     redis = await TestRedis.start();
     env = await createBrokerTestEnv({ REDIS_URL: redis.url });
-    app = await createBrokerApp(env.config);
-    await app.listen(0, '127.0.0.1');
-    api = new ApiClient((await app.getUrl()).replace('[::1]', '127.0.0.1'), env.adminToken);
+    ({ app, admin: api } = await startBrokerApp(env));
     siteA = await createWorld(api);
     siteB = await createWorld(api);
     const admin = new IORedis(redis.url, { maxRetriesPerRequest: null });

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ApiClient } from './api-client';
-import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './broker-env';
+import { connectorHealthy, startBrokerProcess, startConnectorProcess } from './apps';
+import { createBrokerTestEnv, type BrokerTestEnv } from './broker-env';
 import { FakeSlack } from './fake-slack';
-import { AppProcess, freePort } from './processes';
+import { type AppProcess, freePort } from './processes';
 import { SlackDriver } from './slack-driver';
 import { startTargetPostgres, type TargetOptions, type TargetPostgres } from './target-postgres';
 
@@ -99,25 +100,14 @@ async function start(opts: StackOptions, fake: FakeSlack | null): Promise<Stack>
           SLACK_RESPONSE_URL_ORIGINS: fake.origin,
         }
       : {};
-    broker = AppProcess.start('broker', 'apps/broker/src/main.js', {
-      ...env.env,
-      PORT: String(port),
+    broker = await startBrokerProcess(env, port, {
       LOG_LEVEL: 'info',
       ...slackEnv,
       ...opts.broker,
     });
+    const started = broker;
     const baseUrl = `http://127.0.0.1:${port}`;
     const admin = new ApiClient(baseUrl, env.adminToken);
-    const started = broker;
-    await waitFor(
-      'the broker to serve /health',
-      async () => {
-        if (!started.running) throw new Error(`the broker exited:\n${started.output.slice(-2000)}`);
-        return (await admin.get('/health')).status === 200;
-      },
-      30000,
-      200,
-    );
     const brokerEnv = env;
     return {
       target,
@@ -127,32 +117,14 @@ async function start(opts: StackOptions, fake: FakeSlack | null): Promise<Stack>
       baseUrl,
       connectors,
       startConnector(connectorId, overrides = {}) {
-        const p = AppProcess.start('connector', 'apps/connector/src/main.js', {
-          REDIS_URL: brokerEnv.env.REDIS_URL,
-          REDIS_PREFIX: brokerEnv.redisPrefix,
-          CONNECTOR_ID: connectorId,
-          TARGET_DATABASE_URL: target.superuserUrl('postgres'),
-          PGSSLMODE: 'verify-full',
-          PGSSLROOTCERT: target.caFile,
-          BROKER_SEAL_PUBLIC_KEY: brokerEnv.env.BROKER_SEAL_PUBLIC_KEY,
-          HEARTBEAT_INTERVAL_MS: '1000',
+        const p = startConnectorProcess(brokerEnv, target, connectorId, {
           LOG_LEVEL: 'info',
           ...overrides,
         });
         connectors.push(p);
         return p;
       },
-      async connectorHealthy(connectorId) {
-        await waitFor(
-          'the connector heartbeat',
-          async () =>
-            (await admin.get('/health')).body.connectors?.some(
-              (c: { id: string; healthy: boolean }) => c.id === connectorId && c.healthy,
-            ),
-          30000,
-          200,
-        );
-      },
+      connectorHealthy: (connectorId) => connectorHealthy(admin, connectorId),
       stop,
     };
   } catch (e) {
