@@ -69,10 +69,8 @@ export class IdentityService {
   /**
    * Refuses a deactivated person. Within a transaction the row stays share-locked until it
    * commits, so a deactivation that starts meanwhile waits and then sees what was written.
-   * (The second parameter is ignored: callers that still pass their EntityManager run in the
-   * same ambient transaction.)
    */
-  async assertActive(userId: string, _inTransaction?: unknown): Promise<void> {
+  async assertActive(userId: string): Promise<void> {
     const row = await this.users.lockActiveState(userId);
     if (!row) throw DomainError.notFound('user', userId);
     if (row.deactivatedAt) throw DomainError.forbidden('this person is deactivated');
