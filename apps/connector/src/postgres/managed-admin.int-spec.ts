@@ -35,7 +35,7 @@ const READ_LEGACY: GroupGrant = { database: 'app', schema: 'legacy', permission:
 const READ_VENDOR: GroupGrant = { database: 'app', schema: 'vendor', permission: 'read' };
 
 /**
- * Issue 7: the whole lifecycle with the logins managed services hand out — IBM Cloud
+ * Managed services: the whole lifecycle with the logins managed services hand out — IBM Cloud
  * Databases' manager, OVHcloud's avnadmin, a manager without pg_signal_backend — and a
  * superuser, on PostgreSQL 15 (Debian's) and 17 (npm's), whose CREATEROLE differ: from 16 it
  * acts only on roles the admin holds ADMIN OPTION on. The application's objects belong to

@@ -14,7 +14,7 @@ import { UserSyncService, type SyncOutcome } from './user-sync.service';
 jest.setTimeout(60_000);
 
 /**
- * Issue 18: a group that cannot be made (a missing schema, a role that does not exist) is left
+ * Partial syncs: a group that cannot be made (a missing schema, a role that does not exist) is left
  * out of the sync with its own error; the person's other grants are applied, and LOGIN and
  * VALID UNTIL count only those. Outcomes in PostgreSQL: logins, privileges, pg_roles.
  */
