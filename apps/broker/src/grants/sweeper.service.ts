@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { sweepDuration } from '../metrics/operation-timings';
+import { sweepDuration } from './sweep-timings';
 import { CleanupService } from './cleanup.service';
 import { ExpiryService } from './expiry.service';
 
