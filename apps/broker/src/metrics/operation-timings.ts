@@ -1,12 +1,2 @@
-import { Histogram } from 'prom-client';
-
-/**
- * Timings recorded by code outside the metrics module (the sweeper), kept process-wide so that
- * module needs no dependency on metrics; each app's registry registers them (BrokerMetrics).
- */
-export const sweepDuration = new Histogram({
-  name: 'doorman_sweep_duration_seconds',
-  help: 'Time one sweep (overdue grants, due cleanups) took',
-  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
-  registers: [],
-});
+/** Timings recorded by other features, registered by BrokerMetrics. */
+export { sweepDuration } from '../grants/sweep-timings';
