@@ -14,7 +14,11 @@ import { registerCommands } from './listeners/commands.listener';
 import { registerEvents } from './listeners/events.listener';
 import { registerViews } from './listeners/views.listener';
 import { SlackGroupSyncService } from './slack-group-sync.service';
-import { SlackInteractionsService } from './slack-interactions.service';
+import { SlackAccessActionsService } from './slack-access-actions.service';
+import { SlackCommandsService } from './slack-commands.service';
+import { SlackDecisionsService } from './slack-decisions.service';
+import type { SlackHandlers } from './slack-handlers';
+import { SlackRequestFormService } from './slack-request-form.service';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 /** Slack's own payloads are far smaller (a modal submission is a few kB). */
@@ -34,7 +38,10 @@ export class SlackAppService implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(
     @Inject(BROKER_CONFIG) config: BrokerConfig,
-    interactions: SlackInteractionsService,
+    commands: SlackCommandsService,
+    form: SlackRequestFormService,
+    decisions: SlackDecisionsService,
+    access: SlackAccessActionsService,
     groupSync: SlackGroupSyncService,
   ) {
     const s = slackSettings(config);
@@ -88,10 +95,11 @@ export class SlackAppService implements OnApplicationBootstrap, OnApplicationShu
       }
       await args.next();
     });
-    registerCommands(this.app, interactions);
-    registerActions(this.app, interactions);
-    registerViews(this.app, interactions);
-    registerEvents(this.app, interactions, groupSync);
+    const handlers: SlackHandlers = { commands, form, decisions, access };
+    registerCommands(this.app, handlers);
+    registerActions(this.app, handlers);
+    registerViews(this.app, handlers);
+    registerEvents(this.app, handlers, groupSync);
     this.app.error(async (error) => {
       this.logger.error({ err: error }, 'Slack listener failed');
     });

@@ -4,13 +4,13 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { statusWords } from './views/answers.view';
 
 /**
- * The Slack edge of STYLE §8: a domain error becomes its reason in plain words; anything
+ * The Slack edge of error mapping: a domain error becomes its reason in plain words; anything
  * unknown becomes a generic message with a correlation id (the stack goes to the log only).
  * Where the REST wording names routes or internal statuses, Slack gets its own (see also
- * SlackInteractionsService.extendOffer for "you already have it").
+ * SlackActingService.extendOffer for "you already have it").
  */
 export function slackErrorText(thrown: unknown): { text: string; correlationId?: string } {
-  // Text PostgreSQL cannot store, or a name another request just took: said as such (issue 18).
+  // Text PostgreSQL cannot store, or a name another request just took: said as such.
   const error = domainErrorFromDatabase(thrown) ?? thrown;
   if (error instanceof DomainError) {
     switch (error.code) {

@@ -9,13 +9,17 @@ import { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { RequestsModule } from '../requests/requests.module';
 import { AccessNoticesService } from './access-notices.service';
 import { ApprovalNoticesService } from './approval-notices.service';
+import { SlackAccessActionsService } from './slack-access-actions.service';
+import { SlackActingService } from './slack-acting.service';
 import { SlackAppService } from './slack-app.service';
+import { SlackCommandsService } from './slack-commands.service';
+import { SlackDecisionsService } from './slack-decisions.service';
+import { SlackRequestCatalogService, SlackRequestFormService } from './slack-request-form.service';
 import { createSlackClient, SLACK_CLIENT } from './slack-client';
 import { SlackExpiryWarningsService } from './slack-expiry-warnings.service';
 import { SlackGroupSyncService } from './slack-group-sync.service';
 import { SlackGroupsController } from './slack-groups.controller';
 import { SlackHomeService } from './slack-home.service';
-import { SlackInteractionsService } from './slack-interactions.service';
 import { SlackDeliveryEntity } from './slack-delivery.entity';
 import { SlackMessageEntity } from './slack-message.entity';
 import { SlackMessagesRepository } from './slack-messages.repository';
@@ -43,7 +47,12 @@ import { SlackPostsService } from './slack-posts.service';
     SlackMessagesRepository,
     SlackPeopleService,
     SlackHomeService,
-    SlackInteractionsService,
+    SlackActingService,
+    SlackRequestCatalogService,
+    SlackRequestFormService,
+    SlackCommandsService,
+    SlackDecisionsService,
+    SlackAccessActionsService,
     SlackPostsService,
     ApprovalNoticesService,
     AccessNoticesService,

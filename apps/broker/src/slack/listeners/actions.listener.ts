@@ -1,6 +1,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { SlackIds } from '../slack-ids';
-import type { SlackInteractionsService, SlackOrigin } from '../slack-interactions.service';
+import type { SlackOrigin } from '../slack-acting.service';
+import type { SlackHandlers } from '../slack-handlers';
 
 function origin(body: BlockAction): SlackOrigin {
   return {
@@ -13,33 +14,33 @@ function origin(body: BlockAction): SlackOrigin {
 }
 
 /** Buttons on messages and the App Home: ack first, then one call with the request id. */
-export function registerActions(app: App, h: SlackInteractionsService): void {
+export function registerActions(app: App, h: SlackHandlers): void {
   app.action<BlockAction<ButtonAction>>(SlackIds.approve, async ({ ack, body, action }) => {
     await ack();
-    await h.approve(origin(body), action.value ?? '');
+    await h.decisions.approve(origin(body), action.value ?? '');
   });
   app.action<BlockAction<ButtonAction>>(SlackIds.deny, async ({ ack, body, action }) => {
     await ack();
-    await h.openDeny(origin(body), action.value ?? '');
+    await h.decisions.openDeny(origin(body), action.value ?? '');
   });
   app.action<BlockAction<ButtonAction>>(SlackIds.reveal, async ({ ack, body, action }) => {
     await ack();
-    await h.reveal(origin(body), action.value ?? '');
+    await h.access.reveal(origin(body), action.value ?? '');
   });
   app.action<BlockAction<ButtonAction>>(SlackIds.extend, async ({ ack, body, action }) => {
     await ack();
-    await h.openExtend(origin(body), action.value ?? '');
+    await h.access.openExtend(origin(body), action.value ?? '');
   });
   app.action<BlockAction<ButtonAction>>(SlackIds.revoke, async ({ ack, body, action }) => {
     await ack();
-    await h.revoke(origin(body), action.value ?? '');
+    await h.access.revoke(origin(body), action.value ?? '');
   });
   app.action<BlockAction<ButtonAction>>(SlackIds.cancel, async ({ ack, body, action }) => {
     await ack();
-    await h.cancel(origin(body), action.value ?? '');
+    await h.access.cancel(origin(body), action.value ?? '');
   });
   app.action<BlockAction<ButtonAction>>(SlackIds.review, async ({ ack, body, action }) => {
     await ack();
-    await h.openReview(origin(body), action.value ?? '');
+    await h.decisions.openReview(origin(body), action.value ?? '');
   });
 }
