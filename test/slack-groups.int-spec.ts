@@ -5,7 +5,7 @@ import type { World } from './support/fixtures';
 import { startSlackBroker, type SlackBroker } from './support/slack-broker';
 import type { SlackDriver } from './support/slack-driver';
 
-/** Doorman groups kept in step with a Slack user group (issue #4). */
+/** Doorman groups kept in step with a Slack user group. */
 describe('groups that follow a Slack user group (broker in-process, fake Slack)', () => {
   let stack: SlackBroker;
   let fake: FakeSlack;

@@ -467,7 +467,7 @@ describe('approval workflows through Slack', () => {
     await validUntilIs(creds.username, b.expiresAt);
     expect((await request(long)).status).toBe('ACTIVE');
     // Before PostgreSQL 16 a session could SET ROLE to the revoked group and keep reading, so
-    // the connector ends the person's sessions (DESIGN §3.4); from 16 on they live on.
+    // the connector ends the person's sessions (no grant left on its database user); from 16 on they live on.
     await waitFor('the session check', async () =>
       serverVersion < 160000 ? !(await sessionAlive(pid)) : await sessionAlive(pid),
     );

@@ -119,7 +119,7 @@ function checkView(view: any, type: 'modal' | 'home'): void {
 }
 
 /**
- * A fake Slack Web API on loopback (DESIGN §7): answers the methods Doorman calls, records
+ * A fake Slack Web API on loopback, in place of the real one in tests: answers the methods Doorman calls, records
  * every call for assertions, and refuses what Slack refuses (bad token, unknown user or
  * channel, too many blocks, text too long, a trigger id used twice).
  */

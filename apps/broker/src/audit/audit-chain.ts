@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The audit hash chain (issue 6), pure: each sealed event's hash covers the previous hash and
+ * The audit hash chain, pure: each sealed event's hash covers the previous hash and
  * the event's content as PostgreSQL stores it (jsonb text is canonical), so changing, removing
  * or reordering any event breaks every link after it.
  */

@@ -1,7 +1,7 @@
 import type { AuditEventEntity } from './audit-event.entity';
 
 /**
- * Audit export formats (issue 6), pure: JSON lines, CSV, and CADF — the DMTF Cloud Auditing
+ * Audit export formats, pure: JSON lines, CSV, and CADF — the DMTF Cloud Auditing
  * Data Federation event model that IBM Cloud's activity tracking uses.
  */
 export const EXPORT_FORMATS = ['jsonl', 'csv', 'cadf'] as const;

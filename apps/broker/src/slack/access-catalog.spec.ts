@@ -53,7 +53,7 @@ describe('requestCatalog', () => {
   });
 });
 
-describe('requestCatalog with a fresh catalog (issue 7)', () => {
+describe('requestCatalog with a fresh catalog', () => {
   const names = new Map([
     ['i1', 'pg-prod'],
     ['i2', 'pg-analytics'],
@@ -118,7 +118,7 @@ describe('requestCatalog with a fresh catalog (issue 7)', () => {
   });
 });
 
-describe('requestCatalog with existing roles (issue 7)', () => {
+describe('requestCatalog with existing roles', () => {
   const names = new Map([['i1', 'pg-prod']]);
   const mixed = flow({
     requestorUserIds: ['alice'],

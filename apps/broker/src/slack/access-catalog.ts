@@ -2,7 +2,7 @@ import { isRoleResource, ROLE_LEVEL } from '@doorman/contracts';
 import { schemaKey } from '../catalog/catalog.policy';
 import type { RequestModalInput, RequestOption } from './views/modals.view';
 
-/** The parts of a flow the request form needs (plain data, STYLE §1). */
+/** The parts of a flow the request form needs (plain data, so the form's rules test without Nest). */
 export interface CatalogFlow {
   integrationId: string;
   requestorUserIds: string[];
@@ -19,7 +19,7 @@ export type Grantable = ReadonlyMap<string, ReadonlyMap<string, readonly string[
 
 /**
  * What the request form offers a person: the resources and permissions of the flows they
- * may request under. Where the integration's catalog is fresh (issue 7), only schemas that
+ * may request under. Where the integration's catalog is fresh, only schemas that
  * exist and on which the admin can grant one of the flow's levels are offered, with those
  * levels; elsewhere the flow's resources as written. The form is a convenience;
  * RequestsService judges the submission.

@@ -78,7 +78,7 @@ export function parseAccessCommand(text: string): AccessCommand {
       problem: 'expected an integration, database.schema, permission and duration',
     };
   const [integration, target, permission, duration, ...reason] = words;
-  // An existing role (issue 7): `role:pg_monitor`, kept as database "*", schema the role.
+  // An existing role: `role:pg_monitor`, kept as database "*", schema the role.
   if (/^role:./i.test(target))
     return {
       kind: 'request',

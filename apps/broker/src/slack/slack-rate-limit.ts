@@ -1,5 +1,5 @@
 /**
- * Requests per Slack user per minute (issue 6): a fixed one-minute window per user, in memory
+ * Requests per Slack user per minute: a fixed one-minute window per user, in memory
  * (per broker replica). Pure apart from the clock passed in.
  */
 export class SlackRateLimiter {

@@ -11,7 +11,7 @@ import {
 import type { SlackMessage } from './messages.view';
 
 /**
- * Answers in Slack's words (issue 19): what a person sees when something cannot be done, said
+ * Answers in Slack's words: what a person sees when something cannot be done, said
  * the way they see the request in Slack — never a REST route, an internal status or a raw UTC
  * timestamp. Pure functions, like every view.
  */

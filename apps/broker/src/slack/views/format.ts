@@ -34,7 +34,7 @@ export function resourceLine(r: Pick<RequestView, 'integration' | 'database' | '
   return `${escapeText(r.integration)} › ${escapeText(resourceName(r))}`;
 }
 
-/** `database.schema`, "everything" on the whole server, or `role <name>` (issue 7). */
+/** `database.schema`, "everything" on the whole server, or `role <name>` (an existing role granted as member). */
 export function resourceName(r: { database: string; schema: string }): string {
   return describeResource(r);
 }

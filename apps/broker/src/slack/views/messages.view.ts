@@ -214,7 +214,7 @@ export function extendedMessage(r: RequestView): SlackMessage {
 
 /**
  * `how` is our own mrkdwn ("revoked by <@U…>", names already escaped by mention()). With other
- * access on the same integration left, the person is told it continues (DESIGN §3.4).
+ * access on the same integration left, the person is told it continues (one database user carries all of a person's grants there).
  */
 export function endedMessage(r: RequestView, how: string, othersContinue = false): SlackMessage {
   const after = othersContinue

@@ -16,7 +16,7 @@ export interface RequestOption {
   integration: string;
   database: string;
   schema: string;
-  /** What the integration's admin can grant there, when its catalog is known (issue 7). */
+  /** What the integration's admin can grant there, when its catalog is known. */
   levels?: string[];
 }
 
@@ -246,7 +246,7 @@ function caBlocks(c: Credentials): KnownBlock[] {
   return sections.slice(0, 10);
 }
 
-/** Opened on request only: a modal does not stay in channel history (DESIGN §4). */
+/** Opened on request only: a modal does not stay in channel history, where a secret would be kept. */
 export function credentialsModal(c: Credentials): ModalView {
   const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
   const blocks: KnownBlock[] = [

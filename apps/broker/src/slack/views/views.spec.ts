@@ -151,7 +151,7 @@ describe('Slack views', () => {
     expect(justification.optional).toBe(false);
   });
 
-  it('shows an existing role as `role <name> (member)` and round-trips it (issue 7)', () => {
+  it('shows an existing role as `role <name> (member)` and round-trips it', () => {
     const role = {
       integrationId: 'i1',
       integration: 'pg-prod',
