@@ -4,6 +4,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import { AccessFlowsModule } from './access-flows/access-flows.module';
+import { AuthModule } from './auth/auth.module';
 import { requestLogId } from './common/correlation';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { RateLimitGuard } from './common/rate-limit.guard';
@@ -63,7 +64,8 @@ export class AppModule {
               req: (req: { id: unknown; method: string; url: string }) => ({
                 id: req.id,
                 method: req.method,
-                url: req.url,
+                // The provider's answer carries a one-time code: kept out of the log with its query.
+                url: req.url.startsWith('/auth/callback') ? '/auth/callback' : req.url,
               }),
             },
           },
@@ -75,6 +77,7 @@ export class AppModule {
         }),
         DatabaseModule,
         IdentityModule,
+        AuthModule,
         ConnectorsModule,
         IntegrationsModule,
         CatalogModule,

@@ -36,6 +36,10 @@ export async function createBrokerApp(config: BrokerConfig): Promise<INestApplic
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
       { path: 'metrics', method: RequestMethod.GET },
+      // Sign-in pages a browser navigates to (the provider redirects back to /auth/callback).
+      { path: 'auth/login', method: RequestMethod.GET },
+      { path: 'auth/callback', method: RequestMethod.GET },
+      { path: 'auth/logout', method: RequestMethod.POST },
     ],
   });
   app.enableShutdownHooks();

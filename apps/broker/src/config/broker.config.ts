@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
-import { DEFAULT_REDIS_PREFIX } from '@doorman/contracts';
+import { DEFAULT_REDIS_PREFIX, DOORMAN_ROLES, type DoormanRole } from '@doorman/contracts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -17,13 +17,36 @@ function isEd25519PrivateKey(base64: string): boolean {
   }
 }
 
+/** OIDC_ROLE_MAP's pairs; a value may give several roles ("a=approver,a=requester"). */
+function parseRoleMap(
+  text: string,
+  ctx: z.RefinementCtx,
+): Array<{ value: string; role: DoormanRole }> {
+  const pairs: Array<{ value: string; role: DoormanRole }> = [];
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const at = entry.lastIndexOf('=');
+    const value = entry.slice(0, at).trim();
+    const role = entry.slice(at + 1).trim() as DoormanRole;
+    if (at <= 0 || !DOORMAN_ROLES.includes(role))
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${entry}" is not claimValue=role (roles: ${DOORMAN_ROLES.join(', ')})`,
+      });
+    else pairs.push({ value, role });
+  }
+  return pairs;
+}
+
 /** An empty variable counts as unset (`SLACK_BOT_TOKEN=` in a compose file or .env). */
 const unset = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema);
 
 /**
  * The broker's configuration: validated once at boot, the only place that reads process.env
- * (STYLE §4). Every bad variable is named in one error.
+ * (so nothing reads a half-checked variable later). Every bad variable is named in one error.
  */
 export const BrokerConfigSchema = z.object({
   DATABASE_URL: z
@@ -64,7 +87,7 @@ export const BrokerConfigSchema = z.object({
   /** A revoke the connector refused for good is tried again, as a new generation, after this. */
   REVOKE_REFUSED_RETRY_MS: z.coerce.number().int().min(100).default(60_000),
   CONNECTOR_STALE_AFTER_MS: z.coerce.number().int().min(1000).default(60000),
-  /** How often each integration's catalog is read again (issue 7); on demand at any time. */
+  /** How often each integration's catalog is read again; on demand at any time. */
   CATALOG_REFRESH_MS: z.coerce.number().int().min(1000).default(900_000),
   /** A catalog older than this no longer refuses requests (the grant-time check remains). */
   CATALOG_STALE_AFTER_MS: z.coerce.number().int().min(1000).default(3_600_000),
@@ -90,7 +113,7 @@ export const BrokerConfigSchema = z.object({
   AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1000).default(300_000),
   /** Requests per minute allowed for one bearer token (or one client address without a token). */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
-  /** Slack (issue #3): all optional; without a signing secret and bot token Slack is off. */
+  /** Slack: all optional; without a signing secret and bot token Slack is off. */
   SLACK_SIGNING_SECRET: unset(z.string().min(8).optional()),
   SLACK_BOT_TOKEN: unset(z.string().min(8).optional()),
   /** Slack's Web API base; tests point it at a fake on loopback. */
@@ -134,6 +157,29 @@ export const BrokerConfigSchema = z.object({
   SLACK_USERGROUP_SYNC_MS: unset(z.coerce.number().int().min(0).default(600_000)),
   /** Slack commands, clicks and submissions per Slack user per minute (per broker replica). */
   SLACK_RATE_LIMIT_PER_MINUTE: unset(z.coerce.number().int().min(1).default(60)),
+  /**
+   * Sign-in with the company's OpenID Connect provider: off while OIDC_ISSUER_URL is unset.
+   * PUBLIC_URL is the broker's address as browsers see it (its origin is the only one allowed
+   * to make state-changing calls with a session cookie; https there makes the cookie Secure).
+   */
+  PUBLIC_URL: unset(z.string().url().optional()),
+  OIDC_ISSUER_URL: unset(z.string().url().optional()),
+  OIDC_CLIENT_ID: unset(z.string().min(1).optional()),
+  OIDC_CLIENT_SECRET: unset(z.string().min(1).optional()),
+  /** Default: PUBLIC_URL (or http://localhost:PORT) + /auth/callback. */
+  OIDC_REDIRECT_URL: unset(z.string().url().optional()),
+  OIDC_SCOPES: unset(z.string().min(1).default('openid email profile groups')),
+  /** The ID token claim (a string or a list of strings) that OIDC_ROLE_MAP reads. */
+  OIDC_ROLE_CLAIM: unset(z.string().min(1).default('groups')),
+  /** "claimValue=role,…": the Doorman roles each claim value gives (e.g. "db-admins=security"). */
+  OIDC_ROLE_MAP: unset(
+    z
+      .string()
+      .default('')
+      .transform((v, ctx) => parseRoleMap(v, ctx)),
+  ),
+  SESSION_IDLE_MINUTES: unset(z.coerce.number().int().min(1).default(30)),
+  SESSION_ABSOLUTE_HOURS: unset(z.coerce.number().int().min(1).default(12)),
 });
 
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
@@ -147,6 +193,20 @@ export function slackConfigProblems(c: BrokerConfig): string[] {
     problems.push('SLACK_SIGNING_SECRET: required when SLACK_BOT_TOKEN is set');
   if (c.SLACK_SOCKET_MODE && !c.SLACK_APP_TOKEN)
     problems.push('SLACK_APP_TOKEN: required when SLACK_SOCKET_MODE is true (an xapp- token)');
+  return problems;
+}
+
+/** Sign-in half configured, or against a provider reached without TLS off this machine. */
+export function oidcConfigProblems(c: BrokerConfig): string[] {
+  if (!c.OIDC_ISSUER_URL) return [];
+  const problems: string[] = [];
+  if (!c.OIDC_CLIENT_ID) problems.push('OIDC_CLIENT_ID: required when OIDC_ISSUER_URL is set');
+  const issuer = new URL(c.OIDC_ISSUER_URL);
+  if (
+    issuer.protocol !== 'https:' &&
+    !['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname)
+  )
+    problems.push('OIDC_ISSUER_URL: must be https:// (plain http only on this machine)');
   return problems;
 }
 
@@ -184,7 +244,7 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerCo
     new ConfigError(`Invalid broker configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   if (!parsed.success)
     throw fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  const problems = slackConfigProblems(parsed.data);
+  const problems = [...slackConfigProblems(parsed.data), ...oidcConfigProblems(parsed.data)];
   if (problems.length) throw fail(problems);
   return parsed.data;
 }

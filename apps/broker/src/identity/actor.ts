@@ -11,6 +11,8 @@ export interface Actor {
   sourceAddress?: string;
   /** Set when the token in use was minted for this person by someone else (issue 18). */
   mintedBy?: string;
+  /** How the person proved who they are: a bearer token, or a sign-in at the identity provider. */
+  authentication?: { method: 'oidc' | 'token'; authTime?: Date; acr?: string; amr?: string[] };
 }
 
 export function hasAnyRole(actor: Pick<Actor, 'roles'>, roles: readonly DoormanRole[]): boolean {

@@ -1,0 +1,28 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { DomainError, ErrorCode } from '../common/errors';
+import { CurrentBrowserSession } from '../identity/auth.decorators';
+import { SessionService, type SessionCaller, type SessionView } from './session.service';
+
+@ApiTags('sign-in')
+@Controller('session')
+export class SessionController {
+  constructor(private readonly sessions: SessionService) {}
+
+  /** Who is signed in in this browser, until when, and the CSRF token for changes. */
+  @Get()
+  current(
+    @CurrentBrowserSession() session: SessionCaller | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): SessionView {
+    if (!session)
+      throw new DomainError(
+        ErrorCode.Unauthenticated,
+        'no browser session: this call used a bearer token (sign in at /auth/login)',
+      );
+    // The CSRF token is in the answer: no cache may keep it.
+    res.setHeader('Cache-Control', 'no-store');
+    return this.sessions.view(session);
+  }
+}
