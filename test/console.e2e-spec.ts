@@ -1,0 +1,242 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import { canRead, untilStatus } from './support/access-checks';
+import { scriptCookies, TestBrowser, webStorage, type WatchedPage } from './support/browser';
+import { DEMO_PEOPLE, startTestIdp, type TestIdp } from './support/oidc-provider';
+import { freePort } from './support/processes';
+import { startStack, type Stack } from './support/stack';
+
+jest.setTimeout(240_000);
+
+const run = promisify(execFile);
+const person = (login: string) => DEMO_PEOPLE.find((p) => p.login === login)!;
+const MASK = '••••••••••••';
+
+/**
+ * The console in a real Chromium against the real stack: the broker (serving the console and
+ * signing people in through a real OpenID provider), a connector and a target cluster. Two
+ * people in two browser contexts, each with only the session cookie the broker set.
+ */
+describe('web console end to end', () => {
+  let idp: TestIdp;
+  let stack: Stack;
+  let browser: TestBrowser;
+  let base: string;
+  let integrationId: string;
+  const pages: WatchedPage[] = [];
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    idp = await startTestIdp({ redirectUris: [`${base}/auth/callback`] });
+    stack = await startStack({
+      broker: { PORT: String(port), PUBLIC_URL: base, ...idp.brokerEnv },
+      prepareTarget: async (t) => {
+        await t.createDatabase('app');
+        await t.query('CREATE TABLE public.t (id int PRIMARY KEY)', [], 'app');
+        await t.query('INSERT INTO public.t VALUES (1)', [], 'app');
+      },
+    });
+    // The people the provider signs in, known to Doorman by their verified email.
+    const user = async (login: string, roles: string[]) => {
+      const p = person(login);
+      const res = await stack.admin.post('/api/v1/users', { email: p.email, name: p.name, roles });
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    };
+    const alice = await user('alice', ['requester']);
+    const bob = await user('bob', ['approver', 'requester']);
+    const connector = await stack.admin.post('/api/v1/connectors', { name: 'console-site' });
+    const integration = await stack.admin.post('/api/v1/integrations', {
+      name: 'orders-db',
+      connectorId: connector.body.id,
+      host: '127.0.0.1',
+      port: stack.target.port,
+      databases: ['app'],
+      sslMode: 'verify-full',
+      customAccessDetails: 'Use the VPN first.',
+    });
+    expect(integration.status).toBe(201);
+    integrationId = integration.body.id;
+    const flow = await stack.admin.post('/api/v1/access-flows', {
+      name: 'orders-read',
+      integrationId,
+      requestors: { userIds: [alice, bob], groupIds: [] },
+      resources: [{ database: 'app', schema: 'public' }],
+      permissions: ['read', 'write'],
+      approvers: { userIds: [bob] },
+      defaultDuration: '1h',
+      maxDuration: '2h',
+    });
+    expect(flow.status).toBe(201);
+    stack.startConnector(connector.body.id);
+    await stack.connectorHealthy(connector.body.id);
+    browser = await TestBrowser.launch();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    await idp?.stop();
+  });
+
+  /** A fresh browser profile signs in through the provider's own form. */
+  async function signIn(login: string): Promise<Page> {
+    const { open } = await browser.person();
+    const watched = await open(`${base}/console/`);
+    pages.push(watched);
+    const { page } = watched;
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Login').fill(login);
+    await page.getByLabel('Password').fill(person(login).password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page
+      .getByTestId('signed-in-as')
+      .waitFor()
+      .catch(async (e: Error) => {
+        // Say where sign-in stopped: the provider's form, the broker's refusal, the console.
+        throw new Error(
+          `${e.message}\nat ${page.url()}:\n${(await page.textContent('body'))?.slice(0, 500)}`,
+        );
+      });
+    expect(await page.getByTestId('signed-in-as').textContent()).toBe(person(login).email);
+    expect(new URL(page.url()).pathname).toBe('/console/');
+    return page;
+  }
+
+  const nav = (page: Page, name: string) =>
+    page.getByRole('navigation').getByRole('link', { name, exact: true }).click();
+
+  /** Asks for access through the form; resolves with the new request's id. */
+  async function requestThroughForm(page: Page, permission: string, duration: string) {
+    await nav(page, 'Request access');
+    await page.getByLabel('Integration').selectOption(integrationId);
+    await page.getByLabel('Schema').selectOption('app.public');
+    await page.getByLabel('Permission').selectOption(permission);
+    await page.getByText('Judged by').waitFor();
+    expect(await page.getByText('at most 2h').count()).toBe(1);
+    await page.getByLabel('Why').fill('console end-to-end test');
+    // Over the flow's maximum first: the form shows the API's refusal and stays.
+    await page.getByLabel('Duration').fill('3h');
+    await page.getByRole('button', { name: 'Request access' }).click();
+    const refusal = page
+      .getByRole('alert')
+      .filter({ hasText: 'exceeds the maximum of 2h' })
+      .first();
+    await refusal.waitFor();
+    await page.getByLabel('Duration').fill(duration);
+    await page.getByRole('button', { name: 'Request access' }).click();
+    const card = page.locator('li.card', { hasText: 'PENDING' }).first();
+    await card.waitFor();
+    return (await card.getAttribute('data-request-id'))!;
+  }
+
+  it('serves the console with its strict headers, and deep links reload into the app', async () => {
+    const res = await fetch(`${base}/console/inbox`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(await res.text()).toContain('<div id="root">');
+  });
+
+  it('request → approve in a second browser → ACTIVE → reveal → psql logs in → revoke ends it', async () => {
+    const alice = await signIn('alice');
+    const id = await requestThroughForm(alice, 'read', '30m');
+
+    const bob = await signIn('bob');
+    await nav(bob, 'Approvals');
+    const item = bob.locator(`li[data-request-id="${id}"]`);
+    await item.waitFor();
+    const text = await item.textContent();
+    for (const part of ['read', 'app.public', '30m', 'console end-to-end test', 'step 1 of 1'])
+      expect(text).toContain(part);
+    expect(text).toContain('0 of 1 approvals');
+    await item.getByRole('button', { name: 'Approve' }).click();
+    await item.waitFor({ state: 'detached' });
+
+    // The requester's page moves by itself: no reload.
+    const card = alice.locator(`li[data-request-id="${id}"]`);
+    await card.locator('.time-left', { hasText: 'left' }).waitFor({ timeout: 30_000 });
+    expect(await card.locator('.badge').textContent()).toBe('ACTIVE');
+
+    await card.getByRole('button', { name: 'Reveal credentials' }).click();
+    const creds = alice.getByRole('region', { name: 'Credentials' });
+    await creds.waitFor();
+    expect(await creds.getByTestId('password').textContent()).toBe(MASK);
+    const maskedPsql = (await creds.getByTestId('psql').textContent())!;
+    await creds.getByRole('button', { name: 'Show' }).click();
+    const password = (await creds.getByTestId('password').textContent())!;
+    const username = (await creds.getByTestId('username').textContent())!;
+    expect(password).not.toBe(MASK);
+    expect(maskedPsql).not.toContain(password);
+    expect(maskedPsql).not.toContain(encodeURIComponent(password));
+    expect(await creds.textContent()).toContain('Use the VPN first.');
+
+    // The command the page shows logs in, as it is (TLS verified against the target's CA).
+    const psql = (await creds.getByTestId('psql').textContent())!;
+    const { stdout } = await run('bash', ['-c', `${psql} -Atc 'SELECT count(*) FROM public.t'`], {
+      env: { PATH: process.env.PATH ?? '', PGSSLROOTCERT: stack.target.caFile },
+    });
+    expect(stdout.trim()).toBe('1');
+    expect(await canRead(stack.target, 'public', { username, password })).toBe(true);
+
+    // Closed: gone from the page; never in web storage, the URL, or a readable cookie.
+    await creds.getByRole('button', { name: 'Close' }).click();
+    await creds.waitFor({ state: 'detached' });
+    expect(await alice.content()).not.toContain(password);
+    expect(await webStorage(alice)).toBe('');
+    expect(alice.url()).not.toContain(password);
+    expect(await scriptCookies(alice)).not.toContain('doorman_session');
+
+    // A change without the CSRF header is refused, with the session cookie and all.
+    const forged = await alice.evaluate(async (path) => {
+      const r = await fetch(path, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      return r.status;
+    }, `/api/v1/access-requests/${id}/revoke`);
+    expect(forged).toBe(403);
+    expect((await stack.admin.get(`/api/v1/access-requests/${id}`)).body.status).toBe('ACTIVE');
+
+    await card.getByRole('button', { name: 'Revoke now' }).click();
+    await card.getByRole('button', { name: 'Yes, revoke now' }).click();
+    await untilStatus(stack.admin, id, 'REVOKED');
+    expect(await canRead(stack.target, 'public', { username, password })).toBe(false);
+    await alice
+      .locator(`tr[data-request-id="${id}"]`, { hasText: 'REVOKED' })
+      .waitFor({ timeout: 15_000 });
+  });
+
+  it('self-approval shows the API’s refusal, and the request still waits', async () => {
+    const bob = await signIn('bob');
+    const id = await requestThroughForm(bob, 'write', '15m');
+    await nav(bob, 'Approvals');
+    const item = bob.locator(`li[data-request-id="${id}"]`);
+    await item.waitFor();
+    expect(await item.textContent()).toContain('your own request');
+    await item.getByRole('button', { name: 'Approve' }).click();
+    const refusal = item.getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/your own request/);
+    expect((await stack.admin.get(`/api/v1/access-requests/${id}`)).body.status).toBe('PENDING');
+  });
+
+  it('sign-out ends the session: the console asks to sign in again', async () => {
+    const alice = await signIn('alice');
+    await alice.getByRole('button', { name: 'Sign out' }).click();
+    await alice.getByRole('button', { name: 'Sign in' }).waitFor();
+    const after = await alice.evaluate(async () => (await fetch('/api/v1/session')).status);
+    expect(after).toBe(401);
+  });
+
+  it('no page had a script error or a Content-Security-Policy refusal', async () => {
+    expect(pages.length).toBeGreaterThan(0);
+    expect(pages.flatMap((p) => p.problems)).toEqual([]);
+  });
+});
