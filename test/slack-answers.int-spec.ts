@@ -154,6 +154,7 @@ describe('Slack answers reach the person, wherever they typed (strict fake Slack
   });
 
   it('when nothing can reach the person, it is one warning without secrets, never an error', async () => {
+    await stack.noticesSettled();
     fake.failNextResponse(404, 'expired_url');
     fake.failNext('conversations.open', 'fatal_error');
     await slack.commandIn(SECRET_ROOM, ALICE, 'help');

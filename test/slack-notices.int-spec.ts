@@ -84,6 +84,7 @@ describe('durable Slack notices (broker in-process, fake Slack)', () => {
   });
 
   it('retries a notice while Slack fails, and asks everyone in the end', async () => {
+    await stack.noticesSettled();
     fake.failNext('chat.postMessage', 'fatal_error');
     fake.failNext('chat.postMessage', 'service_unavailable');
     const id = await request();

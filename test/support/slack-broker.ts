@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
+import { Queue } from 'bullmq';
 import { Client } from 'pg';
+import { NOTIFICATIONS_QUEUE } from '../../apps/broker/src/outbox/broker-jobs';
 import { createBrokerApp } from '../../apps/broker/src/bootstrap';
 import { ApiClient } from './api-client';
-import { createBrokerTestEnv, type BrokerTestEnv } from './broker-env';
+import { createBrokerTestEnv, SHARED_REDIS, waitFor, type BrokerTestEnv } from './broker-env';
 import { FakeSlack } from './fake-slack';
 import { createWorld, type World } from './fixtures';
 import { SlackDriver } from './slack-driver';
@@ -17,6 +19,11 @@ export interface SlackBroker {
   w: World;
   db: Client;
   integrationName: string;
+  /**
+   * Every Slack notice written so far delivered (its outbox row relayed, its job done): a test
+   * that makes Slack fail next must not have the failure taken by an earlier change's notice.
+   */
+  noticesSettled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,6 +49,10 @@ export async function startSlackBroker(
     .name as string;
   const db = new Client({ connectionString: env.databaseUrl });
   await db.connect();
+  const notices = new Queue(NOTIFICATIONS_QUEUE, {
+    connection: { url: SHARED_REDIS },
+    prefix: env.redisPrefix,
+  });
   return {
     fake,
     env,
@@ -52,7 +63,18 @@ export async function startSlackBroker(
     w,
     db,
     integrationName,
+    async noticesSettled() {
+      await waitFor('the Slack notices delivered', async () => {
+        const rows = await db.query(`SELECT 1 FROM outbox WHERE queue = $1 LIMIT 1`, [
+          NOTIFICATIONS_QUEUE,
+        ]);
+        if (rows.rows.length) return false;
+        const c = await notices.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+        return c.waiting + c.active + c.delayed + c.prioritized === 0;
+      });
+    },
     async close() {
+      await notices.close();
       await db.end();
       await app.close();
       await env.dispose();
