@@ -8,6 +8,7 @@ import { AccessHistory, AuditExplorer } from './pages/audit';
 import { Inbox } from './pages/inbox';
 import { MyAccess } from './pages/my-access';
 import { RequestForm } from './pages/request-form';
+import { AccessRules, Connectors } from './pages/rules';
 import { ActiveBoard, BreakGlassReviews, IntegrationDetail, Integrations } from './pages/security';
 
 interface Page {
@@ -26,6 +27,8 @@ const PAGES: Page[] = [
   { path: '/request', title: 'Request access', visible: everyone },
   { path: '/inbox', title: 'Approvals', visible: everyone },
   { path: '/integrations', title: 'Integrations', visible: auditors },
+  { path: '/connectors', title: 'Connectors', visible: auditors },
+  { path: '/flows', title: 'Access flows', visible: security },
   { path: '/active', title: 'Active access', visible: security },
   { path: '/reviews', title: 'Break-glass reviews', visible: security },
   { path: '/audit', title: 'Audit', visible: auditors },
@@ -114,6 +117,10 @@ function Route({ path, session }: { path: string; session: Session }) {
       return <Inbox session={session} />;
     case '/integrations':
       return <Integrations />;
+    case '/connectors':
+      return <Connectors />;
+    case '/flows':
+      return <AccessRules />;
     case '/active':
       return <ActiveBoard session={session} />;
     case '/reviews':

@@ -151,7 +151,8 @@ export function AccessHistory() {
     database: '',
     schema: '',
     from: localInput(weekAgo),
-    to: localInput(new Date()),
+    // The input holds minutes: the end of this minute, so what began seconds ago is in.
+    to: localInput(new Date(Date.now() + 60_000)),
   });
   const [asked, setAsked] = useState<typeof draft | null>(null);
   const history = useQuery({

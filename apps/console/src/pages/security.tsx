@@ -5,6 +5,8 @@ import { ConfirmButton, Empty, ErrorNote, useNow, usePeople } from '../component
 import { timeLeft, when } from '../format';
 import { Link } from '../router';
 import type { AccessRequest, Integration, Session } from '../types';
+import { hasRole } from '../session';
+import { AdminRotation, CatalogSummary, DoctorReport } from './integration-health';
 
 const useIntegrations = () =>
   useQuery({
@@ -79,6 +81,7 @@ export function IntegrationDetail({ id, session }: { id: string; session: Sessio
     onSuccess: () => qc.invalidateQueries({ queryKey: ['requests'] }),
   });
   const i = integration.data;
+  const canManage = hasRole(session, 'admin', 'security');
   return (
     <section aria-labelledby="integration-title">
       <h1 id="integration-title">{i?.name ?? 'Integration'}</h1>
@@ -105,20 +108,31 @@ export function IntegrationDetail({ id, session }: { id: string; session: Sessio
           <dd>{i.customAccessDetails ?? '—'}</dd>
         </dl>
       )}
-      <h2>Incident: revoke everyone</h2>
-      <div className="inline">
-        <label htmlFor="revoke-all-reason">Reason</label>
-        <input id="revoke-all-reason" value={reason} onChange={(e) => setReason(e.target.value)} />
-        <ConfirmButton
-          label="Revoke all"
-          confirm={`End every grant on ${i?.name ?? 'this integration'} now?`}
-          danger
-          disabled={!reason.trim() || revokeAll.isPending}
-          onConfirm={() => revokeAll.mutate()}
-        />
-      </div>
-      {revokeAll.isSuccess && <p role="status">Every grant there is being revoked.</p>}
-      <ErrorNote error={revokeAll.error} />
+      <CatalogSummary id={id} canManage={canManage} />
+      <DoctorReport id={id} />
+      <AdminRotation id={id} canManage={canManage} />
+      {canManage && (
+        <>
+          <h2>Incident: revoke everyone</h2>
+          <div className="inline">
+            <label htmlFor="revoke-all-reason">Reason</label>
+            <input
+              id="revoke-all-reason"
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+            />
+            <ConfirmButton
+              label="Revoke all"
+              confirm={`End every grant on ${i?.name ?? 'this integration'} now?`}
+              danger
+              disabled={!reason.trim() || revokeAll.isPending}
+              onConfirm={() => revokeAll.mutate()}
+            />
+          </div>
+          {revokeAll.isSuccess && <p role="status">Every grant there is being revoked.</p>}
+          <ErrorNote error={revokeAll.error} />
+        </>
+      )}
       <h2>Database users</h2>
       <ErrorNote error={users.error} />
       {(users.data ?? []).length === 0 ? (
