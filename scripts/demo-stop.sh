@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Stops what `npm run demo` started (broker, connector, demo target cluster).
+# Stops what `npm run demo` started (broker, connector, identity provider, demo target cluster).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 DEMO=.demo
-for p in connector broker; do
+for p in connector broker idp; do
   if [ -f "$DEMO/$p.pid" ]; then kill "$(cat "$DEMO/$p.pid")" 2>/dev/null && echo "stopped $p"; rm -f "$DEMO/$p.pid"; fi
 done
 PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"

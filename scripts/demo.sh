@@ -9,6 +9,7 @@ ROOT="$(pwd)"
 DEMO="$ROOT/.demo"
 PORT="${DEMO_PORT:-8080}"
 TARGET_PORT="${DEMO_TARGET_PORT:-55432}"
+IDP_PORT="${DEMO_IDP_PORT:-8090}"
 mkdir -p "$DEMO"
 
 bash scripts/install-deps.sh
@@ -53,6 +54,31 @@ PGPASSWORD="$TARGET_PASSWORD" psql "host=127.0.0.1 port=$TARGET_PORT user=postgr
      INSERT INTO public.orders (item) VALUES ('book'), ('lamp'), ('pen');"
 }
 
+# --- the demo's identity provider: sign-in for alice, bob and sam in a browser ----------
+# scripts/demo-idp.mjs is oidc-provider in memory (demo and tests only): passwords and the
+# client secret are made once under .demo/, groups map onto Doorman roles below.
+[ -f "$DEMO/idp.env" ] || {
+  echo "IDP_CLIENT_SECRET=$(openssl rand -hex 24)"
+  for who in ALICE BOB SAM; do echo "${who}_PASSWORD=$(openssl rand -hex 6)"; done
+} > "$DEMO/idp.env"
+. "$DEMO/idp.env"
+DOORMAN_IDP_CONFIG="$(cat <<JSON
+{ "port": $IDP_PORT,
+  "clients": [{ "client_id": "doorman-demo", "client_secret": "$IDP_CLIENT_SECRET",
+                "redirect_uris": ["http://127.0.0.1:$PORT/auth/callback"] }],
+  "people": [
+    { "login": "alice", "password": "$ALICE_PASSWORD", "email": "alice@demo.doorman", "name": "Alice Engineer", "groups": ["engineering"] },
+    { "login": "bob", "password": "$BOB_PASSWORD", "email": "bob@demo.doorman", "name": "Bob Approver", "groups": ["engineering", "db-approvers"] },
+    { "login": "sam", "password": "$SAM_PASSWORD", "email": "sam@demo.doorman", "name": "Sam Security Lead", "groups": ["security-team"] } ] }
+JSON
+)" nohup node scripts/demo-idp.mjs > "$DEMO/idp.log" 2>&1 &
+echo $! > "$DEMO/idp.pid"
+for _ in $(seq 1 40); do grep -q '^issuer ' "$DEMO/idp.log" && break; sleep 0.25; done
+grep -q '^issuer ' "$DEMO/idp.log" || { echo "the identity provider did not start; see $DEMO/idp.log" >&2; tail -20 "$DEMO/idp.log" >&2; exit 1; }
+export PUBLIC_URL="http://127.0.0.1:$PORT" OIDC_ISSUER_URL="http://127.0.0.1:$IDP_PORT" \
+  OIDC_CLIENT_ID="doorman-demo" OIDC_CLIENT_SECRET="$IDP_CLIENT_SECRET" \
+  OIDC_ROLE_MAP="engineering=requester,db-approvers=approver,security-team=security,security-team=auditor"
+
 # --- the broker -------------------------------------------------------------------------
 psql -h 127.0.0.1 -U postgres -d postgres -qAtc "SELECT 1 FROM pg_database WHERE datname = 'doorman_demo'" | grep -q 1 ||
   psql -h 127.0.0.1 -U postgres -d postgres -qc 'CREATE DATABASE doorman_demo'
@@ -95,6 +121,10 @@ Try it (alice asks, bob approves, alice gets a real login that ends by itself):
   curl -s -XPOST $API/access-requests/\$REQ/credentials -H "authorization: Bearer \$ALICE"
   psql "<connectionString from above>" -c 'select * from orders'                 # works for 2 minutes
   curl -s "$API/audit-events?requestId=\$REQ" -H "authorization: Bearer \$ALICE"
+
+Sign in (three browser windows, or private ones): http://127.0.0.1:$PORT/auth/login?returnTo=/console/
+  alice / $ALICE_PASSWORD   requester        bob / $BOB_PASSWORD   approver        sam / $SAM_PASSWORD   security lead
+  identity provider http://127.0.0.1:$IDP_PORT (demo only)                         log: .demo/idp.log
 
 Admin token: $ADMIN_TOKEN      Stop everything: npm run demo:stop
 MSG
