@@ -142,6 +142,21 @@ ${integrationExtra}
     expect(await count(`SELECT count(*) AS n FROM access_flows WHERE name = 'first-flow'`)).toBe(1);
   });
 
+  it('applies one file at a time: two applies of the same new file at once both succeed, the second changing nothing', async () => {
+    const file = `version: 1
+users:
+  - { email: twice@example.com, name: Twice, roles: [requester] }
+groups:
+  - { name: twice-group, members: [twice@example.com] }
+`;
+    const [a, b] = await Promise.all([apply(file), apply(file)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect([a.body.changes, b.body.changes].sort((x, y) => x.length - y.length)).toEqual([
+      [],
+      ['create user twice@example.com (requester)', 'create group twice-group'],
+    ]);
+  });
+
   const integration = async () =>
     ((await api.get('/api/v1/integrations')).body as Array<Record<string, unknown>>).find(
       (i) => i.name === 'policy-int',

@@ -1,6 +1,5 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Transactional } from '@nestjs-cls/transactional';
-import { readFile } from 'node:fs/promises';
 import { AccessFlowsService } from '../access-flows/access-flows.service';
 import type { FlowRules } from '../access-flows/access-flow.policy';
 import {
@@ -12,11 +11,10 @@ import {
 import { AuditService } from '../audit/audit.service';
 import { canonicalJson } from '../common/canonical-json';
 import { DomainError } from '../common/errors';
-import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import type { Actor } from '../identity/actor';
-import { ApiTokensService } from '../identity/api-tokens.service';
 import { parsePolicy, type Policy } from './policy-file';
 import { PolicyPeopleApplier } from './policy-people.applier';
+import { PolicyRepository } from './policy.repository';
 import { PolicyRun } from './policy-run';
 import { PolicyServersApplier } from './policy-servers.applier';
 
@@ -31,41 +29,23 @@ type Approvers = Policy['flows'][number]['steps'][number]['approvers'];
  * Applies a policy file idempotently: creates what is missing, updates what differs, leaves
  * the rest alone (a second apply changes nothing). All or nothing: the file is applied in one
  * transaction, so an error anywhere in it leaves everything as it was. A dry run reports the
- * same changes and writes nothing. Things not named in the file are never deleted.
+ * same changes and writes nothing. Things not named in the file are never deleted. One apply
+ * at a time, across replicas.
  */
 @Injectable()
-export class PolicyService implements OnApplicationBootstrap {
-  private readonly logger = new Logger(PolicyService.name);
-
+export class PolicyService {
   constructor(
+    private readonly policies: PolicyRepository,
     private readonly people: PolicyPeopleApplier,
     private readonly servers: PolicyServersApplier,
     private readonly flows: AccessFlowsService,
-    private readonly tokens: ApiTokensService,
     private readonly audit: AuditService,
-    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
-
-  /** POLICY_FILE, when set, is applied at every start; an invalid file stops the start. */
-  async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.POLICY_FILE) return;
-    // The file is applied as the bootstrap admin, who may not exist yet on a first start.
-    const admin = await this.tokens.ensureBootstrapAdmin();
-    const text = await readFile(this.config.POLICY_FILE, 'utf8');
-    const result = await this.apply(
-      { id: admin.id, email: admin.email, roles: admin.roles, channel: 'system' },
-      text,
-      false,
-    );
-    this.logger.log(
-      { file: this.config.POLICY_FILE, changes: result.changes },
-      `policy applied: ${result.changes.length} change(s)`,
-    );
-  }
 
   @Transactional()
   async apply(actor: Actor, text: string, dryRun: boolean): Promise<ApplyResult> {
     const { policy, source } = parsePolicy(text);
+    await this.policies.lockApplies();
     const run = new PolicyRun(actor, policy, source, dryRun);
     await this.people.apply(run);
     await this.servers.apply(run);
