@@ -227,6 +227,44 @@ describe('web console end to end', () => {
     expect((await stack.admin.get(`/api/v1/access-requests/${id}`)).body.status).toBe('PENDING');
   });
 
+  it('security and auditors: the integration with its doctor, revoke-all confirmed, the chain verified, who had access as a timeline', async () => {
+    // Sam is created by his first sign-in, with the roles his groups map to.
+    const sam = await signIn('sam');
+    const alice = await signIn('alice');
+    const id = await requestThroughForm(alice, 'read', '20m');
+    const bob = await signIn('bob');
+    await nav(bob, 'Approvals');
+    await bob
+      .locator(`li[data-request-id="${id}"]`)
+      .getByRole('button', { name: 'Approve' })
+      .click();
+    await untilStatus(stack.admin, id, 'ACTIVE');
+
+    await nav(sam, 'Active access');
+    await sam.locator(`tr[data-request-id="${id}"]`, { hasText: person('alice').email }).waitFor();
+
+    await nav(sam, 'Integrations');
+    await sam.getByRole('link', { name: 'orders-db' }).click();
+    await sam.getByText('REVOKE CONNECT ON DATABASE "app" FROM PUBLIC;').waitFor();
+    await sam.getByLabel('Reason').fill('incident drill');
+    await sam.getByRole('button', { name: 'Revoke all' }).click();
+    // Asked first: nothing ends until the confirmation.
+    expect((await stack.admin.get(`/api/v1/access-requests/${id}`)).body.status).toBe('ACTIVE');
+    await sam.getByRole('button', { name: 'Yes, revoke all' }).click();
+    await untilStatus(stack.admin, id, 'REVOKED');
+
+    await nav(sam, 'Audit');
+    await sam.getByRole('status', { name: 'Hash chain' }).filter({ hasText: 'verified' }).waitFor();
+    await nav(sam, 'Who had access');
+    await sam.getByLabel('Integration').selectOption(integrationId);
+    await sam.getByLabel('Database').selectOption('app');
+    await sam.getByRole('button', { name: 'Show' }).click();
+    const timeline = sam.getByRole('list', { name: 'Timeline' });
+    await timeline.waitFor();
+    expect(await timeline.getByRole('listitem').count()).toBeGreaterThanOrEqual(2);
+    expect(await timeline.textContent()).toContain(`${person('alice').email} · read on app.public`);
+  });
+
   it('sign-out ends the session: the console asks to sign in again', async () => {
     const alice = await signIn('alice');
     await alice.getByRole('button', { name: 'Sign out' }).click();
