@@ -79,7 +79,7 @@ export class ConnectorsService {
 
   async create(actor: Actor, name: string): Promise<ConnectorEntity> {
     const c = await this.insert(actor, name);
-    // After the commit: a results consumer started earlier could find no connector row.
+    // Once committed: no results consumer is started for a connector that rolled back.
     for (const listener of this.created) listener(c.id);
     return c;
   }
