@@ -42,6 +42,12 @@ interface ResponseUrl {
 }
 
 /** One POST the broker made to a response_url, as the person saw it. */
+interface Hang {
+  arrived: Promise<SlackCall>;
+  arrive(call: SlackCall): void;
+  released: Promise<void>;
+}
+
 export interface ResponsePost {
   user: string;
   channel: string;
@@ -136,6 +142,7 @@ export class FakeSlack {
   private seq = 0;
   private readonly usergroups = new Map<string, string[]>();
   private readonly failures = new Map<string, string[]>();
+  private readonly hangs = new Map<string, Hang[]>();
   private readonly messages = new Map<string, PostedMessage>();
   private readonly usedTriggers = new Set<string>();
   private tsCounter = 1_700_000_000;
@@ -247,6 +254,22 @@ export class FakeSlack {
   /** The next call of `method` fails with Slack's `error` (e.g. a Slack outage). */
   failNext(method: string, error: string): void {
     this.failures.set(method, [...(this.failures.get(method) ?? []), error]);
+  }
+
+  /**
+   * The next call of `method` is held unanswered, taking no effect, until released (then it
+   * fails with a 500): Slack holding a call while a test kills the broker that made it.
+   */
+  hangNext(method: string): { arrived: Promise<SlackCall>; release(): void } {
+    let arrive!: (call: SlackCall) => void;
+    let release!: () => void;
+    const hang: Hang = {
+      arrived: new Promise((r) => (arrive = r)),
+      arrive: (call) => arrive(call),
+      released: new Promise((r) => (release = r)),
+    };
+    this.hangs.set(method, [...(this.hangs.get(method) ?? []), hang]);
+    return { arrived: hang.arrived, release };
   }
 
   /** A public channel the bot is in (C0GENERAL exists from the start); everyone is a member. */
@@ -406,6 +429,14 @@ export class FakeSlack {
       const token = method === 'apps.connections.open' ? this.appToken : this.token;
       if (!token || req.headers.authorization !== `Bearer ${token}`)
         throw new SlackApiError('invalid_auth');
+      const hang = this.hangs.get(method)?.shift();
+      if (hang) {
+        call.ok = false;
+        call.error = 'held';
+        hang.arrive(call);
+        await hang.released;
+        throw new Error(`${method} was held, then dropped`);
+      }
       const failure = this.failures.get(method)?.shift();
       if (failure) throw new SlackApiError(failure);
       return { ok: true, ...this.answer(method, args) };
