@@ -9,7 +9,7 @@ export interface Actor {
   channel: AuditChannel;
   /** The client's address, when the action came over the network. */
   sourceAddress?: string;
-  /** Set when the token in use was minted for this person by someone else (an admin acting as them). */
+  /** Set when someone else minted the token in use for this person (an admin acting as them). */
   mintedBy?: string;
   /** How the person proved who they are: a bearer token, or a sign-in at the identity provider. */
   authentication?: { method: 'oidc' | 'token'; authTime?: Date; acr?: string; amr?: string[] };
