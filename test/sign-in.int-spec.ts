@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { createBrokerApp } from '../apps/broker/src/bootstrap';
 import { ApiClient } from './support/api-client';
 import { createBrokerTestEnv, type BrokerTestEnv } from './support/broker-env';
+import { freePort } from './support/processes';
 import {
   DEMO_PEOPLE,
   signInThroughIdp,
@@ -16,14 +16,6 @@ import {
 const person = (login: string) => DEMO_PEOPLE.find((p) => p.login === login)!;
 /** The session row of the cookie given as $1 (the table holds only the id's SHA-256). */
 const BY_COOKIE = `token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')`;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Sign-in with a real OpenID Connect provider (oidc-provider on 127.0.0.1): code flow with

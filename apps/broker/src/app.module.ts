@@ -31,6 +31,7 @@ import { SlackModule } from './slack/slack.module';
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'res.headers["set-cookie"]',
   'req.headers["x-slack-signature"]',
   'password',
   'token',
