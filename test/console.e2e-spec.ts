@@ -263,6 +263,17 @@ describe('web console end to end', () => {
     await timeline.waitFor();
     expect(await timeline.getByRole('listitem').count()).toBeGreaterThanOrEqual(2);
     expect(await timeline.textContent()).toContain(`${person('alice').email} · read on app.public`);
+
+    // A person's activity, and the pictures drawn from the broker's own requests.
+    await nav(sam, 'People');
+    await sam.getByRole('link', { name: person('alice').email }).click();
+    await sam.getByRole('cell', { name: 'request.created' }).first().waitFor();
+    await nav(sam, 'Insights');
+    const today = `${new Date().getMonth() + 1}/${new Date().getDate()}: 2`;
+    await sam.getByRole('img', { name: /^Grants started per day/ }).waitFor();
+    expect(
+      await sam.getByRole('img', { name: /^Grants started per day/ }).getAttribute('aria-label'),
+    ).toContain(today);
   });
 
   it('sign-out ends the session: the console asks to sign in again', async () => {

@@ -6,7 +6,9 @@ import { hasRole, signIn, useSession } from './session';
 import type { Session } from './types';
 import { AccessHistory, AuditExplorer } from './pages/audit';
 import { Inbox } from './pages/inbox';
+import { Insights } from './pages/insights';
 import { MyAccess } from './pages/my-access';
+import { People, PersonActivity } from './pages/people';
 import { RequestForm } from './pages/request-form';
 import { AccessRules, Connectors } from './pages/rules';
 import { ActiveBoard, BreakGlassReviews, IntegrationDetail, Integrations } from './pages/security';
@@ -33,6 +35,8 @@ const PAGES: Page[] = [
   { path: '/reviews', title: 'Break-glass reviews', visible: security },
   { path: '/audit', title: 'Audit', visible: auditors },
   { path: '/history', title: 'Who had access', visible: auditors },
+  { path: '/people', title: 'People', visible: auditors },
+  { path: '/insights', title: 'Insights', visible: auditors },
 ];
 
 export function App() {
@@ -108,6 +112,8 @@ function SignedIn({ session }: { session: Session }) {
 function Route({ path, session }: { path: string; session: Session }) {
   const integration = /^\/integrations\/([0-9a-f-]{36})$/.exec(path);
   if (integration) return <IntegrationDetail id={integration[1]} session={session} />;
+  const someone = /^\/people\/([0-9a-f-]{36})$/.exec(path);
+  if (someone) return <PersonActivity id={someone[1]} />;
   switch (path) {
     case '/':
       return <MyAccess />;
@@ -129,6 +135,10 @@ function Route({ path, session }: { path: string; session: Session }) {
       return <AuditExplorer session={session} />;
     case '/history':
       return <AccessHistory />;
+    case '/people':
+      return <People />;
+    case '/insights':
+      return <Insights />;
     default:
       return (
         <p>

@@ -39,6 +39,7 @@ export interface AccessRequest {
   duration: string;
   justification: string | null;
   decidedBy: string | null;
+  decidedAt: string | null;
   grantedAt: string | null;
   expiresAt: string | null;
   endedAt: string | null;
