@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import type { SslMode } from '@doorman/contracts';
+import { waitFor } from '../../../../test/support/broker-env';
 import { startTargetPostgres, type TargetPostgres } from '../../../../test/support/target-postgres';
 import { sslOptions } from '../config/connector.config';
 import { classifyError } from './sqlstate';
@@ -101,7 +102,11 @@ describe('target client TLS modes', () => {
   it('prefer falls back to plain text when the server offers no TLS; verify-full does not', async () => {
     await target.query('ALTER SYSTEM SET ssl = off');
     await target.query('SELECT pg_reload_conf()');
-    await new Promise((r) => setTimeout(r, 300));
+    // The server has reloaded once a session sees the new value (the postmaster reloads first).
+    await waitFor(
+      'ssl off after the reload',
+      async () => (await target.query<{ ssl: string }>('SHOW ssl')).rows[0].ssl === 'off',
+    );
     try {
       expect(await usesTls(clientFor('prefer'))).toBe(false);
       await expect(
