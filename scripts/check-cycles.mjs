@@ -1,4 +1,4 @@
-// Import cycles in the broker, at two levels:
+// Import cycles in the broker (or the folder given), at two levels:
 //   1. files: no file reaches itself through its imports (madge --circular);
 //   2. feature folders: collapse every file to its first folder under apps/broker/src
 //      (grants, requests, …) and require that folder graph to be acyclic, so a feature can
@@ -8,13 +8,13 @@
 // classes, the list the DataSource is built from (composition, like app.module.ts, which is
 // its own "(root)" node that nothing imports).
 // Specs are left out (a test may reach across folders to set a scene).
-// Usage: node scripts/check-cycles.mjs   — exits 1 and prints each cycle with one import
-// per hop that makes it.
+// Usage: node scripts/check-cycles.mjs [folder]   (default apps/broker/src) — exits 1 and
+// prints each cycle with one import per hop that makes it.
 import madge from 'madge';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const SOURCE = 'apps/broker/src';
+const SOURCE = (process.argv[2] ?? 'apps/broker/src').replace(/\/$/, '');
 
 const result = await madge(`${root}${SOURCE}`, {
   baseDir: `${root}${SOURCE}`,
