@@ -8,9 +8,8 @@ import { IdPipe, ZodPipe } from '../common/zod';
 import { hasAnyRole, type Actor } from '../identity/actor';
 import { CurrentActor, Roles } from '../identity/auth.decorators';
 import { AUDIT_READERS } from '../identity/doorman-roles';
-import { AccessHistoryService } from '../requests/access-history.service';
-import { requestView } from '../requests/requests.controller';
-import { RequestsService } from '../requests/requests.service';
+import { requestView } from '../access-requests/request-view';
+import { AccessHistoryService } from './access-history.service';
 import { CSV_HEADER, eventCadf, eventCsv, eventJson, EXPORT_FORMATS } from './audit-export';
 import { AuditChainService } from './audit-chain.service';
 import { AuditCheckpointSchema } from './audit-checkpoint';
@@ -53,7 +52,6 @@ export class AuditController {
   constructor(
     private readonly audit: AuditService,
     private readonly chain: AuditChainService,
-    private readonly requests: RequestsService,
     private readonly history: AccessHistoryService,
   ) {}
 
@@ -66,8 +64,7 @@ export class AuditController {
     if (!hasAnyRole(actor, AUDIT_READERS)) {
       if (!q.requestId)
         throw DomainError.forbidden('only admin, security and auditors may list all audit events');
-      const request = await this.requests.get(q.requestId);
-      if (request.requesterId !== actor.id)
+      if ((await this.history.requesterOf(q.requestId)) !== actor.id)
         throw DomainError.forbidden('you may read the audit trail of your own requests only');
     }
     return (await this.audit.list(q)).map(eventJson);

@@ -1,15 +1,29 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DomainEventBus } from '../common/domain-events';
+import { AccessRequestsModule } from '../access-requests/access-requests.module';
 import { OutboxModule } from '../outbox/outbox.module';
+import { AccessHistoryService } from './access-history.service';
+import { AuditController } from './audit.controller';
 import { AuditEventEntity } from './audit-event.entity';
 import { AuditChainService } from './audit-chain.service';
 import { AuditStreamService } from './audit-stream.service';
 import { AuditService } from './audit.service';
 
+/**
+ * The audit trail: recorded by every feature, sealed into a hash chain, streamed, and read
+ * through its own API (which needs only the requests' storage, not the requests feature).
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([AuditEventEntity]), OutboxModule],
-  providers: [AuditService, DomainEventBus, AuditChainService, AuditStreamService],
+  imports: [TypeOrmModule.forFeature([AuditEventEntity]), OutboxModule, AccessRequestsModule],
+  controllers: [AuditController],
+  providers: [
+    AuditService,
+    DomainEventBus,
+    AuditChainService,
+    AuditStreamService,
+    AccessHistoryService,
+  ],
   exports: [AuditService, DomainEventBus, AuditChainService],
 })
 export class AuditModule {}

@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
+import { DomainError } from '../common/errors';
 import type { AccessRequestEntity } from '../access-requests/access-request.entity';
 import {
   AccessRequestRepository,
   type AccessWindow,
 } from '../access-requests/access-request.repository';
 
-/** Answers for auditors: who had access to a resource in a time range, and what a person asked for. */
+/**
+ * Answers for auditors: who had access to a resource in a time range, what a person asked for,
+ * and whose request a trail belongs to (a requester may read their own).
+ */
 @Injectable()
 export class AccessHistoryService {
   constructor(private readonly requests: AccessRequestRepository) {}
@@ -19,6 +23,13 @@ export class AccessHistoryService {
     to: Date;
   }): Promise<AccessWindow[]> {
     return this.requests.whoHadAccess(q);
+  }
+
+  /** The person who asked for the request; not found when there is no such request. */
+  async requesterOf(requestId: string): Promise<string> {
+    const request = await this.requests.findById(requestId);
+    if (!request) throw DomainError.notFound('access request', requestId);
+    return request.requesterId;
   }
 
   requestsOf(userId: string): Promise<AccessRequestEntity[]> {
