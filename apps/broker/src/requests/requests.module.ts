@@ -2,13 +2,11 @@ import { Module } from '@nestjs/common';
 import { AccessFlowsModule } from '../access-flows/access-flows.module';
 import { AccessRequestsModule } from '../access-requests/access-requests.module';
 import { ApprovalsModule } from '../approvals/approvals.module';
-import { AuditController } from '../audit/audit.controller';
 import { AuditModule } from '../audit/audit.module';
 import { CatalogModule } from '../catalog/catalog.module';
 import { GrantsModule } from '../grants/grants.module';
 import { IdentityModule } from '../identity/identity.module';
 import { IntegrationsModule } from '../integrations/integrations.module';
-import { AccessHistoryService } from './access-history.service';
 import { CredentialsRevealService } from './credentials-reveal.service';
 import { IncidentsController } from './incidents.controller';
 import { RequestIntakeService } from './request-intake.service';
@@ -21,8 +19,7 @@ import { ResealService } from './reseal.service';
 
 /**
  * Requests: intake (judged, opened), the REST routes of a request's life, credentials reveal,
- * access history, re-sealing stored credentials, incidents. The audit API is registered here
- * until it moves to its own module: reading a request's trail needs the request's rules.
+ * re-sealing stored credentials, incidents.
  */
 @Module({
   imports: [
@@ -35,7 +32,7 @@ import { ResealService } from './reseal.service';
     AuditModule,
     CatalogModule,
   ],
-  controllers: [RequestsController, IncidentsController, AuditController],
+  controllers: [RequestsController, IncidentsController],
   providers: [
     RequestsService,
     RequestIntakeService,
@@ -43,14 +40,8 @@ import { ResealService } from './reseal.service';
     RequestOpeningService,
     CredentialsRevealService,
     RequestsSweeperService,
-    AccessHistoryService,
     ResealService,
   ],
-  exports: [
-    RequestsService,
-    CredentialsRevealService,
-    RequestsSweeperService,
-    AccessHistoryService,
-  ],
+  exports: [RequestsService, CredentialsRevealService, RequestsSweeperService],
 })
 export class RequestsModule {}
