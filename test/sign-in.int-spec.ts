@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { createBrokerApp } from '../apps/broker/src/bootstrap';
 import { ApiClient } from './support/api-client';
-import { createBrokerTestEnv, type BrokerTestEnv } from './support/broker-env';
+import { createBrokerTestEnv, type BrokerTestEnv, waitFor } from './support/broker-env';
 import { freePort } from './support/processes';
 import {
   DEMO_PEOPLE,
@@ -172,6 +172,27 @@ describe('sign-in with the identity provider (real provider, PostgreSQL and Redi
     expect(again.res.status).toBe(403);
     expect(((await again.res.json()) as { message: string }).message).toContain('deactivated');
     expect((await admin.post(`/api/v1/users/${me.person.id}/reactivate`)).status).toBe(200);
+    // Reactivated, the person signs in afresh: the session from before stays ended.
+    expect((await session(browser)).status).toBe(401);
+    const left = await db.query(`SELECT 1 FROM browser_sessions WHERE user_id = $1`, [
+      me.person.id,
+    ]);
+    expect(left.rowCount).toBe(0);
+  });
+
+  it('a deactivation ends the person’s sessions even when they make no call meanwhile', async () => {
+    const browser = new TestBrowser();
+    await signInThroughIdp(browser, url, person('bob'));
+    const me = await sessionBody(browser);
+    expect((await admin.post(`/api/v1/users/${me.person.id}/deactivate`)).status).toBe(200);
+    await waitFor('the deactivation to end the sessions', async () => {
+      const left = await db.query(`SELECT 1 FROM browser_sessions WHERE user_id = $1`, [
+        me.person.id,
+      ]);
+      return left.rowCount === 0;
+    });
+    expect((await admin.post(`/api/v1/users/${me.person.id}/reactivate`)).status).toBe(200);
+    expect((await session(browser)).status).toBe(401);
   });
 
   it('a state-changing call needs the CSRF header and the broker’s own Origin: else 403 and nothing changes', async () => {

@@ -14,7 +14,7 @@ export type NewSession = Pick<
 export type SessionWithPerson = Pick<
   BrowserSessionEntity,
   'id' | 'userId' | 'authTime' | 'acr' | 'amr' | 'lastSeenAt' | 'expiresAt'
-> & { email: string; name: string; roles: DoormanRole[] };
+> & { email: string; name: string; roles: DoormanRole[]; deactivatedAt: Date | null };
 
 /** The browser_sessions table. */
 @Injectable()
@@ -30,17 +30,23 @@ export class SessionRepository {
     return repo.save(repo.create(row));
   }
 
-  /** The session of this hash with its person, unless the person is deactivated. */
-  async findWithActivePerson(tokenHash: string): Promise<SessionWithPerson | null> {
+  /** The session of this hash with its person: every cookie-authenticated call, one round trip. */
+  async findWithPerson(tokenHash: string): Promise<SessionWithPerson | null> {
     const [row] = await this.tx.query<SessionWithPerson[]>(
       `SELECT s.id, s.user_id AS "userId", s.auth_time AS "authTime", s.acr, s.amr,
               s.last_seen_at AS "lastSeenAt", s.expires_at AS "expiresAt",
-              u.email, u.name, u.roles
+              u.email, u.name, u.roles, u.deactivated_at AS "deactivatedAt"
          FROM browser_sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.token_hash = $1 AND u.deactivated_at IS NULL`,
+        WHERE s.token_hash = $1`,
       [tokenHash],
     );
     return row ?? null;
+  }
+
+  /** Ends every session of the person (deactivation). */
+  async deleteAllOf(userId: string): Promise<number> {
+    const res = await this.tx.getRepository(BrowserSessionEntity).delete({ userId });
+    return res.affected ?? 0;
   }
 
   async touch(id: string, at: Date): Promise<void> {

@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Transactional } from '@nestjs-cls/transactional';
 import { AuditService } from '../audit/audit.service';
+import { DomainEventBus } from '../common/domain-events';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import type { Actor } from '../identity/actor';
 import type { UserEntity } from '../identity/user.entity';
@@ -45,15 +46,33 @@ export interface SessionView {
 
 /** Browser sessions: opened at sign-in, checked on every call, ended by time or by sign-out. */
 @Injectable()
-export class SessionService {
+export class SessionService implements OnModuleInit, OnModuleDestroy {
   readonly settings: SessionSettings;
+  private unsubscribe?: () => void;
 
   constructor(
     @Inject(BROKER_CONFIG) config: BrokerConfig,
     private readonly sessions: SessionRepository,
     private readonly audit: AuditService,
+    private readonly bus: DomainEventBus,
   ) {
     this.settings = sessionSettings(config);
+  }
+
+  /**
+   * A deactivation ends the person's sessions as soon as it commits, so a later reactivation
+   * revives none of them. Should this broker stop first, the check on every call below still
+   * ends each session the moment it is used while its person is deactivated.
+   */
+  onModuleInit(): void {
+    this.unsubscribe = this.bus.subscribe(async (e) => {
+      if (e.action === 'user.deactivated' && typeof e.details.userId === 'string')
+        await this.sessions.deleteAllOf(e.details.userId);
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
   }
 
   /** A new session for the person, audited with how the provider authenticated them. */
@@ -92,13 +111,16 @@ export class SessionService {
     return { sessionId, maxAgeSeconds: Math.floor(this.settings.absoluteMs / 1000) };
   }
 
-  /** The caller behind a session cookie, or null when the session is gone, ended or its person deactivated. */
+  /**
+   * The caller behind a session cookie, or null when the session is gone or has ended; a session
+   * whose person is deactivated ends here for good.
+   */
   async authenticate(sessionId: string, sourceAddress?: string): Promise<SessionCaller | null> {
     if (sessionId.length > 100) return null;
-    const session = await this.sessions.findWithActivePerson(hashSecret(sessionId));
+    const session = await this.sessions.findWithPerson(hashSecret(sessionId));
     if (!session) return null;
     const now = new Date();
-    if (!sessionLive(session, this.settings.idleMs, now)) {
+    if (session.deactivatedAt || !sessionLive(session, this.settings.idleMs, now)) {
       await this.sessions.delete(session.id);
       return null;
     }
