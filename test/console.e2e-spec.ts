@@ -284,6 +284,31 @@ describe('web console end to end', () => {
     expect(after).toBe(401);
   });
 
+  it('works by keyboard and at a phone’s width', async () => {
+    const { open } = await browser.person({ width: 390, height: 844 });
+    const watched = await open(`${base}/console/`);
+    pages.push(watched);
+    const { page } = watched;
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Login').fill('alice');
+    await page.getByLabel('Password').fill(person('alice').password);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('signed-in-as').waitFor();
+    const overflow = () =>
+      page.evaluate(() => {
+        const root = (globalThis as any).document.documentElement;
+        return root.scrollWidth - root.clientWidth;
+      });
+    await page.getByRole('heading', { name: 'My access' }).waitFor();
+    await page.locator('tr[data-request-id]').first().waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await nav(page, 'Request access');
+    await page.getByLabel('Integration').selectOption(integrationId);
+    await page.getByLabel('Schema').selectOption('app.public');
+    expect(await overflow()).toBeLessThanOrEqual(0);
+  });
+
   it('no page had a script error or a Content-Security-Policy refusal', async () => {
     expect(pages.length).toBeGreaterThan(0);
     expect(pages.flatMap((p) => p.problems)).toEqual([]);

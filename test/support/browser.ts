@@ -32,12 +32,12 @@ export class TestBrowser {
     return new TestBrowser(browser);
   }
 
-  /** A fresh browser profile: no cookies, no storage. */
-  async person(): Promise<{
+  /** A fresh browser profile: no cookies, no storage (at a phone's size, given one). */
+  async person(viewport?: { width: number; height: number }): Promise<{
     context: BrowserContext;
     open: (url: string) => Promise<WatchedPage>;
   }> {
-    const context = await this.browser.newContext();
+    const context = await this.browser.newContext(viewport ? { viewport } : {});
     context.setDefaultTimeout(20_000);
     return {
       context,
