@@ -68,9 +68,6 @@ const ListSchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-/** Where the audit API and other controllers take the view of a request from. */
-export { requestView };
-
 @ApiTags('access-requests')
 @ApiBearerAuth()
 @Controller('access-requests')
