@@ -346,6 +346,7 @@ describe('sign-in with the identity provider (real provider, PostgreSQL and Redi
     const browser = new TestBrowser();
     await signInThroughIdp(browser, url, person('alice'));
     const first = await sessionBody(browser);
+    const firstCookie = browser.cookie(url, 'doorman_session')!;
     // Signed in at the provider already: without a step-up no form is shown.
     const silent = await browser.follow(`${url}/auth/login`, (next) => next.origin !== url);
     expect(new URL(silent.res.headers.get('location')!).pathname).toBe('/auth/callback');
@@ -360,6 +361,12 @@ describe('sign-in with the identity provider (real provider, PostgreSQL and Redi
     expect(new Date(second.authentication.authTime).getTime()).toBeGreaterThan(
       new Date(first.authentication.authTime).getTime(),
     );
+    // The browser's earlier session ended with the new sign-in (a fresh id, one session).
+    const before = await fetch(`${url}/api/v1/session`, {
+      headers: { cookie: `doorman_session=${firstCookie}` },
+    });
+    expect(before.status).toBe(401);
+    expect(browser.cookie(url, 'doorman_session')).not.toBe(firstCookie);
   });
 
   it('bearer tokens work as before, without CSRF headers, and are not sessions', async () => {

@@ -49,6 +49,7 @@ export class AuthController {
     const done = await this.signIn.complete({
       query: at >= 0 ? req.originalUrl.slice(at) : '',
       binding: readCookie(req, SIGN_IN_COOKIE),
+      previousSessionId: readCookie(req, SESSION_COOKIE),
       sourceAddress: req.ip,
     });
     const secure = this.secure(req);

@@ -43,6 +43,10 @@ export class SessionRepository {
     return row ?? null;
   }
 
+  async deleteByHash(tokenHash: string): Promise<void> {
+    await this.tx.getRepository(BrowserSessionEntity).delete({ tokenHash });
+  }
+
   /** Ends every session of the person (deactivation). */
   async deleteAllOf(userId: string): Promise<number> {
     const res = await this.tx.getRepository(BrowserSessionEntity).delete({ userId });

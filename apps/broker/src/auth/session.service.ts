@@ -75,16 +75,22 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
     this.unsubscribe?.();
   }
 
-  /** A new session for the person, audited with how the provider authenticated them. */
+  /**
+   * A new session for the person, audited with how the provider authenticated them. The
+   * browser's previous session, if it still had one (a step-up, another person), ends: one
+   * browser, one session, and always a fresh id after a sign-in.
+   */
   @Transactional()
   async open(
     person: UserEntity,
     auth: Authentication,
-    sourceAddress?: string,
+    from: { sourceAddress?: string; previousSessionId?: string },
   ): Promise<OpenedSession> {
     const now = new Date();
     const sessionId = randomSecret();
     await this.sessions.deleteEndedBefore(now);
+    if (from.previousSessionId)
+      await this.sessions.deleteByHash(hashSecret(from.previousSessionId));
     const row = await this.sessions.insert({
       tokenHash: hashSecret(sessionId),
       userId: person.id,
@@ -99,7 +105,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
         email: person.email,
         roles: person.roles,
         channel: 'console',
-        sourceAddress,
+        sourceAddress: from.sourceAddress,
       },
       details: {
         sessionId: row.id,

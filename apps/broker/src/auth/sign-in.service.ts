@@ -85,6 +85,8 @@ export class SignInService {
   async complete(input: {
     query: string;
     binding: string | undefined;
+    /** The session cookie the browser still had, if any: it ends. */
+    previousSessionId?: string;
     sourceAddress?: string;
   }): Promise<OpenedSession & { returnTo: string }> {
     const s = this.enabled();
@@ -100,11 +102,10 @@ export class SignInService {
     callbackUrl.search = input.query;
     const claims = await this.oidc.exchange(s, callbackUrl, attempt);
     const person = await this.personFor(s, claims, input.sourceAddress);
-    const opened = await this.sessions.open(
-      person,
-      claimsAuthentication(claims),
-      input.sourceAddress,
-    );
+    const opened = await this.sessions.open(person, claimsAuthentication(claims), {
+      sourceAddress: input.sourceAddress,
+      previousSessionId: input.previousSessionId,
+    });
     return { ...opened, returnTo: attempt.returnTo };
   }
 
