@@ -15,7 +15,7 @@ import { HeartbeatService } from './jobs/heartbeat.service';
 import { InventoryService } from './jobs/inventory.service';
 import { ResultsPublisher } from './jobs/results.publisher';
 import { LOGGER } from './logging/logger';
-import { ConnectorMetrics } from './metrics/connector-metrics';
+import { ConnectorMetrics, HEARTBEAT_CLOCK } from './metrics/connector-metrics';
 import { AdminRotationService } from './postgres/admin-rotation.service';
 import { GroupRolesService } from './postgres/group-roles.service';
 import { TargetClient } from './postgres/target-client';
@@ -107,6 +107,7 @@ export class ConnectorModule {
             new HeartbeatService(config.connectorId, config.heartbeatIntervalMs, t, r, logger),
           inject: [TargetClient, ResultsPublisher],
         },
+        { provide: HEARTBEAT_CLOCK, useExisting: HeartbeatService },
         {
           provide: InventoryService,
           useFactory: (t: TargetClient, r: ResultsPublisher) =>

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { z } from 'zod';
 import { DEFAULT_REDIS_PREFIX, SSL_MODES, type SslMode } from '@doorman/contracts';
-import { parseAdminSecret } from '../postgres/admin-secret';
+import { parseAdminSecret } from './admin-secret';
 
 /** Reported in heartbeats. */
 export const CONNECTOR_VERSION = '0.1.0';

@@ -12,8 +12,16 @@ import {
   CONNECTOR_VERSION,
   type ConnectorConfig,
 } from '../config/connector.config';
-import { HeartbeatService } from '../jobs/heartbeat.service';
 import { LOGGER } from '../logging/logger';
+
+/**
+ * Where the metrics read the last heartbeat's time (the heartbeat service, bound in the
+ * connector module): metrics depend on this shape, not on the jobs that send heartbeats.
+ */
+export const HEARTBEAT_CLOCK = Symbol('HEARTBEAT_CLOCK');
+export interface HeartbeatClock {
+  readonly lastSentAt: Date | null;
+}
 
 /**
  * The connector's Prometheus metrics, served on their own port (METRICS_PORT, default 9464)
@@ -47,7 +55,7 @@ export class ConnectorMetrics implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     @Inject(CONNECTOR_CONFIG) private readonly config: ConnectorConfig,
-    @Inject(HeartbeatService) heartbeat: HeartbeatService,
+    @Inject(HEARTBEAT_CLOCK) heartbeat: HeartbeatClock,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     collectDefaultMetrics({ register: this.registry });

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { startTargetPostgres, type TargetPostgres } from '../../../../test/support/target-postgres';
 import { sslOptions } from '../config/connector.config';
 import { AdminRotationService } from './admin-rotation.service';
-import { parseAdminSecret } from './admin-secret';
+import { parseAdminSecret } from '../config/admin-secret';
 import { TargetClient } from './target-client';
 
 jest.setTimeout(60_000);

@@ -7,7 +7,6 @@ import { generatePassword, scramSha256Verifier } from '@doorman/crypto';
 import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
 import * as sql from './sql';
 import { classifyError } from './sqlstate';
-export { parseAdminSecret } from './admin-secret';
 import type { TargetClient } from './target-client';
 
 export interface AdminRotationOutcome {
