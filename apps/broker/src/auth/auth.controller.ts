@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { DomainError } from '../common/errors';
 import { CurrentBrowserSession, Public } from '../identity/auth.decorators';
@@ -10,9 +10,9 @@ import { SignInService } from './sign-in.service';
 /**
  * The browser's way in and out: /auth/login sends it to the identity provider, /auth/callback
  * brings it back with a session cookie, /auth/logout ends the session. Outside /api/v1: these
- * are pages a browser navigates to, not API calls.
+ * are pages a browser navigates to, not API calls (so not in the OpenAPI document either).
  */
-@ApiTags('sign-in')
+@ApiExcludeController()
 @Controller('auth')
 export class AuthController {
   constructor(

@@ -1,11 +1,13 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DomainError, ErrorCode } from '../common/errors';
 import { CurrentBrowserSession } from '../identity/auth.decorators';
 import { SessionService, type SessionCaller, type SessionView } from './session.service';
 
-@ApiTags('sign-in')
+// Only a browser session has one (a bearer token gets 401): out of the OpenAPI document, which
+// describes the bearer-token API; docs/sign-in.md and docs/api.md describe it.
+@ApiExcludeController()
 @Controller('session')
 export class SessionController {
   constructor(private readonly sessions: SessionService) {}
