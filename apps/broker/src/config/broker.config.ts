@@ -151,8 +151,6 @@ export const BrokerConfigSchema = z.object({
   /** How long before expiry the requester is warned, and how often that is checked. */
   SLACK_EXPIRY_WARNING_SECONDS: unset(z.coerce.number().int().min(0).default(300)),
   SLACK_EXPIRY_CHECK_MS: unset(z.coerce.number().int().min(100).default(30000)),
-  /** How often approvers never asked for a pending request (a broker stopped mid-way) are asked; 0: never. */
-  SLACK_CATCH_UP_MS: unset(z.coerce.number().int().min(0).default(60_000)),
   /** How often groups linked to a Slack user group are re-read from Slack (0: only on events and on demand). */
   SLACK_USERGROUP_SYNC_MS: unset(z.coerce.number().int().min(0).default(600_000)),
   /** Slack commands, clicks and submissions per Slack user per minute (per broker replica). */
