@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DomainError, ErrorCode } from '../common/errors';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import type { Actor } from '../identity/actor';
@@ -29,7 +29,7 @@ type Enabled = Extract<OidcSettings, { enabled: true }>;
  * through the one role path, and a browser session opened.
  */
 @Injectable()
-export class SignInService {
+export class SignInService implements OnApplicationBootstrap {
   private readonly logger = new Logger(SignInService.name);
   private readonly settings: OidcSettings;
 
@@ -42,6 +42,17 @@ export class SignInService {
     private readonly sessions: SessionService,
   ) {
     this.settings = oidcSettings(config);
+  }
+
+  /** Says at start whether sign-in is on, and the redirect URI to register at the provider. */
+  onApplicationBootstrap(): void {
+    const s = this.settings;
+    if (!s.enabled) return this.logger.log(s.reason);
+    this.logger.log(`sign-in through ${s.issuer.href}; redirect URI ${s.redirectUrl}`);
+    if (!this.config.PUBLIC_URL)
+      this.logger.warn(
+        'PUBLIC_URL is not set: the redirect URI names localhost and the CSRF Origin check trusts the Host header (set PUBLIC_URL to the address browsers use)',
+      );
   }
 
   private enabled(): Enabled {
