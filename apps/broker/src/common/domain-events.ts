@@ -24,10 +24,11 @@ export type DomainEventHandler = (event: DomainEvent) => Promise<void>;
 const PENDING = 'doormanPendingEvents';
 
 /**
- * In-process publish/subscribe for committed state changes. Services do not know who
- * listens (Slack today): they record audit events, and those recorded inside a transaction
- * are published only after it commits — never for a rollback, never inside the transaction,
- * so a slow subscriber (an HTTP call to Slack) never holds a row lock.
+ * In-process publish/subscribe for committed state changes, for listeners that may miss one
+ * when the broker stops (metrics, the audit stream): events recorded inside a transaction are
+ * published only after it commits — never for a rollback, never inside the transaction, so a
+ * slow subscriber never holds a row lock. What must not be lost (Slack notices) is an outbox
+ * job written with the audit event instead.
  */
 @Injectable()
 export class DomainEventBus implements EntitySubscriberInterface {
