@@ -122,7 +122,8 @@ Try it (alice asks, bob approves, alice gets a real login that ends by itself):
   psql "<connectionString from above>" -c 'select * from orders'                 # works for 2 minutes
   curl -s "$API/audit-events?requestId=\$REQ" -H "authorization: Bearer \$ALICE"
 
-Sign in (three browser windows, or private ones): http://127.0.0.1:$PORT/auth/login?returnTo=/console/
+Sign in at http://127.0.0.1:$PORT/auth/login?returnTo=/console/ (a browser holds one session: one person per
+  browser profile, or a normal and a private window)
   alice / $ALICE_PASSWORD   requester        bob / $BOB_PASSWORD   approver        sam / $SAM_PASSWORD   security lead
   identity provider http://127.0.0.1:$IDP_PORT (demo only)                         log: .demo/idp.log
 
