@@ -313,6 +313,21 @@ describe('sign-in with the identity provider (real provider, PostgreSQL and Redi
     expect(res2.status).toBe(401);
     expect(((await res2.json()) as { message: string }).message).toContain('nonce');
 
+    // An answer claiming to come from another issuer (the iss parameter, RFC 9207).
+    const b5 = new TestBrowser();
+    const fromElsewhere = new URL(
+      await completeAtIdp(
+        b5,
+        (await b5.fetch(`${url}/auth/login`)).headers.get('location')!,
+        person('alice'),
+      ),
+    );
+    expect(fromElsewhere.searchParams.get('iss')).toBe(idp.issuer);
+    fromElsewhere.searchParams.set('iss', 'https://evil.example');
+    const res3 = await b5.fetch(fromElsewhere.href);
+    expect(res3.status).toBe(401);
+    expect(((await res3.json()) as { message: string }).message).toContain('iss');
+
     // A genuine answer, opened in a browser that did not start the sign-in, then replayed.
     const b4 = new TestBrowser();
     const genuine = await completeAtIdp(
