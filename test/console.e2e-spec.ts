@@ -148,7 +148,8 @@ describe('web console end to end', () => {
 
     const bob = await signIn('bob');
     await nav(bob, 'Approvals');
-    const item = bob.locator(`li[data-request-id="${id}"]`);
+    // Shown once the flow and the approvals so far are in.
+    const item = bob.locator(`li[data-request-id="${id}"]`, { hasText: 'approvals' });
     await item.waitFor();
     const text = await item.textContent();
     for (const part of ['read', 'app.public', '30m', 'console end-to-end test', 'step 1 of 1'])
@@ -289,7 +290,12 @@ describe('web console end to end', () => {
     const watched = await open(`${base}/console/`);
     pages.push(watched);
     const { page } = watched;
+    const signInButton = page.getByRole('button', { name: 'Sign in' });
+    await signInButton.waitFor();
     await page.keyboard.press('Tab');
+    expect(
+      await signInButton.evaluate((b) => b === (globalThis as any).document.activeElement),
+    ).toBe(true);
     await page.keyboard.press('Enter');
     await page.getByLabel('Login').fill('alice');
     await page.getByLabel('Password').fill(person('alice').password);

@@ -18,17 +18,20 @@ export function Insights() {
       <h1 id="insights-title">Insights</h1>
       <p className="hint">From the latest {list.length} requests.</p>
       <ErrorNote error={requests.error} />
-      <div className="charts">
-        <BarChart
-          title="Grants started per day (last 14 days)"
-          bars={grantsPerDay(list, 14, Date.now())}
-        />
-        <BarChart title="Time to a decision" bars={approvalLatency(list)} />
-        <BarChart
-          title="Expired grants: how long past their end until taken back"
-          bars={expiryOverstay(list)}
-        />
-      </div>
+      {requests.isPending && <p>Loading…</p>}
+      {requests.data && (
+        <div className="charts">
+          <BarChart
+            title="Grants started per day (last 14 days)"
+            bars={grantsPerDay(list, 14, Date.now())}
+          />
+          <BarChart title="Time to a decision" bars={approvalLatency(list)} />
+          <BarChart
+            title="Expired grants: how long past their end until taken back"
+            bars={expiryOverstay(list)}
+          />
+        </div>
+      )}
     </section>
   );
 }

@@ -49,8 +49,10 @@ export function RequestForm() {
     enabled: !!choice && permission !== '',
   });
   const allowing = why.data?.flows ?? [];
-  const judge =
-    allowing.find((f) => f.flowId === flowId) ?? allowing.find((f) => f.judges) ?? allowing[0];
+  // The flow that judges a request without flowId, when the rules pick one (see chooseFlow).
+  const picked = allowing.find((f) => f.judges);
+  // Several flows tied: the person picks one (the API refuses to guess).
+  const judge = allowing.find((f) => f.flowId === flowId) ?? picked;
 
   const submit = useMutation({
     mutationFn: () =>
@@ -167,8 +169,7 @@ export function RequestForm() {
                   onChange={(e) => setFlowId(e.target.value)}
                 >
                   <option value="">
-                    The one that judges it
-                    {judge ? ` (${allowing.find((f) => f.judges)?.name ?? 'none'})` : ''}
+                    {picked ? `The one Doorman picks (${picked.name})` : 'Choose…'}
                   </option>
                   {allowing.map((f) => (
                     <option key={f.flowId} value={f.flowId}>
