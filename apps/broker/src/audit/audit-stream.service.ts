@@ -4,7 +4,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { DomainEventBus } from '../common/domain-events';
+import { DomainEventBus } from './domain-events';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import type { AuditCheckpoint } from './audit-checkpoint';
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DomainEventBus } from '../common/domain-events';
+import { DomainEventBus } from './domain-events';
 import { AccessRequestsModule } from '../access-requests/access-requests.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { AccessHistoryService } from './access-history.service';

@@ -4,7 +4,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { type EntityManager, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { DomainEventBus } from '../common/domain-events';
+import { DomainEventBus } from './domain-events';
 import { BROKER_CONFIG, slackSettings, type BrokerConfig } from '../config/broker.config';
 import type { Actor } from '../identity/actor';
 import { notifyJobId, type OutboxJob } from '../outbox/broker-jobs';

@@ -8,8 +8,8 @@ import {
   waitFor,
   type BrokerTestEnv,
 } from '../../../../test/support/broker-env';
-import { AuditModule } from '../audit/audit.module';
-import { AuditService } from '../audit/audit.service';
+import { AuditModule } from './audit.module';
+import { AuditService } from './audit.service';
 import { BrokerConfigModule } from '../config/config.module';
 import { DatabaseModule } from '../database/database.module';
 import { NOTIFICATIONS_QUEUE } from '../outbox/broker-jobs';

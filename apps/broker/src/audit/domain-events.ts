@@ -1,13 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type {
-  DataSource,
-  EntityManager,
-  EntitySubscriberInterface,
-  TransactionCommitEvent,
-  TransactionRollbackEvent,
-} from 'typeorm';
-import type { AuditAction } from '../audit/audit-action';
+import { AfterCommit } from '../database/after-commit';
+import type { AuditAction } from './audit-action';
 
 /** Something that happened and was committed: the audit record, as a notification. */
 export interface DomainEvent {
@@ -21,7 +14,8 @@ export interface DomainEvent {
 
 export type DomainEventHandler = (event: DomainEvent) => Promise<void>;
 
-const PENDING = 'doormanPendingEvents';
+/** The transaction an event was recorded in, as AfterCommit takes it. */
+type RecordedIn = Parameters<AfterCommit['run']>[0];
 
 /**
  * In-process publish/subscribe for committed state changes, for listeners that may miss one
@@ -31,13 +25,11 @@ const PENDING = 'doormanPendingEvents';
  * job written with the audit event instead.
  */
 @Injectable()
-export class DomainEventBus implements EntitySubscriberInterface {
+export class DomainEventBus {
   private readonly logger = new Logger(DomainEventBus.name);
   private readonly handlers = new Set<DomainEventHandler>();
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
-    dataSource.subscribers.push(this);
-  }
+  constructor(private readonly afterCommit: AfterCommit) {}
 
   subscribe(handler: DomainEventHandler): () => void {
     this.handlers.add(handler);
@@ -45,25 +37,9 @@ export class DomainEventBus implements EntitySubscriberInterface {
   }
 
   /** Publishes `event` once `em`'s transaction commits, or right away outside a transaction. */
-  publishAfterCommit(event: DomainEvent, em?: EntityManager): void {
-    const runner = em?.queryRunner;
-    if (runner?.isTransactionActive) {
-      const data = runner.data as Record<string, DomainEvent[] | undefined>;
-      (data[PENDING] ??= []).push(event);
-      return;
-    }
-    this.publish(event);
-  }
-
-  afterTransactionCommit(e: TransactionCommitEvent): void {
-    const data = e.queryRunner.data as Record<string, DomainEvent[] | undefined>;
-    const events = data[PENDING] ?? [];
-    delete data[PENDING];
-    for (const event of events) this.publish(event);
-  }
-
-  afterTransactionRollback(e: TransactionRollbackEvent): void {
-    delete (e.queryRunner.data as Record<string, unknown>)[PENDING];
+  publishAfterCommit(event: DomainEvent, em?: RecordedIn): void {
+    if (em) this.afterCommit.run(em, () => this.publish(event));
+    else this.publish(event);
   }
 
   private publish(event: DomainEvent): void {
