@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { TIMERS_QUEUE, connectorQueueName, connectorResultsQueueName } from '@doorman/contracts';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { DomainEventBus, type DomainEvent } from '../common/domain-events';
+import { DomainEventBus, type DomainEvent } from '../audit/domain-events';
 import { ConnectorsService } from '../connectors/connectors.service';
 import { FaultMetrics } from '../grants/fault-metrics';
 import { QueueRegistry } from '../outbox/queue-registry';
