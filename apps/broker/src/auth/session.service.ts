@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Transactional } from '@nestjs-cls/transactional';
 import { AuditService } from '../audit/audit.service';
-import { DomainEventBus } from '../common/domain-events';
+import { DomainEventBus } from '../audit/domain-events';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import type { Actor } from '../identity/actor';
 import type { UserEntity } from '../identity/user.entity';
