@@ -7,8 +7,8 @@ import {
   resourceName,
   slackDate,
   type RequestView,
+  type SlackMessage,
 } from './format';
-import type { SlackMessage } from './messages.view';
 
 /**
  * Answers in Slack's words: what a person sees when something cannot be done, said

@@ -67,6 +67,12 @@ export { formatDuration };
 
 export type KnownBlock = types.KnownBlock;
 export type Block = types.Block;
+
+/** A message as chat.postMessage and chat.update take it: fallback text and its blocks. */
+export interface SlackMessage {
+  text: string;
+  blocks: Array<KnownBlock | Block>;
+}
 export type ModalView = types.ModalView;
 export type HomeView = types.HomeView;
 

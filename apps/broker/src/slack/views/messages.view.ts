@@ -1,7 +1,6 @@
 import { SlackIds } from '../slack-ids';
 import { statusWords } from './answers.view';
 import {
-  type Block,
   button,
   type KnownBlock,
   escapeText,
@@ -11,12 +10,10 @@ import {
   slackDate,
   truncate,
   type RequestView,
+  type SlackMessage,
 } from './format';
 
-export interface SlackMessage {
-  text: string;
-  blocks: Array<KnownBlock | Block>;
-}
+export type { SlackMessage };
 
 /** The outcome shown on every approver's copy once someone decided. */
 export interface Decision {
