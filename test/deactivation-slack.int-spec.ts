@@ -5,7 +5,7 @@ import { startSlackBroker, type SlackBroker } from './support/slack-broker';
 jest.setTimeout(60_000);
 
 /**
- * Issue 18 item 3 on the other channel: Slack resolves people itself, so a deactivated person
+ * Deactivation on the other channel: Slack resolves people itself, so a deactivated person
  * must be refused there too — neither approving with a click nor asking with /access.
  */
 describe('a deactivated person in Slack', () => {

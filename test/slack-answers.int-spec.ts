@@ -11,7 +11,7 @@ import type { SlackDriver } from './support/slack-driver';
 jest.setTimeout(30_000);
 
 /**
- * Issue 19: people type `/access` wherever they are — a private channel the bot is not in, a DM
+ * People type `/access` wherever they are — a private channel the bot is not in, a DM
  * with a colleague — where real Slack refuses the bot's chat.postEphemeral. Every answer must
  * still reach them (through the command's response_url, else a DM), and a lost delivery is a
  * warning, never an error.

@@ -17,7 +17,7 @@ const run = promisify(execFile);
 const PASSWORD = 'Ca-Check-Password-0123456789';
 
 /**
- * Issue 20 item 6: credentials offered with sslmode=verify-full come with the CA they need.
+ * Credentials offered with sslmode=verify-full come with the CA they need.
  * The target harness signs its server certificate with a CA of its own; the integration is
  * given that CA, and the REST answer's CA is what makes psql connect as given.
  */

@@ -12,7 +12,7 @@ jest.setTimeout(30_000);
 const SLACK_DATE = /<!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC>/;
 
 /**
- * Issue 19: what a Slack user sees speaks Slack (dates as Slack renders them, buttons, words
+ * What a Slack user sees speaks Slack (dates as Slack renders them, buttons, words
  * instead of routes and statuses), a request can be cancelled in Slack, messages stay true
  * after access ended, and refused decisions from Slack are audited.
  */

@@ -26,7 +26,7 @@ interface Posted {
 }
 
 /**
- * Issue 4 through Slack only (the REST half is workflows.e2e-spec.ts): requests by `/access`,
+ * Approval workflows through Slack only (the REST half is workflows.e2e-spec.ts): requests by `/access`,
  * decisions by Approve / Deny clicked by different Slack users, Extend, `/access revoke-all`,
  * `/access break-glass` and Close review — with real broker and connector processes and a
  * throwaway target cluster, checked on the target itself. People, groups and flows are set up
