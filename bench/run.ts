@@ -497,7 +497,7 @@ async function main(): Promise<void> {
     const explain = await plan(
       `SELECT id FROM access_requests WHERE status = 'ACTIVE' AND expires_at <= now() LIMIT 500`,
     );
-    // The lists' own queries (as RequestsService.list builds them): an index read, no sort.
+    // The lists' own queries (as AccessRequestRepository.list builds them): an index read, no sort.
     notes.push(
       `scale: plan of the admin list: ${await plan('SELECT * FROM access_requests r ORDER BY r.created_at DESC LIMIT 100')}`,
       `scale: plan of the ACTIVE list: ${await plan(`SELECT * FROM access_requests r WHERE r.status = 'ACTIVE' ORDER BY r.created_at DESC LIMIT 100`)}`,
