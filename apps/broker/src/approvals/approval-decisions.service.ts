@@ -52,12 +52,21 @@ export class ApprovalDecisionsService {
     return this.approvers.approvalsOf(requestId);
   }
 
-  async approve(actor: Actor, id: string): Promise<void> {
+  /** Returns the request as the decision left it. */
+  async approve(actor: Actor, id: string): Promise<AccessRequestEntity> {
     await this.auditRefusal(actor, id, 'approve', () => this.decide(actor, id, 'approve'));
+    return this.decided(id);
   }
 
-  async deny(actor: Actor, id: string, reason?: string): Promise<void> {
+  async deny(actor: Actor, id: string, reason?: string): Promise<AccessRequestEntity> {
     await this.auditRefusal(actor, id, 'deny', () => this.decide(actor, id, 'deny', reason));
+    return this.decided(id);
+  }
+
+  private async decided(id: string): Promise<AccessRequestEntity> {
+    const row = await this.requests.findById(id);
+    if (!row) throw DomainError.notFound('access request', id);
+    return row;
   }
 
   /**

@@ -1,9 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { AccessRequestRepository } from '../access-requests/access-request.repository';
 import { requestView } from '../access-requests/request-view';
-import { DomainError } from '../common/errors';
 import { IdPipe, openApiSchema, ZodPipe } from '../common/zod';
 import type { Actor } from '../identity/actor';
 import { CurrentActor } from '../identity/auth.decorators';
@@ -16,10 +14,7 @@ const ReasonSchema = z.strictObject({ reason: z.string().trim().max(1000).option
 @ApiBearerAuth()
 @Controller('access-requests')
 export class ApprovalsController {
-  constructor(
-    private readonly decisions: ApprovalDecisionsService,
-    private readonly requests: AccessRequestRepository,
-  ) {}
+  constructor(private readonly decisions: ApprovalDecisionsService) {}
 
   @Post(':id/approve')
   @HttpCode(200)
@@ -27,8 +22,7 @@ export class ApprovalsController {
     @CurrentActor() actor: Actor,
     @Param('id', new IdPipe('access request')) id: string,
   ) {
-    await this.decisions.approve(actor, id);
-    return this.view(id);
+    return requestView(await this.decisions.approve(actor, id));
   }
 
   @Post(':id/deny')
@@ -39,13 +33,6 @@ export class ApprovalsController {
     @Param('id', new IdPipe('access request')) id: string,
     @Body(new ZodPipe(ReasonSchema)) body: z.infer<typeof ReasonSchema>,
   ) {
-    await this.decisions.deny(actor, id, body.reason);
-    return this.view(id);
-  }
-
-  private async view(id: string) {
-    const row = await this.requests.findById(id);
-    if (!row) throw DomainError.notFound('access request', id);
-    return requestView(row);
+    return requestView(await this.decisions.deny(actor, id, body.reason));
   }
 }

@@ -75,14 +75,12 @@ export class RequestsService {
     return this.get(await this.intake.extend(actor, id, duration, justification));
   }
 
-  async approve(actor: Actor, id: string): Promise<AccessRequestEntity> {
-    await this.decisions.approve(actor, id);
-    return this.get(id);
+  approve(actor: Actor, id: string): Promise<AccessRequestEntity> {
+    return this.decisions.approve(actor, id);
   }
 
-  async deny(actor: Actor, id: string, reason?: string): Promise<AccessRequestEntity> {
-    await this.decisions.deny(actor, id, reason);
-    return this.get(id);
+  deny(actor: Actor, id: string, reason?: string): Promise<AccessRequestEntity> {
+    return this.decisions.deny(actor, id, reason);
   }
 
   /** Who may decide the pending request's current step now: whom to ask. */
