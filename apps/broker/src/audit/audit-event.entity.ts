@@ -1,7 +1,8 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { AuditChannel } from '../common/actor';
 import type { AuditAction } from './audit-action';
 
-export type AuditChannel = 'api' | 'slack' | 'system' | 'connector' | 'console';
+export type { AuditChannel };
 
 /** Append-only record of every decision and every effect: who did what, when, through which edge. */
 @Entity({ name: 'audit_events' })
