@@ -10,5 +10,6 @@ import { PeopleController } from './people.controller';
   imports: [IdentityModule, RequestsModule, AuditModule],
   controllers: [PeopleController],
   providers: [DeactivationService],
+  exports: [DeactivationService],
 })
 export class PeopleModule {}
