@@ -228,7 +228,7 @@ describe('web console end to end', () => {
     expect((await stack.admin.get(`/api/v1/access-requests/${id}`)).body.status).toBe('PENDING');
   });
 
-  it('security and auditors: the integration with its doctor, revoke-all confirmed, the chain verified, who had access as a timeline', async () => {
+  it('security and auditors: the integration with its doctor, revoke-all confirmed, cleanupDays changed by a tried policy file and audited, the chain verified, who had access as a timeline', async () => {
     // Sam is created by his first sign-in, with the roles his groups map to.
     const sam = await signIn('sam');
     const alice = await signIn('alice');
@@ -254,8 +254,43 @@ describe('web console end to end', () => {
     await sam.getByRole('button', { name: 'Yes, revoke all' }).click();
     await untilStatus(stack.admin, id, 'REVOKED');
 
+    // Security changes cleanupDays through a policy file: tried first, then applied, audited.
+    await nav(sam, 'Access flows');
+    await sam
+      .getByLabel(/^YAML/)
+      .fill(
+        [
+          'version: 1',
+          'connectors: [{ name: console-site }]',
+          'integrations:',
+          '  - name: orders-db',
+          '    connector: console-site',
+          '    host: 127.0.0.1',
+          `    port: ${stack.target.port}`,
+          '    databases: [app]',
+          '    sslMode: verify-full',
+          '    cleanupDays: 7',
+          '    customAccessDetails: Use the VPN first.',
+        ].join('\n'),
+      );
+    const apply = sam.getByRole('button', { name: 'Apply' });
+    expect(await apply.isDisabled()).toBe(true);
+    await sam.getByRole('button', { name: 'Dry run' }).click();
+    await sam.getByRole('status').filter({ hasText: 'update integration orders-db' }).waitFor();
+    expect((await stack.admin.get(`/api/v1/integrations/${integrationId}`)).body.cleanupDays).toBe(
+      0,
+    );
+    await apply.click();
+    await sam.getByRole('status').filter({ hasText: 'Applied' }).waitFor();
+    expect((await stack.admin.get(`/api/v1/integrations/${integrationId}`)).body.cleanupDays).toBe(
+      7,
+    );
+
     await nav(sam, 'Audit');
     await sam.getByRole('status', { name: 'Hash chain' }).filter({ hasText: 'verified' }).waitFor();
+    await sam.getByLabel('Action').fill('policy.applied');
+    await sam.getByRole('button', { name: 'Filter' }).click();
+    await sam.getByRole('cell', { name: 'policy.applied' }).first().waitFor();
     await nav(sam, 'Who had access');
     await sam.getByLabel('Integration').selectOption(integrationId);
     await sam.getByLabel('Database').selectOption('app');

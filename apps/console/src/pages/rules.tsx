@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { ApiError, get, post } from '../api';
+import { get, post } from '../api';
 import { Empty, ErrorNote } from '../components';
 import { when } from '../format';
 import type { Flow, Integration } from '../types';
@@ -82,10 +82,6 @@ export function AccessRules() {
       if (!dryRun) await qc.invalidateQueries();
     },
   });
-  const fileErrors =
-    apply.error instanceof ApiError && Array.isArray(apply.error.body.errors)
-      ? (apply.error.body.errors as Array<{ line?: number; path?: string; message: string }>)
-      : [];
   const name = (id: string) => integrations.data?.find((i) => i.id === id)?.name ?? id.slice(0, 8);
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
@@ -150,18 +146,8 @@ export function AccessRules() {
           </button>
         </div>
       </form>
+      {/* The API names each error's line in its message. */}
       <ErrorNote error={apply.error} />
-      {fileErrors.length > 0 && (
-        <ul className="error">
-          {fileErrors.map((e, i) => (
-            <li key={i}>
-              {e.line !== undefined ? `line ${e.line}: ` : ''}
-              {e.path ? `${e.path}: ` : ''}
-              {e.message}
-            </li>
-          ))}
-        </ul>
-      )}
       {apply.data && (
         <div role="status">
           <p>{apply.variables ? 'A dry run: nothing was changed. It would:' : 'Applied:'}</p>
