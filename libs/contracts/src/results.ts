@@ -37,6 +37,46 @@ const resultBase = {
   correlationId: z.string().max(100).optional(),
 };
 
+/** Limits of one revoke verification; the connector clips to them. */
+export const VERIFICATION_LIMITS = { entries: 500 };
+
+/**
+ * One thing the connector found on the target after access ended (a privilege granted to the
+ * user directly, a membership another admin added, a live session, an object it owns), or
+ * removed. `object` names it (`table "public"."orders"`), `detail` says how (`SELECT granted
+ * by "owner"`); never a secret.
+ */
+export const ResidueSchema = z.object({
+  kind: z.enum([
+    'login',
+    'attribute',
+    'membership',
+    'privilege',
+    'default-privilege',
+    'owned',
+    'session',
+    'other',
+    'unreadable',
+  ]),
+  object: z.string().max(500),
+  detail: z.string().max(1000),
+});
+export type Residue = z.infer<typeof ResidueSchema>;
+
+/**
+ * What the target itself held for the user after its access ended in full or in part, read
+ * from the catalogs of every database where the role appears: `clean` when nothing was found,
+ * `fixed` what the connector removed; what is in `found` and not in `fixed` is still there
+ * (objects owned are never dropped: who inherits them is a decision for a human).
+ */
+export const RevokeVerificationSchema = z.object({
+  checkedAt: z.string().datetime({ offset: true }),
+  clean: z.boolean(),
+  found: z.array(ResidueSchema).max(VERIFICATION_LIMITS.entries),
+  fixed: z.array(ResidueSchema).max(VERIFICATION_LIMITS.entries),
+});
+export type RevokeVerification = z.infer<typeof RevokeVerificationSchema>;
+
 export const SyncUserResultSchema = z.object({
   ...resultBase,
   kind: z.literal('sync-user'),
@@ -61,6 +101,11 @@ export const SyncUserResultSchema = z.object({
    * inventory read before it cannot show what this sync did. Additive.
    */
   appliedAt: z.string().datetime({ offset: true }).optional(),
+  /**
+   * Read from the target after a sync that took groups away or ended logins: what was left
+   * and what was removed. Additive: absent from older connectors and from syncs that only add.
+   */
+  verification: RevokeVerificationSchema.optional(),
 });
 export type SyncUserResult = z.infer<typeof SyncUserResultSchema>;
 
