@@ -6,7 +6,7 @@ import { type EntityManager, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { DomainEventBus } from './domain-events';
 import { BROKER_CONFIG, slackSettings, type BrokerConfig } from '../config/broker.config';
-import type { Actor } from '../identity/actor';
+import type { Actor } from '../common/actor';
 import { notifyJobId, type OutboxJob } from '../outbox/broker-jobs';
 import { OutboxService } from '../outbox/outbox.service';
 import { notificationOf, type AuditAction } from './audit-action';

@@ -1,20 +1,2 @@
-import type { AuditChannel } from '../audit/audit-event.entity';
-import type { DoormanRole } from './doorman-roles';
-
-/** Who is acting, through which channel: passed from every edge into the services. */
-export interface Actor {
-  id: string;
-  email: string;
-  roles: DoormanRole[];
-  channel: AuditChannel;
-  /** The client's address, when the action came over the network. */
-  sourceAddress?: string;
-  /** Set when someone else minted the token in use for this person (an admin acting as them). */
-  mintedBy?: string;
-  /** How the person proved who they are: a bearer token, or a sign-in at the identity provider. */
-  authentication?: { method: 'oidc' | 'token'; authTime?: Date; acr?: string; amr?: string[] };
-}
-
-export function hasAnyRole(actor: Pick<Actor, 'roles'>, roles: readonly DoormanRole[]): boolean {
-  return actor.roles.some((r) => roles.includes(r));
-}
+/** Who is acting lives in common/ (every feature and the audit trail use it). */
+export { hasAnyRole, type Actor } from '../common/actor';
