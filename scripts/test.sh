@@ -12,6 +12,7 @@ bash scripts/ensure-services.sh
 # platform's optional packages): checked against the lockfile without touching node_modules.
 echo "== lockfile (npm ci)"; npm ci --dry-run --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
 echo "== lint"; npx eslint . --max-warnings=0
+echo "== import cycles"; node scripts/check-cycles.mjs && node scripts/check-cycles.mjs apps/connector/src
 echo "== format"; npx prettier --check . --log-level warn
 echo "== build (typecheck + compile)"; npx tsc -p tsconfig.json --noEmit && npm run -s build
 echo "== unit"; npx jest --selectProjects unit --ci
