@@ -15,6 +15,9 @@ import { IntegrationEntity } from '../integrations/integration.entity';
 import { OutboxEntity } from '../outbox/outbox.entity';
 import { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { ApprovalEntity } from '../approvals/approval.entity';
+import { ScimGroupEntity } from '../scim/scim-group.entity';
+import { ScimProviderEntity } from '../scim/scim-provider.entity';
+import { ScimUserEntity } from '../scim/scim-user.entity';
 import { SlackDeliveryEntity } from '../slack/slack-delivery.entity';
 import { SlackMessageEntity } from '../slack/slack-message.entity';
 
@@ -38,4 +41,7 @@ export const ENTITIES = [
   CatalogSchemaEntity,
   BrowserSessionEntity,
   SignInAttemptEntity,
+  ScimProviderEntity,
+  ScimUserEntity,
+  ScimGroupEntity,
 ];

@@ -15,6 +15,7 @@ import { DatabaseUserAppliedAt1765400000000 } from './1765400000000-database-use
 import { IntegrationCaCertificate1765500000000 } from './1765500000000-integration-ca-certificate';
 import { BrowserSessions1765600000000 } from './1765600000000-browser-sessions';
 import { SlackDeliveries1765700000000 } from './1765700000000-slack-deliveries';
+import { Scim1765800000000 } from './1765800000000-scim';
 
 /** Every migration, in order. Reviewed code: entities never synchronise the schema. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   IntegrationCaCertificate1765500000000,
   BrowserSessions1765600000000,
   SlackDeliveries1765700000000,
+  Scim1765800000000,
 ];
