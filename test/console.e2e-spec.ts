@@ -116,8 +116,12 @@ describe('web console end to end', () => {
     await page.getByLabel('Permission').selectOption(permission);
     await page.getByText('Judged by').waitFor();
     expect(await page.getByText('at most 2h').count()).toBe(1);
+    // Bad input gets the API's field-level message under its field.
+    await page.getByLabel('Why').fill('x'.repeat(2001));
+    await page.getByRole('button', { name: 'Request access' }).click();
+    await page.locator('.field', { hasText: 'Why' }).getByRole('alert').waitFor();
     await page.getByLabel('Why').fill('console end-to-end test');
-    // Over the flow's maximum first: the form shows the API's refusal and stays.
+    // Over the flow's maximum: the form shows the API's refusal and stays.
     await page.getByLabel('Duration').fill('3h');
     await page.getByRole('button', { name: 'Request access' }).click();
     const refusal = page
