@@ -188,6 +188,13 @@ describe('web console end to end', () => {
     expect(stdout.trim()).toBe('1');
     expect(await canRead(stack.target, 'public', { username, password })).toBe(true);
 
+    // The reveal is audited as the console's, and the trail never holds the password.
+    const trail = (await stack.admin.get(`/api/v1/audit-events?requestId=${id}`)).body;
+    expect(trail.find((e: any) => e.action === 'credentials.revealed')).toMatchObject({
+      channel: 'console',
+    });
+    expect(JSON.stringify(trail)).not.toContain(password);
+
     // Closed: gone from the page; never in web storage, the URL, or a readable cookie.
     await creds.getByRole('button', { name: 'Close' }).click();
     await creds.waitFor({ state: 'detached' });
