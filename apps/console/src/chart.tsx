@@ -36,7 +36,10 @@ export function BarChart({ title, bars }: { title: string; bars: Bar[] }) {
           );
         })}
       </svg>
-      <p className="hint chart-numbers">{summary}</p>
+      <details className="hint">
+        <summary>Numbers</summary>
+        {summary}
+      </details>
     </figure>
   );
 }
