@@ -1,6 +1,7 @@
 import { describeResource, EVERYTHING, type PermissionLevel } from '@doorman/contracts';
 import { formatDuration } from '../common/durations';
 import type { StepRule } from './approval.policy';
+import type { AuthenticationRule } from './step-up.policy';
 import type { AutoApproveRule } from './time-window';
 
 /** What the rules need to know about a flow: plain data, no entities, so the rules test without a database. */
@@ -28,6 +29,10 @@ export interface FlowRules {
   slackChannel?: string | null;
   /** Breaks a tie between flows matching a resource equally closely; higher wins, absent is 0. */
   priority?: number;
+  /** A recent or strong sign-in at the identity provider, required to approve; absent: none. */
+  approverAuthentication?: AuthenticationRule;
+  /** The same, required to request under the flow. */
+  requesterAuthentication?: AuthenticationRule;
 }
 
 export interface RequestAsk {

@@ -51,6 +51,20 @@ export const ExtensionsInput = z.strictObject({
 });
 
 /**
+ * How recent and how strong a sign-in must be to act under a flow (REST body and policy file):
+ * at least one of the three, each list non-empty.
+ */
+export const AuthenticationRuleInput = z
+  .strictObject({
+    maxAgeMinutes: z.number().int().min(1).max(1440).optional(),
+    acr: z.array(z.string().trim().min(1).max(200)).min(1).max(20).optional(),
+    amr: z.array(z.string().trim().min(1).max(100)).min(1).max(20).optional(),
+  })
+  .refine((r) => r.maxAgeMinutes !== undefined || r.acr || r.amr, {
+    message: 'give maxAgeMinutes, acr or amr (or leave the field out)',
+  });
+
+/**
  * A resource as people write it: a schema (`"*"."*"` is everything on the server), or an
  * existing role, `{ role: pg_monitor }`, kept as database "*", schema the role's name.
  */
@@ -100,6 +114,10 @@ export const FlowInputSchema = z
       .regex(/^[CG][A-Z0-9]{2,30}$/, 'must be a Slack channel id such as C0123ABCD')
       .nullable()
       .optional(),
+    /** A recent or strong sign-in required to approve (the console sends approvers to sign in again). */
+    approverAuthentication: AuthenticationRuleInput.nullable().optional(),
+    /** The same, required to request under this flow. */
+    requesterAuthentication: AuthenticationRuleInput.nullable().optional(),
   })
   .superRefine((f, ctx) => {
     const resources = f.resources.map(resourceOf);
@@ -237,6 +255,8 @@ export function normaliseFlow(f: FlowInput): FlowDefinition {
     slackChannel: f.slackChannel ?? null,
     // Left out at 0: definitions stored before priorities existed stay byte-identical.
     ...(f.priority ? { priority: f.priority } : {}),
+    ...(f.approverAuthentication ? { approverAuthentication: f.approverAuthentication } : {}),
+    ...(f.requesterAuthentication ? { requesterAuthentication: f.requesterAuthentication } : {}),
   };
 }
 
@@ -281,6 +301,8 @@ export function flowView(f: FlowRules & { createdAt?: Date; updatedAt?: Date }) 
     breakGlass: { userIds: f.breakGlassUserIds },
     slackChannel: f.slackChannel ?? null,
     priority: f.priority ?? 0,
+    approverAuthentication: f.approverAuthentication ?? null,
+    requesterAuthentication: f.requesterAuthentication ?? null,
     createdAt: f.createdAt,
     updatedAt: f.updatedAt,
   };

@@ -6,6 +6,7 @@ import {
   evaluateApprovals,
   mayDecideStep,
 } from '../access-flows/approval.policy';
+import { meetsAuthentication, stepUpHint } from '../access-flows/step-up.policy';
 import type { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { AccessRequestRepository } from '../access-requests/access-request.repository';
 import type { RequestStatus } from '../access-requests/request-state';
@@ -21,6 +22,24 @@ import { ApprovalTimersService } from './approval-timers.service';
 import { ApproversService } from './approvers.service';
 
 type Decision = 'approve' | 'deny';
+
+/** Where an approver who must sign in again is sent back to: the console's inbox. */
+const CONSOLE_INBOX = '/console/inbox';
+
+/**
+ * A flow that asks approvers for a recent or strong sign-in: only an approval needs it (a
+ * denial opens nothing). The refusal tells the console where to send the person.
+ */
+function assertFreshEnough(flow: FlowRules, actor: Actor, now: Date): void {
+  const verdict = meetsAuthentication(
+    flow.approverAuthentication,
+    actor.authentication,
+    now,
+    'approve',
+  );
+  if (!verdict.ok)
+    throw new DomainError(ErrorCode.Forbidden, verdict.reason, { ...stepUpHint(CONSOLE_INBOX) });
+}
 
 /** Why a decision can no longer be taken: a deadline passed first, and what it did. */
 interface Lapse {
@@ -137,6 +156,7 @@ export class ApprovalDecisionsService {
       decision: x.decision,
     }));
     assertAllowed(mayDecideStep(flow.steps, req, given, actor.id, flow.allowSelfApproval, ctx));
+    if (decision === 'approve') assertFreshEnough(flow, actor, now);
     const step = req.currentStep;
     const approval: NewApproval = {
       requestId: req.id,

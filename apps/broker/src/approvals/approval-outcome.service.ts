@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FlowRules } from '../access-flows/access-flow.policy';
+import { authenticationFacts } from '../access-flows/step-up.policy';
 import type { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { AccessRequestRepository } from '../access-requests/access-request.repository';
 import { transition } from '../access-requests/request-state';
@@ -50,7 +51,11 @@ export class ApprovalOutcomeService {
       actor,
       requestId: req.id,
       integrationId: req.integrationId,
-      details: { step: approval.step + 1, ...(approval.reason ? { reason: approval.reason } : {}) },
+      details: {
+        step: approval.step + 1,
+        ...(approval.reason ? { reason: approval.reason } : {}),
+        ...authenticationFacts(actor.authentication),
+      },
     });
   }
 
@@ -69,7 +74,12 @@ export class ApprovalOutcomeService {
       actor,
       requestId: req.id,
       integrationId: req.integrationId,
-      details: { step: approval.step + 1, nextStep: next.currentStep + 1, advanced: next.advanced },
+      details: {
+        step: approval.step + 1,
+        nextStep: next.currentStep + 1,
+        advanced: next.advanced,
+        ...authenticationFacts(actor.authentication),
+      },
     });
     if (!next.advanced) return;
     await this.requests.update(req.id, {
@@ -104,7 +114,11 @@ export class ApprovalOutcomeService {
       actor,
       requestId: req.id,
       integrationId: req.integrationId,
-      details: by.step === undefined ? {} : { step: by.step + 1 },
+      // A person's approval records how they had signed in (when, how strongly).
+      details: {
+        ...(by.step === undefined ? {} : { step: by.step + 1 }),
+        ...(by.approval ? authenticationFacts(actor?.authentication) : {}),
+      },
     };
     if (req.kind === 'extension') {
       await this.audit.record(decided);

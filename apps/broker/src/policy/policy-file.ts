@@ -2,7 +2,11 @@ import { PermissionLevelSchema, SslModeSchema } from '@doorman/contracts';
 import { isMap, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
 import { z } from 'zod';
 import { DOORMAN_ROLES } from '../identity/doorman-roles';
-import { ExtensionsInput, TimeWindowInput } from '../access-flows/flow-definition';
+import {
+  AuthenticationRuleInput,
+  ExtensionsInput,
+  TimeWindowInput,
+} from '../access-flows/flow-definition';
 import { DurationSchema, PgNameSchema, unsafeTextIn } from '../common/input-schemas';
 import { CaCertificateSchema } from '../integrations/ca-certificate';
 
@@ -132,6 +136,9 @@ export const PolicySchema = z.strictObject({
         slackChannel: z.string().optional(),
         /** Breaks a tie between flows matching a resource equally closely: higher wins (default 0). */
         priority: z.number().int().min(-1000).max(1000).optional(),
+        /** A recent or strong sign-in required to approve (and to request) under this flow. */
+        approverAuthentication: AuthenticationRuleInput.optional(),
+        requesterAuthentication: AuthenticationRuleInput.optional(),
       }),
     )
     .default([]),
