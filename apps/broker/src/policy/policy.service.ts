@@ -117,6 +117,8 @@ export class PolicyService {
           : undefined,
         slackChannel: f.slackChannel,
         priority: f.priority,
+        approverAuthentication: f.approverAuthentication,
+        requesterAuthentication: f.requesterAuthentication,
       };
       if (run.errors.length) continue;
       const existing = await this.flows.findByName(f.name);
