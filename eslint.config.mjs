@@ -1,20 +1,6 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// Files that still import TypeORM outside a repository while the broker moves its queries into
-// repositories. Delete an entry when its file is clean; delete the list (or lint with
-// DOORMAN_LINT_STRICT=1 to preview) to enforce the rule everywhere.
-const typeormStragglers = process.env.DOORMAN_LINT_STRICT
-  ? []
-  : [
-      'apps/broker/src/audit/audit-chain.service.ts',
-      'apps/broker/src/audit/audit.module.ts',
-      'apps/broker/src/audit/audit.service.ts',
-      'apps/broker/src/common/domain-events.ts',
-      'apps/broker/src/outbox/outbox.module.ts',
-      'apps/broker/src/slack/slack.module.ts',
-    ];
-
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '*.js', '*.mjs'] },
   eslint.configs.recommended,
@@ -76,7 +62,6 @@ export default tseslint.config(
       '**/migrations/**',
       '**/*.spec.ts',
       '**/*.int-spec.ts',
-      ...typeormStragglers,
     ],
     rules: {
       'no-restricted-imports': [

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Propagation, Transactional } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { DomainError } from '../common/errors';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import {
@@ -12,18 +12,9 @@ import {
   type CheckpointVerdict,
   type SigningKey,
 } from './audit-checkpoint';
-import {
-  CHAIN_COLUMNS,
-  eventHash,
-  GENESIS,
-  verifyRun,
-  type ChainRow,
-  type ChainVerdict,
-} from './audit-chain';
+import { eventHash, GENESIS, verifyRun, type ChainVerdict } from './audit-chain';
+import { AuditChainRepository, type ChainLink } from './audit-chain.repository';
 import { AuditStreamService } from './audit-stream.service';
-
-/** Serialises sealing across broker replicas. */
-const CHAIN_LOCK = 0x61756474; // "audt"
 
 /**
  * Seals committed audit events into the hash chain, in batches, shortly after they commit.
@@ -43,7 +34,7 @@ export class AuditChainService implements OnApplicationBootstrap {
   private lastSigned: { seq: string; hash: string } | null = null;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly chain: AuditChainRepository,
     @Inject(BROKER_CONFIG) config: BrokerConfig,
     private readonly stream: AuditStreamService,
   ) {
@@ -75,45 +66,27 @@ export class AuditChainService implements OnApplicationBootstrap {
     }
   }
 
+  /**
+   * One batch in a transaction of its own (never the caller's): the chain lock is held only
+   * as long as the batch takes, and a failing batch leaves the earlier ones sealed.
+   */
+  @Transactional(Propagation.RequiresNew)
   private async sealBatch(limit: number): Promise<number> {
-    return this.dataSource.transaction(async (em) => {
-      await em.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-      const [last] = await em.query<
-        Array<{
-          seq: string;
-          hash: string;
-        }>
-      >(
-        'SELECT e.seq::text AS seq, e.hash FROM audit_events e WHERE e.seq IS NOT NULL ORDER BY e.seq DESC LIMIT 1',
-      );
-      const rows = await em.query<ChainRow[]>(
-        `SELECT ${CHAIN_COLUMNS} FROM audit_events e WHERE e.seq IS NULL ORDER BY e.id LIMIT $1`,
-        [limit],
-      );
-      if (rows.length === 0) return 0;
-      let seq = last ? BigInt(last.seq) : 0n;
-      let prev = last?.hash ?? GENESIS;
-      const ids: string[] = [];
-      const seqs: string[] = [];
-      const prevs: string[] = [];
-      const hashes: string[] = [];
-      for (const r of rows) {
-        seq++;
-        const hash = eventHash(prev, r);
-        ids.push(r.id);
-        seqs.push(seq.toString());
-        prevs.push(prev);
-        hashes.push(hash);
-        prev = hash;
-      }
-      await em.query(
-        `UPDATE audit_events e SET seq = v.seq, prev_hash = v.prev, hash = v.hash
-           FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS v(id, seq, prev, hash)
-          WHERE e.id = v.id`,
-        [ids, seqs, prevs, hashes],
-      );
-      return rows.length;
-    });
+    await this.chain.lockChain();
+    const last = await this.chain.head();
+    const rows = await this.chain.unsealed(limit);
+    if (rows.length === 0) return 0;
+    let seq = last ? BigInt(last.seq) : 0n;
+    let prev = last?.hash ?? GENESIS;
+    const links: ChainLink[] = [];
+    for (const r of rows) {
+      seq++;
+      const hash = eventHash(prev, r);
+      links.push({ id: r.id, seq: seq.toString(), prev, hash });
+      prev = hash;
+    }
+    await this.chain.seal(links);
+    return rows.length;
   }
 
   private announceCheckpoints(): void {
@@ -148,17 +121,7 @@ export class AuditChainService implements OnApplicationBootstrap {
   async checkpoint(opts: { onlyIfMoved?: boolean } = {}): Promise<AuditCheckpoint | null> {
     const key = this.requireKey();
     await this.seal();
-    const head = await this.dataSource.transaction('REPEATABLE READ', async (em) => {
-      const [row] = await em.query<Array<{ seq: string; id: string; hash: string }>>(
-        'SELECT e.seq::text AS seq, e.id::text AS id, e.hash FROM audit_events e WHERE e.seq IS NOT NULL ORDER BY e.seq DESC LIMIT 1',
-      );
-      if (!row) return null;
-      const [{ n }] = await em.query<Array<{ n: number }>>(
-        'SELECT count(*)::int AS n FROM audit_events WHERE seq IS NOT NULL AND seq <= $1',
-        [row.seq],
-      );
-      return { ...row, count: n };
-    });
+    const head = await this.headToSign();
     if (!head) return null;
     if (opts.onlyIfMoved && this.lastSigned?.seq === head.seq && this.lastSigned.hash === head.hash)
       return null;
@@ -167,6 +130,21 @@ export class AuditChainService implements OnApplicationBootstrap {
     this.logger.log({ auditCheckpoint: checkpoint }, 'audit checkpoint signed');
     this.stream.checkpoint(checkpoint);
     return checkpoint;
+  }
+
+  /** The chain's head and how many events lead to it, read from one snapshot. */
+  @Transactional<TransactionalAdapterTypeOrm>(Propagation.RequiresNew, {
+    isolationLevel: 'REPEATABLE READ',
+  })
+  private async headToSign(): Promise<{
+    seq: string;
+    id: string;
+    hash: string;
+    count: number;
+  } | null> {
+    const head = await this.chain.head();
+    if (!head) return null;
+    return { ...head, count: await this.chain.countUpTo(head.seq) };
   }
 
   /**
@@ -190,17 +168,10 @@ export class AuditChainService implements OnApplicationBootstrap {
         'checkpoint.signature: does not verify; the checkpoint is forged or was altered',
       );
     const chain = await this.verify();
-    const [atSeq] = await this.dataSource.query<Array<{ id: string; hash: string }>>(
-      'SELECT e.id::text AS id, e.hash FROM audit_events e WHERE e.seq = $1',
-      [c.seq],
-    );
-    const [{ n, head }] = await this.dataSource.query<Array<{ n: number; head: string | null }>>(
-      `SELECT count(*) FILTER (WHERE seq <= $1)::int AS n, max(seq)::text AS head
-         FROM audit_events WHERE seq IS NOT NULL`,
-      [c.seq],
-    );
+    const atSeq = await this.chain.atSeq(c.seq);
+    const { n, head } = await this.chain.countUpToAndHead(c.seq);
     const checkpoint = compareWithCheckpoint(c, {
-      atSeq: atSeq ?? null,
+      atSeq,
       countUpTo: n,
       headSeq: head,
     });
@@ -223,10 +194,7 @@ export class AuditChainService implements OnApplicationBootstrap {
     let checked = 0;
     let verdict: ChainVerdict = { ok: true, checked: 0, lastSeq: null, lastHash: GENESIS };
     for (;;) {
-      const rows = await this.dataSource.query<ChainRow[]>(
-        `SELECT ${CHAIN_COLUMNS} FROM audit_events e WHERE e.seq > $1 ORDER BY e.seq LIMIT 5000`,
-        [prevSeq.toString()],
-      );
+      const rows = await this.chain.sealedAfter(prevSeq.toString(), 5000);
       if (rows.length === 0) break;
       verdict = verifyRun(rows, prevSeq, prevHash, checked);
       if (!verdict.ok) break;
@@ -234,9 +202,6 @@ export class AuditChainService implements OnApplicationBootstrap {
       prevHash = verdict.lastHash;
       checked = verdict.checked;
     }
-    const [{ n }] = await this.dataSource.query<Array<{ n: number }>>(
-      'SELECT count(*)::int AS n FROM audit_events WHERE seq IS NULL',
-    );
-    return { ...verdict, unsealed: n };
+    return { ...verdict, unsealed: await this.chain.unsealedCount() };
   }
 }

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { DomainEventBus } from './domain-events';
 import { AccessRequestsModule } from '../access-requests/access-requests.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { AccessHistoryService } from './access-history.service';
 import { AuditController } from './audit.controller';
-import { AuditEventEntity } from './audit-event.entity';
+import { AuditEventRepository } from './audit-event.repository';
+import { AuditChainRepository } from './audit-chain.repository';
 import { AuditChainService } from './audit-chain.service';
 import { AuditStreamService } from './audit-stream.service';
 import { AuditService } from './audit.service';
@@ -15,9 +15,11 @@ import { AuditService } from './audit.service';
  * through its own API (which needs only the requests' storage, not the requests feature).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([AuditEventEntity]), OutboxModule, AccessRequestsModule],
+  imports: [OutboxModule, AccessRequestsModule],
   controllers: [AuditController],
   providers: [
+    AuditEventRepository,
+    AuditChainRepository,
     AuditService,
     DomainEventBus,
     AuditChainService,

@@ -1,16 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { type EntityManager, Repository } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { DomainEventBus } from './domain-events';
 import { BROKER_CONFIG, slackSettings, type BrokerConfig } from '../config/broker.config';
 import type { Actor } from '../common/actor';
 import { notifyJobId, type OutboxJob } from '../outbox/broker-jobs';
 import { OutboxService } from '../outbox/outbox.service';
 import { notificationOf, type AuditAction } from './audit-action';
-import { AuditEventEntity, type AuditChannel } from './audit-event.entity';
+import type { AuditChannel, AuditEventEntity } from './audit-event.entity';
+import {
+  AuditEventRepository,
+  type AuditEventRow,
+  type AuditFilter,
+} from './audit-event.repository';
+
+export type { AuditFilter } from './audit-event.repository';
 
 export interface AuditInput {
   action: AuditAction;
@@ -24,7 +26,8 @@ export interface AuditInput {
 }
 
 /**
- * Append-only; written in the same transaction as the change it records when one is given.
+ * Append-only; written in the ambient transaction, so with the change it records (a caller
+ * outside one writes straight to the pool).
  * An event Slack tells people about brings its notice job along, in that same transaction:
  * the notice is delivered once the change commits, even by another broker if this one stops.
  */
@@ -33,84 +36,52 @@ export class AuditService {
   private readonly notifies: boolean;
 
   constructor(
-    @InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>,
+    private readonly events: AuditEventRepository,
     private readonly bus: DomainEventBus,
     private readonly outbox: OutboxService,
     @Inject(BROKER_CONFIG) config: BrokerConfig,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {
     this.notifies = slackSettings(config).enabled;
   }
 
-  async record(input: AuditInput, em?: EntityManager): Promise<void> {
-    await this.recordMany([input], em);
+  async record(input: AuditInput): Promise<void> {
+    await this.recordMany([input]);
   }
 
-  /** Several events in one INSERT (a batch of connector results), in the given order. */
-  async recordMany(inputs: readonly AuditInput[], given?: EntityManager): Promise<void> {
+  /** Several events in as few INSERTs as binding allows (a batch of connector results), in order. */
+  async recordMany(inputs: readonly AuditInput[]): Promise<void> {
     if (inputs.length === 0) return;
-    // Without a manager given, the ambient transaction's (or the pool's outside one).
-    const em = given ?? this.txHost.tx;
-    const repo = em.getRepository(AuditEventEntity);
-    const rows = inputs.map(
-      (input) =>
-        ({
-          action: input.action,
-          actorId: input.actor?.id ?? null,
-          actorType: input.actorType ?? (input.actor ? 'user' : 'system'),
-          channel: input.channel ?? input.actor?.channel ?? 'system',
-          requestId: input.requestId ?? null,
-          integrationId: input.integrationId ?? null,
-          details: input.details ?? {},
-          sourceAddress: input.actor?.sourceAddress ?? null,
-        }) as const,
-    );
-    const notices: OutboxJob[] = [];
-    // A thousand rows a statement: 8 parameters a row, PostgreSQL binds at most 65,535.
-    for (let i = 0; i < rows.length; i += 1000) {
-      const chunk = rows.slice(i, i + 1000);
-      const { identifiers } = await repo.insert(
-        chunk.map((row): QueryDeepPartialEntity<AuditEventEntity> => ({
-          ...row,
-          details: row.details as object,
-        })),
+    const rows = inputs.map((input): AuditEventRow => ({
+      action: input.action,
+      actorId: input.actor?.id ?? null,
+      actorType: input.actorType ?? (input.actor ? 'user' : 'system'),
+      channel: input.channel ?? input.actor?.channel ?? 'system',
+      requestId: input.requestId ?? null,
+      integrationId: input.integrationId ?? null,
+      details: input.details ?? {},
+      sourceAddress: input.actor?.sourceAddress ?? null,
+    }));
+    const ids = await this.events.append(rows);
+    if (this.notifies) {
+      const notices = rows.flatMap((row, k): OutboxJob[] =>
+        notificationOf(row.action)
+          ? [{ job: { kind: 'notify', auditEventId: ids[k] }, jobId: notifyJobId(ids[k]) }]
+          : [],
       );
-      if (!this.notifies) continue;
-      chunk.forEach((row, k) => {
-        const id = String(identifiers[k]?.id);
-        if (notificationOf(row.action))
-          notices.push({ job: { kind: 'notify', auditEventId: id }, jobId: notifyJobId(id) });
-      });
+      await this.outbox.addMany(notices);
     }
-    await this.outbox.addMany(notices, em);
     // Every audited change is also a domain event, published once its transaction commits.
-    for (const row of rows) this.bus.publishAfterCommit(row, em);
+    for (const row of rows) this.bus.publishAfterCommit(row);
   }
 
   async byId(id: string): Promise<AuditEventEntity | null> {
-    return this.events.findOneBy({ id });
+    return this.events.byId(id);
   }
 
   async list(
     filter: AuditFilter & { limit: number; afterId?: string },
   ): Promise<AuditEventEntity[]> {
-    const qb = this.events.createQueryBuilder('e').orderBy('e.id', 'ASC').take(filter.limit);
-    if (filter.afterId) qb.andWhere('e.id > :after', { after: filter.afterId });
-    if (filter.requestId) qb.andWhere('e.request_id = :r', { r: filter.requestId });
-    if (filter.integrationId) qb.andWhere('e.integration_id = :i', { i: filter.integrationId });
-    if (filter.actorId) qb.andWhere('e.actor_id = :a', { a: filter.actorId });
-    if (filter.action) qb.andWhere('e.action = :action', { action: filter.action });
-    if (filter.from) qb.andWhere('e.at >= :from', { from: filter.from });
-    if (filter.to) qb.andWhere('e.at < :to', { to: filter.to });
-    if (filter.database && filter.schema) {
-      // Events of requests on that resource.
-      qb.andWhere(
-        'e.request_id IN (SELECT r.id FROM access_requests r WHERE r.database = :db AND r.schema = :schema' +
-          (filter.integrationId ? ' AND r.integration_id = :i)' : ')'),
-        { db: filter.database, schema: filter.schema },
-      );
-    }
-    return qb.getMany();
+    return this.events.page(filter);
   }
 
   /** Every matching event, in id order, a page at a time (for streamed exports). */
@@ -123,15 +94,4 @@ export class AuditService {
       afterId = page[page.length - 1].id;
     }
   }
-}
-
-export interface AuditFilter {
-  requestId?: string;
-  integrationId?: string;
-  actorId?: string;
-  action?: string;
-  from?: Date;
-  to?: Date;
-  database?: string;
-  schema?: string;
 }

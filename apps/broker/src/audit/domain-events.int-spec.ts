@@ -70,7 +70,7 @@ describe('domain events and Slack notice jobs of audited changes (real PostgreSQ
   it('publishes a change made in a transaction after it commits, with its notice job', async () => {
     const requestId = randomUUID();
     await txHost.withTransaction(async () => {
-      await audit.record({ action: 'request.created', requestId, details: { n: 1 } }, txHost.tx);
+      await audit.record({ action: 'request.created', requestId, details: { n: 1 } });
       // Neither the event nor the notice leaves before the commit.
       expect(seen).toEqual([]);
       expect(await noticeJobs()).toEqual([]);
@@ -104,7 +104,7 @@ describe('domain events and Slack notice jobs of audited changes (real PostgreSQ
     const before = await noticeJobs();
     await expect(
       txHost.withTransaction(async () => {
-        await audit.record({ action: 'request.denied', requestId: randomUUID() }, txHost.tx);
+        await audit.record({ action: 'request.denied', requestId: randomUUID() });
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');

@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { AfterCommit } from '../database/after-commit';
 import type { AuditAction } from './audit-action';
 
@@ -14,9 +16,6 @@ export interface DomainEvent {
 
 export type DomainEventHandler = (event: DomainEvent) => Promise<void>;
 
-/** The transaction an event was recorded in, as AfterCommit takes it. */
-type RecordedIn = Parameters<AfterCommit['run']>[0];
-
 /**
  * In-process publish/subscribe for committed state changes, for listeners that may miss one
  * when the broker stops (metrics, the audit stream): events recorded inside a transaction are
@@ -29,17 +28,19 @@ export class DomainEventBus {
   private readonly logger = new Logger(DomainEventBus.name);
   private readonly handlers = new Set<DomainEventHandler>();
 
-  constructor(private readonly afterCommit: AfterCommit) {}
+  constructor(
+    private readonly afterCommit: AfterCommit,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+  ) {}
 
   subscribe(handler: DomainEventHandler): () => void {
     this.handlers.add(handler);
     return () => this.handlers.delete(handler);
   }
 
-  /** Publishes `event` once `em`'s transaction commits, or right away outside a transaction. */
-  publishAfterCommit(event: DomainEvent, em?: RecordedIn): void {
-    if (em) this.afterCommit.run(em, () => this.publish(event));
-    else this.publish(event);
+  /** Publishes `event` once the ambient transaction commits, or right away outside one. */
+  publishAfterCommit(event: DomainEvent): void {
+    this.afterCommit.run(this.txHost.tx, () => this.publish(event));
   }
 
   private publish(event: DomainEvent): void {

@@ -5,12 +5,6 @@ import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { OutboxEntity } from './outbox.entity';
 
-/**
- * A transaction's manager, for the few callers whose transaction is not the ambient one yet;
- * goes once every transaction is ambient.
- */
-export type OutboxManager = EntityManager;
-
 export type OutboxRow = Pick<OutboxEntity, 'queue' | 'jobName' | 'jobId' | 'payload' | 'runAt'>;
 
 /** The outbox table: rows written with the change that implies them, taken by the relay. */
@@ -22,18 +16,15 @@ export class OutboxRepository {
     return this.txHost.tx;
   }
 
-  /**
-   * Inserts in the ambient transaction (or in `em`'s, for callers still running their own
-   * transaction outside the ambient one); returns the new rows' ids in order.
-   */
-  async insert(rows: readonly OutboxRow[], em: EntityManager = this.tx): Promise<string[]> {
+  /** Inserts in the ambient transaction; returns the new rows' ids in order. */
+  async insert(rows: readonly OutboxRow[]): Promise<string[]> {
     const ids: string[] = [];
     // Bounded statements: 5 parameters a row, PostgreSQL binds at most 65,535.
     for (let i = 0; i < rows.length; i += 1000) {
       const chunk = rows
         .slice(i, i + 1000)
         .map((r): QueryDeepPartialEntity<OutboxEntity> => ({ ...r, payload: r.payload as object }));
-      const result = await em.getRepository(OutboxEntity).insert(chunk);
+      const result = await this.tx.getRepository(OutboxEntity).insert(chunk);
       for (const ident of result.identifiers) ids.push(String(ident?.id));
     }
     return ids;
@@ -55,7 +46,7 @@ export class OutboxRepository {
       .getMany();
   }
 
-  /** Called by after-commit work: the ambient manager whose transaction the rows joined. */
+  /** The ambient transaction the rows joined, for the work that follows its commit. */
   manager(): EntityManager {
     return this.tx;
   }

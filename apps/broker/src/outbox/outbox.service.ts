@@ -9,7 +9,7 @@ import { connectorQueueName } from '@doorman/contracts';
 import { AfterCommit } from '../database/after-commit';
 import { NOTIFICATIONS_QUEUE, route, type OutboxJob, type Routed } from './broker-jobs';
 import { NOTIFY_JOB_OPTIONS, SYNC_JOB_OPTIONS, TIMER_JOB_OPTIONS } from './job-options';
-import { OutboxRepository, type OutboxManager, type OutboxRow } from './outbox.repository';
+import { OutboxRepository, type OutboxRow } from './outbox.repository';
 import { QueueRegistry } from './queue-registry';
 
 export type { OutboxJob } from './broker-jobs';
@@ -44,23 +44,21 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /**
-   * Several rows in one INSERT (a revoke-all writes one sync per person). `em` only for a caller
-   * whose transaction is not the ambient one yet (the audit trail, recording for such callers):
-   * the rows must commit, and leave, with that transaction.
+   * Several rows in one INSERT (a revoke-all writes one sync per person), in the ambient
+   * transaction: they commit, and leave, with the change that implies them.
    */
-  async addMany(jobs: readonly OutboxJob[], em?: OutboxManager): Promise<void> {
+  async addMany(jobs: readonly OutboxJob[]): Promise<void> {
     if (jobs.length === 0) return;
     const rows = jobs.map((j): OutboxRow => ({
       ...route(j.job),
       jobId: j.jobId,
       runAt: j.runAt ?? null,
     }));
-    const manager = em ?? this.rows.manager();
-    const ids = await this.rows.insert(rows, manager);
+    const ids = await this.rows.insert(rows);
     const written = rows.map((r, k): Written => ({ ...r, id: ids[k] }));
     // Not awaited: with Redis away the enqueue waits for it, and the caller (an HTTP request,
     // a result) must not; the rows are committed, so they are not lost either way.
-    this.afterCommit.run(manager, () => void this.relayWritten(written));
+    this.afterCommit.run(this.rows.manager(), () => void this.relayWritten(written));
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Not, Repository } from 'typeorm';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { IsNull, Not, type Repository } from 'typeorm';
 import { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { SlackDeliveryEntity } from './slack-delivery.entity';
 import { SlackMessageEntity, type SlackMessageKind } from './slack-message.entity';
@@ -18,13 +19,20 @@ export function askRound(req: Pick<AccessRequestEntity, 'currentStep' | 'escalat
 /** The Slack module's own tables, and the reads it needs of requests. */
 @Injectable()
 export class SlackMessagesRepository {
-  constructor(
-    @InjectRepository(SlackMessageEntity) private readonly messages: Repository<SlackMessageEntity>,
-    @InjectRepository(SlackDeliveryEntity)
-    private readonly deliveries: Repository<SlackDeliveryEntity>,
-    @InjectRepository(AccessRequestEntity)
-    private readonly requests: Repository<AccessRequestEntity>,
-  ) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  // On the ambient transaction (the pool outside one), like every repository.
+  private get messages(): Repository<SlackMessageEntity> {
+    return this.txHost.tx.getRepository(SlackMessageEntity);
+  }
+
+  private get deliveries(): Repository<SlackDeliveryEntity> {
+    return this.txHost.tx.getRepository(SlackDeliveryEntity);
+  }
+
+  private get requests(): Repository<AccessRequestEntity> {
+    return this.txHost.tx.getRepository(AccessRequestEntity);
+  }
 
   /**
    * Claims the one message of this kind for this request and recipient; false when another

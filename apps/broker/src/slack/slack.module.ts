@@ -1,11 +1,9 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessFlowsModule } from '../access-flows/access-flows.module';
 import { CatalogModule } from '../catalog/catalog.module';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { IdentityModule } from '../identity/identity.module';
 import { IntegrationsModule } from '../integrations/integrations.module';
-import { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { RequestsModule } from '../requests/requests.module';
 import { AccessNoticesService } from './access-notices.service';
 import { ApprovalNoticesService } from './approval-notices.service';
@@ -20,8 +18,6 @@ import { SlackExpiryWarningsService } from './slack-expiry-warnings.service';
 import { SlackGroupSyncService } from './slack-group-sync.service';
 import { SlackGroupsController } from './slack-groups.controller';
 import { SlackHomeService } from './slack-home.service';
-import { SlackDeliveryEntity } from './slack-delivery.entity';
-import { SlackMessageEntity } from './slack-message.entity';
 import { SlackMessagesRepository } from './slack-messages.repository';
 import { SlackNotifierService } from './slack-notifier.service';
 import { SlackPeopleService } from './slack-people.service';
@@ -29,14 +25,7 @@ import { SlackPostsService } from './slack-posts.service';
 
 /** The Slack app: one more edge over the same services as the REST API, and its notices. */
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([SlackMessageEntity, SlackDeliveryEntity, AccessRequestEntity]),
-    IdentityModule,
-    IntegrationsModule,
-    AccessFlowsModule,
-    RequestsModule,
-    CatalogModule,
-  ],
+  imports: [IdentityModule, IntegrationsModule, AccessFlowsModule, RequestsModule, CatalogModule],
   controllers: [SlackGroupsController],
   providers: [
     {
