@@ -220,9 +220,12 @@ describe('web console end to end', () => {
     await card.getByRole('button', { name: 'Yes, revoke now' }).click();
     await untilStatus(stack.admin, id, 'REVOKED');
     expect(await canRead(stack.target, 'public', { username, password })).toBe(false);
-    await alice
-      .locator(`tr[data-request-id="${id}"]`, { hasText: 'REVOKED' })
-      .waitFor({ timeout: 15_000 });
+    const row = alice.locator(`tr[data-request-id="${id}"]`, { hasText: 'REVOKED' });
+    await row.waitFor({ timeout: 15_000 });
+    // The request's own page: the approver's decision and the trail, reveal included.
+    await row.getByRole('link').click();
+    await alice.getByText(/Step 1: .* approve via console/).waitFor();
+    await alice.getByText(/credentials\.revealed/).waitFor();
   });
 
   it('self-approval shows the API’s refusal, and the request still waits', async () => {

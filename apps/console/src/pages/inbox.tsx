@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { get, post } from '../api';
 import { Empty, ErrorNote, usePeople } from '../components';
 import { when } from '../format';
+import { Link } from '../router';
 import type { AccessRequest, Approval, Flow, Session } from '../types';
 
 /** What waits for my decision: pending requests that name me among their approvers. */
@@ -84,7 +85,8 @@ function InboxItem({ r, session, flow }: { r: AccessRequest; session: Session; f
         {flow ? ` of ${flow.steps.length}` : ''}
         {step ? ` · ${approvedNow.length} of ${step.quorum} approvals` : ''}
         {r.escalated ? ' · escalated' : ''} · asked {when(r.createdAt)}
-        {r.requesterId === session.person.id ? ' · your own request' : ''}
+        {r.requesterId === session.person.id ? ' · your own request' : ''} ·{' '}
+        <Link to={`/requests/${r.id}`}>details</Link>
       </p>
       <div className="inline">
         <label htmlFor={reasonId}>Reason (for a denial)</label>

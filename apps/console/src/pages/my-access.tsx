@@ -92,7 +92,9 @@ export function MyAccess() {
           <tbody>
             {past.map((r) => (
               <tr key={r.id} data-request-id={r.id}>
-                <td>{when(r.createdAt)}</td>
+                <td>
+                  <Link to={`/requests/${r.id}`}>{when(r.createdAt)}</Link>
+                </td>
                 <td>
                   {r.permission} on {r.resource}
                 </td>
@@ -117,7 +119,10 @@ function Summary({ r }: { r: AccessRequest }) {
       <strong>{r.resource}</strong> for {r.duration}
       {r.kind === 'extension' ? ' (extension)' : ''}
       {r.breakGlass ? ' · break-glass' : ''}
-      {r.flowName ? <span className="hint"> · {r.flowName}</span> : null}
+      {r.flowName ? <span className="hint"> · {r.flowName}</span> : null}{' '}
+      <Link to={`/requests/${r.id}`} className="hint">
+        details
+      </Link>
     </p>
   );
 }
