@@ -25,6 +25,7 @@ import { IdentityModule } from './identity/identity.module';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { RequestsModule } from './requests/requests.module';
 import { SchedulingModule } from './scheduling/scheduling.module';
+import { ScimModule } from './scim/scim.module';
 import { SlackModule } from './slack/slack.module';
 
 /** Secrets never reach a log line, whatever a developer logs later. */
@@ -88,6 +89,7 @@ export class AppModule {
         HealthModule,
         PolicyModule,
         PeopleModule,
+        ScimModule,
         SlackModule,
         NotificationsModule,
         MetricsModule,

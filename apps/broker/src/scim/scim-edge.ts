@@ -1,0 +1,128 @@
+import {
+  type ArgumentsHost,
+  type CallHandler,
+  type CanActivate,
+  Catch,
+  createParamDecorator,
+  type ExceptionFilter,
+  type ExecutionContext,
+  HttpException,
+  Injectable,
+  Logger,
+  type NestInterceptor,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { Observable } from 'rxjs';
+import { currentCorrelationId, requestLogId } from '../common/correlation';
+import { domainErrorFromDatabase } from '../common/database-errors';
+import { DomainError, ErrorCode } from '../common/errors';
+import { FailedAuthLimiter } from '../common/rate-limit.guard';
+import { scimCaller, type ScimCaller } from './scim-caller';
+import { SCIM_CONTENT_TYPE, scimErrorBody } from './scim-protocol';
+import type { ScimProviderView } from './scim-providers.service';
+import { ScimProvidersService } from './scim-providers.service';
+
+type ScimRequest = Request & { scimProvider?: ScimProviderView };
+
+/** The provider's bearer token, and nothing else: Doorman's own tokens and cookies open no SCIM route. */
+@Injectable()
+export class ScimAuthGuard implements CanActivate {
+  constructor(
+    private readonly providers: ScimProvidersService,
+    private readonly failures: FailedAuthLimiter,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const req = ctx.switchToHttp().getRequest<ScimRequest>();
+    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const provider = token ? await this.providers.authenticate(token) : null;
+    if (!provider) {
+      await this.failures.recordFailure(req.ip);
+      throw new DomainError(
+        ErrorCode.Unauthenticated,
+        token ? 'invalid SCIM bearer token' : 'missing SCIM bearer token',
+      );
+    }
+    req.scimProvider = provider;
+    return true;
+  }
+}
+
+/** The provider behind the call (ScimAuthGuard put it there) and its audit actor. */
+export const Scim = createParamDecorator((_data: unknown, ctx: ExecutionContext): ScimCaller => {
+  const req = ctx.switchToHttp().getRequest<ScimRequest>();
+  return scimCaller(req.scimProvider!, req.ip);
+});
+
+/** Where a SCIM route is served from, for meta.location. */
+export const ScimBase = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
+  const req = ctx.switchToHttp().getRequest<Request>();
+  const path = req.baseUrl + req.path;
+  const at = path.indexOf('/scim/v2');
+  return `${req.protocol}://${req.get('host')}${path.slice(0, at + '/scim/v2'.length)}`;
+});
+
+/** Every SCIM answer is application/scim+json (RFC 7644 §3.1); Express keeps a type set first. */
+@Injectable()
+export class ScimContentType implements NestInterceptor {
+  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    ctx.switchToHttp().getResponse<Response>().type(SCIM_CONTENT_TYPE);
+    return next.handle();
+  }
+}
+
+const STATUS: Record<ErrorCode, number> = {
+  [ErrorCode.Validation]: 400,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.Unauthenticated]: 401,
+  [ErrorCode.Conflict]: 409,
+  [ErrorCode.IllegalTransition]: 409,
+  [ErrorCode.NotGrantable]: 400,
+};
+
+/** Errors as SCIM error bodies (RFC 7644 §3.12); the unknown ones as a 500 with a correlation id. */
+@Catch()
+export class ScimExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ScimExceptionFilter.name);
+
+  catch(thrown: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const req = host.switchToHttp().getRequest<Request>();
+    const error = domainErrorFromDatabase(thrown) ?? thrown;
+    const send = (status: number, detail: string, scimType?: string) => {
+      if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="doorman-scim"');
+      res
+        .status(status)
+        .type(SCIM_CONTENT_TYPE)
+        .json(scimErrorBody(status, detail, scimType));
+    };
+    if (error instanceof DomainError) {
+      const scimType =
+        typeof error.details?.scimType === 'string'
+          ? error.details.scimType
+          : error.code === ErrorCode.Validation
+            ? 'invalidValue'
+            : error.code === ErrorCode.Conflict
+              ? 'uniqueness'
+              : undefined;
+      send(STATUS[error.code], error.message, scimType);
+      return;
+    }
+    if (error instanceof HttpException) {
+      send(error.getStatus(), error.message);
+      return;
+    }
+    const status = (error as { status?: number }).status;
+    if (status && status >= 400 && status < 500) {
+      send(status, 'malformed request body', 'invalidSyntax');
+      return;
+    }
+    const correlationId = currentCorrelationId() ?? requestLogId(req);
+    this.logger.error(
+      { err: error, correlationId, path: req.path },
+      `unhandled error on ${req.method} ${req.path}`,
+    );
+    send(500, `internal error (correlation id ${correlationId})`);
+  }
+}
