@@ -298,6 +298,7 @@ export class ConnectorJobsService {
       effects: clip(out.effects, MAX_EFFECTS),
       failedGroups: out.failedGroups,
       appliedAt: out.appliedAt,
+      verification: out.verification,
     };
   }
 

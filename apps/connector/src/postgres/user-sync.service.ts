@@ -4,6 +4,7 @@ import {
   Batcher,
   type FailedGroup,
   type GroupGrant,
+  type RevokeVerification,
   type SealedBox,
   type SyncUserJob,
 } from '@doorman/contracts';
@@ -13,6 +14,7 @@ import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
 import { actAs, readAdminSelf } from './acting-roles';
 import { GROUP_COMMENT_PREFIX, groupRoleName, MARKER_ROLE } from './group-role';
 import type { GroupFailure, GroupRolesService } from './group-roles.service';
+import { RevokeVerifier } from './revoke-verifier';
 import { renderRoleOps } from './role-ops';
 import * as sql from './sql';
 import { classifyError, sqlstateOf } from './sqlstate';
@@ -43,6 +45,10 @@ export interface SyncOutcome {
   failedGroups?: FailedGroup[];
   /** The server's clock after the transaction's last statement. */
   appliedAt?: string;
+  /** The plan took groups away or ended logins (read by the sync itself; not in the result). */
+  tookAway?: boolean;
+  /** What the target still held after access ended, and what was removed (see RevokeVerifier). */
+  verification?: RevokeVerification;
 }
 
 interface RoleRow {
@@ -177,12 +183,38 @@ export class UserSyncService {
     private readonly target: TargetClient,
     private readonly groups: GroupRolesService,
     private readonly sealKey: KeyObject,
+    private readonly verifier = new RevokeVerifier(target, (username) =>
+      terminateSessions(target, username),
+    ),
   ) {}
 
   async sync(job: SyncUserJob, ref: JobRef): Promise<SyncOutcome> {
     // Access ends (no group left): users waiting for that are changed together.
-    if (!job.login && job.groups.length === 0) return this.endings.add({ job, ref });
-    return this.syncOne(job, ref);
+    const out =
+      !job.login && job.groups.length === 0
+        ? await this.endings.add({ job, ref })
+        : await this.syncOne(job, ref);
+    return this.verifyEnding(job, out);
+  }
+
+  /**
+   * When the sync took groups away or ended logins, the target's own catalogs are read for
+   * what should not be there any more (granted by anyone, in any database) and it is removed.
+   * A retry of a committed ending (stale) is checked again: the proof belongs to its result.
+   */
+  private async verifyEnding(
+    job: SyncUserJob,
+    { tookAway, ...out }: SyncOutcome,
+  ): Promise<SyncOutcome> {
+    if (job.login && !tookAway) return out;
+    const keep = [MARKER_ROLE, ...new Set(job.groups.map(groupRoleName))];
+    const verification = await this.verifier.verify({
+      username: job.username,
+      generation: job.generation,
+      login: job.login,
+      keep,
+    });
+    return { ...out, verification };
   }
 
   private async syncOne(job: SyncUserJob, ref: JobRef): Promise<SyncOutcome> {
@@ -476,6 +508,7 @@ function outcome(
   if (plan.kind !== 'apply') throw new TypeError('unreachable');
   return {
     status: 'applied',
+    tookAway: plan.ops.some((o) => o.op === 'revoke-group' || (o.op === 'set-login' && !o.login)),
     startedAt,
     appliedAt,
     validUntil:
