@@ -179,6 +179,18 @@ describe('web console end to end', () => {
     expect(maskedPsql).not.toContain(password);
     expect(maskedPsql).not.toContain(encodeURIComponent(password));
     expect(await creds.textContent()).toContain('Use the VPN first.');
+    // Copy puts the real value on the clipboard.
+    await alice.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    await creds.getByRole('button', { name: 'Copy password' }).click();
+    await creds
+      .getByRole('button', { name: 'Copy password' })
+      .filter({ hasText: 'Copied' })
+      .waitFor();
+    expect(
+      await alice.evaluate(
+        () => (globalThis as any).navigator.clipboard.readText() as Promise<string>,
+      ),
+    ).toBe(password);
 
     // The command the page shows logs in, as it is (TLS verified against the target's CA).
     const psql = (await creds.getByTestId('psql').textContent())!;
