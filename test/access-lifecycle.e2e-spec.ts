@@ -70,6 +70,15 @@ describe('access lifecycle end to end', () => {
     return { id: created.body.id as string, request: active, creds: creds.body };
   }
 
+  /**
+   * Waits for the wall clock to reach `at`. Time running out IS the behaviour under test here
+   * (a grant ends on its own at expiresAt, with no call to poll for), so this is the one wait
+   * that is not for a state; what follows polls for the state expiry leads to.
+   */
+  async function untilTheClockPasses(at: number): Promise<void> {
+    await new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
+  }
+
   async function loginFails(username: string, password: string): Promise<boolean> {
     try {
       const c = await target.connect(username, password, 'app');
@@ -104,7 +113,7 @@ describe('access lifecycle end to end', () => {
     ).rejects.toMatchObject({ code: '42501' });
 
     // Expiry: the next login is refused and the open session is gone within 2 s of expiresAt.
-    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now())));
+    await untilTheClockPasses(expiresAt);
     const refusedAt = await waitFor(
       'login refused',
       async () => ((await loginFails(creds.username, creds.password)) ? Date.now() : undefined),

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { Client } from 'pg';
 import { waitFor } from './support/broker-env';
 import type { FakeSlack } from './support/fake-slack';
@@ -44,11 +45,20 @@ describe('Slack rate limit per user (broker in-process, fake Slack)', () => {
     // The first one links alice's Slack account; then a burst within the same minute.
     await command(0);
     await waitFor('the first request', async () => (await requestsOf(w.alice.id)) === 1);
+    const warnings = jest.spyOn(Logger.prototype, 'warn');
+    const refusals = () =>
+      warnings.mock.calls.filter((args) => args[1] === 'Slack user over the rate limit');
     for (let i = 1; i < 5; i++) await command(i);
-    // Handling happens after the acknowledgement: wait for the three, then make sure no more come.
+    // Handling happens after the acknowledgement: the three acted on are requests; the last two
+    // were turned away before any listener (so nothing of theirs can still arrive).
     await waitFor('three requests', async () => (await requestsOf(w.alice.id)) === 3);
-    await new Promise((r) => setTimeout(r, 1000));
+    await waitFor('two commands refused', async () => refusals().length === 2);
+    expect(refusals().map((args) => args[0])).toEqual([
+      { slackUserId: 'UALICE' },
+      { slackUserId: 'UALICE' },
+    ]);
     expect(await requestsOf(w.alice.id)).toBe(3);
+    warnings.mockRestore();
     // Another person is not held back by alice's burst.
     fake.addUser('UCAROL', w.carol.email);
     expect((await slack.command('UBOB', 'list')).status).toBe(200);

@@ -4,6 +4,8 @@ import { CONTRACT_VERSION, jobIds } from '@doorman/contracts';
 import { loadSealPublicKey, seal } from '@doorman/crypto';
 import { Client } from 'pg';
 import { createBrokerApp } from '../apps/broker/src/bootstrap';
+import { NOTIFICATIONS_QUEUE } from '../apps/broker/src/outbox/broker-jobs';
+import { QueueRegistry } from '../apps/broker/src/outbox/queue-registry';
 import { SyncResultsService } from '../apps/broker/src/grants/sync-results.service';
 import { ApiClient } from './support/api-client';
 import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
@@ -87,6 +89,19 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
         .callsOf('chat.postMessage')
         .find((c) => c.args.channel === fake.dmOf(user) && match(JSON.stringify(c.args))),
     );
+  /**
+   * Every notice job written so far has run: none left in the outbox, none waiting, delayed or
+   * running. After it, a message that was not sent is not merely late.
+   */
+  const noticesSettled = () =>
+    waitFor('every notice job run', async () => {
+      const outbox = (await db.query('SELECT count(*)::int AS n FROM outbox')).rows[0].n;
+      const counts = await app
+        .get(QueueRegistry)
+        .get(NOTIFICATIONS_QUEUE)
+        .getJobCounts('wait', 'prioritized', 'delayed', 'active');
+      return outbox === 0 && Object.values(counts).every((n) => n === 0);
+    });
   const buttonsOf = (blocks: any[] | undefined): any[] =>
     (blocks ?? []).flatMap((b) => [...(b.elements ?? []), ...(b.accessory ? [b.accessory] : [])]);
   const oneLiner = (rest: string) => `${integrationName} ${rest}`;
@@ -140,7 +155,7 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
       expect(staleRes.status).toBe(401);
       const huge = slack.commandBody(ALICE, `list ${'x'.repeat(300 * 1024)}`);
       expect((await slack.send(huge, form)).status).toBe(413);
-      await new Promise((r) => setTimeout(r, 300));
+      // Refused before any listener saw them (the answer is the refusal): nothing is in flight.
       expect((await db.query('SELECT count(*)::int AS n FROM access_requests')).rows[0].n).toBe(0);
       expect(fake.calls.filter((c) => c.method.startsWith('chat.'))).toEqual([]);
     });
@@ -348,7 +363,7 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
       const id = await requestFromSlack(ALICE, 'app.steps read 30m two-step');
       await dmTo(BOB, (t) => t.includes(id), 'step 1 approval message');
       const bobsCopy = fake.messagesTo(BOB).find((m) => JSON.stringify(m.blocks).includes(id))!;
-      await new Promise((r) => setTimeout(r, 200));
+      await noticesSettled();
       const toCarol = () =>
         fake
           .callsOf('chat.postMessage')
@@ -527,7 +542,7 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
       const notice = await dmTo(SECURITY, (t) => t.includes('break-glass'), 'break-glass notice');
       expect(JSON.stringify(notice.args)).toContain('prod incident 7');
       // Decided before anyone could be asked: no approval messages for it.
-      await new Promise((r) => setTimeout(r, 200));
+      await noticesSettled();
       expect(fake.posted(['chat.postMessage'])).not.toContain(
         `"action_id":"doorman_approve","value":"${req.body.id}"`,
       );

@@ -81,7 +81,13 @@ describe('catalog refresh (broker, real PostgreSQL and Redis)', () => {
     });
     await w.bob.api.post(`/api/v1/access-requests/${req.body.id}/approve`);
     await catalog.tick();
-    await new Promise((r) => setTimeout(r, 1500)); // a sweep of the broker's own timer too
+    // Everything the approval implied has left the outbox (its grant's sync is queued), so a
+    // discovery it might have implied would be queued by now too.
+    await waitFor('the grant sync queued and the outbox empty', async () => {
+      const jobs = await queue.getJobs(['waiting', 'prioritized', 'delayed', 'active']);
+      const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
+      return jobs.some((j) => j.name === 'sync-user') && rows[0].n === 0;
+    });
     expect(await discoverJobs()).toHaveLength(1);
     // On demand while one is in flight: the same discovery.
     const again = await w.security.api.post(`/api/v1/integrations/${w.integrationId}/discover`);
