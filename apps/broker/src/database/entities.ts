@@ -2,6 +2,7 @@ import { AccessFlowVersionEntity } from '../access-flows/access-flow-version.ent
 import { AccessFlowEntity } from '../access-flows/access-flow.entity';
 import { AdminRotationEntity } from '../admin-rotation/admin-rotation.entity';
 import { BrowserSessionEntity } from '../auth/browser-session.entity';
+import { CliLoginCodeEntity } from '../auth/cli-login-code.entity';
 import { SignInAttemptEntity } from '../auth/sign-in-attempt.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { CatalogSchemaEntity } from '../catalog/catalog-schema.entity';
@@ -41,6 +42,7 @@ export const ENTITIES = [
   CatalogSchemaEntity,
   BrowserSessionEntity,
   SignInAttemptEntity,
+  CliLoginCodeEntity,
   ScimProviderEntity,
   ScimUserEntity,
   ScimGroupEntity,

@@ -29,4 +29,8 @@ export class ApiTokenEntity {
   /** A revoked token authenticates nobody; the row stays for the audit trail. */
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
+
+  /** Tokens from `doorman login` end on their own; null: until revoked. */
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt!: Date | null;
 }

@@ -42,7 +42,8 @@ export class ApiTokenRepository {
       `SELECT t.id, t.name, t.last_used_at AS "lastUsedAt", t.created_by_id AS "createdById",
               u.id AS "userId", u.email, u.roles
          FROM api_tokens t JOIN users u ON u.id = t.user_id
-        WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.deactivated_at IS NULL`,
+        WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.deactivated_at IS NULL
+          AND (t.expires_at IS NULL OR t.expires_at > now())`,
       [tokenHash],
     );
     return row ?? null;

@@ -16,6 +16,7 @@ import { IntegrationCaCertificate1765500000000 } from './1765500000000-integrati
 import { BrowserSessions1765600000000 } from './1765600000000-browser-sessions';
 import { SlackDeliveries1765700000000 } from './1765700000000-slack-deliveries';
 import { Scim1765800000000 } from './1765800000000-scim';
+import { CliLogins1765900000000 } from './1765900000000-cli-logins';
 
 /** Every migration, in order. Reviewed code: entities never synchronise the schema. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   BrowserSessions1765600000000,
   SlackDeliveries1765700000000,
   Scim1765800000000,
+  CliLogins1765900000000,
 ];
