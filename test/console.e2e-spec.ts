@@ -143,6 +143,7 @@ describe('web console end to end', () => {
     const csp = res.headers.get('content-security-policy')!;
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("require-trusted-types-for 'script'");
     expect(await res.text()).toContain('<div id="root">');
   });
 

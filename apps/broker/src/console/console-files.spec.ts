@@ -47,6 +47,7 @@ describe('consoleHandler', () => {
     expect(CONSOLE_CSP).toContain("script-src 'self'");
     expect(CONSOLE_CSP).not.toContain('unsafe-inline');
     expect(CONSOLE_CSP).not.toContain('unsafe-eval');
+    expect(CONSOLE_CSP).toContain("require-trusted-types-for 'script'");
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(await res.text()).toContain('<title>Doorman</title>');
   });

@@ -7,19 +7,22 @@ export const CONSOLE_PATH = '/console';
 
 /**
  * The console's own policy, stricter than the API's: scripts and styles from the broker only
- * (no inline script or style, no eval), calls to the broker only, never framed.
+ * (no inline script or style, no eval), calls to the broker only, never framed, and no HTML
+ * written from strings by script (Trusted Types required, none allowed).
  */
 export const CONSOLE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data:",
+  "img-src 'self'",
   "font-src 'self'",
   "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'self'",
   "frame-ancestors 'none'",
+  // No script may write HTML from a string (innerHTML and kin): React never needs to.
+  "require-trusted-types-for 'script'",
 ].join('; ');
 
 const TYPES: Record<string, string> = {
