@@ -1,0 +1,274 @@
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import type { Client } from 'pg';
+import type { GroupGrant, Residue, SyncUserJob } from '@doorman/contracts';
+import { generateSealKeyPair, loadSealPrivateKey, loadSealPublicKey, open } from '@doorman/crypto';
+import { createAdmin, type AdminShape } from '../../../../test/support/admin-shapes';
+import { person, syncJob } from '../../../../test/support/connector-jobs';
+import {
+  startTargetPostgres,
+  type TargetPostgres,
+  type TargetVersion,
+} from '../../../../test/support/target-postgres';
+import { sslOptions } from '../config/connector.config';
+import { GroupRolesService } from './group-roles.service';
+import { TargetClient } from './target-client';
+import { UserSyncService } from './user-sync.service';
+
+jest.setTimeout(120_000);
+
+const ADMIN = 'doorman_admin';
+const PASSWORD = 'residue-admin-password-0123456789';
+const READ_SHOP: GroupGrant = { database: 'app', schema: 'shop', permission: 'read' };
+const READ_EXTRA: GroupGrant = { database: 'app', schema: 'extra', permission: 'read' };
+const ADMIN_WORK: GroupGrant = { database: 'app', schema: 'work', permission: 'admin' };
+
+/**
+ * Proof that access ended: residue made the way real systems make it — the table owner
+ * granting SELECT straight to the temporary user, another admin adding a membership, a session
+ * that SET ROLE to it, an object the user created — is found in the target's catalogs after
+ * the revoke and removed (objects owned: reported, never dropped), and a revoke that leaves
+ * nothing is reported clean. Under a superuser and under a managed-service admin (IBM Cloud
+ * Databases' manager: CREATEROLE, pg_signal_backend), on PostgreSQL 15 and 17. Outcomes are
+ * read back from PostgreSQL itself: ACLs, pg_auth_members, pg_stat_activity, logins.
+ */
+const CASES: Array<[TargetVersion, AdminShape]> = [
+  [17, 'superuser'],
+  [17, 'ibm-manager'],
+  [15, 'superuser'],
+  [15, 'ibm-manager'],
+];
+describe.each(CASES)('PostgreSQL %i, a %s admin: residue after a revoke', (version, shape) => {
+  const keys = generateSealKeyPair();
+  const privateKey = loadSealPrivateKey(keys.privateKey);
+  let target: TargetPostgres;
+  let client: TargetClient;
+  let sync: UserSyncService;
+  let n = 0;
+  const run = (job: SyncUserJob) => sync.sync(job, { kind: job.kind, shortId: `r${++n}` });
+  const sql = async <R extends Record<string, unknown>>(
+    text: string,
+    db = 'app',
+    params: unknown[] = [],
+  ) => (await target.query<R>(text, params, db)).rows;
+  const kinds = (rs: readonly Residue[] | undefined) => (rs ?? []).map((r) => r.kind).sort();
+  /** Every ACL entry naming the role as grantee, in `app` and on shared objects. */
+  const aclEntries = async (role: string) =>
+    sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_shdepend s
+        WHERE s.refobjid = $1::regrole AND s.deptype = 'a'`,
+      'app',
+      [role],
+    ).then((rows) => rows[0].n);
+  const isClosed = async (c: Client) => {
+    try {
+      await c.query('SELECT 1');
+      return false;
+    } catch {
+      return true;
+    }
+  };
+
+  beforeAll(async () => {
+    target = await startTargetPostgres({ version });
+    await createAdmin(target, shape, ADMIN, PASSWORD);
+    // As on managed services, the application's owner is a role the admin created.
+    await sql(`SET ROLE ${ADMIN}; CREATE ROLE app_owner NOLOGIN; RESET ROLE`, 'postgres');
+    // Another administrator of the same server, with its own role to hand out.
+    await sql(
+      `SET ROLE ${ADMIN}; CREATE ROLE ops_admin NOLOGIN CREATEROLE; RESET ROLE`,
+      'postgres',
+    );
+    await sql('SET ROLE ops_admin; CREATE ROLE reporting NOLOGIN; RESET ROLE', 'postgres');
+    await target.createDatabase('app');
+    await sql('ALTER DATABASE app OWNER TO app_owner', 'postgres');
+    for (const s of [
+      'CREATE SCHEMA shop AUTHORIZATION app_owner',
+      'CREATE SCHEMA extra AUTHORIZATION app_owner',
+      'CREATE SCHEMA work AUTHORIZATION app_owner',
+      'SET ROLE app_owner',
+      'CREATE TABLE shop.orders (id serial PRIMARY KEY, item text)',
+      "INSERT INTO shop.orders (item) VALUES ('book')",
+      'CREATE TABLE shop.prices (item text, cost int, margin int)',
+      'CREATE TABLE extra.notes (v int)',
+      'CREATE FUNCTION shop.total() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$',
+      'RESET ROLE',
+    ])
+      await sql(s);
+    client = new TargetClient(
+      {
+        host: target.host,
+        port: target.port,
+        user: ADMIN,
+        password: PASSWORD,
+        database: 'postgres',
+        sslMode: 'verify-full',
+        ssl: sslOptions('verify-full', readFileSync(target.caFile, 'utf8')),
+      },
+      15000,
+      4,
+      pino({ level: 'silent' }),
+    );
+    sync = new UserSyncService(
+      client,
+      new GroupRolesService(client),
+      loadSealPublicKey(keys.publicKey),
+    );
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await target?.stop();
+  });
+
+  it('reports a revoke that leaves nothing behind as clean, and checks nothing on a grant', async () => {
+    const who = person();
+    const granted = await run(syncJob(who, 1, [READ_SHOP, READ_EXTRA]));
+    expect(granted.verification).toBeUndefined();
+    const partly = await run(syncJob(who, 2, [READ_SHOP]));
+    expect(partly.verification).toEqual({
+      checkedAt: expect.any(String) as unknown,
+      clean: true,
+      found: [],
+      fixed: [],
+    });
+    const ended = await run(syncJob(who, 3, []));
+    expect(ended.verification).toMatchObject({ clean: true, found: [], fixed: [] });
+  });
+
+  it('finds privileges the table owner granted straight to the user, in every catalog, and revokes them', async () => {
+    const who = person();
+    const u = who.username;
+    await run(syncJob(who, 1, [READ_SHOP], { rotatePassword: true }));
+    // What an application owner does to "just give the temporary user access" (and a
+    // superuser, on the database).
+    const lo = 424242;
+    // One round trip, so SET ROLE and RESET ROLE run on the same pooled connection.
+    const grants = [
+      'SET ROLE app_owner',
+      `SELECT lo_create(${lo})`,
+      `GRANT SELECT, UPDATE ON shop.orders TO "${u}"`,
+      `GRANT SELECT (item, cost) ON shop.prices TO "${u}"`,
+      `GRANT USAGE ON SCHEMA extra TO "${u}"`,
+      `GRANT EXECUTE ON FUNCTION shop.total() TO "${u}"`,
+      `ALTER DEFAULT PRIVILEGES IN SCHEMA shop GRANT SELECT ON TABLES TO "${u}"`,
+      `GRANT SELECT ON LARGE OBJECT ${lo} TO "${u}"`,
+      'RESET ROLE',
+      `GRANT CONNECT, CREATE ON DATABASE app TO "${u}"`,
+    ];
+    await sql(grants.join(';\n'));
+    expect(await aclEntries(u)).toBeGreaterThan(0);
+
+    const ended = await run(syncJob(who, 2, []));
+    const v = ended.verification!;
+    expect(v.clean).toBe(false);
+    expect(kinds(v.found)).toEqual([
+      'default-privilege',
+      'privilege',
+      'privilege',
+      'privilege',
+      'privilege',
+      'privilege',
+      'privilege',
+      'privilege',
+    ]);
+    const objects = v.found.map((r) => r.object);
+    expect(objects).toEqual(
+      expect.arrayContaining([
+        'table "shop"."orders" in database "app"',
+        'column "shop"."prices"."cost" in database "app"',
+        'column "shop"."prices"."item" in database "app"',
+        'schema "extra" in database "app"',
+        'routine "shop"."total"() in database "app"',
+        `large object ${lo} in database "app"`,
+        'database "app"',
+      ]),
+    );
+    expect(v.found.find((r) => r.object.startsWith('table'))?.detail).toBe(
+      'SELECT, UPDATE granted by "app_owner"',
+    );
+    // Every one removed, as PostgreSQL itself now says.
+    expect(kinds(v.fixed)).toEqual(kinds(v.found));
+    expect(await aclEntries(u)).toBe(0);
+    const [priv] = await sql<{ t: boolean; c: boolean; db: boolean }>(
+      `SELECT has_table_privilege($1, 'shop.orders', 'SELECT') AS t,
+              has_column_privilege($1, 'shop.prices', 'item', 'SELECT') AS c,
+              has_database_privilege($1, 'app', 'CREATE') AS db`,
+      'app',
+      [u],
+    );
+    expect(priv).toEqual({ t: false, c: false, db: false });
+    // Nothing ties the role to any database any more: it could be dropped.
+    expect(await sql(`SELECT 1 FROM pg_shdepend WHERE refobjid = $1::regrole`, 'app', [u])).toEqual(
+      [],
+    );
+  });
+
+  it('revokes a membership another admin added and ends the session that SET ROLE to it', async () => {
+    const who = person();
+    const u = who.username;
+    const granted = await run(syncJob(who, 1, [READ_SHOP, READ_EXTRA], { rotatePassword: true }));
+    const password = open(granted.sealedPassword!, privateKey);
+    await sql(`SET ROLE ops_admin; GRANT reporting TO "${u}"; RESET ROLE`, 'postgres');
+    const session = await target.connect(u, password, 'app');
+    await session.query('SET ROLE reporting');
+    expect((await session.query<{ r: string }>('SELECT current_user AS r')).rows).toEqual([
+      { r: 'reporting' },
+    ]);
+
+    // Partly: extra goes, shop stays, the user still logs in.
+    const out = await run(syncJob(who, 2, [READ_SHOP]));
+    const v = out.verification!;
+    expect(v.clean).toBe(false);
+    // Before 16 the sync itself ends the sessions when it takes a group away (memberships
+    // there always allow SET ROLE); from 16 its own memberships do not, so sessions stay, and
+    // the one acting as reporting is the check's to end.
+    const expected = version >= 16 ? ['membership', 'session'] : ['membership'];
+    expect(kinds(v.found)).toEqual(expected);
+    expect(v.found.find((r) => r.kind === 'membership')).toEqual({
+      kind: 'membership',
+      object: 'role "reporting"',
+      detail: expect.stringContaining('granted by "ops_admin"') as unknown,
+    });
+    // The session was ended: it could act as reporting until it did.
+    await expect(isClosed(session)).resolves.toBe(true);
+    const sessions = await sql('SELECT pid FROM pg_stat_activity WHERE usename = $1', 'postgres', [
+      u,
+    ]);
+    expect(sessions).toEqual([]);
+
+    const members = await sql(
+      `SELECT 1 FROM pg_auth_members WHERE member = $1::regrole AND roleid = 'reporting'::regrole`,
+      'postgres',
+      [u],
+    );
+    // From 16 a managed admin may revoke only grants made by roles whose privileges it holds
+    // or may take (ADMIN OPTION on them): ops_admin is its own creation, so it can.
+    expect(kinds(v.fixed)).toEqual(expected);
+    expect(members).toEqual([]);
+
+    // The access that is left still works; the membership does not.
+    const again = await target.connect(u, password, 'app');
+    expect((await again.query('SELECT item FROM shop.orders')).rows).toEqual([{ item: 'book' }]);
+    await expect(again.query('SET ROLE reporting')).rejects.toThrow(/permission denied/);
+    await again.end();
+  });
+
+  it('reports objects the user owns and leaves them in place', async () => {
+    const who = person();
+    const granted = await run(syncJob(who, 1, [ADMIN_WORK], { rotatePassword: true }));
+    const c = await target.connect(who.username, open(granted.sealedPassword!, privateKey), 'app');
+    await c.query('CREATE TABLE work.scratch (v int)');
+    await c.query('INSERT INTO work.scratch VALUES (42)');
+    await c.end();
+
+    const ended = await run(syncJob(who, 2, []));
+    const v = ended.verification!;
+    expect(v.clean).toBe(false);
+    const owned = v.found.filter((r) => r.kind === 'owned');
+    expect(owned.map((r) => r.object)).toContain('table work.scratch in database "app"');
+    expect(owned[0].detail).toContain('REASSIGN OWNED BY');
+    expect(v.fixed.filter((r) => r.kind === 'owned')).toEqual([]);
+    expect(await sql('SELECT v FROM work.scratch')).toEqual([{ v: 42 }]);
+  });
+});
