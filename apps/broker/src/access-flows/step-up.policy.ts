@@ -15,6 +15,9 @@ export interface AuthenticationRule {
 
 type Authentication = Actor['authentication'];
 
+/** Where an approver who must sign in again approves: the console's inbox. */
+export const APPROVE_IN_CONSOLE = '/console/inbox';
+
 export type StepUpVerdict = { ok: true } | { ok: false; reason: string };
 
 /** The machine-readable hint of a refusal: where a browser signs in again to come back. */

@@ -6,7 +6,11 @@ import {
   evaluateApprovals,
   mayDecideStep,
 } from '../access-flows/approval.policy';
-import { meetsAuthentication, stepUpHint } from '../access-flows/step-up.policy';
+import {
+  APPROVE_IN_CONSOLE,
+  meetsAuthentication,
+  stepUpHint,
+} from '../access-flows/step-up.policy';
 import type { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { AccessRequestRepository } from '../access-requests/access-request.repository';
 import type { RequestStatus } from '../access-requests/request-state';
@@ -23,9 +27,6 @@ import { ApproversService } from './approvers.service';
 
 type Decision = 'approve' | 'deny';
 
-/** Where an approver who must sign in again is sent back to: the console's inbox. */
-const CONSOLE_INBOX = '/console/inbox';
-
 /**
  * A flow that asks approvers for a recent or strong sign-in: only an approval needs it (a
  * denial opens nothing). The refusal tells the console where to send the person.
@@ -38,7 +39,9 @@ function assertFreshEnough(flow: FlowRules, actor: Actor, now: Date): void {
     'approve',
   );
   if (!verdict.ok)
-    throw new DomainError(ErrorCode.Forbidden, verdict.reason, { ...stepUpHint(CONSOLE_INBOX) });
+    throw new DomainError(ErrorCode.Forbidden, verdict.reason, {
+      ...stepUpHint(APPROVE_IN_CONSOLE),
+    });
 }
 
 /** Why a decision can no longer be taken: a deadline passed first, and what it did. */
