@@ -1,3 +1,4 @@
+import type { types } from '@slack/bolt';
 import { SlackIds } from '../slack-ids';
 import { statusWords } from './answers.view';
 import {
@@ -14,6 +15,24 @@ import {
 } from './format';
 
 export type { SlackMessage };
+
+/**
+ * A request as its approvers see it. `approveInConsole`: the flow asks for a recent sign-in at
+ * the identity provider to approve, which a Slack click cannot show, so Approve is a link to
+ * the console there (Deny stays: a denial opens nothing).
+ */
+export type ApprovalView = RequestView & { approveInConsole?: string | null };
+
+/** A button that opens a page of the broker in the browser (Slack still sends the click). */
+function linkButton(text: string, url: string): types.Button {
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text },
+    action_id: SlackIds.openConsole,
+    url,
+    style: 'primary',
+  };
+}
 
 /** The outcome shown on every approver's copy once someone decided. */
 export interface Decision {
@@ -46,7 +65,7 @@ function facts(r: RequestView): KnownBlock {
 
 /** What each approver sees: the request and Approve / Deny, or who decided once someone did. */
 export function approvalMessage(
-  r: RequestView,
+  r: ApprovalView,
   decision: Decision | null,
   progress: string[] = [],
   /** Who may decide, mentioned: set for a post in a flow's channel, where not all may decide. */
@@ -81,11 +100,23 @@ export function approvalMessage(
       ],
     });
   } else {
+    if (r.approveInConsole)
+      blocks.push({
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: 'This access flow asks for a recent sign-in to approve: approve in the console.',
+          },
+        ],
+      });
     blocks.push({
       type: 'actions',
       block_id: `decide:${r.id}`,
       elements: [
-        button('Approve', SlackIds.approve, r.id, 'primary'),
+        r.approveInConsole
+          ? linkButton('Approve in the console', r.approveInConsole)
+          : button('Approve', SlackIds.approve, r.id, 'primary'),
         button('Deny', SlackIds.deny, r.id, 'danger'),
       ],
     });
@@ -94,6 +125,20 @@ export function approvalMessage(
     ? `Access request ${decision.outcome}: ${r.permission} on ${resourceName(r)}`
     : `Access request waiting for your approval: ${r.permission} on ${resourceName(r)}`;
   return { text, blocks };
+}
+
+/** The answer to an Approve click that cannot approve: the reason, and the way to the console. */
+export function stepUpAnswer(reason: string, consoleUrl: string): SlackMessage {
+  return {
+    text: `${reason} ${consoleUrl}`,
+    blocks: [
+      section(escapeText(reason)),
+      {
+        type: 'actions',
+        elements: [linkButton('Approve in the console', consoleUrl)],
+      },
+    ],
+  };
 }
 
 /**
