@@ -13,6 +13,8 @@ export const SlackIds = {
   cancel: 'doorman_cancel',
   extend: 'doorman_extend',
   review: 'doorman_review_open',
+  /** A link button to the console: the browser opens it; the click itself needs only an ack. */
+  openConsole: 'doorman_open_console',
   blocks: {
     resource: 'resource',
     permission: 'permission',

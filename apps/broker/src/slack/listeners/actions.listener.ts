@@ -43,4 +43,5 @@ export function registerActions(app: App, h: SlackHandlers): void {
     await ack();
     await h.decisions.openReview(origin(body), action.value ?? '');
   });
+  app.action(SlackIds.openConsole, async ({ ack }) => ack());
 }
