@@ -15,6 +15,7 @@ import type { SlackMessage } from './views/messages.view';
 export class SlackPeopleService {
   private readonly logger = new Logger(SlackPeopleService.name);
   private readonly responseUrlOrigins: string[];
+  private readonly publicUrl: string;
 
   constructor(
     @Inject(BROKER_CONFIG) config: BrokerConfig,
@@ -24,6 +25,12 @@ export class SlackPeopleService {
   ) {
     const s = slackSettings(config);
     this.responseUrlOrigins = s.enabled ? s.responseUrlOrigins : [];
+    this.publicUrl = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
+  }
+
+  /** A page of the broker (the console) as a link in Slack: PUBLIC_URL + path. */
+  brokerUrl(path: string): string {
+    return `${this.publicUrl}${path}`;
   }
 
   get client(): WebClient {
