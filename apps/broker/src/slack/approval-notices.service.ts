@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AccessFlowsService } from '../access-flows/access-flows.service';
+import { APPROVE_IN_CONSOLE } from '../access-flows/step-up.policy';
 import type { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { IdentityService } from '../identity/identity.service';
 import type { UserEntity } from '../identity/user.entity';
@@ -13,6 +14,7 @@ import {
   decidedMessage,
   pendingExpiredMessage,
   submittedMessage,
+  type ApprovalView,
   type Decision,
 } from './views/messages.view';
 
@@ -144,7 +146,7 @@ export class ApprovalNoticesService {
     approvers: UserEntity[],
   ): Promise<void> {
     if (!approvers.length) return;
-    const message = approvalMessage(await this.people.view(req), null, await this.progressOf(req));
+    const message = approvalMessage(await this.askView(req), null, await this.progressOf(req));
     for (const approver of approvers)
       await this.posts.dmOnce(
         run,
@@ -176,15 +178,19 @@ export class ApprovalNoticesService {
         // Links approvers found in Slack by email, so the mentions below reach them.
         for (const a of await this.identity.findByIds(approverIds)) await this.people.slackIdOf(a);
         const named = (await this.identity.findByIds(approverIds)).map(mention);
-        return approvalMessage(
-          await this.people.view(req),
-          null,
-          await this.progressOf(req),
-          named,
-        );
+        return approvalMessage(await this.askView(req), null, await this.progressOf(req), named);
       },
       'could not post to the flow channel; asking approvers by DM',
     );
+  }
+
+  /** The request as its approvers see it: in the console when its flow asks for a fresh sign-in. */
+  private async askView(req: AccessRequestEntity): Promise<ApprovalView> {
+    const flow = await this.flows.getVersion(req.flowId, req.flowVersion);
+    const inConsole = flow.approverAuthentication
+      ? this.people.brokerUrl(APPROVE_IN_CONSOLE)
+      : null;
+    return { ...(await this.people.view(req)), approveInConsole: inConsole };
   }
 
   private async decisionOf(req: AccessRequestEntity): Promise<Decision | null> {
@@ -205,7 +211,7 @@ export class ApprovalNoticesService {
     if (!posted.length) return;
     const req = await this.requests.get(requestId);
     const message = approvalMessage(
-      await this.people.view(req),
+      await this.askView(req),
       await this.decisionOf(req),
       await this.progressOf(req),
     );
