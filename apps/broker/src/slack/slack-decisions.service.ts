@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { mayCloseReview } from '../access-flows/access-flow.policy';
+import { APPROVE_IN_CONSOLE } from '../access-flows/step-up.policy';
 import type { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { DomainError, ErrorCode } from '../common/errors';
 import type { Actor } from '../identity/actor';
@@ -13,6 +14,7 @@ import {
 import { SlackIds } from './slack-ids';
 import { SlackPeopleService } from './slack-people.service';
 import { escapeText, resourceLine } from './views/format';
+import { stepUpAnswer } from './views/messages.view';
 import { denyModal, reviewModal } from './views/modals.view';
 
 const DECIDED: Record<string, string> = {
@@ -43,6 +45,12 @@ export class SlackDecisionsService {
       } catch (e) {
         if (e instanceof DomainError && e.code === ErrorCode.IllegalTransition)
           return this.people.tell(o, await this.alreadyDecided(actor, id));
+        // A flow that asks for a fresh sign-in (an older message's Approve): the way there.
+        if (e instanceof DomainError && e.details?.code === 'step_up_required')
+          return this.people.tell(
+            o,
+            stepUpAnswer(e.message, this.people.brokerUrl(APPROVE_IN_CONSOLE)),
+          );
         throw e;
       }
     });
