@@ -254,6 +254,48 @@ describe.each(CASES)('PostgreSQL %i, a %s admin: residue after a revoke', (versi
     await again.end();
   });
 
+  it('removes a grant passed on by a grantee, and says which grants its admin may not remove', async () => {
+    const who = person();
+    const u = who.username;
+    await run(syncJob(who, 1, [READ_SHOP]));
+    await sql(
+      [
+        // A colleague holding GRANT OPTION passes SELECT on to the temporary user.
+        'GRANT USAGE ON SCHEMA shop TO ops_admin',
+        'GRANT SELECT ON shop.prices TO ops_admin WITH GRANT OPTION',
+        'SET ROLE ops_admin',
+        `GRANT SELECT ON shop.prices TO "${u}"`,
+        'RESET ROLE',
+        // The superuser's own table, granted by the superuser.
+        'CREATE TABLE IF NOT EXISTS public.ledger (v int)',
+        `GRANT SELECT ON public.ledger TO "${u}"`,
+      ].join(';\n'),
+    );
+
+    const v = (await run(syncJob(who, 2, []))).verification!;
+    expect(v.found.map((r) => `${r.object}: ${r.detail.split(';')[0]}`).sort()).toEqual([
+      'table "public"."ledger" in database "app": SELECT granted by "postgres"',
+      'table "shop"."prices" in database "app": SELECT granted by "ops_admin"',
+    ]);
+    const ledger = v.found.find((r) => r.object.includes('ledger'))!;
+    if (shape === 'superuser') {
+      expect(v.fixed).toHaveLength(2);
+    } else {
+      // A managed admin cannot act for the cluster's superuser: reported, with the reason.
+      expect(v.fixed.map((r) => r.object)).toEqual(['table "shop"."prices" in database "app"']);
+      expect(ledger.detail).toMatch(
+        /still there \(the connector's admin was refused: NOT_GRANTABLE/,
+      );
+    }
+    const [left] = await sql<{ prices: boolean; ledger: boolean }>(
+      `SELECT has_table_privilege($1, 'shop.prices', 'SELECT') AS prices,
+              has_table_privilege($1, 'public.ledger', 'SELECT') AS ledger`,
+      'app',
+      [u],
+    );
+    expect(left).toEqual({ prices: false, ledger: shape !== 'superuser' });
+  });
+
   it('reports objects the user owns and leaves them in place', async () => {
     const who = person();
     const granted = await run(syncJob(who, 1, [ADMIN_WORK], { rotatePassword: true }));
