@@ -40,6 +40,10 @@ export async function createBrokerApp(config: BrokerConfig): Promise<INestApplic
       { path: 'auth/login', method: RequestMethod.GET },
       { path: 'auth/callback', method: RequestMethod.GET },
       { path: 'auth/logout', method: RequestMethod.POST },
+      // `doorman login`: the browser's way to the CLI, and the CLI's exchange for a token.
+      { path: 'auth/cli/login', method: RequestMethod.GET },
+      { path: 'auth/cli/complete', method: RequestMethod.GET },
+      { path: 'auth/cli/token', method: RequestMethod.POST },
     ],
   });
   app.enableShutdownHooks();

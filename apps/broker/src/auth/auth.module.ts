@@ -4,6 +4,9 @@ import { CookieSessions } from '../identity/auth.guard';
 import { IdentityModule } from '../identity/identity.module';
 import { AuthController } from './auth.controller';
 import { BrowserSessions } from './browser-sessions';
+import { CliLoginController } from './cli-login.controller';
+import { CliLoginRepository } from './cli-login.repository';
+import { CliLoginService } from './cli-login.service';
 import { OidcClient } from './oidc-client';
 import { SessionController } from './session.controller';
 import { SessionRepository } from './session.repository';
@@ -18,13 +21,15 @@ import { SignInService } from './sign-in.service';
 @Global()
 @Module({
   imports: [IdentityModule, AuditModule],
-  controllers: [AuthController, SessionController],
+  controllers: [AuthController, SessionController, CliLoginController],
   providers: [
     OidcClient,
     SignInAttemptRepository,
     SessionRepository,
     SessionService,
     SignInService,
+    CliLoginRepository,
+    CliLoginService,
     { provide: CookieSessions, useClass: BrowserSessions },
   ],
   exports: [CookieSessions],
