@@ -77,13 +77,26 @@ describe('SCIM provisioning (real PostgreSQL, Redis, target and connector)', () 
   beforeAll(async () => {
     target = await startTargetPostgres();
     await createAdmin(target, 'ovh-avnadmin', ADMIN, PASSWORD);
+    await target.query('CREATE ROLE app_owner NOLOGIN');
     await target.createDatabase('app');
+    await target.query('ALTER DATABASE app OWNER TO app_owner');
+    for (const q of [
+      'CREATE SCHEMA sales AUTHORIZATION app_owner',
+      'SET ROLE app_owner',
+      'CREATE TABLE sales.leads (id serial PRIMARY KEY, name text)',
+      'RESET ROLE',
+    ])
+      await target.query(q, [], 'app');
     env = await createBrokerTestEnv();
     app = await createBrokerApp(env.config);
     await app.listen(0, '127.0.0.1');
     base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     admin = new ApiClient(base, env.adminToken);
-    w = await createWorld(admin, { port: target.port, sslMode: 'verify-full' });
+    w = await createWorld(admin, {
+      port: target.port,
+      sslMode: 'verify-full',
+      resources: [{ database: 'app', schema: 'sales' }],
+    });
     connector = await startConnector({
       env: {
         CONNECTOR_ID: w.connectorId,
@@ -372,24 +385,25 @@ describe('SCIM provisioning (real PostgreSQL, Redis, target and connector)', () 
       schemas: [GROUP],
       displayName: `scim-approvers-${counter++}`,
       externalId: 'okta-approvers',
+      members: [{ value: w.carol.id }],
     });
-    expect(approvers.body.members).toEqual([]);
+    expect(approvers.body.members.map((m: { value: string }) => m.value)).toEqual([w.carol.id]);
     const flow = await w.security.api.post('/api/v1/access-flows', {
       name: `scim-flow-${counter++}`,
       integrationId: w.integrationId,
       requestors: { userIds: [], groupIds: [requesters.body.id] },
-      resources: [{ database: 'app', schema: 'public' }],
+      resources: [{ database: 'app', schema: 'sales' }],
       permissions: ['read'],
       steps: [{ approvers: { userIds: [], groupIds: [approvers.body.id] } }],
       defaultDuration: '1h',
       maxDuration: '2h',
     });
-    expect({ status: flow.status, body: flow.body }).toMatchObject({ status: 201 });
+    if (flow.status !== 201) throw new Error(`flow: ${JSON.stringify(flow.body)}`);
     const ask = () =>
       requester.api.post('/api/v1/access-requests', {
         integrationId: w.integrationId,
         database: 'app',
-        schema: 'public',
+        schema: 'sales',
         permission: 'read',
         duration: '30m',
       });
@@ -402,7 +416,10 @@ describe('SCIM provisioning (real PostgreSQL, Redis, target and connector)', () 
       ],
     });
     expect(added.status).toBe(200);
-    expect(added.body.members.map((m: { value: string }) => m.value)).toEqual([approver.id]);
+    expect(added.body.members.map((m: { value: string }) => m.value)).toEqual([
+      w.carol.id,
+      approver.id,
+    ]);
     const first = await ask();
     expect(first.status).toBe(201);
     expect(
@@ -418,7 +435,7 @@ describe('SCIM provisioning (real PostgreSQL, Redis, target and connector)', () 
       schemas: [PATCH_OP],
       Operations: [{ op: 'remove', path: `members[value eq "${approver.id}"]` }],
     });
-    expect(removed.body.members).toEqual([]);
+    expect(removed.body.members.map((m: { value: string }) => m.value)).toEqual([w.carol.id]);
     const second = await ask();
     expect(
       (await approver.api.post(`/api/v1/access-requests/${second.body.id}/deny`, { reason: 'x' }))
@@ -499,11 +516,11 @@ describe('SCIM provisioning (real PostgreSQL, Redis, target and connector)', () 
     const granted = await w.alice.api.post('/api/v1/access-requests', {
       integrationId: w.integrationId,
       database: 'app',
-      schema: 'public',
+      schema: 'sales',
       permission: 'read',
       duration: '30m',
     });
-    expect({ status: granted.status, body: granted.body }).toMatchObject({ status: 201 });
+    if (granted.status !== 201) throw new Error(`request: ${JSON.stringify(granted.body)}`);
     expect(
       (await w.bob.api.post(`/api/v1/access-requests/${granted.body.id}/approve`)).status,
     ).toBe(200);
