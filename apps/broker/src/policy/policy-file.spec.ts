@@ -48,6 +48,22 @@ describe('policy files', () => {
     expect(policy.flows[0].steps[0]).toMatchObject({ quorum: 1, onTimeout: 'deny' });
   });
 
+  it('takes a step-up rule for approvers and requesters; a rule asking nothing is refused', () => {
+    const stepUp = `${valid}    approverAuthentication: { maxAgeMinutes: 10, amr: [otp, hwk] }
+    requesterAuthentication: { acr: ['urn:mfa'] }
+`;
+    expect(parsePolicy(stepUp).policy.flows[0]).toMatchObject({
+      approverAuthentication: { maxAgeMinutes: 10, amr: ['otp', 'hwk'] },
+      requesterAuthentication: { acr: ['urn:mfa'] },
+    });
+    expect(errorsOf(`${valid}    approverAuthentication: {}\n`)).toEqual([
+      expect.objectContaining({
+        path: 'flows.0.approverAuthentication',
+        message: expect.stringContaining('give maxAgeMinutes, acr or amr'),
+      }),
+    ]);
+  });
+
   it('takes an existing role as a resource, permissions then optional', () => {
     const withRole = valid.replace(
       '    resources: [{ database: app, schema: public }]\n    permissions: [read]\n',
