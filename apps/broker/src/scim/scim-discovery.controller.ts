@@ -2,7 +2,7 @@ import { Controller, Get, Param, UseFilters, UseInterceptors } from '@nestjs/com
 import { ApiExcludeController } from '@nestjs/swagger';
 import { DomainError } from '../common/errors';
 import { Public } from '../common/auth.decorators';
-import { ScimBase, ScimContentType, ScimExceptionFilter } from './scim-edge';
+import { ScimBase, ScimResponses, ScimExceptionFilter } from './scim-edge';
 import { listResponse, resourceTypes, schemas, serviceProviderConfig } from './scim-resources';
 
 /**
@@ -12,7 +12,7 @@ import { listResponse, resourceTypes, schemas, serviceProviderConfig } from './s
 @ApiExcludeController()
 @Public()
 @UseFilters(ScimExceptionFilter)
-@UseInterceptors(ScimContentType)
+@UseInterceptors(ScimResponses)
 @Controller('scim/v2')
 export class ScimDiscoveryController {
   @Get('ServiceProviderConfig')

@@ -7,6 +7,7 @@ import {
   type ExceptionFilter,
   type ExecutionContext,
   HttpException,
+  Inject,
   Injectable,
   Logger,
   type NestInterceptor,
@@ -17,12 +18,13 @@ import { currentCorrelationId, requestLogId } from '../common/correlation';
 import { domainErrorFromDatabase } from '../common/database-errors';
 import { DomainError, ErrorCode } from '../common/errors';
 import { FailedAuthLimiter } from '../common/rate-limit.guard';
+import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { scimCaller, type ScimCaller } from './scim-caller';
 import { SCIM_CONTENT_TYPE, scimErrorBody } from './scim-protocol';
 import type { ScimProviderView } from './scim-providers.service';
 import { ScimProvidersService } from './scim-providers.service';
 
-type ScimRequest = Request & { scimProvider?: ScimProviderView };
+type ScimRequest = Request & { scimProvider?: ScimProviderView; scimBase?: string };
 
 /** The provider's bearer token, and nothing else: Doorman's own tokens and cookies open no SCIM route. */
 @Injectable()
@@ -54,18 +56,27 @@ export const Scim = createParamDecorator((_data: unknown, ctx: ExecutionContext)
   return scimCaller(req.scimProvider!, req.ip);
 });
 
-/** Where a SCIM route is served from, for meta.location. */
-export const ScimBase = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
-  const req = ctx.switchToHttp().getRequest<Request>();
-  const path = req.baseUrl + req.path;
-  const at = path.indexOf('/scim/v2');
-  return `${req.protocol}://${req.get('host')}${path.slice(0, at + '/scim/v2'.length)}`;
-});
+/** Where SCIM is served from (ScimResponses put it there), for meta.location. */
+export const ScimBase = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): string =>
+    ctx.switchToHttp().getRequest<ScimRequest>().scimBase!,
+);
 
-/** Every SCIM answer is application/scim+json (RFC 7644 §3.1); Express keeps a type set first. */
+/**
+ * Every SCIM answer is application/scim+json (RFC 7644 §3.1; Express keeps a type set first),
+ * and its locations are absolute: PUBLIC_URL's when set (the address behind a TLS proxy), else
+ * the one the call came to.
+ */
 @Injectable()
-export class ScimContentType implements NestInterceptor {
+export class ScimResponses implements NestInterceptor {
+  constructor(@Inject(BROKER_CONFIG) private readonly config: BrokerConfig) {}
+
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = ctx.switchToHttp().getRequest<ScimRequest>();
+    const origin = this.config.PUBLIC_URL
+      ? this.config.PUBLIC_URL.replace(/\/+$/, '')
+      : `${req.protocol}://${req.get('host')}`;
+    req.scimBase = `${origin}/api/v1/scim/v2`;
     ctx.switchToHttp().getResponse<Response>().type(SCIM_CONTENT_TYPE);
     return next.handle();
   }

@@ -18,7 +18,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../common/auth.decorators';
 import type { ScimCaller } from './scim-caller';
-import { Scim, ScimAuthGuard, ScimBase, ScimContentType, ScimExceptionFilter } from './scim-edge';
+import { Scim, ScimAuthGuard, ScimBase, ScimResponses, ScimExceptionFilter } from './scim-edge';
 import { type GroupFilter } from './scim-link.repository';
 import { pageOf, parseEqFilter, parsePatch } from './scim-protocol';
 import { listResponse, groupResource } from './scim-resources';
@@ -43,7 +43,7 @@ const excludesMembers = (q: { excludedAttributes?: string }) =>
 @Public()
 @UseGuards(ScimAuthGuard)
 @UseFilters(ScimExceptionFilter)
-@UseInterceptors(ScimContentType)
+@UseInterceptors(ScimResponses)
 @Controller('scim/v2/Groups')
 export class ScimGroupsController {
   constructor(private readonly groups: ScimGroupsService) {}

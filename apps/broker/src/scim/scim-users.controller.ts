@@ -18,7 +18,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../common/auth.decorators';
 import type { ScimCaller } from './scim-caller';
-import { Scim, ScimAuthGuard, ScimBase, ScimContentType, ScimExceptionFilter } from './scim-edge';
+import { Scim, ScimAuthGuard, ScimBase, ScimResponses, ScimExceptionFilter } from './scim-edge';
 import { type UserFilter } from './scim-link.repository';
 import { pageOf, parseEqFilter, parsePatch } from './scim-protocol';
 import { listResponse, userResource } from './scim-resources';
@@ -40,7 +40,7 @@ type ListQuery = { filter?: string; startIndex?: string; count?: string };
 @Public()
 @UseGuards(ScimAuthGuard)
 @UseFilters(ScimExceptionFilter)
-@UseInterceptors(ScimContentType)
+@UseInterceptors(ScimResponses)
 @Controller('scim/v2/Users')
 export class ScimUsersController {
   constructor(private readonly users: ScimUsersService) {}
