@@ -687,9 +687,13 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
         'doorman_approve',
         second,
       ]);
-      // Refreshed without being opened: the request arrived in bob's list too.
-      const bobs = fake.callsOf('views.publish').filter((c) => c.args.user_id === BOB);
-      expect(bobs.some((c) => JSON.stringify(c.args.view).includes(second))).toBe(true);
+      // Refreshed without being opened: the request arrives in bob's list too (its own notice
+      // job, which may run after carol's).
+      await waitFor("bob's home with the request", async () =>
+        fake
+          .callsOf('views.publish')
+          .some((c) => c.args.user_id === BOB && JSON.stringify(c.args.view).includes(second)),
+      );
     });
 
     it('Deny asks for a reason, and the requester is told who denied and why', async () => {
