@@ -75,6 +75,9 @@ const MATRIX: Record<string, Role[]> = {
   'GET /api/v1/audit-events/export': READERS,
   'GET /api/v1/access-history': READERS,
   'POST /api/v1/policy/apply': MANAGERS,
+  'POST /api/v1/scim/providers': ['admin'],
+  'GET /api/v1/scim/providers': ['admin'],
+  'POST /api/v1/scim/providers/{id}/rotate': ['admin'],
 };
 
 describe('role matrix: every route × every role on others’ objects', () => {
