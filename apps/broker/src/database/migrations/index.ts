@@ -17,6 +17,7 @@ import { BrowserSessions1765600000000 } from './1765600000000-browser-sessions';
 import { SlackDeliveries1765700000000 } from './1765700000000-slack-deliveries';
 import { Scim1765800000000 } from './1765800000000-scim';
 import { CliLogins1765900000000 } from './1765900000000-cli-logins';
+import { RevokeVerification1766090000000 } from './1766090000000-revoke-verification';
 
 /** Every migration, in order. Reviewed code: entities never synchronise the schema. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   SlackDeliveries1765700000000,
   Scim1765800000000,
   CliLogins1765900000000,
+  RevokeVerification1766090000000,
 ];
