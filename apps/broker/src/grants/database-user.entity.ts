@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
-import type { SealedBox } from '@doorman/contracts';
+import type { RevokeVerification, SealedBox } from '@doorman/contracts';
 
 export type DatabaseUserState = 'none' | 'active' | 'inactive' | 'deleting' | 'deleted';
 
@@ -60,4 +60,11 @@ export class DatabaseUserEntity {
 
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
+
+  /** The latest check of the target after a revoke: what was left, what was removed. */
+  @Column({ name: 'revoke_verification', type: 'jsonb', nullable: true })
+  revokeVerification!: RevokeVerification | null;
+
+  @Column({ name: 'revoke_verified_at', type: 'timestamptz', nullable: true })
+  revokeVerifiedAt!: Date | null;
 }

@@ -21,6 +21,8 @@ const NEW_DATABASE_USER: Omit<DatabaseUserEntity, 'id' | 'integrationId' | 'user
     cleanupDueAt: null,
     lastAppliedAt: null,
     lastError: null,
+    revokeVerification: null,
+    revokeVerifiedAt: null,
   };
 
 /** The next generation of one database user, as a row of a set-based UPDATE. */
