@@ -6,11 +6,8 @@ import {
   evaluateApprovals,
   mayDecideStep,
 } from '../access-flows/approval.policy';
-import {
-  APPROVE_IN_CONSOLE,
-  meetsAuthentication,
-  stepUpHint,
-} from '../access-flows/step-up.policy';
+import { assertStepUp } from '../access-flows/step-up.guard';
+import { APPROVE_IN_CONSOLE } from '../access-flows/step-up.policy';
 import type { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { AccessRequestRepository } from '../access-requests/access-request.repository';
 import type { RequestStatus } from '../access-requests/request-state';
@@ -26,23 +23,6 @@ import { ApprovalTimersService } from './approval-timers.service';
 import { ApproversService } from './approvers.service';
 
 type Decision = 'approve' | 'deny';
-
-/**
- * A flow that asks approvers for a recent or strong sign-in: only an approval needs it (a
- * denial opens nothing). The refusal tells the console where to send the person.
- */
-function assertFreshEnough(flow: FlowRules, actor: Actor, now: Date): void {
-  const verdict = meetsAuthentication(
-    flow.approverAuthentication,
-    actor.authentication,
-    now,
-    'approve',
-  );
-  if (!verdict.ok)
-    throw new DomainError(ErrorCode.Forbidden, verdict.reason, {
-      ...stepUpHint(APPROVE_IN_CONSOLE),
-    });
-}
 
 /** Why a decision can no longer be taken: a deadline passed first, and what it did. */
 interface Lapse {
@@ -159,7 +139,9 @@ export class ApprovalDecisionsService {
       decision: x.decision,
     }));
     assertAllowed(mayDecideStep(flow.steps, req, given, actor.id, flow.allowSelfApproval, ctx));
-    if (decision === 'approve') assertFreshEnough(flow, actor, now);
+    // Only an approval needs the step-up: a denial opens nothing.
+    if (decision === 'approve')
+      assertStepUp(flow.approverAuthentication, actor, now, 'approve', APPROVE_IN_CONSOLE);
     const step = req.currentStep;
     const approval: NewApproval = {
       requestId: req.id,

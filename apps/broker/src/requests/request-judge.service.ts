@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { describeResource, type PermissionLevel } from '@doorman/contracts';
 import { judgeRequest, type FlowRules } from '../access-flows/access-flow.policy';
 import { AccessFlowsService } from '../access-flows/access-flows.service';
-import { meetsAuthentication, stepUpHint } from '../access-flows/step-up.policy';
+import { assertStepUp } from '../access-flows/step-up.guard';
 import { autoApproves } from '../access-flows/time-window';
 import { AccessRequestRepository } from '../access-requests/access-request.repository';
 import { CatalogService } from '../catalog/catalog.service';
@@ -70,16 +70,7 @@ export class RequestJudgeService {
         : DomainError.validation(reason);
     }
     const flow = decision.flow;
-    const fresh = meetsAuthentication(
-      flow.requesterAuthentication,
-      actor.authentication,
-      now,
-      'request',
-    );
-    if (!fresh.ok)
-      throw new DomainError(ErrorCode.Forbidden, fresh.reason, {
-        ...stepUpHint('/console/request'),
-      });
+    assertStepUp(flow.requesterAuthentication, actor, now, 'request', '/console/request');
     // Before anyone is asked to approve: what the admin cannot grant is refused now, with why.
     await this.catalog.assertGrantable(input.integrationId, ask, now);
     await this.refuseDuplicate(actor.id, input);
