@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { resourceProblem, type PermissionLevel } from '@doorman/contracts';
 import { mayExtend } from '../access-flows/access-flow.policy';
+import { assertStepUp } from '../access-flows/step-up.guard';
 import { autoApproves } from '../access-flows/time-window';
 import type { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { AccessRequestRepository } from '../access-requests/access-request.repository';
@@ -93,6 +94,7 @@ export class RequestIntakeService {
       });
     const durationSeconds = durationOf(duration)!;
     const flow = await this.approvers.flowOf(grant);
+    assertStepUp(flow.requesterAuthentication, actor, now, 'extend', '/console/');
     const verdict = mayExtend(flow, {
       status: grant.status,
       extensionCount: grant.extensionCount,
