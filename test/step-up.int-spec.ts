@@ -38,6 +38,7 @@ describe('step-up for risky flows (real provider, PostgreSQL and Redis)', () => 
   let db: Client;
   let url: string;
   let w: World;
+  let admin: ApiClient;
   /** bob of the provider, signed in once in this browser. */
   let bob: { browser: TestBrowser; id: string; token: ApiClient };
 
@@ -48,7 +49,7 @@ describe('step-up for risky flows (real provider, PostgreSQL and Redis)', () => 
     env = await createBrokerTestEnv({ ...idp.brokerEnv, PUBLIC_URL: url });
     app = await createBrokerApp(env.config);
     await app.listen(port, '127.0.0.1');
-    const admin = new ApiClient(url, env.adminToken);
+    admin = new ApiClient(url, env.adminToken);
     w = await createWorld(admin);
     db = new Client({ connectionString: env.databaseUrl });
     await db.connect();
@@ -233,7 +234,7 @@ describe('step-up for risky flows (real provider, PostgreSQL and Redis)', () => 
     expect(Object.keys(stored.rows[0].definition)).not.toContain('approverAuthentication');
   });
 
-  it('requesterAuthentication: a token cannot request under the flow; a fresh sign-in can', async () => {
+  it('requesterAuthentication: a token cannot request or extend under the flow; a fresh sign-in can request', async () => {
     const alice = new TestBrowser();
     expect((await signInThroughIdp(alice, url, person('alice'))).res.status).toBe(302);
     const aliceId = (await sessionOf(alice)).person.id as string;
@@ -252,6 +253,12 @@ describe('step-up for risky flows (real provider, PostgreSQL and Redis)', () => 
     expectStepUp(byToken, '/console/request');
     const bySession = await postAs(alice, '/api/v1/access-requests', ask);
     expect(bySession.status).toBe(201);
+    // Asking for more time is asking too: the rule comes before anything else is judged.
+    const minted = await admin.post(`/api/v1/users/${aliceId}/tokens`, { name: 'automation' });
+    const extend = await admin
+      .as(minted.body.token as string)
+      .post(`/api/v1/access-requests/${bySession.body.id}/extend`, { duration: '30m' });
+    expectStepUp(extend, '/console/');
   });
 
   it('refuses a rule that asks for nothing', async () => {
