@@ -54,10 +54,6 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   }
   if (!res.ok) {
     const b = (parsed ?? {}) as Record<string, unknown>;
-    // A flow that asks for a fresh sign-in: through the provider again, then back to its page.
-    const stepUp = b.code === 'step_up_required' ? b.stepUpUrl : undefined;
-    if (typeof stepUp === 'string' && stepUp.startsWith('/auth/login?'))
-      window.location.assign(stepUp);
     throw new ApiError(
       res.status,
       typeof b.error === 'string' ? b.error : String(res.status),
