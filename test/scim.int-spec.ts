@@ -261,6 +261,14 @@ describe('SCIM provisioning (real PostgreSQL, Redis, target and connector)', () 
     });
     expect(on.body.active).toBe(true);
     expect((await doormanUser(id))?.deactivatedAt).toBeNull();
+    // Someone security cut off by hand stays cut off, whatever the provider sends.
+    expect((await w.security.api.post(`/api/v1/users/${id}/deactivate`)).status).toBe(200);
+    const ignored = await scim('PATCH', `/Users/${id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'replace', path: 'active', value: true }],
+    });
+    expect(ignored.body.active).toBe(false);
+    expect((await doormanUser(id))?.deactivatedAt).toEqual(expect.any(String));
   });
 
   it('Entra: string booleans, Add/Replace verbs, attributes Doorman does not keep, DELETE', async () => {
