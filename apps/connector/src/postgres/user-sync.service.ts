@@ -201,12 +201,13 @@ export class UserSyncService {
    * When the sync took groups away or ended logins, the target's own catalogs are read for
    * what should not be there any more (granted by anyone, in any database) and it is removed.
    * A retry of a committed ending (stale) is checked again: the proof belongs to its result.
+   * A role that does not exist has nothing left to check.
    */
   private async verifyEnding(
     job: SyncUserJob,
     { tookAway, ...out }: SyncOutcome,
   ): Promise<SyncOutcome> {
-    if (job.login && !tookAway) return out;
+    if (!tookAway) return out;
     const keep = [MARKER_ROLE, ...new Set(job.groups.map(groupRoleName))];
     const verification = await this.verifier.verify({
       username: job.username,
@@ -492,6 +493,9 @@ function outcome(
   if (plan.kind === 'stale')
     return {
       status: 'stale',
+      // A retry of an ending already applied (the role may not log in) is checked again; a
+      // stale job the role has moved past is not the role's state any more.
+      tookAway: endsSessions(plan, state),
       startedAt,
       appliedAt,
       validUntil: state.validUntil?.toISOString() ?? null,
@@ -508,7 +512,10 @@ function outcome(
   if (plan.kind !== 'apply') throw new TypeError('unreachable');
   return {
     status: 'applied',
-    tookAway: plan.ops.some((o) => o.op === 'revoke-group' || (o.op === 'set-login' && !o.login)),
+    tookAway:
+      state.exists &&
+      (plan.terminateSessions ||
+        plan.ops.some((o) => o.op === 'revoke-group' || (o.op === 'set-login' && !o.login))),
     startedAt,
     appliedAt,
     validUntil:
