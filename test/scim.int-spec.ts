@@ -178,6 +178,18 @@ describe('SCIM provisioning (real PostgreSQL, Redis, target and connector)', () 
       schemas: [ERROR],
       status: '404',
     });
+    // A body that is not JSON, as Entra would send it: a SCIM error too.
+    const malformed = await fetch(`${base}/api/v1/scim/v2/Users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${okta.token}`, 'content-type': 'application/scim+json' },
+      body: '{"userName": ',
+    });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({
+      schemas: [ERROR],
+      status: '400',
+      scimType: 'invalidSyntax',
+    });
   });
 
   it('Okta: looks the user up, creates them, updates with PUT, deactivates with PATCH active false', async () => {

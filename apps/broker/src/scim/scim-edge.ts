@@ -11,8 +11,9 @@ import {
   Injectable,
   Logger,
   type NestInterceptor,
+  PayloadTooLargeException,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { json, type NextFunction, type Request, type Response } from 'express';
 import type { Observable } from 'rxjs';
 import { currentCorrelationId, requestLogId } from '../common/correlation';
 import { domainErrorFromDatabase } from '../common/database-errors';
@@ -20,11 +21,29 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { FailedAuthLimiter } from '../common/rate-limit.guard';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { scimCaller, type ScimCaller } from './scim-caller';
-import { SCIM_CONTENT_TYPE, scimErrorBody } from './scim-protocol';
+import { SCIM_CONTENT_TYPE, scimErrorBody, scimInvalid } from './scim-protocol';
 import type { ScimProviderView } from './scim-providers.service';
 import { ScimProvidersService } from './scim-providers.service';
 
-type ScimRequest = Request & { scimProvider?: ScimProviderView; scimBase?: string };
+type ScimRequest = Request & {
+  scimProvider?: ScimProviderView;
+  scimBase?: string;
+  scimBodyError?: number;
+};
+
+const parseScimJson = json({ type: 'application/scim+json', limit: '100kb' });
+
+/**
+ * The application/scim+json body parser. A body it refuses (malformed, too large) is kept as
+ * a status for ScimResponses to answer with a SCIM error: a middleware's own error would reach
+ * only the app-wide filter, which answers in the REST API's shape.
+ */
+export function scimJsonParser(req: Request, res: Response, next: NextFunction): void {
+  void parseScimJson(req, res, (err?: unknown) => {
+    if (err) (req as ScimRequest).scimBodyError = (err as { status?: number }).status ?? 400;
+    next();
+  });
+}
 
 /** The provider's bearer token, and nothing else: Doorman's own tokens and cookies open no SCIM route. */
 @Injectable()
@@ -78,6 +97,8 @@ export class ScimResponses implements NestInterceptor {
       : `${req.protocol}://${req.get('host')}`;
     req.scimBase = `${origin}/api/v1/scim/v2`;
     ctx.switchToHttp().getResponse<Response>().type(SCIM_CONTENT_TYPE);
+    if (req.scimBodyError === 413) throw new PayloadTooLargeException('the body is over 100kb');
+    if (req.scimBodyError) throw scimInvalid('invalidSyntax', 'malformed request body');
     return next.handle();
   }
 }

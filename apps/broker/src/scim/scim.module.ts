@@ -1,11 +1,10 @@
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { json } from 'express';
 import { AuditModule } from '../audit/audit.module';
 import { FailedAuthLimiter } from '../common/rate-limit.guard';
 import { IdentityModule } from '../identity/identity.module';
 import { PeopleModule } from '../people/people.module';
 import { ScimDiscoveryController } from './scim-discovery.controller';
-import { ScimAuthGuard } from './scim-edge';
+import { ScimAuthGuard, scimJsonParser } from './scim-edge';
 import { ScimGroupsController } from './scim-groups.controller';
 import { ScimGroupsService } from './scim-groups.service';
 import { ScimLinkRepository } from './scim-link.repository';
@@ -37,8 +36,6 @@ import { ScimUsersService } from './scim-users.service';
 export class ScimModule implements NestModule {
   /** Entra sends application/scim+json, which the app's JSON parser leaves alone. */
   configure(consumer: MiddlewareConsumer): void {
-    consumer
-      .apply(json({ type: 'application/scim+json', limit: '100kb' }))
-      .forRoutes(ScimUsersController, ScimGroupsController);
+    consumer.apply(scimJsonParser).forRoutes(ScimUsersController, ScimGroupsController);
   }
 }
