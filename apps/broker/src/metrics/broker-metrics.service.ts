@@ -49,6 +49,13 @@ export class BrokerMetrics implements OnModuleInit, OnModuleDestroy {
     registers: [this.registry],
   });
 
+  readonly revokeResidue = new Counter({
+    name: 'doorman_revoke_residue_total',
+    help: 'What checks of the target after revokes found left behind: found, fixed by the connector, left',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
   constructor(
     private readonly bus: DomainEventBus,
     private readonly repo: MetricsRepository,
@@ -86,6 +93,10 @@ export class BrokerMetrics implements OnModuleInit, OnModuleDestroy {
         const over = seconds(e.details.expiresAt, now);
         if (over !== null) this.expiryOverstay.observe(over);
       }
+    } else if (e.action === 'revoke.residue') {
+      const counts = e.details.counts as Partial<Record<'found' | 'fixed' | 'left', number>>;
+      for (const outcome of ['found', 'fixed', 'left'] as const)
+        this.revokeResidue.inc({ outcome }, counts?.[outcome] ?? 0);
     }
   }
 
