@@ -85,7 +85,8 @@ export class SyncResultsRecorder {
     for (const r of results) {
       const k = personKey(r.integrationId, r.personId);
       // Grants the connector left out fail one by one, each with its own error.
-      const partial = (r.failedGroups ?? []).length > 0;
+      // So do results carrying a check of the target after a revoke: it is stored and audited there.
+      const partial = (r.failedGroups ?? []).length > 0 || r.verification !== undefined;
       if (r.status !== 'failed' && !partial && !firstOf.has(k)) firstOf.set(k, r);
     }
     if (firstOf.size === 0) return [...results];

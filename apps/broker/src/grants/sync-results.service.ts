@@ -18,6 +18,7 @@ import {
   laterOf,
   passwordLost,
 } from './grant-events';
+import { residueEvent, verificationColumns } from './revoke-verification';
 import { SyncFailuresService } from './sync-failures.service';
 
 /**
@@ -70,6 +71,8 @@ export class SyncResultsService {
       appliedGeneration: Math.max(du.appliedGeneration, r.generation),
       lastAppliedAt: laterOf(du.lastAppliedAt, appliedAtOf(r)),
       lastError: failures.length > 0 ? failures.join('; ').slice(0, 2000) : null,
+      // The connector's check of the target after the revoke: the latest proof, kept.
+      ...verificationColumns(r),
       // No password was issued because no grant could be applied: none is pending any more.
       ...(r.status === 'applied' &&
       !r.sealedPassword &&
@@ -126,6 +129,12 @@ export class SyncResultsService {
         await this.audit.record(grantRevokedEvent(req, r));
       }
     }
+    // What the check found left behind (and removed) is audited; a clean check is not news.
+    const residue = residueEvent(
+      r,
+      pending.filter((p) => p.status !== 'GRANTING').map((p) => p.id),
+    );
+    if (residue) await this.audit.record(residue);
     // An active grant whose group could not be applied again (a membership lost with its
     // schema): it stays ACTIVE until it ends, and says why it does not work.
     if (failures.length > 0) await this.noteActiveFailures(r);
