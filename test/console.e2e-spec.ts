@@ -68,8 +68,23 @@ describe('web console end to end', () => {
       approvers: { userIds: [bob] },
       defaultDuration: '1h',
       maxDuration: '2h',
+      // Approvals need a sign-in of the last 5 minutes: met by the console's fresh sessions.
+      approverAuthentication: { maxAgeMinutes: 5 },
     });
     expect(flow.status).toBe(201);
+    // Admin on the schema needs a one-time code at sign-in, which the demo provider never gives.
+    const strong = await stack.admin.post('/api/v1/access-flows', {
+      name: 'orders-admin',
+      integrationId,
+      requestors: { userIds: [alice], groupIds: [] },
+      resources: [{ database: 'app', schema: 'public' }],
+      permissions: ['admin'],
+      approvers: { userIds: [bob] },
+      defaultDuration: '1h',
+      maxDuration: '2h',
+      approverAuthentication: { amr: ['otp'] },
+    });
+    expect(strong.status).toBe(201);
     stack.startConnector(connector.body.id);
     await stack.connectorHealthy(connector.body.id);
     browser = await TestBrowser.launch();
@@ -207,6 +222,8 @@ describe('web console end to end', () => {
       channel: 'console',
     });
     expect(JSON.stringify(trail)).not.toContain(password);
+    // The approval records how the approver signed in.
+    expect(trail.some((e: any) => e.details?.authentication?.method === 'oidc')).toBe(true);
 
     // Closed: gone from the page; never in web storage, the URL, or a readable cookie.
     await creds.getByRole('button', { name: 'Close' }).click();
@@ -252,6 +269,26 @@ describe('web console end to end', () => {
     const refusal = item.getByRole('alert');
     await refusal.waitFor();
     expect(await refusal.textContent()).toMatch(/your own request/);
+    expect((await stack.admin.get(`/api/v1/access-requests/${id}`)).body.status).toBe('PENDING');
+  });
+
+  it('a flow that wants a stronger sign-in sends the approver through the provider again, and refuses until it is strong enough', async () => {
+    const alice = await signIn('alice');
+    const id = await requestThroughForm(alice, 'admin', '15m');
+    const bob = await signIn('bob');
+    await nav(bob, 'Approvals');
+    const card = () => bob.locator(`li[data-request-id="${id}"]`, { hasText: 'approvals' });
+    await card().getByRole('button', { name: 'Approve' }).click();
+    const refusal = card().getByRole('alert');
+    await refusal.filter({ hasText: 'otp' }).waitFor();
+    await refusal.getByRole('button', { name: 'Sign in again' }).click();
+    // A fresh sign-in: the provider asks for the password although it knows bob already.
+    await bob.getByLabel('Login').fill('bob');
+    await bob.getByLabel('Password').fill(person('bob').password);
+    await bob.getByRole('button', { name: 'Sign in' }).click();
+    await bob.waitForURL(`${base}/console/inbox`);
+    await card().getByRole('button', { name: 'Approve' }).click();
+    await card().getByRole('alert').filter({ hasText: 'yours: pwd' }).waitFor();
     expect((await stack.admin.get(`/api/v1/access-requests/${id}`)).body.status).toBe('PENDING');
   });
 

@@ -9,12 +9,32 @@ export function ErrorNote({ error }: { error: unknown }) {
   if (!error) return null;
   const message = error instanceof Error ? error.message : 'something went wrong';
   const code = error instanceof ApiError ? error.code : null;
+  const stepUp = error instanceof ApiError ? stepUpUrl(error) : null;
   return (
     <p role="alert" className="error">
       {code && <strong>{code}: </strong>}
       {message}
+      {stepUp && (
+        <>
+          {' '}
+          <button type="button" className="primary" onClick={() => window.location.assign(stepUp)}>
+            Sign in again
+          </button>
+        </>
+      )}
     </p>
   );
+}
+
+/**
+ * A flow that wants a fresh or stronger sign-in says where to get one: the broker's own login
+ * route, which brings the person back to the console. Nothing else is followed.
+ */
+function stepUpUrl(error: ApiError): string | null {
+  const { code, stepUpUrl: url } = error.body;
+  return code === 'step_up_required' && typeof url === 'string' && url.startsWith('/auth/login?')
+    ? url
+    : null;
 }
 
 /** A labelled control with the API's message for its field under it. */
