@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Writable } from 'node:stream';
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { Client } from 'pg';
 import { bootstrap as startConnector } from '../apps/connector/src/main';
 import { createBrokerApp } from '../apps/broker/src/bootstrap';
 import { createAdmin } from './support/admin-shapes';
@@ -142,6 +143,15 @@ describe('SCIM provisioning (real PostgreSQL, Redis, target and connector)', () 
     expect((await scim('GET', '/Users', undefined, { token: rotated.body.token })).status).toBe(
       200,
     );
+    const db = new Client({ connectionString: env.databaseUrl });
+    await db.connect();
+    try {
+      const stored = JSON.stringify((await db.query('SELECT * FROM scim_providers')).rows);
+      for (const token of [okta.token, entra.body.token, rotated.body.token])
+        expect(stored).not.toContain(token);
+    } finally {
+      await db.end();
+    }
     const events = (await admin.get('/api/v1/audit-events?limit=1000')).body as Array<{
       action: string;
       details: Record<string, unknown>;
