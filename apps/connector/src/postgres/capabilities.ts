@@ -1,4 +1,10 @@
 import type { PermissionLevel, SslMode } from '@doorman/contracts';
+import {
+  readDatabaseAclHealth,
+  readLeftBehindRoles,
+  type DatabaseAclHealth,
+  type LeftBehindRole,
+} from './acl-health';
 import { judgeExistingRole, roleFactsOf, type RoleFactsRow } from './existing-role';
 import { MARKER_ROLE } from './group-role';
 import * as sql from './sql';
@@ -44,6 +50,8 @@ export interface CatalogDatabase {
   schemas: CatalogSchema[];
   /** Set when the database could not be read. */
   error?: string;
+  /** Crowded ACLs and direct grants to login roles; absent when not read. */
+  aclHealth?: DatabaseAclHealth;
 }
 
 export interface CatalogRole {
@@ -60,6 +68,8 @@ export interface Capabilities {
   roles: CatalogRole[];
   /** pg_hba.conf rules that apply to Doorman's users, or null where the view is not readable. */
   hbaRules: string[] | null;
+  /** Login roles left behind by other tools; absent when not read. */
+  leftBehind?: LeftBehindRole[];
 }
 
 const ALL_LEVELS: PermissionLevel[] = ['read', 'write', 'admin'];
@@ -157,6 +167,11 @@ export async function readCapabilities(
           ...grantableLevels(admin, s.superuser_owners, s.unadministered_owners),
         });
       }
+      const [health] = await target.query<DatabaseAclHealth>(
+        readDatabaseAclHealth(MARKER_ROLE),
+        d.name,
+      );
+      db.aclHealth = health;
     } catch (err) {
       db.error = classifyError(err).code;
     }
@@ -185,5 +200,6 @@ export async function readCapabilities(
   } catch (err) {
     if (sqlstateOf(err) !== '42501') throw err;
   }
-  return { configuredSslMode, admin, databases, roles, hbaRules };
+  const leftBehind = await target.query<LeftBehindRole>(readLeftBehindRoles(MARKER_ROLE));
+  return { configuredSslMode, admin, databases, roles, hbaRules, leftBehind };
 }

@@ -1,4 +1,5 @@
 import { escapeIdentifier as ident } from 'pg';
+import { databaseAclHealthLines, leftBehindLine } from './acl-health';
 import { adminOptionFix } from './acting-roles';
 import type { Capabilities } from './capabilities';
 import { MARKER_ROLE } from './group-role';
@@ -150,6 +151,11 @@ export function doctorReport(c: Capabilities): DoctorLine[] {
       });
     }
   }
+
+  // ACL health: what makes privileges hard to take back, per database and cluster-wide.
+  for (const db of c.databases)
+    if (db.aclHealth) out.push(...databaseAclHealthLines(db.name, db.aclHealth));
+  if (c.leftBehind) out.push(leftBehindLine(c.leftBehind));
 
   out.push(
     c.hbaRules === null
