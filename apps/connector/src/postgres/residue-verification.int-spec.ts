@@ -11,6 +11,8 @@ import {
   type TargetVersion,
 } from '../../../../test/support/target-postgres';
 import { sslOptions } from '../config/connector.config';
+import { readCapabilities } from './capabilities';
+import { doctorReport } from './doctor-report';
 import { GroupRolesService } from './group-roles.service';
 import { TargetClient } from './target-client';
 import { UserSyncService } from './user-sync.service';
@@ -312,5 +314,37 @@ describe.each(CASES)('PostgreSQL %i, a %s admin: residue after a revoke', (versi
     expect(owned[0].detail).toContain('REASSIGN OWNED BY');
     expect(v.fixed.filter((r) => r.kind === 'owned')).toEqual([]);
     expect(await sql('SELECT v FROM work.scratch')).toEqual([{ v: 42 }]);
+  });
+
+  it('the doctor counts crowded ACLs, direct grants and roles left behind, with fix-it SQL', async () => {
+    // What piles up without Doorman: twelve people granted SELECT one by one, and a Vault-style
+    // temporary user whose VALID UNTIL passed long ago but whose role (and grant) stayed.
+    const people = Array.from({ length: 12 }, (_, i) => `analyst_${version}_${i}`);
+    const vault = `v-token-readonly-${'A'.repeat(20)}-1700000000`;
+    await sql(
+      [
+        ...people.map((p) => `CREATE ROLE "${p}" LOGIN`),
+        `CREATE ROLE "${vault}" LOGIN VALID UNTIL '2024-01-01T00:00:00Z'`,
+        'SET ROLE app_owner',
+        `GRANT SELECT ON shop.orders TO ${people.map((p) => `"${p}"`).join(', ')}, "${vault}"`,
+        'RESET ROLE',
+      ].join(';\n'),
+    );
+    const lines = new Map(
+      doctorReport(await readCapabilities(client, 'verify-full', ['app'])).map((l) => [l.check, l]),
+    );
+    const crowded = lines.get('crowded ACLs app')!;
+    expect(crowded.status).toBe('warn');
+    expect(crowded.detail).toContain('"shop"."orders" (13 users)');
+    expect(crowded.fix).toContain('REVOKE ALL ON TABLE "shop"."orders" FROM <each user>');
+    const direct = lines.get('direct grants app')!;
+    expect(direct.detail).toMatch(/^13 login role\(s\) hold privileges granted to them directly/);
+    expect(direct.fix).toContain(`REVOKE ALL ON ALL TABLES IN SCHEMA "shop" FROM "${people[0]}";`);
+    const left = lines.get('roles left behind')!;
+    expect(left.status).toBe('warn');
+    expect(left.detail).toContain(`${vault} (expired, Vault-style name, 1 grant(s) or object(s))`);
+    expect(left.fix).toContain(`DROP ROLE "${vault}";`);
+    // Doorman's own users never count: they are granted through groups and end on time.
+    expect(direct.detail).not.toContain('_doorman');
   });
 });
