@@ -69,6 +69,20 @@ describe('doorman CLI end to end', () => {
     return r;
   };
 
+  /** A terminal's output without its colours and cursor moves. */
+  // eslint-disable-next-line no-control-regex
+  const plain = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+
+  /** waitFor, and on a timeout what the CLI had printed so far. */
+  const until = <T>(
+    what: string,
+    run: { output: string },
+    check: () => Promise<T | undefined | false>,
+  ) =>
+    waitFor(what, check).catch((e: Error) => {
+      throw new Error(`${e.message}; the CLI printed:\n${run.output}`);
+    });
+
   async function myPending(): Promise<string> {
     return waitFor('alice has a pending request', async () => {
       const mine = await w.alice.api.get('/api/v1/access-requests?mine=true&status=PENDING');
@@ -91,7 +105,9 @@ describe('doorman CLI end to end', () => {
       '--json',
     ]);
     requestId = await myPending();
-    await waitFor('the approvers are named', async () => waiting.stderr.includes(w.bob.email));
+    await until('the approvers are named', waiting, async () =>
+      waiting.stderr.includes(w.bob.email),
+    );
     expect(waiting.stderr).toContain(w.carol.email);
 
     const inbox = kept(await bob.run(['inbox', '--json']));
@@ -152,7 +168,7 @@ describe('doorman CLI end to end', () => {
 
   it('the password reaches psql in its environment only: not in its argument list, not printed', async () => {
     const slow = alice.start(['connect', integration, 'app', '--exec', 'select pg_sleep(2)']);
-    const psql = await waitFor('psql is running', async () =>
+    const psql = await until('psql is running', slow, async () =>
       childrenOf(slow.child.pid!).find((p) => p.comm === 'psql'),
     );
     const revealed = await w.alice.api.post(`/api/v1/access-requests/${requestId}/credentials`);
@@ -212,11 +228,13 @@ describe('doorman CLI end to end', () => {
       '--exec',
       'select item from orders',
     ]);
-    await waitFor('the prompt', async () => term.stdout.includes('You have no access to app'));
+    await until('the prompt', term, async () => term.stdout.includes('You have no access to app'));
     term.type('\r');
     const id = await myPending();
     // The spinner's frames (◒◐◓◑, or its ASCII fallback) beside the status it waits on.
-    await waitFor('the spinner', async () => /[◒◐◓◑•oO0]\s+pending: read on/.test(term.stdout));
+    await until('the spinner', term, async () =>
+      /[◒◐◓◑•oO0]\s+pending: read on/.test(plain(term.stdout)),
+    );
     expect(term.stdout).toContain(w.bob.email);
     expect((await w.bob.api.post(`/api/v1/access-requests/${id}/approve`)).status).toBe(200);
     const done = await term.done;

@@ -73,7 +73,8 @@ export class CliUser {
    * appear, and `type()` answers them. The output is the terminal's, escape codes and all.
    */
   startInTerminal(args: string[]): CliRun & { type(text: string): void } {
-    const command = [process.execPath, CLI_BIN, ...args].map(shellQuote).join(' ');
+    // A pseudo-terminal made from a pipe has no size: give it one, as a terminal window has.
+    const command = `stty cols 120 rows 40; exec ${[process.execPath, CLI_BIN, ...args].map(shellQuote).join(' ')}`;
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
       cwd: this.home,
       env: { ...this.env, TERM: 'xterm-256color', COLUMNS: '120', LINES: '40' },

@@ -40,12 +40,12 @@ export async function waitForAccess(
   let r = await getRequest(ctx.api, id);
   if (r.status === 'ACTIVE') return r;
   const approvers = r.status === 'PENDING' ? await approversOf(ctx, r) : [];
-  if (!ctx.json)
-    ctx.err(
-      approvers.length
-        ? `waiting for ${approvers.join(', ')} to approve (Ctrl-C stops waiting; the request stays pending)`
-        : 'waiting for a decision (Ctrl-C stops waiting; the request stays pending)',
-    );
+  // On stderr also under --json: whom to ask is for the person, the JSON for the script.
+  ctx.err(
+    approvers.length
+      ? `waiting for ${approvers.join(', ')} to approve (Ctrl-C stops waiting; the request stays pending)`
+      : 'waiting for a decision (Ctrl-C stops waiting; the request stays pending)',
+  );
   const spin = ctx.interactive ? spinner() : null;
   spin?.start(`${r.status.toLowerCase()}: ${r.permission} on ${r.resource}`);
   const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;

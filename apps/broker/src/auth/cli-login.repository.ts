@@ -25,7 +25,7 @@ export class CliLoginRepository {
       .createQueryBuilder()
       .delete()
       .where('code_hash = :codeHash AND expires_at > :now', { codeHash, now })
-      .returning(['challenge', 'user_id'])
+      .returning('*')
       .execute();
     const row = (res.raw as Array<{ challenge: string; user_id: string }>)[0];
     return row ? { challenge: row.challenge, userId: row.user_id } : null;

@@ -86,7 +86,7 @@ export class CliLoginService {
     now = new Date(),
   ): Promise<IssuedCliToken> {
     const taken = await this.logins.takeCode(hashSecret(input.code), now);
-    if (!taken || !verifierMatches(input.verifier, taken.challenge))
+    if (!taken?.userId || !verifierMatches(input.verifier, taken.challenge))
       throw new DomainError(
         ErrorCode.Unauthenticated,
         'this sign-in code is unknown, used, expired or not for this verifier: run `doorman login` again',
