@@ -208,6 +208,14 @@ describe('REST API (broker on real PostgreSQL and Redis)', () => {
       );
       expect((await w.mallory.api.get('/api/v1/access-requests?mine=true')).body).toEqual([]);
     });
+
+    it('names who asked in lists and in a single request, for approvers too', async () => {
+      const [first] = (await w.alice.api.get('/api/v1/access-requests?mine=true')).body;
+      expect(first.requesterEmail).toBe(w.alice.email);
+      const one = await w.bob.api.get(`/api/v1/access-requests/${first.id}`);
+      expect(one.status).toBe(200);
+      expect(one.body.requesterEmail).toBe(w.alice.email);
+    });
   });
 
   describe('groups', () => {

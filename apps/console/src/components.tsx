@@ -107,9 +107,11 @@ export function useNow(everyMs = 1000): number {
 
 /**
  * People's emails by id, for those allowed to list people (admin, security, auditor); others
- * see the id the API gives them.
+ * see the email a request's answer names (requesterEmail), else the id.
  */
-export function usePeople(session: Session): (id: string | null | undefined) => string {
+export function usePeople(
+  session: Session,
+): (id: string | null | undefined, email?: string | null) => string {
   const allowed = hasRole(session, 'admin', 'security', 'auditor');
   const people = useQuery({
     queryKey: ['users'],
@@ -117,10 +119,10 @@ export function usePeople(session: Session): (id: string | null | undefined) => 
     enabled: allowed,
     staleTime: 60_000,
   });
-  return (id) => {
+  return (id, email) => {
     if (!id) return '—';
     if (id === session.person.id) return `${session.person.email} (you)`;
-    return people.data?.find((u) => u.id === id)?.email ?? `person ${id.slice(0, 8)}`;
+    return people.data?.find((u) => u.id === id)?.email ?? email ?? `person ${id.slice(0, 8)}`;
   };
 }
 

@@ -28,6 +28,8 @@ export interface AccessRequest {
   status: RequestStatus;
   statusReason: string | null;
   requesterId: string;
+  /** Who asked (list and detail answers). */
+  requesterEmail?: string | null;
   integrationId: string;
   flowId: string;
   flowName: string | null;

@@ -7,6 +7,8 @@ import type { Actor } from '../identity/actor';
 import { CurrentActor, Roles } from '../identity/auth.decorators';
 import { requestView } from '../access-requests/request-view';
 import { REQUEST_STATUSES } from '../access-requests/request-state';
+import type { AccessRequestEntity } from '../access-requests/access-request.entity';
+import { IdentityService } from '../identity/identity.service';
 import { CredentialsRevealService } from './credentials-reveal.service';
 import { RequestsService } from './requests.service';
 import { PgNameSchema } from '../common/input-schemas';
@@ -75,7 +77,19 @@ export class RequestsController {
   constructor(
     private readonly requests: RequestsService,
     private readonly reveals: CredentialsRevealService,
+    private readonly identity: IdentityService,
   ) {}
+
+  /** Views that name who asked, so an approver sees a person, not an id. */
+  private async withRequesters(rows: AccessRequestEntity[]) {
+    const ids = [...new Set(rows.map((r) => r.requesterId))];
+    const people = ids.length ? await this.identity.findByIds(ids) : [];
+    const emails = new Map(people.map((p) => [p.id, p.email]));
+    return rows.map((r) => ({
+      ...requestView(r),
+      requesterEmail: emails.get(r.requesterId) ?? null,
+    }));
+  }
 
   @Post()
   @ApiBody({ schema: openApiSchema(CreateRequestBody) })
@@ -91,12 +105,13 @@ export class RequestsController {
     @CurrentActor() actor: Actor,
     @Query(new ZodPipe(ListSchema)) q: z.infer<typeof ListSchema>,
   ) {
-    return (await this.requests.list(actor, q)).map(requestView);
+    return this.withRequesters(await this.requests.list(actor, q));
   }
 
   @Get(':id')
   async get(@CurrentActor() actor: Actor, @Param('id', new IdPipe('access request')) id: string) {
-    return requestView(await this.requests.getVisible(actor, id));
+    const [view] = await this.withRequesters([await this.requests.getVisible(actor, id)]);
+    return view;
   }
 
   @Post(':id/cancel')

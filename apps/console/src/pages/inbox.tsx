@@ -70,10 +70,15 @@ function InboxItem({ r, session, flow }: { r: AccessRequest; session: Session; f
   );
   const reasonId = `reason-${r.id}`;
   return (
-    <li className="card" data-request-id={r.id} aria-label={`Request by ${person(r.requesterId)}`}>
+    <li
+      className="card"
+      data-request-id={r.id}
+      aria-label={`Request by ${person(r.requesterId, r.requesterEmail)}`}
+    >
       <p>
-        <strong>{person(r.requesterId)}</strong> asks for <strong>{r.permission}</strong> on{' '}
-        <strong>{r.resource}</strong> for <strong>{r.duration}</strong>
+        <strong>{person(r.requesterId, r.requesterEmail)}</strong> asks for{' '}
+        <strong>{r.permission}</strong> on <strong>{r.resource}</strong> for{' '}
+        <strong>{r.duration}</strong>
         {r.breakGlass ? ' (break-glass)' : ''}
         {r.kind === 'extension' ? ' (an extension)' : ''}
       </p>

@@ -34,7 +34,7 @@ export function RequestDetail({ id, session }: { id: string; session: Session })
             <StatusBadge status={r.status} /> {r.statusReason ?? ''}
           </dd>
           <dt>Who</dt>
-          <dd>{person(r.requesterId)}</dd>
+          <dd>{person(r.requesterId, r.requesterEmail)}</dd>
           <dt>What</dt>
           <dd>
             {r.permission} on {r.resource} for {r.duration}

@@ -103,7 +103,7 @@ export function IntegrationDetail({ id, session }: { id: string; session: Sessio
           <dt>Admin rotation</dt>
           <dd>{i.adminRotationDays ? `every ${i.adminRotationDays} days` : 'off'}</dd>
           <dt>Owners</dt>
-          <dd>{i.ownerIds.map(person).join(', ') || '—'}</dd>
+          <dd>{i.ownerIds.map((id) => person(id)).join(', ') || '—'}</dd>
           <dt>Access details</dt>
           <dd>{i.customAccessDetails ?? '—'}</dd>
         </dl>
@@ -205,7 +205,7 @@ export function ActiveBoard({ session }: { session: Session }) {
           <tbody>
             {(active.data ?? []).map((r) => (
               <tr key={r.id} data-request-id={r.id}>
-                <td>{person(r.requesterId)}</td>
+                <td>{person(r.requesterId, r.requesterEmail)}</td>
                 <td>
                   {r.permission} on {r.resource}{' '}
                   {r.breakGlass && <span className="badge badge-breakglass">break-glass</span>}
@@ -255,8 +255,8 @@ export function BreakGlassReviews({ session }: { session: Session }) {
           {(reviews.data ?? []).map((r) => (
             <li key={r.id} className="card">
               <p>
-                <strong>{person(r.requesterId)}</strong> took {r.permission} on {r.resource} at{' '}
-                {when(r.grantedAt)}: “{r.justification ?? 'no reason given'}”
+                <strong>{person(r.requesterId, r.requesterEmail)}</strong> took {r.permission} on{' '}
+                {r.resource} at {when(r.grantedAt)}: “{r.justification ?? 'no reason given'}”
               </p>
               <div className="inline">
                 <label htmlFor={`note-${r.id}`}>Review note</label>
