@@ -14,7 +14,8 @@ const utility = (text: string): Statement => ({ text, values: [] });
  * memberships other than `keep` (with their grantor: from PostgreSQL 16 the same membership
  * may be held several times, once per grantor), the databases where pg_shdepend says the role
  * is named in an ACL, owns something or is named by a policy (the catalog PostgreSQL itself
- * uses to refuse DROP ROLE), and its live sessions. pg_stat_activity names the session user,
+ * uses to refuse DROP ROLE) and whether it is tied to a shared object (a database, tablespace
+ * or parameter: database 0 there), and its live sessions. pg_stat_activity names the session user,
  * so a session that SET ROLE to something else is still the user's. No row: no such role.
  */
 export function readResidueShared(username: string, keep: readonly string[]): Statement {
@@ -38,6 +39,9 @@ export function readResidueShared(username: string, keep: readonly string[]): St
               WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = r.oid
                 AND s.deptype IN ('a', 'o', 'r')
               ORDER BY 1) AS databases,
+       EXISTS (SELECT 1 FROM pg_shdepend s
+                WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = r.oid
+                  AND s.dbid = 0 AND s.deptype IN ('a', 'o', 'r')) AS shared_objects,
        COALESCE((SELECT json_agg(json_build_object('pid', a.pid, 'database', a.datname::text,
                                                    'applicationName', a.application_name,
                                                    'clientAddr', a.client_addr::text,

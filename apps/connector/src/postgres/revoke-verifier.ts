@@ -42,6 +42,7 @@ interface SharedRow {
   attributes: rsql.RoleAttribute[];
   memberships: Membership[];
   databases: string[];
+  shared_objects: boolean;
   sessions: Session[];
   now_ms: number;
 }
@@ -146,9 +147,14 @@ export class RevokeVerifier {
       sessions: row.sessions,
       nowMs: row.now_ms,
     };
-    // The admin database first: it also answers for shared objects (databases, tablespaces,
-    // parameters), which pg_shdepend lists under no database.
-    for (const database of [admin, ...shared.databases.filter((d) => d !== admin)]) {
+    // Only the databases pg_shdepend names; the admin database also answers for shared objects
+    // (databases, tablespaces, parameters), which it lists under no database. A clean role
+    // needs no read beyond the first.
+    const toRead = [
+      ...(row.shared_objects || shared.databases.includes(admin) ? [admin] : []),
+      ...shared.databases.filter((d) => d !== admin),
+    ];
+    for (const database of toRead) {
       try {
         const acls = await this.target.query<AclRow>(rsql.readDatabaseAcls(username), database);
         const dependents = await this.target.query<Dependent>(
@@ -157,8 +163,7 @@ export class RevokeVerifier {
         );
         if (database === admin)
           acls.push(...(await this.target.query<AclRow>(rsql.readSharedAcls(username), database)));
-        if (acls.length > 0 || dependents.length > 0 || shared.databases.includes(database))
-          databases.set(database, { acls, dependents });
+        databases.set(database, { acls, dependents });
       } catch (err) {
         const e = classifyError(err);
         databases.set(database, { error: `${e.code}: ${e.message}`.slice(0, 500) });

@@ -17,6 +17,9 @@ SELECT r.rolcanlogin AS can_login,
               WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = r.oid
                 AND s.deptype IN ('a', 'o', 'r')
               ORDER BY 1) AS databases,
+       EXISTS (SELECT 1 FROM pg_shdepend s
+                WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = r.oid
+                  AND s.dbid = 0 AND s.deptype IN ('a', 'o', 'r')) AS shared_objects,
        COALESCE((SELECT json_agg(json_build_object('pid', a.pid, 'database', a.datname::text,
                                                    'applicationName', a.application_name,
                                                    'clientAddr', a.client_addr::text,
