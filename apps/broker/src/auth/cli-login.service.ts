@@ -78,8 +78,11 @@ export class CliLoginService {
     return loopbackUrl(start, code);
   }
 
-  /** The code and its verifier for a new token; a code works once, and only with its verifier. */
-  @Transactional()
+  /**
+   * The code and its verifier for a new token; a code works once, and only with its verifier.
+   * Taken outside the token's transaction, so a wrong verifier spends the code too (whoever
+   * caught a code on its way gets one guess, which then also locks out the real CLI).
+   */
   async exchange(
     input: { code: string; verifier: string; client?: string },
     sourceAddress?: string,
@@ -91,11 +94,21 @@ export class CliLoginService {
         ErrorCode.Unauthenticated,
         'this sign-in code is unknown, used, expired or not for this verifier: run `doorman login` again',
       );
-    const person = await this.identity.getUser(taken.userId);
+    return this.mint(taken.userId, input.client, sourceAddress, now);
+  }
+
+  @Transactional()
+  private async mint(
+    userId: string,
+    client: string | undefined,
+    sourceAddress: string | undefined,
+    now: Date,
+  ): Promise<IssuedCliToken> {
+    const person = await this.identity.getUser(userId);
     if (person.deactivatedAt) throw DomainError.forbidden(`${person.email} is deactivated`);
     const token = `dm_${randomBytes(32).toString('base64url')}`;
     const expiresAt = new Date(now.getTime() + CLI_TOKEN_TTL_MS);
-    const name = cliTokenName(input.client);
+    const name = cliTokenName(client);
     const row = await this.logins.insertToken({
       userId: person.id,
       tokenHash: hashToken(token),
