@@ -43,6 +43,20 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // The CLI's bin: plain CommonJS that loads the built CLI (runs before any build).
+    files: ['apps/cli/bin/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'commonjs',
+      globals: { process: 'readonly', require: 'readonly', __dirname: 'readonly' },
+    },
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      '@typescript-eslint/no-require-imports': 'off',
+    },
+  },
+  {
     // Plain Node scripts (no tsconfig of their own): lint without type information.
     files: ['scripts/**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
