@@ -1,7 +1,7 @@
 import { statSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from './support/broker-env';
-import { childrenOf, CliUser } from './support/cli';
+import { childrenOf, CliUser, stopAllCliRuns } from './support/cli';
 import { createWorld, type World } from './support/fixtures';
 import {
   DEMO_PEOPLE,
@@ -60,6 +60,7 @@ describe('doorman CLI end to end', () => {
   });
 
   afterAll(async () => {
+    stopAllCliRuns();
     await stack?.stop();
     await idp?.stop();
   });
@@ -102,6 +103,8 @@ describe('doorman CLI end to end', () => {
       '-r',
       'e2e: check an order',
       '--wait',
+      '--timeout',
+      '60s',
       '--json',
     ]);
     requestId = await myPending();

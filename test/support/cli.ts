@@ -13,6 +13,15 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Every `doorman` a test started and that has not ended: stopAll() ends them. */
+const running = new Set<ChildProcess>();
+
+/** Ends the CLI processes still running (a test that failed while one waited). */
+export function stopAllCliRuns(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
 /** A running `doorman`, its output collected as it comes. */
 export class CliRun {
   stdout = '';
@@ -22,8 +31,12 @@ export class CliRun {
   constructor(readonly child: ChildProcess) {
     child.stdout?.on('data', (d: Buffer) => (this.stdout += d.toString('utf8')));
     child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString('utf8')));
+    running.add(child);
     this.done = new Promise((resolve) =>
-      child.on('close', (code) => resolve({ code, stdout: this.stdout, stderr: this.stderr })),
+      child.on('close', (code) => {
+        running.delete(child);
+        resolve({ code, stdout: this.stdout, stderr: this.stderr });
+      }),
     );
   }
 
