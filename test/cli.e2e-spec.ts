@@ -201,7 +201,7 @@ describe('doorman CLI end to end', () => {
     expect(reveals.length).toBeGreaterThanOrEqual(5);
   });
 
-  it('status and extend speak of the same request; revoke ends it', async () => {
+  it('status shows the request; revoke ends it', async () => {
     const status = kept(await alice.run(['status', requestId]));
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('ACTIVE');
@@ -272,7 +272,7 @@ describe('doorman CLI end to end', () => {
     expect((await alice.run(['revoke-all', integration, '-r', 'x', '-y'])).code).toBe(3);
   });
 
-  it('apply: a dry run changes nothing; a broken file is refused with its line', async () => {
+  it('apply: a broken policy file is refused naming the file; a missing file is not found (6)', async () => {
     const admin = new CliUser(stack.baseUrl, stack.env.adminToken);
     const bad = join(admin.home, 'bad.yaml');
     writeFileSync(bad, 'accessFlows:\n  - name: x\n    integration: nowhere\n');

@@ -3,12 +3,12 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { completionScript } from './commands/completion';
-import { EXIT, exitCodeForStatus } from './exit-codes';
-import { table, timeLeft } from './format';
-import { parseResource } from './lookups';
+import { EXIT, exitCodeForStatus } from './lib/exit-codes';
+import { table, timeLeft } from './lib/format';
+import { parseResource } from './lib/lookups';
 import { buildProgram } from './program';
-import { configDir, readSession, writeSession } from './session-store';
-import { parseTimeout } from './wait';
+import { configDir, readSession, writeSession } from './lib/session-store';
+import { parseTimeout } from './lib/wait';
 
 describe('doorman CLI, without a broker', () => {
   it('maps broker answers to its documented exit codes', () => {

@@ -5,7 +5,7 @@ import { registerCompletionCommand } from './commands/completion';
 import { registerConnectCommands } from './commands/connect';
 import { registerLoginCommands } from './commands/login';
 import { registerSecurityCommands } from './commands/security';
-import { CliError, EXIT } from './exit-codes';
+import { CliError, EXIT } from './lib/exit-codes';
 
 const EXIT_CODES_HELP = `
 Exit codes: 0 ok · 1 failed (broker unreachable, unexpected) · 2 usage · 3 refused (403, 409,

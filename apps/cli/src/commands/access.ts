@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { contextOf, type Context } from '../context';
-import { requestDetails, requestLine, table, type RequestView } from '../format';
-import { getRequest, integrationNames, parseResource, resolveIntegration } from '../lookups';
-import { parseTimeout, waitForAccess } from '../wait';
+import { contextOf, type Context } from '../lib/context';
+import { requestDetails, requestLine, table, type RequestView } from '../lib/format';
+import { getRequest, integrationNames, parseResource, resolveIntegration } from '../lib/lookups';
+import { parseTimeout, waitForAccess } from '../lib/wait';
 
 interface FlowView {
   id: string;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { contextOf } from '../context';
-import { requestLine, table, timeLeft, type RequestView } from '../format';
-import { getRequest, integrationNames } from '../lookups';
+import { contextOf } from '../lib/context';
+import { requestLine, table, timeLeft, type RequestView } from '../lib/format';
+import { getRequest, integrationNames } from '../lib/lookups';
 
 /** inbox, approve, deny: for approvers. */
 export function registerApprovalCommands(program: Command): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError, EXIT } from '../exit-codes';
+import { CliError, EXIT } from '../lib/exit-codes';
 
 /** `doorman completion bash|zsh`: a script that completes commands and their options. */
 export function registerCompletionCommand(program: Command): void {

@@ -4,11 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { contextOf, type Context } from '../context';
-import { CliError, EXIT } from '../exit-codes';
-import type { RequestView } from '../format';
-import { getRequest, resolveIntegration, type IntegrationView } from '../lookups';
-import { parseTimeout, waitForAccess } from '../wait';
+import { contextOf, type Context } from '../lib/context';
+import { CliError, EXIT } from '../lib/exit-codes';
+import type { RequestView } from '../lib/format';
+import { getRequest, resolveIntegration, type IntegrationView } from '../lib/lookups';
+import { parseTimeout, waitForAccess } from '../lib/wait';
 import { createRequest } from './access';
 
 /** What POST /access-requests/:id/credentials answers (audited as a reveal). */

@@ -4,11 +4,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { BrokerApi } from '../api';
-import { contextOf, type GlobalOptions } from '../context';
-import { CliError, EXIT } from '../exit-codes';
-import { deleteSession, readSession, writeSession, type SavedSession } from '../session-store';
-import { parseTimeout } from '../wait';
+import { BrokerApi } from '../lib/api';
+import { contextOf, type GlobalOptions } from '../lib/context';
+import { CliError, EXIT } from '../lib/exit-codes';
+import { deleteSession, readSession, writeSession, type SavedSession } from '../lib/session-store';
+import { parseTimeout } from '../lib/wait';
 
 /** What POST /auth/cli/token answers for a code and its verifier. */
 interface IssuedToken {

@@ -1,9 +1,9 @@
 import { confirm, isCancel } from '@clack/prompts';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { contextOf } from '../context';
-import { CliError, EXIT } from '../exit-codes';
-import { resolveIntegration } from '../lookups';
+import { contextOf } from '../lib/context';
+import { CliError, EXIT } from '../lib/exit-codes';
+import { resolveIntegration } from '../lib/lookups';
 
 /** apply and revoke-all: for security and admins. */
 export function registerSecurityCommands(program: Command): void {
