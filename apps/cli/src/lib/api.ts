@@ -46,7 +46,13 @@ export class BrokerApi {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+      // fetch says "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in its cause.
+      const c = (e as { cause?: { code?: string; errors?: { code?: string }[] } }).cause;
+      const cause =
+        c?.code ??
+        c?.errors?.[0]?.code ??
+        (c as Error | undefined)?.message ??
+        (e as Error).message;
       throw new CliError(
         EXIT.FAILED,
         `cannot reach the broker at ${this.baseUrl} (${cause}): check --broker or DOORMAN_URL`,
