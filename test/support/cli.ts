@@ -35,6 +35,8 @@ export class CliRun {
     this.done = new Promise((resolve) =>
       child.on('close', (code) => {
         running.delete(child);
+        // A pipe to the terminal's input stays open after the process ends unless closed here.
+        child.stdin?.destroy();
         resolve({ code, stdout: this.stdout, stderr: this.stderr });
       }),
     );
