@@ -18,7 +18,7 @@ jest.setTimeout(120_000);
 const INITIAL = 'initial-admin-password-0123456789';
 
 /**
- * Rotation of the connector's own login (DESIGN §3.6, issue 5) with real processes: on demand
+ * Rotation of the connector's own login with real processes: on demand
  * through the API, verified, kept in a 0600 secret file across a restart; a failure leaves the
  * old password working and is reported.
  */

@@ -40,7 +40,7 @@ describe('integration catalog (real target, connector and broker)', () => {
       // Owned by the superuser: avnadmin cannot act for it, so nothing can be granted here.
       'CREATE SCHEMA legacy',
       'CREATE TABLE legacy.ledger (v int)',
-      // Existing roles (issue 7): one to offer, one Doorman must refuse.
+      // Existing roles: one to offer, one Doorman must refuse.
       'CREATE ROLE reporting NOLOGIN',
       'GRANT USAGE ON SCHEMA sales TO reporting',
       'GRANT SELECT ON sales.leads TO reporting',

@@ -219,7 +219,7 @@ describe('partial syncs and inventories older than the last apply', () => {
     });
   });
 
-  describe('an inventory older than the last apply (issue 20)', () => {
+  describe('an inventory older than the last apply', () => {
     const inventory = (at: Date, roles: Inventory['roles'] = []): Inventory => ({
       v: CONTRACT_VERSION,
       kind: 'inventory',

@@ -106,7 +106,7 @@ describe('policy files (broker on real PostgreSQL and Redis)', () => {
         message: expect.stringContaining('unknown user nobody@example.com'),
       },
     ]);
-    // Nothing of it was written: the group keeps its members (it lost dora before issue 18).
+    // Nothing of it was written: the group keeps its members (a half-applied file once took dora out of it).
     expect((await api.get('/api/v1/groups')).body).toEqual(groupsBefore);
   });
 

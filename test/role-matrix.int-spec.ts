@@ -66,7 +66,7 @@ const MATRIX: Record<string, Role[]> = {
   'GET /api/v1/access-requests/{id}/approvals': READERS,
   'POST /api/v1/access-requests/{id}/review': MANAGERS,
   'POST /api/v1/access-requests/{id}/credentials': [],
-  'GET /api/v1/break-glass-reviews': MANAGERS, // the README’s “who”: security and admin (issue 18)
+  'GET /api/v1/break-glass-reviews': MANAGERS, // the README’s “who”: security and admin
   'GET /api/v1/audit-events': READERS,
   'GET /api/v1/audit-events/verify': READERS,
   'POST /api/v1/audit-events/verify': READERS,
@@ -218,7 +218,7 @@ describe('role matrix: every route × every role on others’ objects', () => {
   });
 
   /**
-   * Every way a role can change (issue 18) × every caller: a fresh target each time, and the
+   * Every way a role can change × every caller: a fresh target each time, and the
    * roles read back afterwards, so a path that answers 403 but writes anyway fails too.
    */
   it('lets each caller change exactly the roles the role rule allows, on every path', async () => {

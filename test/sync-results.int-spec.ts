@@ -12,7 +12,7 @@ import { createBrokerTestEnv, type BrokerTestEnv } from './support/broker-env';
 import { createPerson, createWorld, type Person, type World } from './support/fixtures';
 
 /**
- * Connector results recorded in batches (issue #8), in-process on real PostgreSQL and Redis:
+ * Connector results recorded in batches (one transaction for many), in-process on real PostgreSQL and Redis:
  * one transaction for many results, with the same outcomes as recording them one at a time.
  */
 describe('sync results and expiries recorded in batches', () => {
@@ -147,7 +147,7 @@ describe('sync results and expiries recorded in batches', () => {
     }
     expect((await row(e2)).status).toBe('GRANTING');
     expect(await databaseUser(dave.id)).toMatchObject({ applied_generation: gd2, state: 'active' });
-    // When the newest of dave's syncs finished, by the target's clock (issue 20): the later one.
+    // When the newest of dave's syncs finished, by the target's clock: the later one.
     const daveApplied = Math.max(...[batch[2], batch[3]].map((r) => Date.parse(r.startedAt!)));
     expect(new Date((await databaseUser(dave.id)).last_applied_at as string).getTime()).toBe(
       daveApplied,

@@ -7,7 +7,7 @@ import { createBrokerTestEnv, type BrokerTestEnv } from './support/broker-env';
 import { createWorld, type World } from './support/fixtures';
 
 /**
- * Time rules hold at the moment of the action, whatever the timers did (issue 20). The sweepers
+ * Time rules hold at the moment of the action, whatever the timers did. The sweepers
  * are slowed to once an hour and each deadline is moved into the past in the database while its
  * delayed job still waits for the original time: only the check made by the action itself can
  * explain a refusal, and the state it leaves behind is the one the timer would have left.

@@ -2,7 +2,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
-/** The one DataSource definition, used by the app, the CLI and tests (STYLE §9). */
+/** The one DataSource definition, used by the app, the CLI and tests, so they cannot drift. */
 export function dataSourceOptions(url: string): DataSourceOptions {
   return {
     type: 'postgres',

@@ -17,7 +17,7 @@ describe('migrations (real PostgreSQL)', () => {
       const [ranA, ranB] = await Promise.all([migrate(a), migrate(b)]);
       expect([...ranA, ...ranB]).toHaveLength(a.migrations.length);
       const pending = await a.driver.createSchemaBuilder().log();
-      // Any query here means an entity changed without a migration (STYLE §9).
+      // Any query here means an entity changed without a migration: migrations are reviewed code, never synchronize.
       expect(pending.upQueries.map((q) => q.query)).toEqual([]);
       expect(await migrate(a)).toEqual([]);
     } finally {

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Approval workflows (issue 4): flows become versioned definitions (steps, quorum, timeouts,
+ * Approval workflows: flows become versioned definitions (steps, quorum, timeouts,
  * auto-approval, extensions, break-glass), decisions are recorded per step, and requests
  * carry their step, escalation, pending expiry, extensions and break-glass review.
  * Existing flows are converted: their approvers become one step with quorum 1.

@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Slack messages per request and recipient, updated in place as decisions arrive (issue #3). */
+/** Slack messages per request and recipient, updated in place as decisions arrive. */
 export class SlackMessages1764000000000 implements MigrationInterface {
   name = 'SlackMessages1764000000000';
 

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * A tamper-evident audit trail (issue 6): each event records where it came from and, once
+ * A tamper-evident audit trail: each event records where it came from and, once
  * sealed, its place in a hash chain. A trigger keeps the table append-only: nothing may be
  * deleted, and an event's content never changes — only the sealer fills in its chain link once.
  */

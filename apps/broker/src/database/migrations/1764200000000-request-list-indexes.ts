@@ -3,7 +3,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * The request lists (all requests, by status, an approver's) sort by `created_at` newest first
  * and take a page: with these indexes PostgreSQL reads the page off the index instead of
- * sorting every row (issue #8: 100,000 grants took ~200 ms per list call without them).
+ * sorting every row (100,000 grants took ~200 ms per list call without them).
  */
 export class RequestListIndexes1764200000000 implements MigrationInterface {
   name = 'RequestListIndexes1764200000000';

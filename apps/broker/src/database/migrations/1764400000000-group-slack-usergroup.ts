@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** A group may follow a Slack user group (issue #4). */
+/** A group may follow a Slack user group (its members kept in step with it). */
 export class GroupSlackUsergroup1764400000000 implements MigrationInterface {
   name = 'GroupSlackUsergroup1764400000000';
 
