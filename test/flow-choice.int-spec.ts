@@ -6,6 +6,7 @@ import { createBrokerTestEnv, type BrokerTestEnv } from './support/broker-env';
 import { createWorld, type World } from './support/fixtures';
 
 /**
+ * Which flow judges a request when a person may ask for the same resource under several
  * flows: the most specific resource match, then the higher priority, then the requester's
  * explicit choice. Each pair of flows differs in its pending TTL, so the request's own
  * deadline shows which flow judged it, besides the flow it names.
