@@ -4,11 +4,10 @@ import { MetricsTime, UnrecoverableError, type Job } from 'bullmq';
 import { AdminRotationService } from '../admin-rotation/admin-rotation.service';
 import { AuditChainService } from '../audit/audit-chain.service';
 import { CatalogService } from '../catalog/catalog.service';
-import { SweeperService } from '../grants/sweeper.service';
 import { OutboxService } from '../outbox/outbox.service';
-import { RequestsSweeperService } from '../requests/requests-sweeper.service';
 import { isScheduleName, SCHEDULE_NAMES, SCHEDULES_QUEUE, type ScheduleName } from './schedules';
 import { SlackSchedules } from './slack-schedules';
+import { SweepSchedules } from './sweep-schedules';
 
 /**
  * Runs each schedule's job: one service call. Different schedules run side by side (a slow
@@ -26,8 +25,7 @@ export class SchedulesProcessor extends WorkerHost {
 
   constructor(
     private readonly catalog: CatalogService,
-    private readonly grantsSweeper: SweeperService,
-    private readonly requestsSweeper: RequestsSweeperService,
+    private readonly sweeps: SweepSchedules,
     private readonly adminRotation: AdminRotationService,
     private readonly outbox: OutboxService,
     private readonly auditChain: AuditChainService,
@@ -64,9 +62,9 @@ export class SchedulesProcessor extends WorkerHost {
       case 'catalog-refresh':
         return this.catalog.tick();
       case 'grants-sweep':
-        return this.grantsSweeper.tick();
+        return this.sweeps.sweepGrants();
       case 'requests-sweep':
-        return this.requestsSweeper.tick();
+        return this.sweeps.sweepRequests();
       case 'admin-rotation':
         return this.adminRotation.tick();
       case 'outbox-poll':

@@ -11,6 +11,7 @@ import { SchedulerService } from './scheduler.service';
 import { SCHEDULES_QUEUE } from './schedules';
 import { SchedulesProcessor } from './schedules.processor';
 import { SlackSchedules } from './slack-schedules';
+import { SweepSchedules } from './sweep-schedules';
 
 /** Every periodic job of the broker, declared and run in one place. */
 @Module({
@@ -24,6 +25,6 @@ import { SlackSchedules } from './slack-schedules';
     RequestsModule,
     SlackModule,
   ],
-  providers: [SchedulerService, SchedulesProcessor, SlackSchedules],
+  providers: [SchedulerService, SchedulesProcessor, SlackSchedules, SweepSchedules],
 })
 export class SchedulingModule {}
