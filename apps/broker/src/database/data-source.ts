@@ -17,6 +17,10 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     installExtensions: false,
     migrationsRun: false,
     logging: false,
+    // TypeORM drops a null or undefined value from a find's WHERE by default, so
+    // `findOneBy({ id: undefined })` answers the first row of the table (a sign-in once came
+    // back as the admin that way). Such a lookup is a bug: refuse it.
+    invalidWhereValuesBehavior: { null: 'throw', undefined: 'throw' },
     extra: { max: 20, application_name: 'doorman-broker' },
   };
 }

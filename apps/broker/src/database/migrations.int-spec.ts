@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { createBrokerTestEnv, type BrokerTestEnv } from '../../../../test/support/broker-env';
+import { UserEntity } from '../identity/user.entity';
 import { dataSourceOptions, migrate } from './data-source';
 
 describe('migrations (real PostgreSQL)', () => {
@@ -23,6 +24,19 @@ describe('migrations (real PostgreSQL)', () => {
     } finally {
       await a.destroy();
       await b.destroy();
+    }
+  });
+
+  it('refuses a lookup by a missing value instead of answering the first row', async () => {
+    const ds = await new DataSource(dataSourceOptions(env.databaseUrl)).initialize();
+    try {
+      await migrate(ds);
+      const users = ds.getRepository(UserEntity);
+      await users.insert({ email: 'first@example.com', name: 'first', roles: ['admin'] });
+      await expect(users.findOneBy({ id: undefined as unknown as string })).rejects.toThrow();
+      await expect(users.findOneBy({ id: null as unknown as string })).rejects.toThrow();
+    } finally {
+      await ds.destroy();
     }
   });
 });
