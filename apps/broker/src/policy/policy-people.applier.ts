@@ -98,11 +98,16 @@ export class PolicyPeopleApplier {
   }
 
   private async applyGroups(run: PolicyRun): Promise<void> {
-    for (const g of await this.groups.list()) run.groupIds.set(g.name, g.id);
+    for (const g of await this.groups.list()) {
+      run.groupIds.set(g.name, g.id);
+      run.membersBefore.set(g.id, g.memberIds);
+      run.membersAfter.set(g.id, g.memberIds);
+    }
     for (const [i, g] of run.policy.groups.entries()) {
       const members = run.resolveUsers(g.members, ['groups', i, 'members']);
       const slackUsergroupId = g.slackUsergroup ?? null;
       const existing = await this.groups.byName(g.name);
+      const linkedMembers = existing && slackUsergroupId ? existing.memberIds : null;
       if (!existing) {
         run.changes.push(`create group ${g.name}`);
         run.groupIds.set(
@@ -130,6 +135,7 @@ export class PolicyPeopleApplier {
         run.changes.push(`update group ${g.name} members`);
         if (!run.dryRun) await this.groups.update(existing.id, { memberIds: members });
       }
+      run.membersAfter.set(run.groupIds.get(g.name)!, linkedMembers ?? members);
     }
   }
 }

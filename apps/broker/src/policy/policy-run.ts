@@ -1,3 +1,4 @@
+import type { Exposure } from '../access-flows/exposure.policy';
 import type { Actor } from '../identity/actor';
 import { PolicyFileError, type Policy, type PolicyError, type PolicySource } from './policy-file';
 
@@ -9,10 +10,14 @@ import { PolicyFileError, type Policy, type PolicyError, type PolicySource } fro
 export class PolicyRun {
   readonly changes: string[] = [];
   readonly errors: PolicyError[] = [];
+  readonly exposure: Exposure[] = [];
   readonly userIds = new Map<string, string>();
   readonly groupIds = new Map<string, string>();
   readonly connectorIds = new Map<string, string>();
   readonly integrationIds = new Map<string, string>();
+  /** Group members as they were before the file, and as the file leaves them (by group id). */
+  readonly membersBefore = new Map<string, readonly string[]>();
+  readonly membersAfter = new Map<string, readonly string[]>();
 
   constructor(
     readonly actor: Actor,

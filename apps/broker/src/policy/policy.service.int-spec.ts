@@ -246,4 +246,90 @@ ${indent(ca, '      ')}
     const empty = await api.request('PATCH', `/api/v1/integrations/${id}`, {});
     expect(empty.status).toBe(400);
   });
+
+  it('a dry run says what a flow change opens up, counting group members the same file adds', async () => {
+    const file = (
+      requestors: string,
+      approval: string,
+      readers = 'carol@example.com',
+    ) => `version: 1
+users:
+  - { email: carol@example.com, name: Carol, roles: [requester] }
+  - { email: lead@example.com, name: Lead, roles: [requester] }
+  - { email: dora@example.com, name: Dora, roles: [requester] }
+groups:
+  - { name: exposure-readers, members: [${readers}] }
+connectors:
+  - name: policy-int-connector
+integrations:
+  - name: policy-int
+    connector: policy-int-connector
+    host: db.internal
+    databases: [app]
+flows:
+  - name: exposure-flow
+    integration: policy-int
+    requestors: ${requestors}
+    resources: [{ database: app, schema: public }]
+    permissions: [read]
+${approval}
+    defaultDuration: 1h
+    maxDuration: 4h
+`;
+    const twoSteps = `    steps:
+      - { approvers: { users: [lead@example.com] } }
+      - { approvers: { users: [lead@example.com] } }`;
+    const created = await apply(file('{ users: [carol@example.com] }', twoSteps));
+    expect(created.status).toBe(200);
+    expect(created.body.exposure).toEqual([
+      expect.objectContaining({
+        flow: 'exposure-flow',
+        change: 'opens',
+        people: 1,
+        message: 'adds 1 person who may reach app.public read after 2 steps of approval',
+      }),
+    ]);
+
+    // The lead, and the member this same file adds to the group, count once each (carol twice named).
+    const wider = file(
+      '{ users: [carol@example.com, lead@example.com], groups: [exposure-readers] }',
+      '    autoApprove: {}',
+      'carol@example.com, dora@example.com',
+    );
+    const dry = await apply(wider, true);
+    expect(dry.status).toBe(200);
+    expect(dry.body.changes).toEqual(
+      expect.arrayContaining(['update flow exposure-flow (version 2)']),
+    );
+    expect(dry.body.exposure).toEqual([
+      {
+        flow: 'exposure-flow',
+        change: 'opens',
+        people: 2,
+        resource: 'app.public',
+        permission: 'read',
+        approval: 'none',
+        message: 'adds 2 people who may reach app.public read without approval',
+      },
+      expect.objectContaining({
+        change: 'opens',
+        message: 'approval of app.public read drops from 2 steps to none',
+      }),
+    ]);
+    // A dry run writes nothing: the flow keeps its version and its two steps.
+    const row = await db.query<{ version: number }>(
+      `SELECT version FROM access_flows WHERE name = 'exposure-flow'`,
+    );
+    expect(row.rows).toEqual([{ version: 1 }]);
+
+    // Back to one requestor: the narrowing is reported as closing.
+    expect((await apply(wider)).status).toBe(200);
+    const narrow = await apply(file('{ users: [carol@example.com] }', twoSteps));
+    expect(
+      narrow.body.exposure.map((e: { change: string; message: string }) => [e.change, e.message]),
+    ).toEqual([
+      ['closes', 'removes 2 people who may reach app.public read'],
+      ['closes', 'approval of app.public read rises from none to 2 steps'],
+    ]);
+  });
 });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Transactional } from '@nestjs-cls/transactional';
 import { AccessFlowsService } from '../access-flows/access-flows.service';
 import type { FlowRules } from '../access-flows/access-flow.policy';
+import { flowExposure, requestorPeople, type Exposure } from '../access-flows/exposure.policy';
 import {
   FlowInputSchema,
   normaliseFlow,
@@ -21,6 +22,8 @@ import { PolicyServersApplier } from './policy-servers.applier';
 export interface ApplyResult {
   dryRun: boolean;
   changes: string[];
+  /** What each created or changed flow opens up or closes: who may reach what, how easily. */
+  exposure: Exposure[];
 }
 
 type Approvers = Policy['flows'][number]['steps'][number]['approvers'];
@@ -59,7 +62,7 @@ export class PolicyService {
         details: { changes: run.changes },
       });
     }
-    return { dryRun, changes: run.changes };
+    return { dryRun, changes: run.changes, exposure: run.exposure };
   }
 
   /** Through the flows service, so their rules are checked and edits make versions. */
@@ -141,6 +144,18 @@ export class PolicyService {
         );
         continue;
       }
+      const before = existing ? stripIdentity(existing) : null;
+      const after = normaliseFlow(parsed.data);
+      run.exposure.push(
+        ...flowExposure({
+          before,
+          after,
+          peopleBefore: before
+            ? requestorPeople(before, (g) => run.membersBefore.get(g) ?? [])
+            : new Set(),
+          peopleAfter: requestorPeople(after, (g) => run.membersAfter.get(g) ?? []),
+        }),
+      );
       if (run.dryRun) continue;
       try {
         if (existing) await this.flows.update(run.actor, existing.id, parsed.data);
