@@ -56,8 +56,15 @@ export function Connectors() {
   );
 }
 
+interface Exposure {
+  flow: string;
+  change: 'opens' | 'closes';
+  message: string;
+}
+
 interface ApplyResult {
   changes?: string[];
+  exposure?: Exposure[];
   [key: string]: unknown;
 }
 
@@ -163,6 +170,22 @@ export function AccessRules() {
             )
           ) : (
             <pre>{JSON.stringify(apply.data, null, 2)}</pre>
+          )}
+          {/* What the flow changes open up is what a reviewer weighs before Apply. */}
+          {!!apply.data.exposure?.length && (
+            <>
+              <p>
+                {apply.variables ? 'What it opens up or closes:' : 'What it opened up or closed:'}
+              </p>
+              <ul aria-label="exposure">
+                {apply.data.exposure.map((e, i) => (
+                  <li key={i}>
+                    <strong>{e.change === 'opens' ? 'Opens' : 'Closes'}</strong> ({e.flow}):{' '}
+                    {e.message}
+                  </li>
+                ))}
+              </ul>
+            </>
           )}
         </div>
       )}
