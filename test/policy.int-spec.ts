@@ -55,7 +55,7 @@ describe('policy files (broker on real PostgreSQL and Redis)', () => {
   it('applying the same file again changes nothing', async () => {
     const res = await apply(EXAMPLE);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ dryRun: false, changes: [] });
+    expect(res.body).toEqual({ dryRun: false, changes: [], exposure: [] });
   });
 
   it('a dry run reports what would change and writes nothing; the real apply makes a new version', async () => {
@@ -67,6 +67,14 @@ describe('policy files (broker on real PostgreSQL and Redis)', () => {
     expect(dry.body).toEqual({
       dryRun: true,
       changes: ['update user bob@example.com', 'update flow orders-write (version 2)'],
+      exposure: [
+        {
+          flow: 'orders-write',
+          change: 'opens',
+          people: 1,
+          message: 'longest grant grows from 4h to 6h',
+        },
+      ],
     });
     const before = (await api.get('/api/v1/access-flows')).body.find(
       (f: { name: string }) => f.name === 'orders-write',
