@@ -9,34 +9,43 @@ import { CaCertificateSchema } from './ca-certificate';
 import { IntegrationsService } from './integrations.service';
 import { PgNameSchema } from '../common/input-schemas';
 
+/** The settings that may also change after creation: one definition, so POST and PATCH agree. */
+const days = z.number().int().min(0).max(3650);
+const settings = {
+  sslMode: SslModeSchema,
+  rotationDays: days,
+  cleanupDays: days,
+  adminRotationDays: days,
+  customAccessDetails: z.string().max(400).nullable(),
+  ownerIds: z.array(z.string().uuid()).max(100),
+  connectionLimit: z.number().int().min(1).max(1000),
+  /** false: credentials are never revealed to a token minted for the person by someone else. */
+  revealToMintedTokens: z.boolean(),
+  /** PEM of the CA that signed the server's certificate, handed out with credentials (verify-full). */
+  caCertificate: CaCertificateSchema.nullable(),
+};
+
 const CreateIntegrationSchema = z.strictObject({
   name: z.string().trim().min(1).max(100),
   connectorId: z.string().uuid(),
   host: z.string().trim().min(1).max(253),
   port: z.number().int().min(1).max(65535).default(5432),
   databases: z.array(PgNameSchema).min(1).max(500),
-  sslMode: SslModeSchema.default('prefer'),
-  rotationDays: z.number().int().min(0).max(3650).default(0),
-  cleanupDays: z.number().int().min(0).max(3650).default(0),
-  adminRotationDays: z.number().int().min(0).max(3650).default(0),
-  customAccessDetails: z.string().max(400).nullable().optional(),
-  ownerIds: z.array(z.string().uuid()).max(100).default([]),
-  connectionLimit: z.number().int().min(1).max(1000).default(10),
-  /** false: credentials are never revealed to a token minted for the person by someone else. */
-  revealToMintedTokens: z.boolean().default(true),
-  /** PEM of the CA that signed the server's certificate, handed out with credentials (verify-full). */
-  caCertificate: CaCertificateSchema.nullable().optional(),
+  sslMode: settings.sslMode.default('prefer'),
+  rotationDays: settings.rotationDays.default(0),
+  cleanupDays: settings.cleanupDays.default(0),
+  adminRotationDays: settings.adminRotationDays.default(0),
+  customAccessDetails: settings.customAccessDetails.optional(),
+  ownerIds: settings.ownerIds.default([]),
+  connectionLimit: settings.connectionLimit.default(10),
+  revealToMintedTokens: settings.revealToMintedTokens.default(true),
+  caCertificate: settings.caCertificate.optional(),
 });
 
 const UpdateIntegrationSchema = z
-  .strictObject({
-    caCertificate: CaCertificateSchema.nullable().optional(),
-    revealToMintedTokens: z.boolean().optional(),
-  })
-  .refine(
-    (b) => b.caCertificate !== undefined || b.revealToMintedTokens !== undefined,
-    'give caCertificate or revealToMintedTokens',
-  );
+  .strictObject(settings)
+  .partial()
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'give at least one setting');
 
 @ApiTags('integrations')
 @ApiBearerAuth()
@@ -55,8 +64,8 @@ export class IntegrationsController {
   }
 
   /**
-   * What may change on an integration after it was created: its CA certificate (null removes
-   * it) and whether credentials are revealed to tokens minted by someone else.
+   * What may change on an integration after it was created: its settings (the CA's null
+   * removes it). Its name, connector, host, port and databases stay as created.
    */
   @Patch(':id')
   @Roles('admin', 'security')

@@ -29,10 +29,28 @@ export interface CreateIntegrationInput {
 
 /** What may change on an integration after it was created; a field left out stays as it is. */
 export interface UpdateIntegrationInput {
+  sslMode?: SslMode;
+  rotationDays?: number;
+  cleanupDays?: number;
+  adminRotationDays?: number;
+  customAccessDetails?: string | null;
+  ownerIds?: string[];
+  connectionLimit?: number;
   /** The server's CA (PEM, already validated), or null to stop handing one out. */
   caCertificate?: string | null;
   revealToMintedTokens?: boolean;
 }
+
+/** The plain settings, audited as they are (the CA is audited by fingerprint). */
+const PLAIN_SETTINGS = [
+  'sslMode',
+  'rotationDays',
+  'cleanupDays',
+  'adminRotationDays',
+  'customAccessDetails',
+  'connectionLimit',
+  'revealToMintedTokens',
+] as const;
 
 @Injectable()
 export class IntegrationsService {
@@ -77,8 +95,8 @@ export class IntegrationsService {
   }
 
   /**
-   * Changes what may change after creation; audited with each given field's before and
-   * after (the CA by fingerprint, never the blob).
+   * Changes what may change after creation; audited with each changed field's before and
+   * after (the CA by fingerprint, never the blob). A value equal to the current one is no change.
    */
   @Transactional()
   async update(
@@ -87,20 +105,27 @@ export class IntegrationsService {
     input: UpdateIntegrationInput,
   ): Promise<IntegrationEntity> {
     const row = await this.get(id);
-    const next: UpdateIntegrationInput = {};
+    const next: Partial<IntegrationEntity> = {};
     const details: Record<string, { from: unknown; to: unknown }> = {};
+    for (const field of PLAIN_SETTINGS) {
+      const to = input[field];
+      if (to === undefined || to === row[field]) continue;
+      Object.assign(next, { [field]: to });
+      details[field] = { from: row[field], to };
+    }
+    if (input.ownerIds !== undefined) {
+      const owners = [...new Set(input.ownerIds)];
+      await this.identity.assertUsersExist(owners, 'ownerIds');
+      if (owners.join() !== row.ownerIds.join()) {
+        next.ownerIds = owners;
+        details.ownerIds = { from: row.ownerIds, to: owners };
+      }
+    }
     if (input.caCertificate !== undefined) {
       next.caCertificate = input.caCertificate;
       details.caCertificate = {
         from: caFingerprint(row.caCertificate),
         to: caFingerprint(input.caCertificate),
-      };
-    }
-    if (input.revealToMintedTokens !== undefined) {
-      next.revealToMintedTokens = input.revealToMintedTokens;
-      details.revealToMintedTokens = {
-        from: row.revealToMintedTokens,
-        to: input.revealToMintedTokens,
       };
     }
     if (!Object.keys(next).length) return row;
