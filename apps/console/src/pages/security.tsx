@@ -7,6 +7,7 @@ import { Link } from '../router';
 import type { AccessRequest, Integration, Session } from '../types';
 import { hasRole } from '../session';
 import { AdminRotation, CatalogSummary, DoctorReport } from './integration-health';
+import { IntegrationSettingsForm } from './integration-settings';
 
 const useIntegrations = () =>
   useQuery({
@@ -106,8 +107,11 @@ export function IntegrationDetail({ id, session }: { id: string; session: Sessio
           <dd>{i.ownerIds.map((id) => person(id)).join(', ') || '—'}</dd>
           <dt>Access details</dt>
           <dd>{i.customAccessDetails ?? '—'}</dd>
+          <dt>Connection limit</dt>
+          <dd>{i.connectionLimit ?? '—'}</dd>
         </dl>
       )}
+      {i && canManage && <IntegrationSettingsForm integration={i} />}
       <CatalogSummary id={id} canManage={canManage} />
       <DoctorReport id={id} />
       <AdminRotation id={id} canManage={canManage} />
