@@ -3,7 +3,8 @@ import { type FormEvent, useState } from 'react';
 import { get, post } from '../api';
 import { Empty, ErrorNote } from '../components';
 import { when } from '../format';
-import type { Flow, Integration } from '../types';
+import type { Integration } from '../types';
+import { FlowForm, type FlowView } from './flow-form';
 
 interface Connector {
   id: string;
@@ -68,13 +69,18 @@ interface ApplyResult {
   [key: string]: unknown;
 }
 
-/** The access flows as they are, and a policy file tried first (dry run) and then applied. */
+/**
+ * The access flows as they are, a form to create one or save a new version of one, and a
+ * policy file tried first (dry run) and then applied.
+ */
 export function AccessRules() {
   const qc = useQueryClient();
   const flows = useQuery({
     queryKey: ['flows'],
-    queryFn: () => get<Flow[]>('/api/v1/access-flows'),
+    queryFn: () => get<FlowView[]>('/api/v1/access-flows'),
   });
+  // The flow being edited in the form, 'new' for a new one, null when the form is closed.
+  const [editing, setEditing] = useState<FlowView | 'new' | null>(null);
   const integrations = useQuery({
     queryKey: ['integrations'],
     queryFn: () => get<Integration[]>('/api/v1/integrations'),
@@ -98,6 +104,19 @@ export function AccessRules() {
     <section aria-labelledby="rules-title">
       <h1 id="rules-title">Access flows</h1>
       <ErrorNote error={flows.error} />
+      {editing ? (
+        <FlowForm
+          key={editing === 'new' ? 'new' : `${editing.id}@${editing.version}`}
+          flow={editing === 'new' ? null : editing}
+          onDone={() => setEditing(null)}
+        />
+      ) : (
+        <p>
+          <button type="button" onClick={() => setEditing('new')}>
+            New flow
+          </button>
+        </p>
+      )}
       <table>
         <thead>
           <tr>
@@ -106,6 +125,7 @@ export function AccessRules() {
             <th scope="col">Offers</th>
             <th scope="col">Approval</th>
             <th scope="col">Longest</th>
+            <th scope="col" />
           </tr>
         </thead>
         <tbody>
@@ -125,6 +145,16 @@ export function AccessRules() {
                   : 'automatic'}
               </td>
               <td>{f.maxDuration}</td>
+              <td>
+                <button
+                  type="button"
+                  className="small"
+                  aria-label={`Edit ${f.name}`}
+                  onClick={() => setEditing(f)}
+                >
+                  Edit
+                </button>
+              </td>
             </tr>
           ))}
         </tbody>
