@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { canRead, untilStatus } from './support/access-checks';
+import { waitFor } from './support/broker-env';
 import { scriptCookies, TestBrowser, webStorage, type WatchedPage } from './support/browser';
 import { DEMO_PEOPLE, startTestIdp, type TestIdp } from './support/oidc-provider';
 import { freePort } from './support/processes';
@@ -145,10 +146,19 @@ describe('web console end to end', () => {
       .first();
     await refusal.waitFor();
     await page.getByLabel('Duration').fill(duration);
+    // Earlier tests leave requests of this person pending: the new one is the id not seen before.
+    const before = new Set(
+      (await stack.admin.get('/api/v1/access-requests?status=PENDING')).body.map(
+        (r: { id: string }) => r.id,
+      ),
+    );
     await page.getByRole('button', { name: 'Request access' }).click();
-    const card = page.locator('li.card', { hasText: 'PENDING' }).first();
-    await card.waitFor();
-    return (await card.getAttribute('data-request-id'))!;
+    const id = await waitFor('the new request', async () => {
+      const pending = (await stack.admin.get('/api/v1/access-requests?status=PENDING')).body;
+      return pending.find((r: { id: string }) => !before.has(r.id))?.id as string | undefined;
+    });
+    await page.locator(`li.card[data-request-id="${id}"]`, { hasText: 'PENDING' }).waitFor();
+    return id;
   }
 
   it('serves the console with its strict headers, and deep links reload into the app', async () => {
