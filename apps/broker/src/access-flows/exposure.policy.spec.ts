@@ -131,6 +131,97 @@ describe('flowExposure', () => {
   });
 });
 
+describe('flowExposure: deactivated people, break-glass and extensions', () => {
+  it('never counts deactivated people, among requestors or break-glass', () => {
+    const out = flowExposure({
+      before: null,
+      after: flow({ breakGlassUserIds: ['a', 'gone'] }),
+      peopleBefore: people(),
+      peopleAfter: people('a', 'b', 'gone'),
+      inactive: people('gone'),
+    });
+    expect(out.map((e) => [e.change, e.people, e.message])).toEqual([
+      ['opens', 2, 'adds 2 people who may reach shop.public read after 2 steps of approval'],
+      [
+        'opens',
+        1,
+        'lets 1 person break glass: access to what the flow offers at once, without approval, reviewed afterwards',
+      ],
+    ]);
+  });
+
+  it('a deactivated person dropped from the requestors closes nothing (they reached nothing)', () => {
+    expect(
+      flowExposure({
+        before: flow(),
+        after: flow(),
+        peopleBefore: people('a', 'gone'),
+        peopleAfter: people('a'),
+        inactive: people('gone'),
+      }),
+    ).toEqual([]);
+  });
+
+  it('lists break-glass given and taken', () => {
+    const out = flowExposure({
+      before: flow({ breakGlassUserIds: ['a'] }),
+      after: flow({ breakGlassUserIds: ['b', 'c'] }),
+      peopleBefore: people('a'),
+      peopleAfter: people('a'),
+    });
+    expect(out.map((e) => [e.change, e.people, e.approval])).toEqual([
+      ['opens', 2, 'none'],
+      ['closes', 1, undefined],
+    ]);
+    expect(out[1].message).toBe('takes break-glass from 1 person');
+  });
+
+  it('lists extensions enabled, lengthened, made automatic, or taken away', () => {
+    const ext = (maxCount: number, hours: number, auto = false) => ({
+      maxCount,
+      maxDurationSeconds: hours * 3600,
+      auto,
+    });
+    const change = (from: ReturnType<typeof ext>, to: ReturnType<typeof ext>) =>
+      flowExposure({
+        before: flow({ extensions: from }),
+        after: flow({ extensions: to }),
+        peopleBefore: people('a', 'b'),
+        peopleAfter: people('a', 'b'),
+      }).map((e) => [e.change, e.people, e.message]);
+    expect(change(ext(0, 4), ext(2, 1))).toEqual([
+      ['opens', 2, 'extensions change from none to 2 of at most 1h'],
+    ]);
+    expect(change(ext(2, 1), ext(2, 3))).toEqual([
+      ['opens', 2, 'extensions change from 2 of at most 1h to 2 of at most 3h'],
+    ]);
+    expect(change(ext(2, 1), ext(2, 1, true))).toEqual([
+      ['opens', 2, 'extensions change from 2 of at most 1h to 2 of at most 1h, without approval'],
+    ]);
+    expect(change(ext(2, 1), ext(0, 1))).toEqual([
+      ['closes', 2, 'extensions change from 2 of at most 1h to none'],
+    ]);
+    // The duration of extensions a flow does not allow is no change.
+    expect(change(ext(0, 1), ext(0, 8))).toEqual([]);
+  });
+
+  it('a new flow says when it allows extensions, and nothing when it allows none', () => {
+    const fresh = (extensions: FlowDefinition['extensions']) =>
+      flowExposure({
+        before: null,
+        after: flow({ extensions }),
+        peopleBefore: people(),
+        peopleAfter: people('a'),
+      })
+        .filter((e) => e.message.startsWith('extensions'))
+        .map((e) => e.message);
+    expect(fresh({ maxCount: 1, maxDurationSeconds: 1800, auto: true })).toEqual([
+      'extensions allowed: 1 of at most 30m, without approval',
+    ]);
+    expect(fresh({ maxCount: 0, maxDurationSeconds: 1800, auto: false })).toEqual([]);
+  });
+});
+
 describe('requestorPeople', () => {
   it('is the users plus every member of the groups, each once', () => {
     const members: Record<string, string[]> = { eng: ['bob', 'alice'], ops: ['carl'] };

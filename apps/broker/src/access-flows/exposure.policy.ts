@@ -22,6 +22,8 @@ export interface ExposureInput {
   after: FlowDefinition;
   peopleBefore: ReadonlySet<string>;
   peopleAfter: ReadonlySet<string>;
+  /** Deactivated people: they can reach nothing, so they are never counted. */
+  inactive?: ReadonlySet<string>;
 }
 
 const label = (r: { database: string; schema: string }): string =>
@@ -61,7 +63,11 @@ const persons = (n: number) => (n === 1 ? '1 person' : `${n} people`);
  * lighter (or heavier), and a longer (or shorter) longest grant. Nothing when nothing changes.
  */
 export function flowExposure(input: ExposureInput): Exposure[] {
-  const { before, after, peopleBefore, peopleAfter } = input;
+  const { before, after } = input;
+  const inactive = input.inactive ?? new Set<string>();
+  const active = (ids: Iterable<string>) => new Set([...ids].filter((id) => !inactive.has(id)));
+  const peopleBefore = active(input.peopleBefore);
+  const peopleAfter = active(input.peopleAfter);
   const flow = after.name;
   const out: Exposure[] = [];
   const was = before ? reach(before) : new Map<string, { resource: string; permission: string }>();
@@ -117,7 +123,72 @@ export function flowExposure(input: ExposureInput): Exposure[] {
       message: `longest grant ${longer ? 'grows' : 'shrinks'} from ${formatDuration(before.maxDurationSeconds)} to ${formatDuration(after.maxDurationSeconds)}`,
     });
   }
+  out.push(...breakGlassExposure(flow, before, after, active));
+  out.push(...extensionExposure(flow, before, after, peopleAfter.size));
   return out;
+}
+
+/** Break-glass skips approval altogether (reviewed afterwards): who gains or loses it. */
+function breakGlassExposure(
+  flow: string,
+  before: FlowDefinition | null,
+  after: FlowDefinition,
+  active: (ids: Iterable<string>) => Set<string>,
+): Exposure[] {
+  const was = active(before?.breakGlassUserIds ?? []);
+  const is = active(after.breakGlassUserIds);
+  const gained = [...is].filter((p) => !was.has(p)).length;
+  const lost = [...was].filter((p) => !is.has(p)).length;
+  const out: Exposure[] = [];
+  if (gained)
+    out.push({
+      flow,
+      change: 'opens',
+      people: gained,
+      approval: 'none',
+      message: `lets ${persons(gained)} break glass: access to what the flow offers at once, without approval, reviewed afterwards`,
+    });
+  if (lost)
+    out.push({
+      flow,
+      change: 'closes',
+      people: lost,
+      message: `takes break-glass from ${persons(lost)}`,
+    });
+  return out;
+}
+
+type Extensions = FlowDefinition['extensions'];
+const NO_EXTENSIONS: Extensions = { maxCount: 0, maxDurationSeconds: 0, auto: false };
+const extensionWords = (e: Extensions) =>
+  e.maxCount === 0
+    ? 'none'
+    : `${e.maxCount} of at most ${formatDuration(e.maxDurationSeconds)}${e.auto ? ', without approval' : ''}`;
+
+/**
+ * Extensions make a grant outlive the flow's longest duration: more of them, longer ones, or
+ * ones granted without approval open access up. Compared only where extensions are allowed.
+ */
+function extensionExposure(
+  flow: string,
+  before: FlowDefinition | null,
+  after: FlowDefinition,
+  people: number,
+): Exposure[] {
+  const was = before && before.extensions.maxCount > 0 ? before.extensions : NO_EXTENSIONS;
+  const is = after.extensions.maxCount > 0 ? after.extensions : NO_EXTENSIONS;
+  if (extensionWords(was) === extensionWords(is)) return [];
+  const opens =
+    is.maxCount > was.maxCount ||
+    (is.maxCount > 0 && (is.maxDurationSeconds > was.maxDurationSeconds || (is.auto && !was.auto)));
+  return [
+    {
+      flow,
+      change: opens ? 'opens' : 'closes',
+      people,
+      message: `extensions ${before ? `change from ${extensionWords(was)} to` : 'allowed:'} ${extensionWords(is)}`,
+    },
+  ];
 }
 
 /** The people a flow's requestors name: its users and the members of its groups. */

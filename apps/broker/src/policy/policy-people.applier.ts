@@ -31,6 +31,7 @@ export class PolicyPeopleApplier {
     for (const u of await this.users.all()) {
       run.userIds.set(u.email, u.id);
       known.set(u.email, u);
+      if (u.deactivatedAt) run.inactiveUserIds.add(u.id);
     }
     await this.assertRoleChangesAllowed(run, known);
     for (const u of run.policy.users) {

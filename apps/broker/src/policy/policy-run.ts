@@ -18,6 +18,8 @@ export class PolicyRun {
   /** Group members as they were before the file, and as the file leaves them (by group id). */
   readonly membersBefore = new Map<string, readonly string[]>();
   readonly membersAfter = new Map<string, readonly string[]>();
+  /** Deactivated people (by id): the exposure list never counts them. */
+  readonly inactiveUserIds = new Set<string>();
 
   constructor(
     readonly actor: Actor,

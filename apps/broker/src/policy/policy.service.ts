@@ -154,6 +154,7 @@ export class PolicyService {
             ? requestorPeople(before, (g) => run.membersBefore.get(g) ?? [])
             : new Set(),
           peopleAfter: requestorPeople(after, (g) => run.membersAfter.get(g) ?? []),
+          inactive: run.inactiveUserIds,
         }),
       );
       if (run.dryRun) continue;
