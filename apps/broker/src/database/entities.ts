@@ -16,6 +16,7 @@ import { IntegrationEntity } from '../integrations/integration.entity';
 import { OutboxEntity } from '../outbox/outbox.entity';
 import { AccessRequestEntity } from '../access-requests/access-request.entity';
 import { ApprovalEntity } from '../approvals/approval.entity';
+import { ReceiptSigningKeyEntity } from '../receipts/receipt-signing-key.entity';
 import { ScimGroupEntity } from '../scim/scim-group.entity';
 import { ScimProviderEntity } from '../scim/scim-provider.entity';
 import { ScimUserEntity } from '../scim/scim-user.entity';
@@ -46,4 +47,5 @@ export const ENTITIES = [
   ScimProviderEntity,
   ScimUserEntity,
   ScimGroupEntity,
+  ReceiptSigningKeyEntity,
 ];

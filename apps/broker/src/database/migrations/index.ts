@@ -18,6 +18,7 @@ import { SlackDeliveries1765700000000 } from './1765700000000-slack-deliveries';
 import { Scim1765800000000 } from './1765800000000-scim';
 import { CliLogins1765900000000 } from './1765900000000-cli-logins';
 import { RevokeVerification1766090000000 } from './1766090000000-revoke-verification';
+import { ReceiptSigningKeys1766100000000 } from './1766100000000-receipt-signing-keys';
 
 /** Every migration, in order. Reviewed code: entities never synchronise the schema. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   Scim1765800000000,
   CliLogins1765900000000,
   RevokeVerification1766090000000,
+  ReceiptSigningKeys1766100000000,
 ];
