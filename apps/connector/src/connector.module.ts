@@ -3,7 +3,9 @@ import {
   Injectable,
   Module,
   type DynamicModule,
+  type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  type OnModuleDestroy,
 } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { loadSealPublicKey } from '@doorman/crypto';
@@ -14,6 +16,7 @@ import { DiscoveryService } from './jobs/discovery.service';
 import { HeartbeatService } from './jobs/heartbeat.service';
 import { InventoryService } from './jobs/inventory.service';
 import { ResultsPublisher } from './jobs/results.publisher';
+import { SessionObserverService } from './jobs/session-observer.service';
 import { LOGGER } from './logging/logger';
 import { ConnectorMetrics, HEARTBEAT_CLOCK } from './metrics/connector-metrics';
 import { AdminRotationService } from './postgres/admin-rotation.service';
@@ -34,6 +37,20 @@ class ConnectionsCloser implements OnApplicationShutdown {
   async onApplicationShutdown(signal?: string): Promise<void> {
     await Promise.allSettled([this.results.close(), this.target.close()]);
     this.logger.info({ signal }, 'connector stopped');
+  }
+}
+
+/** Observes sessions once the application is up; stops before the pools close. */
+@Injectable()
+class SessionObserverLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
+  constructor(@Inject(SessionObserverService) private readonly observer: SessionObserverService) {}
+
+  onApplicationBootstrap(): void {
+    this.observer.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.observer.stop();
   }
 }
 
@@ -114,6 +131,19 @@ export class ConnectorModule {
             new InventoryService(config.connectorId, config.reconcileIntervalMs, t, r, logger),
           inject: [TargetClient, ResultsPublisher],
         },
+        {
+          provide: SessionObserverService,
+          useFactory: (t: TargetClient, r: ResultsPublisher) =>
+            new SessionObserverService(
+              config.connectorId,
+              config.sessionObserveIntervalMs,
+              t,
+              r,
+              logger,
+            ),
+          inject: [TargetClient, ResultsPublisher],
+        },
+        SessionObserverLifecycle,
         ConnectorProcessor,
         ConnectorMetrics,
         ConnectionsCloser,

@@ -2,6 +2,7 @@ export * from './permissions';
 export * from './queues';
 export * from './jobs';
 export * from './results';
+export * from './sessions';
 export * from './role-comment';
 export * from './redis-acl';
 export * from './batcher';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PERMISSION_LEVELS, PermissionLevelSchema } from './permissions';
 import { CONTRACT_VERSION } from './queues';
 import { describeIssues, GroupGrantSchema, type ParseResult } from './jobs';
+import { SessionsReportSchema } from './sessions';
 
 /** A password sealed to the broker's public key (never clear on Redis): X25519 + HKDF + AES-GCM. */
 export const SealedBoxSchema = z.object({
@@ -275,6 +276,7 @@ export const ConnectorMessageSchema = z.discriminatedUnion('kind', [
   InventorySchema,
   RotateAdminResultSchema,
   DiscoverResultSchema,
+  SessionsReportSchema,
 ]);
 export type ConnectorMessage = z.infer<typeof ConnectorMessageSchema>;
 

@@ -8,6 +8,9 @@ export function messageIntegrationId(message: ConnectorMessage): string | null {
     case 'rotate-admin':
     case 'discover':
       return message.integrationId;
+    // A one-target connector's report names none: the broker knows its integration.
+    case 'sessions':
+      return message.integrationId ?? null;
     case 'heartbeat':
     case 'inventory':
       return null;

@@ -77,6 +77,7 @@ import { TimersProcessor } from './timers.processor';
     BreakGlassReviewService,
     FaultMetrics,
     SweeperService,
+    ResultsProcessor,
   ],
 })
 export class GrantsModule {}

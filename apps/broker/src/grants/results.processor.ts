@@ -1,11 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Batcher, type ConnectorMessage, type SyncUserResult } from '@doorman/contracts';
+import {
+  Batcher,
+  type ConnectorMessage,
+  type SessionsReport,
+  type SyncUserResult,
+} from '@doorman/contracts';
 import { AdminRotationService } from '../admin-rotation/admin-rotation.service';
 import { CatalogService } from '../catalog/catalog.service';
 import { ConnectorsService } from '../connectors/connectors.service';
 import { CleanupService } from './cleanup.service';
 import { ReconcileService } from './reconcile.service';
 import { SyncResultsRecorder } from './sync-results.recorder';
+
+/** Records a sessions report (the usage module registers it: it depends on grants, not back). */
+export type SessionsHandler = (report: SessionsReport) => Promise<void>;
 
 /** Results recorded in one transaction, and such transactions at once. */
 const RESULTS_BATCH = 100;
@@ -20,6 +28,7 @@ const RESULT_BATCHES_IN_FLIGHT = 2;
 export class ResultsProcessor {
   private readonly logger = new Logger(ResultsProcessor.name);
   private readonly syncResults: Batcher<SyncUserResult>;
+  private sessionsHandler: SessionsHandler | null = null;
 
   constructor(
     private readonly cleanup: CleanupService,
@@ -34,6 +43,10 @@ export class ResultsProcessor {
       RESULTS_BATCH,
       RESULT_BATCHES_IN_FLIGHT,
     );
+  }
+
+  onSessions(handler: SessionsHandler): void {
+    this.sessionsHandler = handler;
   }
 
   async process(message: ConnectorMessage): Promise<void> {
@@ -61,6 +74,10 @@ export class ResultsProcessor {
         return this.adminRotations.onResult(message);
       case 'discover':
         return this.catalog.onResult(message);
+      case 'sessions':
+        // Registered at module init; a report taken before then is retried, not dropped.
+        if (!this.sessionsHandler) throw new Error('sessions reports are not handled yet');
+        return this.sessionsHandler(message);
     }
   }
 }

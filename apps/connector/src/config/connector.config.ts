@@ -47,6 +47,8 @@ export const ConnectorEnvSchema = z.object({
   HEARTBEAT_INTERVAL_MS: int(100, 3_600_000).default(10000),
   /** How often the managed roles are reported to the broker for reconciliation. */
   RECONCILE_INTERVAL_MS: int(100, 86_400_000).default(60000),
+  /** How often the live sessions of managed roles are reported (last use, first login). */
+  SESSION_OBSERVE_INTERVAL_MS: int(100, 3_600_000).default(15000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Prometheus metrics at http://METRICS_HOST:METRICS_PORT/metrics (0 = any free port). */
   METRICS_PORT: int(0, 65535).default(9464),
@@ -76,6 +78,7 @@ export interface ConnectorConfig {
   statementTimeoutMs: number;
   heartbeatIntervalMs: number;
   reconcileIntervalMs: number;
+  sessionObserveIntervalMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   metricsPort: number;
   metricsHost: string;
@@ -197,6 +200,7 @@ export function loadConnectorConfig(
     statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    sessionObserveIntervalMs: e.SESSION_OBSERVE_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
