@@ -1,4 +1,16 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpException,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { PermissionLevelSchema, ROLE_LEVEL, roleResource } from '@doorman/contracts';
 import { z } from 'zod';
@@ -12,6 +24,13 @@ import { IdentityService } from '../identity/identity.service';
 import { CredentialsRevealService } from './credentials-reveal.service';
 import { RequestsService } from './requests.service';
 import { PgNameSchema } from '../common/input-schemas';
+import {
+  MAX_WAIT_MS,
+  RequestWaiterService,
+  waitOutcome,
+  type WaitOutcome,
+  type WaitTarget,
+} from './request-waiter.service';
 
 /** The body as written: (database, schema, permission), or `role` for an existing role. */
 const CreateRequestBody = z
@@ -70,6 +89,28 @@ const ListSchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
+/**
+ * `?waitFor=ACTIVE&timeout=30s`: answer once the request reaches that status (or `decided`:
+ * leaves PENDING), or a status from which it can no longer get there, or at the timeout.
+ */
+const WaitSchema = z
+  .strictObject({
+    waitFor: z.enum(['decided', ...REQUEST_STATUSES]).optional(),
+    timeout: z
+      .string()
+      .regex(/^\d{1,6}(ms|s)$/, 'use a duration like 30s or 500ms')
+      .transform((t) => (t.endsWith('ms') ? Number(t.slice(0, -2)) : Number(t.slice(0, -1)) * 1000))
+      .refine((ms) => ms <= MAX_WAIT_MS, `at most ${MAX_WAIT_MS / 1000}s`)
+      .optional(),
+  })
+  .refine((q) => q.timeout === undefined || q.waitFor !== undefined, {
+    path: ['timeout'],
+    message: 'timeout needs waitFor',
+  });
+
+/** How a wait ended, on the answer: `reached`, `unreachable` (a final status) or `timeout`. */
+export const WAIT_HEADER = 'Doorman-Wait';
+
 @ApiTags('access-requests')
 @ApiBearerAuth()
 @Controller('access-requests')
@@ -78,6 +119,7 @@ export class RequestsController {
     private readonly requests: RequestsService,
     private readonly reveals: CredentialsRevealService,
     private readonly identity: IdentityService,
+    private readonly waiters: RequestWaiterService,
   ) {}
 
   /** Views that name who asked, so an approver sees a person, not an id. */
@@ -109,9 +151,63 @@ export class RequestsController {
   }
 
   @Get(':id')
-  async get(@CurrentActor() actor: Actor, @Param('id', new IdPipe('access request')) id: string) {
-    const [view] = await this.withRequesters([await this.requests.getVisible(actor, id)]);
+  async get(
+    @CurrentActor() actor: Actor,
+    @Param('id', new IdPipe('access request')) id: string,
+    @Query(new ZodPipe(WaitSchema)) q: z.infer<typeof WaitSchema>,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    let row = await this.requests.getVisible(actor, id);
+    if (q.waitFor) {
+      const outcome = await this.waitOn(actor, id, q.waitFor, q.timeout ?? 30_000, req, (r) => {
+        row = r;
+      });
+      res.setHeader(WAIT_HEADER, outcome);
+    }
+    const [view] = await this.withRequesters([row]);
     return view;
+  }
+
+  /**
+   * Holds the call until the request's status ends the wait (each committed change of it wakes
+   * the wait, one read each) or the timeout; a caller that hangs up frees its wait at once.
+   */
+  private async waitOn(
+    actor: Actor,
+    id: string,
+    target: WaitTarget,
+    ms: number,
+    req: Request,
+    seen: (r: AccessRequestEntity) => void,
+  ): Promise<WaitOutcome> {
+    if (this.waiters.full)
+      throw new HttpException(
+        { statusCode: 503, error: 'busy', message: 'too many waits on this broker: retry' },
+        503,
+      );
+    let outcome: WaitOutcome = 'timeout';
+    const hangUp = new AbortController();
+    const onClose = () => hangUp.abort();
+    req.on('close', onClose);
+    try {
+      await this.waiters.wait(
+        id,
+        ms,
+        async () => {
+          // The last read is the answer: visibility checked again, the view as it stands.
+          const r = await this.requests.getVisible(actor, id);
+          seen(r);
+          const o = waitOutcome(r.status, target);
+          if (o) outcome = o;
+          return o !== null;
+        },
+        hangUp.signal,
+      );
+    } finally {
+      req.off('close', onClose);
+    }
+    return outcome;
   }
 
   @Post(':id/cancel')

@@ -15,6 +15,7 @@ import { RequestOpeningService } from './request-opening.service';
 import { RequestsSweeperService } from './requests-sweeper.service';
 import { RequestsController } from './requests.controller';
 import { RequestsService } from './requests.service';
+import { RequestWaiterService } from './request-waiter.service';
 import { ResealService } from './reseal.service';
 
 /**
@@ -41,6 +42,7 @@ import { ResealService } from './reseal.service';
     CredentialsRevealService,
     RequestsSweeperService,
     ResealService,
+    RequestWaiterService,
   ],
   exports: [RequestsService, CredentialsRevealService, RequestsSweeperService],
 })
