@@ -55,7 +55,7 @@ describe('planResidue', () => {
     });
     const plan = planResidue(read(s), PARTLY);
     expect(plan.fixes.map((f) => [f.as, f.statement.text])).toEqual([
-      ['ops_admin', 'REVOKE "reporting" FROM "alice_doorman" GRANTED BY "ops_admin"'],
+      ['ops_admin', 'REVOKE "reporting" FROM "alice_doorman" GRANTED BY "ops_admin" CASCADE'],
     ]);
     expect(plan.endSessions).toBe(true);
     expect(plan.found[1]).toEqual({
@@ -65,7 +65,47 @@ describe('planResidue', () => {
         'open since 2026-01-01T11:00:00Z on database app from 10.0.0.7, application_name "psql"',
     });
     const pg15 = planResidue(read(s), { ...PARTLY, serverVersionNum: 150004 });
-    expect(pg15.fixes[0].statement.text).toBe('REVOKE "reporting" FROM "alice_doorman"');
+    expect(pg15.fixes[0].statement.text).toBe('REVOKE "reporting" FROM "alice_doorman" CASCADE');
+  });
+
+  it("says which options a membership was granted with, and revokes each grantor's row (16+)", () => {
+    const s = shared({
+      canLogin: true,
+      memberships: [
+        {
+          role: 'reporting',
+          grantor: 'ops_admin',
+          adminOption: true,
+          inheritOption: true,
+          setOption: true,
+        },
+        {
+          role: 'reporting',
+          grantor: 'postgres',
+          adminOption: false,
+          inheritOption: false,
+          setOption: true,
+        },
+        {
+          role: 'pg_maintain',
+          grantor: 'postgres',
+          adminOption: false,
+          inheritOption: true,
+          setOption: false,
+        },
+      ],
+    });
+    const plan = planResidue(read(s), PARTLY);
+    expect(plan.found.map((r) => `${r.object}: ${r.detail}`)).toEqual([
+      'role "reporting": member WITH ADMIN OPTION, granted by "ops_admin"',
+      'role "reporting": member WITH INHERIT FALSE, granted by "postgres"',
+      'role "pg_maintain": member WITH SET FALSE, granted by "postgres"',
+    ]);
+    expect(plan.fixes.map((f) => [f.as, f.statement.text])).toEqual([
+      ['ops_admin', 'REVOKE "reporting" FROM "alice_doorman" GRANTED BY "ops_admin" CASCADE'],
+      ['postgres', 'REVOKE "reporting" FROM "alice_doorman" GRANTED BY "postgres" CASCADE'],
+      ['postgres', 'REVOKE "pg_maintain" FROM "alice_doorman" GRANTED BY "postgres" CASCADE'],
+    ]);
   });
 
   it('leaves the sessions of a partly revoked user alone when nothing it could SET ROLE to was found', () => {

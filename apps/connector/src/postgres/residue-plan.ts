@@ -15,6 +15,19 @@ export interface Membership {
   role: string;
   grantor: string;
   adminOption: boolean;
+  /** PostgreSQL 16+ (null before: a member always inherits and may SET ROLE). */
+  inheritOption?: boolean | null;
+  setOption?: boolean | null;
+}
+
+/** A membership's options as GRANT spells them, only those that differ from a plain GRANT. */
+function membershipOptions(m: Membership): string {
+  const opts = [
+    m.adminOption ? 'ADMIN OPTION' : null,
+    m.inheritOption === false ? 'INHERIT FALSE' : null,
+    m.setOption === false ? 'SET FALSE' : null,
+  ].filter((o): o is string => o !== null);
+  return opts.length > 0 ? ` WITH ${opts.join(', ')}` : '';
 }
 
 export interface Session {
@@ -165,7 +178,7 @@ export function planResidue(read: ResidueRead, expected: Expected): ResiduePlan 
     const residue: Residue = {
       kind: 'membership',
       object: `role ${ident(m.role)}`,
-      detail: `member${m.adminOption ? ' WITH ADMIN OPTION' : ''}, granted by ${ident(m.grantor)}`,
+      detail: `member${membershipOptions(m)}, granted by ${ident(m.grantor)}`,
     };
     found.push(residue);
     fixes.push({

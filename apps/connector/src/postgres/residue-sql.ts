@@ -15,7 +15,8 @@ const utility = (text: string): Statement => ({ text, values: [] });
  * may be held several times, once per grantor), the databases where pg_shdepend says the role
  * is named in an ACL, owns something or is named by a policy (the catalog PostgreSQL itself
  * uses to refuse DROP ROLE) and whether it is tied to a shared object (a database, tablespace
- * or parameter: database 0 there), and its live sessions. pg_stat_activity names the session user,
+ * or parameter: database 0 there), and its live sessions. A membership's INHERIT and SET
+ * options (16+) are read through to_jsonb, so the one text runs on 15 too (null there). pg_stat_activity names the session user,
  * so a session that SET ROLE to something else is still the user's. No row: no such role.
  */
 export function readResidueShared(username: string, keep: readonly string[]): Statement {
@@ -30,7 +31,9 @@ export function readResidueShared(username: string, keep: readonly string[]): St
                           CASE WHEN r.rolbypassrls THEN 'BYPASSRLS' END], NULL) AS attributes,
        COALESCE((SELECT json_agg(json_build_object('role', g.rolname::text,
                                                    'grantor', pg_get_userbyid(m.grantor)::text,
-                                                   'adminOption', m.admin_option)
+                                                   'adminOption', m.admin_option,
+                                                   'inheritOption', (to_jsonb(m) ->> 'inherit_option')::boolean,
+                                                   'setOption', (to_jsonb(m) ->> 'set_option')::boolean)
                                  ORDER BY g.rolname, pg_get_userbyid(m.grantor))
                    FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
                   WHERE m.member = r.oid AND NOT (g.rolname = ANY($2::text[]))), '[]'::json) AS memberships,
@@ -251,7 +254,9 @@ export function revokeAcl(o: AclObject, role: string): Statement {
 /**
  * Revokes one membership. From PostgreSQL 16 each grantor's grant is its own row, and a REVOKE
  * without GRANTED BY only removes the one made by the current user (a superuser: the bootstrap
- * superuser), so the grantor is named; before 16 there is one row whoever granted it.
+ * superuser), so the grantor is named; before 16 there is one row whoever granted it. CASCADE:
+ * from 16 a membership held WITH ADMIN OPTION that the user granted on cannot be revoked
+ * without the grants that depend on it ("dependent privileges exist"); 15 accepts and ignores it.
  */
 export function revokeMembershipGrantedBy(
   group: string,
@@ -259,7 +264,7 @@ export function revokeMembershipGrantedBy(
   grantor: string | null,
 ): Statement {
   const by = grantor === null ? '' : ` GRANTED BY ${ident(grantor)}`;
-  return utility(`REVOKE ${ident(group)} FROM ${ident(member)}${by}`);
+  return utility(`REVOKE ${ident(group)} FROM ${ident(member)}${by} CASCADE`);
 }
 
 /** Role attributes Doorman never gives its users, as ALTER ROLE takes them away. */

@@ -150,6 +150,8 @@ describe.each(CASES)('PostgreSQL %i, a %s admin: residue after a revoke', (versi
       'SET ROLE app_owner',
       `SELECT lo_create(${lo})`,
       `GRANT SELECT, UPDATE ON shop.orders TO "${u}"`,
+      // PostgreSQL 17's MAINTAIN (`m` in the ACL): VACUUM, ANALYZE, REINDEX, REFRESH, LOCK.
+      ...(version >= 17 ? [`GRANT MAINTAIN ON shop.orders TO "${u}"`] : []),
       `GRANT SELECT (item, cost) ON shop.prices TO "${u}"`,
       `GRANT USAGE ON SCHEMA extra TO "${u}"`,
       `GRANT EXECUTE ON FUNCTION shop.total() TO "${u}"`,
@@ -187,19 +189,22 @@ describe.each(CASES)('PostgreSQL %i, a %s admin: residue after a revoke', (versi
       ]),
     );
     expect(v.found.find((r) => r.object.startsWith('table'))?.detail).toBe(
-      'SELECT, UPDATE granted by "app_owner"',
+      version >= 17
+        ? 'MAINTAIN, SELECT, UPDATE granted by "app_owner"'
+        : 'SELECT, UPDATE granted by "app_owner"',
     );
     // Every one removed, as PostgreSQL itself now says.
     expect(kinds(v.fixed)).toEqual(kinds(v.found));
     expect(await aclEntries(u)).toBe(0);
-    const [priv] = await sql<{ t: boolean; c: boolean; db: boolean }>(
+    const [priv] = await sql<{ t: boolean; m: boolean; c: boolean; db: boolean }>(
       `SELECT has_table_privilege($1, 'shop.orders', 'SELECT') AS t,
+              has_table_privilege($1, 'shop.orders', $2) AS m,
               has_column_privilege($1, 'shop.prices', 'item', 'SELECT') AS c,
               has_database_privilege($1, 'app', 'CREATE') AS db`,
       'app',
-      [u],
+      [u, version >= 17 ? 'MAINTAIN' : 'UPDATE'],
     );
-    expect(priv).toEqual({ t: false, c: false, db: false });
+    expect(priv).toEqual({ t: false, m: false, c: false, db: false });
     // Nothing ties the role to any database any more: it could be dropped.
     expect(await sql(`SELECT 1 FROM pg_shdepend WHERE refobjid = $1::regrole`, 'app', [u])).toEqual(
       [],
@@ -254,6 +259,118 @@ describe.each(CASES)('PostgreSQL %i, a %s admin: residue after a revoke', (versi
     expect((await again.query('SELECT item FROM shop.orders')).rows).toEqual([{ item: 'book' }]);
     await expect(again.query('SET ROLE reporting')).rejects.toThrow(/permission denied/);
     await again.end();
+  });
+
+  it("revokes every grantor's row of a membership, and what the user passed on WITH ADMIN OPTION", async () => {
+    const who = person();
+    const u = who.username;
+    await run(syncJob(who, 1, [READ_SHOP]));
+    const lead = `team_lead_${n}`;
+    const friend = `friend_${n}`;
+    await sql(
+      [
+        // A role the connector's admin made, which another admin lets hand reporting out.
+        `SET ROLE ${ADMIN}`,
+        `CREATE ROLE "${lead}" NOLOGIN`,
+        `CREATE ROLE "${friend}" NOLOGIN`,
+        'SET ROLE ops_admin',
+        `GRANT reporting TO "${lead}" WITH ADMIN OPTION`,
+        // 16+: options of their own (the user inherits nothing, may still SET ROLE).
+        `GRANT reporting TO "${u}" WITH ADMIN OPTION${version >= 16 ? ', INHERIT FALSE' : ''}`,
+        `SET ROLE "${lead}"`,
+        // 16+: a second row, this grantor's; 15: "already a member", one row.
+        `GRANT reporting TO "${u}"`,
+        `SET ROLE "${u}"`,
+        `GRANT reporting TO "${friend}"`,
+        'RESET ROLE',
+      ].join(';\n'),
+      'postgres',
+    );
+
+    const v = (await run(syncJob(who, 2, []))).verification!;
+    const memberships = v.found.filter((r) => r.kind === 'membership');
+    expect(memberships.map((r) => `${r.object}: ${r.detail}`)).toEqual(
+      version >= 16
+        ? [
+            'role "reporting": member WITH ADMIN OPTION, INHERIT FALSE, granted by "ops_admin"',
+            `role "reporting": member, granted by "${lead}"`,
+          ]
+        : ['role "reporting": member WITH ADMIN OPTION, granted by "ops_admin"'],
+    );
+    expect(v.fixed.filter((r) => r.kind === 'membership')).toEqual(memberships);
+    const rows = await sql<{ member: string; grantor: string }>(
+      `SELECT member::regrole::text AS member, grantor::regrole::text AS grantor
+         FROM pg_auth_members WHERE roleid = 'reporting'::regrole AND member = ANY($1::regrole[])
+        ORDER BY 1`,
+      'postgres',
+      [[u, friend]],
+    );
+    // 16+ ties the friend's membership to the user's ADMIN OPTION (REVOKE … CASCADE takes it
+    // too); 15 keeps it, with the user named as its grantor.
+    expect(rows).toEqual(version >= 16 ? [] : [{ member: friend, grantor: u }]);
+  });
+
+  it('says which memberships the admin may not remove, and why (16+: no ADMIN OPTION on the grantor)', async () => {
+    const who = person();
+    const u = who.username;
+    await run(syncJob(who, 1, [READ_SHOP]));
+    const vendor = `vendor_admin_${n}`;
+    const ro = `vendor_ro_${n}`;
+    await sql(
+      [
+        // An administrator the cluster's superuser made, not the connector's admin.
+        `CREATE ROLE "${vendor}" NOLOGIN CREATEROLE`,
+        `SET ROLE "${vendor}"`,
+        `CREATE ROLE "${ro}" NOLOGIN`,
+        `GRANT "${ro}" TO "${u}"`,
+        'RESET ROLE',
+        // 17: the predefined role for VACUUM, ANALYZE, REINDEX … on every table.
+        ...(version >= 17 ? [`GRANT pg_maintain TO "${u}"`] : []),
+      ].join(';\n'),
+      'postgres',
+    );
+    const ending = syncJob(who, 2, []);
+    const v = (await run(ending)).verification!;
+    const objects = v.found.map((r) => r.object).sort();
+    expect(objects).toEqual(
+      version >= 17 ? ['role "pg_maintain"', `role "${ro}"`] : [`role "${ro}"`],
+    );
+    const held = async () =>
+      (
+        await sql<{ role: string }>(
+          `SELECT roleid::regrole::text AS role FROM pg_auth_members
+            WHERE member = $1::regrole AND roleid <> 'doorman_managed'::regrole ORDER BY 1`,
+          'postgres',
+          [u],
+        )
+      ).map((r) => r.role);
+    if (shape === 'superuser') {
+      expect(v.fixed.map((r) => r.object).sort()).toEqual(objects);
+      expect(await held()).toEqual([]);
+      return;
+    }
+    const vendorRow = v.found.find((r) => r.object === `role "${ro}"`)!;
+    if (version < 16) {
+      // 15: CREATEROLE acts for any role that is not a superuser.
+      expect(v.fixed.map((r) => r.object)).toEqual([`role "${ro}"`]);
+      expect(await held()).toEqual([]);
+      return;
+    }
+    const fix = `GRANT "${vendor}" TO "${ADMIN}" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE`;
+    expect(vendorRow.detail).toContain(`granted by "${vendor}"; still there`);
+    expect(vendorRow.detail).toContain(`holds no ADMIN OPTION on "${vendor}"`);
+    expect(vendorRow.detail).toContain(fix);
+    expect(v.found.find((r) => r.object === 'role "pg_maintain"')?.detail).toMatch(
+      /granted by "postgres"; still there \(the connector's admin was refused: NOT_GRANTABLE: .*superuser "postgres"/,
+    );
+    expect(v.fixed).toEqual([]);
+    expect(await held()).toEqual(['pg_maintain', ro]);
+
+    // The fix it printed, run by the superuser; the ending retried is checked again.
+    await sql(fix, 'postgres');
+    const again = (await run(ending)).verification!;
+    expect(again.fixed.map((r) => r.object)).toEqual([`role "${ro}"`]);
+    expect(await held()).toEqual(['pg_maintain']);
   });
 
   it('removes a grant passed on by a grantee, and says which grants its admin may not remove', async () => {

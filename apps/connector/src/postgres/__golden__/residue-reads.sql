@@ -8,7 +8,9 @@ SELECT r.rolcanlogin AS can_login,
                           CASE WHEN r.rolbypassrls THEN 'BYPASSRLS' END], NULL) AS attributes,
        COALESCE((SELECT json_agg(json_build_object('role', g.rolname::text,
                                                    'grantor', pg_get_userbyid(m.grantor)::text,
-                                                   'adminOption', m.admin_option)
+                                                   'adminOption', m.admin_option,
+                                                   'inheritOption', (to_jsonb(m) ->> 'inherit_option')::boolean,
+                                                   'setOption', (to_jsonb(m) ->> 'set_option')::boolean)
                                  ORDER BY g.rolname, pg_get_userbyid(m.grantor))
                    FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
                   WHERE m.member = r.oid AND NOT (g.rolname = ANY($2::text[]))), '[]'::json) AS memberships,

@@ -28,9 +28,9 @@ ALTER DEFAULT PRIVILEGES FOR ROLE "app ""owner""" IN SCHEMA "Ünïcode ""Sales""
 
 ALTER DEFAULT PRIVILEGES FOR ROLE "app ""owner""" REVOKE ALL ON FUNCTIONS FROM "o'brien""; DROP ROLE x; --" CASCADE;
 
-REVOKE "report""ing" FROM "o'brien""; DROP ROLE x; --" GRANTED BY "ops ""admin""";
+REVOKE "report""ing" FROM "o'brien""; DROP ROLE x; --" GRANTED BY "ops ""admin""" CASCADE;
 
-REVOKE "reporting" FROM "o'brien""; DROP ROLE x; --";
+REVOKE "reporting" FROM "o'brien""; DROP ROLE x; --" CASCADE;
 
 ALTER ROLE "o'brien""; DROP ROLE x; --" NOSUPERUSER NOBYPASSRLS;
 
