@@ -15,6 +15,23 @@ export class BrokerApi {
     return this.call<T>('POST', path, body ?? {});
   }
 
+  /**
+   * A GET that the broker may hold (a long-poll such as `?waitFor=…`), cut short by `signal`;
+   * with the answer's `name` header (null from a broker that does not know the parameter).
+   */
+  async getHeld<T = unknown>(
+    path: string,
+    header: string,
+    signal: AbortSignal,
+  ): Promise<{ body: T; header: string | null }> {
+    let value: string | null = null;
+    const body = await this.call<T>('GET', path, undefined, {
+      signal,
+      onHeaders: (h) => (value = h.get(header)),
+    });
+    return { body, header: value };
+  }
+
   delete<T = unknown>(path: string): Promise<T> {
     return this.call<T>('DELETE', path);
   }
@@ -24,16 +41,22 @@ export class BrokerApi {
     return this.send<T>('POST', `${this.baseUrl}${path}`, body, false);
   }
 
-  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private call<T>(method: string, path: string, body?: unknown, opts?: SendOptions): Promise<T> {
     if (!this.token)
       throw new CliError(
         EXIT.UNAUTHENTICATED,
         'not signed in: run `doorman login`, or set DOORMAN_TOKEN to an API token',
       );
-    return this.send<T>(method, `${this.baseUrl}/api/v1${path}`, body, true);
+    return this.send<T>(method, `${this.baseUrl}/api/v1${path}`, body, true, opts);
   }
 
-  private async send<T>(method: string, url: string, body: unknown, auth: boolean): Promise<T> {
+  private async send<T>(
+    method: string,
+    url: string,
+    body: unknown,
+    auth: boolean,
+    opts: SendOptions = {},
+  ): Promise<T> {
     let res: Response;
     try {
       res = await fetch(url, {
@@ -44,8 +67,11 @@ export class BrokerApi {
           accept: 'application/json',
         },
         body: body === undefined ? undefined : JSON.stringify(body),
+        signal: opts.signal,
       });
     } catch (e) {
+      // Stopped by the caller (Ctrl-C during a held call): theirs to handle, not a network fault.
+      if (opts.signal?.aborted) throw e;
       // fetch says "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in its cause.
       const c = (e as { cause?: { code?: string; errors?: { code?: string }[] } }).cause;
       const cause =
@@ -58,11 +84,17 @@ export class BrokerApi {
         `cannot reach the broker at ${this.baseUrl} (${cause}): check --broker or DOORMAN_URL`,
       );
     }
+    opts.onHeaders?.(res.headers);
     const text = await res.text();
     const parsed: unknown = text ? safeJson(text) : null;
     if (res.ok) return parsed as T;
     throw new CliError(exitCodeForStatus(res.status), brokerMessage(res.status, parsed), parsed);
   }
+}
+
+interface SendOptions {
+  signal?: AbortSignal;
+  onHeaders?: (headers: Headers) => void;
 }
 
 function safeJson(text: string): unknown {

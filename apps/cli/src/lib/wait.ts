@@ -4,7 +4,10 @@ import { CliError, EXIT } from './exit-codes';
 import type { RequestView } from './format';
 import { getRequest } from './lookups';
 
+/** Between looks at a broker too old to hold the call (it ignores `waitFor`). */
 const POLL_MS = 1000;
+/** The longest one held call asks the broker for (it allows 60 s). */
+const HOLD_MS = 30_000;
 /** The request has moved past the decision and the grant is on its way. */
 const ON_ITS_WAY = new Set(['APPROVED', 'GRANTING']);
 
@@ -29,8 +32,9 @@ export async function approversOf(ctx: Context, r: RequestView): Promise<string[
 }
 
 /**
- * Polls until the request is ACTIVE (resolves) or over without access (throws REFUSED). A
- * timeout or Ctrl-C leaves the request pending and says how to look again.
+ * Waits until the request is ACTIVE (resolves) or over without access (throws REFUSED), with
+ * held calls (`?waitFor=ACTIVE`: the broker answers as soon as the request changes), not a
+ * poll. A timeout or Ctrl-C leaves the request pending and says how to look again.
  */
 export async function waitForAccess(
   ctx: Context,
@@ -50,8 +54,10 @@ export async function waitForAccess(
   spin?.start(`${r.status.toLowerCase()}: ${r.permission} on ${r.resource}`);
   const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
   let interrupted = false;
+  const stop = new AbortController();
   const onSigint = () => {
     interrupted = true;
+    stop.abort();
   };
   process.on('SIGINT', onSigint);
   try {
@@ -76,8 +82,19 @@ export async function waitForAccess(
           r,
         );
       }
-      await pause(POLL_MS, () => interrupted);
-      r = await getRequest(ctx.api, id);
+      const left = deadline === null ? HOLD_MS : Math.min(HOLD_MS, deadline - Date.now());
+      try {
+        const held = await ctx.api.getHeld<RequestView>(
+          `/access-requests/${id}?waitFor=ACTIVE&timeout=${Math.max(1, Math.ceil(left))}ms`,
+          'doorman-wait',
+          stop.signal,
+        );
+        r = held.body;
+        // A broker that answered at once without holding the call: look again a second later.
+        if (held.header === null) await pause(POLL_MS, () => interrupted);
+      } catch (e) {
+        if (!interrupted) throw e;
+      }
       spin?.message(`${r.status.toLowerCase()}: ${r.permission} on ${r.resource}`);
     }
   } finally {
