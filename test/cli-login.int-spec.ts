@@ -65,20 +65,44 @@ describe('CLI sign-in routes (real provider, PostgreSQL and Redis)', () => {
       body: JSON.stringify(body),
     });
 
-  /** The browser's part: start, sign in (once), and the code the broker sends to the loopback. */
-  async function codeFor(p: { challenge: string; state: string }, port = 49200): Promise<URL> {
+  /** The confirmation page's hidden fields (the form posts them back as they are). */
+  function formFields(page: string): Record<string, string> {
+    const fields: Record<string, string> = {};
+    for (const m of page.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g))
+      fields[m[1]] = m[2];
+    return fields;
+  }
+
+  const confirm = (fields: Record<string, string>, extra: Record<string, string> = {}) =>
+    browser.fetch(`${url}/auth/cli/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url },
+      body: new URLSearchParams({ ...fields, ...extra }).toString(),
+    });
+
+  /** Start, sign in (once), and the confirmation page the signed-in browser is shown. */
+  async function confirmationFor(p: { challenge: string; state: string }, port = 49200) {
     const q = { port: String(port), state: p.state, challenge: p.challenge };
     const start = `${url}/auth/cli/login?${new URLSearchParams(q).toString()}`;
     const first = await browser.fetch(start);
     expect(first.status).toBe(302);
     const returnTo = new URL(first.headers.get('location')!, url).searchParams.get('returnTo')!;
-    let done = await browser.fetch(`${url}${returnTo}`);
-    if (new URL(done.headers.get('location')!, url).pathname === '/auth/login') {
+    let page = await browser.fetch(`${url}${returnTo}`);
+    if (page.status === 302) {
+      expect(new URL(page.headers.get('location')!, url).pathname).toBe('/auth/login');
       const signedIn = await signInThroughIdp(browser, url, alice, { returnTo });
       expect(signedIn.location).toBe(returnTo);
-      done = await browser.fetch(`${url}${returnTo}`);
+      page = await browser.fetch(`${url}${returnTo}`);
     }
-    expect(done.status).toBe(302);
+    expect(page.status).toBe(200);
+    return { page, html: await page.text() };
+  }
+
+  /** The browser's part: confirmation approved, and the code the broker sends to the loopback. */
+  async function codeFor(p: { challenge: string; state: string }, port = 49200): Promise<URL> {
+    const { html } = await confirmationFor(p, port);
+    const done = await confirm(formFields(html), { decision: 'approve' });
+    expect(done.status).toBe(303);
     return new URL(done.headers.get('location')!);
   }
 
@@ -166,5 +190,87 @@ describe('CLI sign-in routes (real provider, PostgreSQL and Redis)', () => {
     const to = new URL(res.headers.get('location')!, url);
     expect(to.pathname).toBe('/auth/login');
     expect(to.searchParams.get('returnTo')).toBe(`/auth/cli/complete?${q}`);
+  });
+
+  it('asks the signed-in person to approve, naming them and the code the CLI shows; a visit issues nothing', async () => {
+    const p = pkce();
+    const { page, html } = await confirmationFor(p, 49203);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("form-action 'self' http://127.0.0.1:49203");
+    expect(html).toContain(`<strong data-testid="person">${alice.email}</strong>`);
+    expect(html).toContain(
+      `<strong data-testid="code">${p.state.slice(0, 4)}-${p.state.slice(4, 8)}</strong>`,
+    );
+    expect(html).toContain('127.0.0.1:49203');
+    expect(html).toMatch(/<form method="post" action="\/auth\/cli\/complete">/);
+    expect(html).toContain('>Approve sign-in</button>');
+    // Looking at the page issued no code.
+    const codes = await db.query(
+      'SELECT count(*)::int AS n FROM cli_login_codes WHERE challenge = $1',
+      [p.challenge],
+    );
+    expect(codes.rows[0].n).toBe(0);
+  });
+
+  it('refuses an approval without the session’s CSRF token, or from another origin, and issues nothing', async () => {
+    const p = pkce();
+    const fields = formFields((await confirmationFor(p, 49204)).html);
+    const { csrf: _csrf, ...withoutToken } = fields;
+    for (const attempt of [
+      await confirm(withoutToken, { decision: 'approve' }),
+      await confirm({ ...fields, csrf: 'x'.repeat(43) }, { decision: 'approve' }),
+      await browser.fetch(`${url}/auth/cli/complete`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          origin: 'https://evil.example',
+        },
+        body: new URLSearchParams({ ...fields, decision: 'approve' }).toString(),
+      }),
+    ]) {
+      expect(attempt.status).toBe(403);
+      expect(await attempt.text()).toContain('CLI sign-in refused');
+    }
+    // Without the session cookie (another browser): through the sign-in, nothing issued.
+    const stranger = await fetch(`${url}/auth/cli/complete`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url },
+      body: new URLSearchParams({ ...fields, decision: 'approve' }).toString(),
+    });
+    expect(stranger.status).toBe(303);
+    expect(new URL(stranger.headers.get('location')!, url).pathname).toBe('/auth/login');
+    // A JSON body is not the form.
+    const json = await browser.fetch(`${url}/auth/cli/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: url },
+      body: JSON.stringify({ ...fields, decision: 'approve' }),
+    });
+    expect(json.status).toBe(400);
+    const codes = await db.query(
+      'SELECT count(*)::int AS n FROM cli_login_codes WHERE challenge = $1',
+      [p.challenge],
+    );
+    expect(codes.rows[0].n).toBe(0);
+  });
+
+  it('cancel tells the CLI at once (access_denied, its state) and issues no code', async () => {
+    const p = pkce();
+    const fields = formFields((await confirmationFor(p, 49205)).html);
+    const res = await confirm(fields, { decision: 'cancel' });
+    expect(res.status).toBe(303);
+    const to = new URL(res.headers.get('location')!);
+    expect(to.origin).toBe('http://127.0.0.1:49205');
+    expect(to.searchParams.get('error')).toBe('access_denied');
+    expect(to.searchParams.get('state')).toBe(p.state);
+    expect(to.searchParams.get('code')).toBeNull();
+    const codes = await db.query(
+      'SELECT count(*)::int AS n FROM cli_login_codes WHERE challenge = $1',
+      [p.challenge],
+    );
+    expect(codes.rows[0].n).toBe(0);
   });
 });

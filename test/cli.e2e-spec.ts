@@ -317,8 +317,27 @@ describe('doorman CLI end to end', () => {
     const alicePerson = DEMO_PEOPLE.find((p) => p.login === 'alice')!;
     const signedIn = await signInThroughIdp(browser, stack.baseUrl, alicePerson, { returnTo });
     expect(signedIn.location).toBe(returnTo);
-    const toCli = await browser.fetch(`${stack.baseUrl}${returnTo}`);
-    expect(toCli.status).toBe(302);
+    // The broker asks first, showing the code the CLI printed; the approval posts the form back.
+    const confirmation = await browser.fetch(`${stack.baseUrl}${returnTo}`);
+    expect(confirmation.status).toBe(200);
+    const page = await confirmation.text();
+    const code = /approve in the browser only if it shows the code (\S+)/.exec(login.stderr)?.[1];
+    expect(page).toContain(`<strong data-testid="code">${code}</strong>`);
+    const fields = Object.fromEntries(
+      [...page.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g)].map((m) => [
+        m[1],
+        m[2],
+      ]),
+    );
+    const toCli = await browser.fetch(`${stack.baseUrl}/auth/cli/complete`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: new URL(stack.baseUrl).origin,
+      },
+      body: new URLSearchParams({ ...fields, decision: 'approve' }).toString(),
+    });
+    expect(toCli.status).toBe(303);
     const loopback = new URL(toCli.headers.get('location')!);
     expect(loopback.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await browser.fetch(loopback.href)).status).toBe(200);

@@ -43,6 +43,7 @@ export async function createBrokerApp(config: BrokerConfig): Promise<INestApplic
       // `doorman login`: the browser's way to the CLI, and the CLI's exchange for a token.
       { path: 'auth/cli/login', method: RequestMethod.GET },
       { path: 'auth/cli/complete', method: RequestMethod.GET },
+      { path: 'auth/cli/complete', method: RequestMethod.POST },
       { path: 'auth/cli/token', method: RequestMethod.POST },
     ],
   });

@@ -52,6 +52,12 @@ export function loopbackUrl(start: CliLoginStart, code: string): string {
   return `http://127.0.0.1:${start.port}/callback?${q.toString()}`;
 }
 
+/** Where a cancelled sign-in goes: the CLI hears it at once instead of waiting for its timeout. */
+export function loopbackDenial(start: CliLoginStart): string {
+  const q = new URLSearchParams({ error: 'access_denied', state: start.state });
+  return `http://127.0.0.1:${start.port}/callback?${q.toString()}`;
+}
+
 /** PKCE S256: the verifier hashes to the challenge the start sent (compared in constant time). */
 export function verifierMatches(verifier: string, challenge: string): boolean {
   if (verifier.length < 43 || verifier.length > 128 || !/^[A-Za-z0-9._~-]+$/.test(verifier))

@@ -129,6 +129,10 @@ async function browserLogin(
     const port = (server.address() as AddressInfo).port;
     const url = `${broker}/auth/cli/login?${new URLSearchParams({ port: String(port), state, challenge }).toString()}`;
     process.stderr.write(`open this address to sign in:\n  ${url}\n`);
+    // The broker's confirmation page shows the same code (from the state): a match says it is this login.
+    process.stderr.write(
+      `approve in the browser only if it shows the code ${state.slice(0, 4)}-${state.slice(4, 8)}\n`,
+    );
     if (openBrowser) launch(url);
     if (!json) process.stderr.write('waiting for the browser…\n');
     const got = await withTimeout(code, timeoutMs);
