@@ -33,6 +33,12 @@ export interface FlowRules {
   approverAuthentication?: AuthenticationRule;
   /** The same, required to request under the flow. */
   requesterAuthentication?: AuthenticationRule;
+  /**
+   * What a grant the rules narrowed (permission or resource removed, shorter maximum) does once
+   * the flow changes: ends now, or runs to its expiry, told (absent: runToExpiry). A person
+   * removed from the requestors loses the grant now either way (rule-changes/).
+   */
+  onRuleChange?: 'endNow' | 'runToExpiry';
 }
 
 export interface RequestAsk {

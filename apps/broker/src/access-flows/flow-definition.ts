@@ -118,6 +118,8 @@ export const FlowInputSchema = z
     approverAuthentication: AuthenticationRuleInput.nullable().optional(),
     /** The same, required to request under this flow. */
     requesterAuthentication: AuthenticationRuleInput.nullable().optional(),
+    /** A grant the flow's new rules narrow: ends now, or runs to its expiry (default). */
+    onRuleChange: z.enum(['endNow', 'runToExpiry']).optional(),
   })
   .superRefine((f, ctx) => {
     const resources = f.resources.map(resourceOf);
@@ -257,6 +259,8 @@ export function normaliseFlow(f: FlowInput): FlowDefinition {
     ...(f.priority ? { priority: f.priority } : {}),
     ...(f.approverAuthentication ? { approverAuthentication: f.approverAuthentication } : {}),
     ...(f.requesterAuthentication ? { requesterAuthentication: f.requesterAuthentication } : {}),
+    // Left out at the default, as priority is: older definitions stay byte-identical.
+    ...(f.onRuleChange === 'endNow' ? { onRuleChange: f.onRuleChange } : {}),
   };
 }
 
@@ -303,6 +307,7 @@ export function flowView(f: FlowRules & { createdAt?: Date; updatedAt?: Date }) 
     priority: f.priority ?? 0,
     approverAuthentication: f.approverAuthentication ?? null,
     requesterAuthentication: f.requesterAuthentication ?? null,
+    onRuleChange: f.onRuleChange ?? 'runToExpiry',
     createdAt: f.createdAt,
     updatedAt: f.updatedAt,
   };
