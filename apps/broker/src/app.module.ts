@@ -21,6 +21,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PolicyModule } from './policy/policy.module';
 import { PeopleModule } from './people/people.module';
+import { ReceiptsModule } from './receipts/receipts.module';
 import { IdentityModule } from './identity/identity.module';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { RequestsModule } from './requests/requests.module';
@@ -90,6 +91,7 @@ export class AppModule {
         PolicyModule,
         PeopleModule,
         ScimModule,
+        ReceiptsModule,
         SlackModule,
         NotificationsModule,
         MetricsModule,

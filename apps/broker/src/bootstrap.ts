@@ -45,6 +45,8 @@ export async function createBrokerApp(config: BrokerConfig): Promise<INestApplic
       { path: 'auth/cli/complete', method: RequestMethod.GET },
       { path: 'auth/cli/complete', method: RequestMethod.POST },
       { path: 'auth/cli/token', method: RequestMethod.POST },
+      // The public keys that verify access receipts, where anyone may fetch them.
+      { path: '.well-known/doorman-receipt-keys', method: RequestMethod.GET },
     ],
   });
   app.enableShutdownHooks();

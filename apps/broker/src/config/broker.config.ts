@@ -1,4 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_REDIS_PREFIX, DOORMAN_ROLES, type DoormanRole } from '@doorman/contracts';
 
@@ -12,6 +13,14 @@ function isEd25519PrivateKey(base64: string): boolean {
       type: 'pkcs8',
     });
     return key.asymmetricKeyType === 'ed25519';
+  } catch {
+    return false;
+  }
+}
+
+function isEd25519PemFile(path: string): boolean {
+  try {
+    return createPrivateKey(readFileSync(path, 'utf8')).asymmetricKeyType === 'ed25519';
   } catch {
     return false;
   }
@@ -107,6 +116,16 @@ export const BrokerConfigSchema = z.object({
     z
       .string()
       .refine((k) => isEd25519PrivateKey(k), 'must be a base64 PKCS#8 DER Ed25519 private key')
+      .optional(),
+  ),
+  /**
+   * A PEM (PKCS#8) Ed25519 private key that signs access receipts. Unset: the broker generates
+   * one once and keeps it in its database, sealed to BROKER_SEAL_PUBLIC_KEY.
+   */
+  RECEIPT_SIGNING_KEY_FILE: unset(
+    z
+      .string()
+      .refine((p) => isEd25519PemFile(p), 'must be a readable PEM (PKCS#8) Ed25519 private key')
       .optional(),
   ),
   /** How often the chain's head is signed and sent out (only when it moved). */

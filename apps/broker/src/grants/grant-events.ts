@@ -134,5 +134,7 @@ export function grantRevokedEvent(req: GrantRow, r: SyncUserResult): AuditInput 
     reason: req.statusReason,
     endedAt: req.endedAt?.toISOString() ?? null,
     expiresAt: req.expiresAt?.toISOString() ?? null,
+    // The connector's check of the target after this revoke, clean or not: the grant's receipt says it.
+    ...(r.verification ? { verification: r.verification } : {}),
   });
 }
