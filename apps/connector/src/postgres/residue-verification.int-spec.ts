@@ -30,16 +30,15 @@ const ADMIN_WORK: GroupGrant = { database: 'app', schema: 'work', permission: 'a
  * granting SELECT straight to the temporary user, another admin adding a membership, a session
  * that SET ROLE to it, an object the user created — is found in the target's catalogs after
  * the revoke and removed (objects owned: reported, never dropped), and a revoke that leaves
- * nothing is reported clean. Under a superuser and under a managed-service admin (IBM Cloud
- * Databases' manager: CREATEROLE, pg_signal_backend), on PostgreSQL 15 and 17. Outcomes are
+ * nothing is reported clean. Under a superuser and under each managed-service admin shape
+ * (IBM Cloud Databases' manager, OVHcloud's avnadmin without pg_signal_backend, an RDS-like
+ * master user), on PostgreSQL 15 and 17 — one cluster per version and shape. Outcomes are
  * read back from PostgreSQL itself: ACLs, pg_auth_members, pg_stat_activity, logins.
  */
-const CASES: Array<[TargetVersion, AdminShape]> = [
-  [17, 'superuser'],
-  [17, 'ibm-manager'],
-  [15, 'superuser'],
-  [15, 'ibm-manager'],
-];
+const SHAPES: AdminShape[] = ['superuser', 'ibm-manager', 'ovh-avnadmin', 'rds-master'];
+const CASES = ([17, 15] as TargetVersion[]).flatMap((v) =>
+  SHAPES.map((shape): [TargetVersion, AdminShape] => [v, shape]),
+);
 describe.each(CASES)('PostgreSQL %i, a %s admin: residue after a revoke', (version, shape) => {
   const keys = generateSealKeyPair();
   const privateKey = loadSealPrivateKey(keys.privateKey);
