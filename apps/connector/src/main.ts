@@ -7,7 +7,7 @@ import { ConfigError, loadConnectorConfig } from './config/connector.config';
 import { ConnectorModule } from './connector.module';
 import { createLogger, PinoNestLogger } from './logging/logger';
 import { logDoctorReport } from './postgres/doctor';
-import { TargetClient } from './postgres/target-client';
+import { ConnectorTargets } from './targets/connector-targets';
 
 export interface BootstrapOptions {
   /** Defaults to the process environment (read only by loadConnectorConfig). */
@@ -30,15 +30,23 @@ export async function bootstrap(opts: BootstrapOptions = {}): Promise<INestAppli
     {
       connectorId: config.connectorId,
       queue: connectorQueueName(config.connectorId),
-      targetHost: config.target.host,
-      targetPort: config.target.port,
-      targetDatabase: config.target.database,
-      sslMode: config.target.sslMode,
+      // Where each target is; never its password.
+      targets: config.targets.map((t) => ({
+        integrationId: t.integrationId,
+        host: t.connection.host,
+        port: t.connection.port,
+        database: t.connection.database,
+        sslMode: t.connection.sslMode,
+      })),
     },
     'connector started',
   );
-  // What this admin can and cannot do, line by line; `npm run doctor` prints the same.
-  await logDoctorReport(app.get(TargetClient), config.target.sslMode, logger);
+  // What each target's admin can and cannot do, line by line; `npm run doctor` prints the same.
+  await Promise.all(
+    app
+      .get(ConnectorTargets)
+      .all.map((t) => logDoctorReport(t.client, t.config.connection.sslMode, t.logger)),
+  );
   return app;
 }
 

@@ -144,6 +144,11 @@ export const HeartbeatSchema = z.object({
   version: z.string().max(50),
   at: z.string().datetime({ offset: true }),
   serverVersion: z.string().max(100).optional(),
+  /**
+   * The target this heartbeat reports on, when the connector serves several (a targets file):
+   * one heartbeat per target, serverVersion absent when it could not be reached. Additive.
+   */
+  integrationId: z.string().uuid().optional(),
 });
 export type Heartbeat = z.infer<typeof HeartbeatSchema>;
 
@@ -180,6 +185,11 @@ export const InventorySchema = z.object({
   /** The target's now() when the roles were read. */
   at: z.string().datetime({ offset: true }),
   roles: z.array(InventoryRoleSchema).max(50000),
+  /**
+   * The integration whose target was read, when the connector serves several: the broker
+   * reconciles only that integration against it. Absent: every integration of the connector.
+   */
+  integrationId: z.string().uuid().optional(),
 });
 export type Inventory = z.infer<typeof InventorySchema>;
 

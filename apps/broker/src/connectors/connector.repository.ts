@@ -38,7 +38,7 @@ export class ConnectorRepository {
   async recordHeartbeat(
     id: string,
     at: Date,
-    versions: { version: string; serverVersion: string | null },
+    versions: { version: string; serverVersion?: string | null },
   ): Promise<void> {
     await this.connectors.update({ id }, { lastHeartbeatAt: at, ...versions });
   }

@@ -118,6 +118,12 @@ export class ConnectorsService {
   }
 
   async recordHeartbeat(hb: Heartbeat): Promise<void> {
+    if (hb.integrationId !== undefined) {
+      // One of a many-target connector's heartbeats: the connector is alive; which server
+      // version it reached is the target's, not the connector's, so the row keeps its own.
+      await this.connectors.recordHeartbeat(hb.connectorId, new Date(), { version: hb.version });
+      return;
+    }
     await this.connectors.recordHeartbeat(hb.connectorId, new Date(), {
       version: hb.version,
       serverVersion: hb.serverVersion ?? null,

@@ -48,4 +48,21 @@ describe('attributionRefusal', () => {
     expect(messageIntegrationId(heartbeat(A))).toBeNull();
     expect(messageIntegrationId(cleanup(A))).toBe(INTEGRATION);
   });
+
+  it("holds a many-target connector's heartbeat and inventory to the integrations it serves", () => {
+    const targeted = { ...heartbeat(A), integrationId: INTEGRATION } as ConnectorMessage;
+    const inventory: ConnectorMessage = {
+      v: CONTRACT_VERSION,
+      kind: 'inventory',
+      connectorId: A,
+      at: '2026-01-01T00:00:00Z',
+      roles: [],
+      integrationId: INTEGRATION,
+    };
+    expect(messageIntegrationId(targeted)).toBe(INTEGRATION);
+    expect(messageIntegrationId(inventory)).toBe(INTEGRATION);
+    expect(attributionRefusal(A, targeted, A)).toBeNull();
+    expect(attributionRefusal(A, inventory, B)).toMatch(/does not serve/);
+    expect(attributionRefusal(A, targeted, null)).toMatch(/does not exist/);
+  });
 });

@@ -1,6 +1,10 @@
 import type { ConnectorMessage } from '@doorman/contracts';
 
-/** The integration a message speaks about, if any (heartbeats and inventories name none). */
+/**
+ * The integration a message speaks about, if any. A connector serving several targets names
+ * the integration in its heartbeats, inventories and session reports; one with a single target
+ * names none there.
+ */
 export function messageIntegrationId(message: ConnectorMessage): string | null {
   switch (message.kind) {
     case 'sync-user':
@@ -10,10 +14,9 @@ export function messageIntegrationId(message: ConnectorMessage): string | null {
       return message.integrationId;
     // A one-target connector's report names none: the broker knows its integration.
     case 'sessions':
-      return message.integrationId ?? null;
     case 'heartbeat':
     case 'inventory':
-      return null;
+      return message.integrationId ?? null;
   }
 }
 

@@ -39,8 +39,12 @@ export class ReconcileService {
 
   async onInventory(inventory: Inventory): Promise<ReconcileOutcome> {
     const out: ReconcileOutcome = { expired: 0, corrected: 0, resent: 0, unknown: 0 };
+    // A connector with several targets reports each apart, naming its integration: only that
+    // one is judged by it (another target's roles are not in it). One naming none speaks for all.
     const integrations = (await this.integrations.list()).filter(
-      (i) => i.connectorId === inventory.connectorId,
+      (i) =>
+        i.connectorId === inventory.connectorId &&
+        (inventory.integrationId === undefined || i.id === inventory.integrationId),
     );
     if (integrations.length === 0) return out;
     const at = new Date(inventory.at);
@@ -80,7 +84,10 @@ export class ReconcileService {
       });
     }
     if (out.expired || out.corrected || out.resent || out.unknown)
-      this.logger.log({ connectorId: inventory.connectorId, ...out }, 'reconciliation acted');
+      this.logger.log(
+        { connectorId: inventory.connectorId, integrationId: inventory.integrationId, ...out },
+        'reconciliation acted',
+      );
     return out;
   }
 

@@ -3,6 +3,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { z } from 'zod';
 import { DEFAULT_REDIS_PREFIX, SSL_MODES, type SslMode } from '@doorman/contracts';
 import { parseAdminSecret } from './admin-secret';
+import { parseTargetsFile, TargetsFileError, type TargetSpec } from './targets-file';
 
 /** Reported in heartbeats. */
 export const CONNECTOR_VERSION = '0.1.0';
@@ -42,6 +43,11 @@ export const ConnectorEnvSchema = z.object({
    * rotated password); admin rotation needs it.
    */
   ADMIN_SECRET_FILE: z.string().min(1).optional(),
+  /**
+   * A YAML or JSON file listing the targets this connector serves, one per integration
+   * (targets-file.ts). Instead of TARGET_DATABASE_URL / PG*, which describe a single target.
+   */
+  CONNECTOR_TARGETS_FILE: z.string().min(1).optional(),
   CONNECTOR_CONCURRENCY: int(1, 256).default(8),
   STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(15000),
   HEARTBEAT_INTERVAL_MS: int(100, 3_600_000).default(10000),
@@ -67,13 +73,24 @@ export interface TargetConnection {
   ssl: false | ConnectionOptions;
 }
 
+/** One server this connector serves. */
+export interface TargetConfig {
+  /**
+   * The integration it is (from the targets file). Undefined for the one target of
+   * TARGET_DATABASE_URL / PG*: it serves every integration of this connector, as before.
+   */
+  integrationId: string | undefined;
+  connection: TargetConnection;
+  /** Where its admin's (rotated) password is kept; admin rotation needs it. */
+  adminSecretFile: string | undefined;
+}
+
 export interface ConnectorConfig {
   redisUrl: string;
   redisPrefix: string;
   connectorId: string;
-  target: TargetConnection;
+  targets: TargetConfig[];
   sealPublicKey: string;
-  adminSecretFile: string | undefined;
   concurrency: number;
   statementTimeoutMs: number;
   heartbeatIntervalMs: number;
@@ -149,6 +166,83 @@ function targetFrom(env: Env, readFile: (path: string) => string): TargetConnect
   return { host, port, user, password, database, sslMode, ssl: sslOptions(sslMode, ca) };
 }
 
+const invalid = (lines: string[]) =>
+  new ConfigError(`Invalid connector configuration:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
+
+/** The admin password kept in `file`, `fallback` while there is none yet. */
+function passwordFrom(
+  file: string | undefined,
+  fallback: string | undefined,
+  field: string,
+  readFile: (path: string) => string,
+): string | undefined {
+  if (!file) return fallback;
+  let text: string;
+  try {
+    text = readFile(file);
+  } catch (err) {
+    // Not there yet: the first rotation creates it. Anything else is a configuration error.
+    if ((err as { code?: unknown }).code === 'ENOENT') return fallback;
+    throw invalid([`${field}: cannot read ${file}: ${(err as Error).message}`]);
+  }
+  try {
+    return parseAdminSecret(text);
+  } catch (err) {
+    throw invalid([`${field}: ${(err as Error).message}`]);
+  }
+}
+
+/** The targets of CONNECTOR_TARGETS_FILE, their CAs and passwords read. */
+function targetsFromFile(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  readFile: (path: string) => string,
+): TargetConfig[] {
+  let specs: TargetSpec[];
+  try {
+    specs = parseTargetsFile(readFile(file));
+  } catch (err) {
+    if (err instanceof TargetsFileError)
+      throw invalid(err.lines.map((l) => `CONNECTOR_TARGETS_FILE ${file} ${l}`));
+    throw invalid([`CONNECTOR_TARGETS_FILE: cannot read ${file}: ${(err as Error).message}`]);
+  }
+  return specs.map((t, i) => {
+    const field = `CONNECTOR_TARGETS_FILE ${file} targets[${i}]`;
+    const sslMode = t.sslMode ?? 'prefer';
+    let ca: string | undefined;
+    if (t.sslRootCert && sslMode !== 'disable') {
+      try {
+        ca = readFile(t.sslRootCert);
+      } catch (err) {
+        throw invalid([
+          `${field}.sslrootcert: cannot read ${t.sslRootCert}: ${(err as Error).message}`,
+        ]);
+      }
+    }
+    const fromEnv = t.secretEnv ? env[t.secretEnv] : undefined;
+    const password = passwordFrom(t.secretFile, fromEnv, `${field}.adminSecret.file`, readFile);
+    if (password === undefined)
+      throw invalid([
+        t.secretEnv
+          ? `${field}.adminSecret.env: ${t.secretEnv} is not set (and ${t.secretFile ?? 'no file'} holds no password yet)`
+          : `${field}.adminSecret.file: ${t.secretFile} does not exist yet; name an env variable with the first password`,
+      ]);
+    return {
+      integrationId: t.integrationId,
+      connection: {
+        host: t.host,
+        port: t.port,
+        user: t.user,
+        password,
+        database: t.database,
+        sslMode,
+        ssl: sslOptions(sslMode, ca),
+      },
+      adminSecretFile: t.secretFile,
+    };
+  });
+}
+
 export function loadConnectorConfig(
   env: NodeJS.ProcessEnv = process.env,
   readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
@@ -156,46 +250,38 @@ export function loadConnectorConfig(
   const parsed = ConnectorEnvSchema.safeParse(env);
   const lines = parsed.success
     ? []
-    : parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(env)'}: ${i.message}`);
-  // Checked apart from the schema so it is reported together with every other problem.
-  if (!env.TARGET_DATABASE_URL && !env.PGHOST) {
+    : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+  // Checked apart from the schema so they are reported together with every other problem.
+  if (env.CONNECTOR_TARGETS_FILE) {
+    for (const name of ['TARGET_DATABASE_URL', 'ADMIN_SECRET_FILE'])
+      if (env[name])
+        lines.push(`${name}: not with CONNECTOR_TARGETS_FILE (each target names its own)`);
+  } else if (!env.TARGET_DATABASE_URL && !env.PGHOST) {
     lines.push(
-      '  - TARGET_DATABASE_URL: set TARGET_DATABASE_URL or PGHOST (with PGUSER, PGPASSWORD, PGDATABASE)',
+      'TARGET_DATABASE_URL: set TARGET_DATABASE_URL or PGHOST (with PGUSER, PGPASSWORD, PGDATABASE), or CONNECTOR_TARGETS_FILE',
     );
   }
-  if (!parsed.success || lines.length > 0) {
-    throw new ConfigError(`Invalid connector configuration:\n${lines.join('\n')}`);
-  }
+  if (!parsed.success || lines.length > 0) throw invalid(lines);
   const e = parsed.data;
-  const target = targetFrom(e, readFile);
-  if (e.ADMIN_SECRET_FILE) {
-    let text: string | undefined;
-    try {
-      text = readFile(e.ADMIN_SECRET_FILE);
-    } catch (err) {
-      // Not there yet: the first rotation creates it. Anything else is a configuration error.
-      if ((err as { code?: unknown }).code !== 'ENOENT')
-        throw new ConfigError(
-          `Invalid connector configuration:\n  - ADMIN_SECRET_FILE: cannot read ${e.ADMIN_SECRET_FILE}: ${(err as Error).message}`,
-        );
-    }
-    if (text !== undefined) {
-      try {
-        target.password = parseAdminSecret(text);
-      } catch (err) {
-        throw new ConfigError(
-          `Invalid connector configuration:\n  - ADMIN_SECRET_FILE: ${(err as Error).message}`,
-        );
-      }
-    }
+  let targets: TargetConfig[];
+  if (e.CONNECTOR_TARGETS_FILE) {
+    targets = targetsFromFile(e.CONNECTOR_TARGETS_FILE, env, readFile);
+  } else {
+    const connection = targetFrom(e, readFile);
+    connection.password = passwordFrom(
+      e.ADMIN_SECRET_FILE,
+      connection.password,
+      'ADMIN_SECRET_FILE',
+      readFile,
+    );
+    targets = [{ integrationId: undefined, connection, adminSecretFile: e.ADMIN_SECRET_FILE }];
   }
   return {
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     connectorId: e.CONNECTOR_ID,
-    target,
+    targets,
     sealPublicKey: e.BROKER_SEAL_PUBLIC_KEY,
-    adminSecretFile: e.ADMIN_SECRET_FILE,
     concurrency: e.CONNECTOR_CONCURRENCY,
     statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,

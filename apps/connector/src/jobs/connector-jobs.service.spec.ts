@@ -13,7 +13,12 @@ import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
 import { createLogger } from '../logging/logger';
 import type { UserCleanupService } from '../postgres/user-cleanup.service';
 import type { SyncOutcome, UserSyncService } from '../postgres/user-sync.service';
-import { ConnectorJobsService, resultJobId } from './connector-jobs.service';
+import {
+  ConnectorJobsService,
+  resultJobId,
+  type JobTarget,
+  type JobTargets,
+} from './connector-jobs.service';
 import type { DiscoveryService } from './discovery.service';
 import type { ResultsPublisher } from './results.publisher';
 
@@ -29,7 +34,13 @@ class FakeResults {
   }
 }
 
-function setup(sync: (job: SyncUserJob) => Promise<SyncOutcome>) {
+/** One target serving every integration, as the env-configured target does. */
+const onlyTarget = (target: JobTarget): JobTargets => ({
+  forIntegration: () => target,
+  describe: () => target.label,
+});
+
+function setup(sync: (job: SyncUserJob) => Promise<SyncOutcome>, targets?: JobTargets) {
   const results = new FakeResults();
   const lines: string[] = [];
   const logger = createLogger(
@@ -41,16 +52,20 @@ function setup(sync: (job: SyncUserJob) => Promise<SyncOutcome>) {
       },
     }),
   );
-  const service = new ConnectorJobsService(
-    CONNECTOR,
-    { sync } as unknown as UserSyncService,
-    {
+  const target: JobTarget = {
+    label: 'default',
+    sync: { sync },
+    cleanup: {
       cleanup: async (_job: CleanupUserJob) => ({
         status: 'applied' as const,
         reassigned: ['app: table public.t'],
         effects: ['dropped role'],
       }),
-    } as unknown as UserCleanupService,
+    },
+  };
+  const service = new ConnectorJobsService(
+    CONNECTOR,
+    targets ?? onlyTarget(target),
     results as unknown as ResultsPublisher,
     logger,
   );
@@ -221,12 +236,14 @@ describe('logger redaction', () => {
     const results = new FakeResults();
     const service = new ConnectorJobsService(
       CONNECTOR,
-      {} as UserSyncService,
-      {} as UserCleanupService,
+      onlyTarget({
+        label: 'default',
+        sync: {} as UserSyncService,
+        cleanup: {} as UserCleanupService,
+        discovery,
+      }),
       results as unknown as ResultsPublisher,
       createLogger('silent'),
-      undefined,
-      discovery,
     );
     await expect(service.process(bullJob(job, 0, 'disc-1'))).resolves.toBe('applied');
     expect(results.sent[0]).toMatchObject({
@@ -245,5 +262,59 @@ describe('logger redaction', () => {
     const bare = setup(async () => applied);
     await expect(bare.service.process(bullJob(job))).resolves.toBe('failed');
     expect(bare.results.sent[0].message).toMatchObject({ error: { code: 'INVALID_REQUEST' } });
+  });
+
+  it('runs each job on the target of its integration; one it does not serve fails for good, reported', async () => {
+    const who = person();
+    const job = syncJob(who, 1, []);
+    const ran: string[] = [];
+    const targetFor = (label: string): JobTarget => ({
+      label,
+      sync: {
+        sync: async () => {
+          ran.push(label);
+          return applied;
+        },
+      },
+      cleanup: {} as UserCleanupService,
+    });
+    const a = targetFor(job.integrationId);
+    const lookup: JobTargets = {
+      forIntegration: (id) => (id === job.integrationId ? a : undefined),
+      describe: () => job.integrationId,
+    };
+    const { service, results } = setup(async () => applied, lookup);
+    await expect(service.process(bullJob(job))).resolves.toBe('applied');
+    expect(ran).toEqual([job.integrationId]);
+
+    const other = { ...job, integrationId: '5c1e9a1e-9999-4a4a-8b8b-222222222222' };
+    await expect(service.process(bullJob(other, 0, 'job-2'))).rejects.toBeInstanceOf(
+      UnrecoverableError,
+    );
+    expect(ran).toHaveLength(1);
+    expect(results.sent[1].message).toMatchObject({
+      kind: 'sync-user',
+      status: 'failed',
+      integrationId: other.integrationId,
+      error: {
+        code: 'INVALID_REQUEST',
+        retryable: false,
+        message: expect.stringContaining(
+          `does not serve integration ${other.integrationId}`,
+        ) as unknown,
+      },
+    });
+    const rotate = {
+      v: 1,
+      kind: 'rotate-admin',
+      integrationId: other.integrationId,
+      rotationId: '5c1e9a1e-5555-4a4a-8b8b-666666666666',
+    };
+    await expect(service.process(bullJob(rotate, 0, 'rot-1'))).resolves.toBe('failed');
+    expect(results.sent[2].message).toMatchObject({
+      kind: 'rotate-admin',
+      status: 'failed',
+      error: { code: 'INVALID_REQUEST', retryable: false },
+    });
   });
 });

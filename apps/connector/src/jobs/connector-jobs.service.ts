@@ -19,7 +19,7 @@ import {
   type SyncUserJob,
   type SyncUserResult,
 } from '@doorman/contracts';
-import { ConnectorError } from '../common/connector.error';
+import { ConnectorError, ConnectorErrorCode } from '../common/connector.error';
 import type { AdminRotationService } from '../postgres/admin-rotation.service';
 import type { DiscoveryService } from './discovery.service';
 import { classifyError } from '../postgres/sqlstate';
@@ -27,16 +27,42 @@ import type { UserCleanupService } from '../postgres/user-cleanup.service';
 import type { JobRef, UserSyncService } from '../postgres/user-sync.service';
 import type { ResultsPublisher } from './results.publisher';
 
+/** What runs one target's jobs (a Target; narrowed so fakes stay small). */
+export interface JobTarget {
+  readonly label: string;
+  readonly sync: Pick<UserSyncService, 'sync'>;
+  readonly cleanup: Pick<UserCleanupService, 'cleanup'>;
+  readonly adminRotation?: Pick<AdminRotationService, 'rotate'>;
+  readonly discovery?: Pick<DiscoveryService, 'discover'>;
+}
+
+/** Which target serves a job's integration (ConnectorTargets). */
+export interface JobTargets {
+  forIntegration(integrationId: string): JobTarget | undefined;
+  describe(): string;
+}
+
 type PersonJob = Exclude<ConnectorJob, { kind: 'rotate-admin' | 'discover' }>;
 type Handler<K extends ConnectorJobKind> = K extends PersonJob['kind']
   ? (
+      target: JobTarget,
       job: Extract<ConnectorJob, { kind: K }>,
       ref: JobRef,
       base: ResultBase,
     ) => Promise<ConnectorMessage>
   : K extends 'rotate-admin'
-    ? (job: RotateAdminJob, jobId: string, attempt: number) => Promise<RotateAdminResult>
-    : (job: DiscoverJob, jobId: string, attempt: number) => Promise<DiscoverResult>;
+    ? (
+        target: JobTarget | undefined,
+        job: RotateAdminJob,
+        jobId: string,
+        attempt: number,
+      ) => Promise<RotateAdminResult>
+    : (
+        target: JobTarget | undefined,
+        job: DiscoverJob,
+        jobId: string,
+        attempt: number,
+      ) => Promise<DiscoverResult>;
 type Handlers = { [K in ConnectorJobKind]: Handler<K> };
 
 interface ResultBase {
@@ -79,18 +105,15 @@ export class ConnectorJobsService {
 
   constructor(
     private readonly connectorId: string,
-    private readonly sync: UserSyncService,
-    private readonly cleanup: UserCleanupService,
+    private readonly targets: JobTargets,
     private readonly results: ResultsPublisher,
     private readonly logger: Logger,
-    private readonly adminRotation?: AdminRotationService,
-    private readonly discovery?: DiscoveryService,
   ) {
     this.handlers = {
-      'sync-user': (job, ref, base) => this.runSync(job, ref, base),
-      'cleanup-user': (job, ref, base) => this.runCleanup(job, ref, base),
-      'rotate-admin': (job, jobId, attempt) => this.runRotateAdmin(job, jobId, attempt),
-      discover: (job, jobId, attempt) => this.runDiscover(job, jobId, attempt),
+      'sync-user': (t, job, ref, base) => this.runSync(t, job, ref, base),
+      'cleanup-user': (t, job, ref, base) => this.runCleanup(t, job, ref, base),
+      'rotate-admin': (t, job, jobId, attempt) => this.runRotateAdmin(t, job, jobId, attempt),
+      discover: (t, job, jobId, attempt) => this.runDiscover(t, job, jobId, attempt),
     };
   }
 
@@ -112,10 +135,11 @@ export class ConnectorJobsService {
     }
 
     const job = parsed.value;
+    const target = this.targets.forIntegration(job.integrationId);
     if (job.kind === 'rotate-admin') {
       // Never retried by BullMQ: a failed rotation leaves the old password working and is
       // reported; the broker decides when to try again.
-      const result = await this.handlers['rotate-admin'](job, jobId, attempt);
+      const result = await this.handlers['rotate-admin'](target, job, jobId, attempt);
       await this.results.publish(result, resultJobId(jobId, attempt));
       const fields = { jobId, kind: job.kind, attempt, effects: result.effects };
       if (result.status === 'applied') this.logger.info(fields, 'job done');
@@ -129,7 +153,7 @@ export class ConnectorJobsService {
     if (job.kind === 'discover') {
       // Read-only and never retried by BullMQ: a failure is reported with its reason, and the
       // broker's next scheduled (or on-demand) discovery tries again.
-      const result = await this.handlers.discover(job, jobId, attempt);
+      const result = await this.handlers.discover(target, job, jobId, attempt);
       await this.results.publish(result, resultJobId(jobId, attempt));
       const fields = { jobId, kind: job.kind, attempt };
       if (result.status === 'applied')
@@ -166,7 +190,8 @@ export class ConnectorJobsService {
     let message: ConnectorMessage;
     let failure: ConnectorError | undefined;
     try {
-      message = await this.dispatch(job, ref, base);
+      if (!target) throw this.notServed(job.integrationId);
+      message = await this.dispatch(target, job, ref, base);
     } catch (err) {
       failure = classifyError(err);
       message = this.failureMessage(job, base, failure);
@@ -193,7 +218,16 @@ export class ConnectorJobsService {
     throw new UnrecoverableError(`${failure.code}: ${failure.message}`);
   }
 
+  /** A job for an integration no target of this connector is: permanent, and reported. */
+  private notServed(integrationId: string): ConnectorError {
+    return ConnectorError.permanent(
+      ConnectorErrorCode.InvalidRequest,
+      `this connector does not serve integration ${integrationId} (it serves ${this.targets.describe()}): add it to CONNECTOR_TARGETS_FILE or move the integration to the connector that reaches it`,
+    );
+  }
+
   private async runRotateAdmin(
+    target: JobTarget | undefined,
     job: RotateAdminJob,
     jobId: string,
     attempt: number,
@@ -207,21 +241,23 @@ export class ConnectorJobsService {
       rotationId: job.rotationId,
       attempt,
     };
-    if (!this.adminRotation) {
+    if (!target?.adminRotation) {
+      const e = target
+        ? ConnectorError.permanent(
+            ConnectorErrorCode.InvalidRequest,
+            'admin rotation is not available in this connector',
+          )
+        : this.notServed(job.integrationId);
       return {
         ...base,
         status: 'failed',
         effects: [],
-        error: {
-          code: 'INVALID_REQUEST',
-          message: 'admin rotation is not available in this connector',
-          retryable: false,
-        },
+        error: { code: e.code, message: e.message.slice(0, 2000), retryable: false },
       };
     }
     let out;
     try {
-      out = await this.adminRotation.rotate();
+      out = await target.adminRotation.rotate();
     } catch (err) {
       const e = classifyError(err);
       out = {
@@ -234,6 +270,7 @@ export class ConnectorJobsService {
   }
 
   private async runDiscover(
+    target: JobTarget | undefined,
     job: DiscoverJob,
     jobId: string,
     attempt: number,
@@ -255,7 +292,11 @@ export class ConnectorJobsService {
       doctor: [],
       error,
     });
-    if (!this.discovery) {
+    if (!target) {
+      const e = this.notServed(job.integrationId);
+      return failed({ code: e.code, message: e.message.slice(0, 2000), retryable: false });
+    }
+    if (!target.discovery) {
       return failed({
         code: 'INVALID_REQUEST',
         message: 'discovery is not available in this connector',
@@ -263,7 +304,7 @@ export class ConnectorJobsService {
       });
     }
     try {
-      return { ...base, status: 'applied', ...(await this.discovery.discover(job)) };
+      return { ...base, status: 'applied', ...(await target.discovery.discover(job)) };
     } catch (err) {
       const e = classifyError(err);
       return failed({
@@ -275,17 +316,27 @@ export class ConnectorJobsService {
     }
   }
 
-  private dispatch(job: PersonJob, ref: JobRef, base: ResultBase): Promise<ConnectorMessage> {
+  private dispatch(
+    target: JobTarget,
+    job: PersonJob,
+    ref: JobRef,
+    base: ResultBase,
+  ): Promise<ConnectorMessage> {
     switch (job.kind) {
       case 'sync-user':
-        return this.handlers['sync-user'](job, ref, base);
+        return this.handlers['sync-user'](target, job, ref, base);
       case 'cleanup-user':
-        return this.handlers['cleanup-user'](job, ref, base);
+        return this.handlers['cleanup-user'](target, job, ref, base);
     }
   }
 
-  private async runSync(job: SyncUserJob, ref: JobRef, base: ResultBase): Promise<SyncUserResult> {
-    const out = await this.sync.sync(job, ref);
+  private async runSync(
+    target: JobTarget,
+    job: SyncUserJob,
+    ref: JobRef,
+    base: ResultBase,
+  ): Promise<SyncUserResult> {
+    const out = await target.sync.sync(job, ref);
     return {
       ...base,
       kind: 'sync-user',
@@ -303,11 +354,12 @@ export class ConnectorJobsService {
   }
 
   private async runCleanup(
+    target: JobTarget,
     job: CleanupUserJob,
     ref: JobRef,
     base: ResultBase,
   ): Promise<CleanupUserResult> {
-    const out = await this.cleanup.cleanup(job, ref);
+    const out = await target.cleanup.cleanup(job, ref);
     const reassigned =
       out.reassigned.length > MAX_REASSIGNED
         ? [

@@ -4,18 +4,18 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { Queue, Worker } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { connectorQueueName } from '@doorman/contracts';
 import { CONNECTOR_CONFIG, type ConnectorConfig } from '../config/connector.config';
 import { redisConnectionOptions } from '../config/redis';
 import { LOGGER } from '../logging/logger';
-import { TargetClient } from '../postgres/target-client';
 import { ConnectorMetrics } from '../metrics/connector-metrics';
+import { ConnectorTargets, integrationHint } from '../targets/connector-targets';
+import type { Target } from '../targets/target';
 import { connectorBackoffStrategy } from './backoff';
 import { ConnectorJobsService } from './connector-jobs.service';
 import { HeartbeatService } from './heartbeat.service';
-import { InventoryService } from './inventory.service';
 import { promoteRetries, TargetReachability } from './target-reachability';
 
 /**
@@ -26,12 +26,8 @@ import { promoteRetries, TargetReachability } from './target-reachability';
  */
 const STALL_SETTINGS = { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 1_000_000 };
 
-/**
- * Jobs held at once, as a multiple of CONNECTOR_CONCURRENCY. Syncs that end access wait to be
- * applied together (UserSyncService), so the worker takes more jobs than it runs; every other
- * job still runs at most CONNECTOR_CONCURRENCY at a time (the target pool is sized for that).
- */
-const HELD_PER_WORKER = 8;
+/** How long a job waits before it is offered again when its target holds all it may. */
+const DEFER_MS = 250;
 
 /** Ending access: a sync-user job that logs nobody in. Only a scheduling hint; the payload is validated later. */
 function endsAccess(name: string, data: unknown): boolean {
@@ -40,95 +36,97 @@ function endsAccess(name: string, data: unknown): boolean {
   return d.login === false && Array.isArray(d.groups) && d.groups.length === 0;
 }
 
-/** At most `limit` callers at a time; the others wait in order. */
-class Slots {
-  private free: number;
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(limit: number) {
-    this.free = limit;
-  }
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await work();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
-    }
-  }
-}
-
 /**
  * The BullMQ worker on this connector's queue (thin: every job goes to
  * ConnectorJobsService.process). The queue name comes from config at runtime, which is
- * why this is a plain Worker rather than a decorator-bound @Processor.
+ * why this is a plain Worker rather than a decorator-bound @Processor. Each job passes its
+ * target's gate first: per target at most CONNECTOR_CONCURRENCY run and HELD_PER_SLOT times that
+ * are held, so a slow or absent target never takes the worker's room from the others; its
+ * failing jobs retry with backoff (in Redis, holding nothing) while the others keep flowing.
  */
 @Injectable()
 export class ConnectorProcessor implements OnApplicationBootstrap, OnModuleDestroy {
   private worker: Worker | null = null;
   /** The same queue, to promote retries when the target answers again (TargetReachability). */
   private queue: Queue | null = null;
-  private reachability: TargetReachability | null = null;
+  private readonly reachability = new Map<Target, TargetReachability>();
 
   constructor(
     @Inject(CONNECTOR_CONFIG) private readonly config: ConnectorConfig,
     @Inject(ConnectorJobsService) private readonly jobs: ConnectorJobsService,
     @Inject(HeartbeatService) private readonly heartbeat: HeartbeatService,
-    @Inject(InventoryService) private readonly inventory: InventoryService,
+    @Inject(ConnectorTargets) private readonly targets: ConnectorTargets,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(ConnectorMetrics) private readonly metrics: ConnectorMetrics,
-    @Inject(TargetClient) private readonly target: TargetClient,
   ) {}
+
+  /** One job: through its target's gate, or back to the queue for a moment when it is full. */
+  private async take(job: Job, token: string | undefined): Promise<string> {
+    const target = this.targets.forIntegration(integrationHint(job.data));
+    // Not served (or no integration at all): the boundary reports it; it takes no target's room.
+    if (!target) return this.metrics.track(job.name, 'unknown', () => this.jobs.process(job));
+    const run = target.gate.tryRun(
+      () => this.metrics.track(job.name, target.label, () => this.jobs.process(job)),
+      !endsAccess(job.name, job.data),
+    );
+    if (run) return run;
+    // Not an attempt: attemptsMade stays, and the job comes back after DEFER_MS.
+    await job.moveToDelayed(Date.now() + DEFER_MS, token);
+    throw new DelayedError();
+  }
 
   onApplicationBootstrap(): void {
     this.jobs.assertHandlers();
     const queue = connectorQueueName(this.config.connectorId);
-    const slots = new Slots(this.config.concurrency);
-    const worker = new Worker(
-      queue,
-      (job) =>
-        endsAccess(job.name, job.data)
-          ? this.metrics.track(job.name, () => this.jobs.process(job))
-          : slots.run(() => this.metrics.track(job.name, () => this.jobs.process(job))),
-      {
-        connection: redisConnectionOptions(this.config.redisUrl),
-        prefix: this.config.redisPrefix,
-        concurrency: this.config.concurrency * HELD_PER_WORKER,
-        settings: { backoffStrategy: connectorBackoffStrategy },
-        ...STALL_SETTINGS,
-      },
-    );
+    // Room for what every target may hold at once, and a little for jobs no target serves.
+    const held = this.targets.all.reduce((n, t) => n + t.gate.holdLimit, 0);
+    const worker = new Worker(queue, (job, token) => this.take(job, token), {
+      connection: redisConnectionOptions(this.config.redisUrl),
+      prefix: this.config.redisPrefix,
+      concurrency: held + this.config.concurrency,
+      settings: { backoffStrategy: connectorBackoffStrategy },
+      ...STALL_SETTINGS,
+    });
     worker.on('error', (err) => this.logger.error({ err }, 'worker error'));
     const ownQueue = new Queue(queue, {
       connection: redisConnectionOptions(this.config.redisUrl),
       prefix: this.config.redisPrefix,
     });
     ownQueue.on('error', (err) => this.logger.warn({ err }, 'queue connection error'));
-    const reachability = new TargetReachability(
-      () => this.target.serverVersion(),
-      () => promoteRetries(ownQueue),
-      this.logger,
-    );
-    worker.on('failed', (_job, err) => reachability.onJobFailed(err));
+    for (const target of this.targets.all) {
+      const mine = (j: Job) => this.targets.forIntegration(integrationHint(j.data)) === target;
+      this.reachability.set(
+        target,
+        new TargetReachability(
+          () => target.client.serverVersion(),
+          () => promoteRetries(ownQueue, mine),
+          target.logger,
+        ),
+      );
+    }
+    worker.on('failed', (job, err) => {
+      const target = job && this.targets.forIntegration(integrationHint(job.data));
+      if (target) this.reachability.get(target)?.onJobFailed(err);
+    });
     this.worker = worker;
     this.queue = ownQueue;
-    this.reachability = reachability;
     this.heartbeat.start();
-    this.inventory.start();
+    this.targets.start();
     this.logger.info(
-      { queue, prefix: this.config.redisPrefix, concurrency: this.config.concurrency },
+      {
+        queue,
+        prefix: this.config.redisPrefix,
+        concurrency: this.config.concurrency,
+        targets: this.targets.all.length,
+      },
       'worker listening',
     );
   }
 
   /** Lets running jobs finish before the pools close (onApplicationShutdown). */
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([this.heartbeat.stop(), this.inventory.stop()]);
-    this.reachability?.close();
+    await Promise.all([this.heartbeat.stop(), this.targets.stop()]);
+    for (const r of this.reachability.values()) r.close();
     await this.worker?.close();
     await this.queue?.close();
     this.worker = null;

@@ -52,6 +52,7 @@ export function toInventoryRole(row: InventoryRow): InventoryRole {
 /**
  * Reports every managed role to the broker every RECONCILE_INTERVAL_MS; the
  * broker compares it with what it wants and re-syncs the differences. Read-only here.
+ * One instance per target; `integrationId` names it when the connector serves several.
  */
 export class InventoryService {
   private readonly periodic: Periodic;
@@ -62,6 +63,8 @@ export class InventoryService {
     private readonly target: TargetClient,
     private readonly results: ResultsPublisher,
     private readonly logger: Logger,
+    /** The integration this target is, when the connector serves several. */
+    private readonly integrationId?: string,
   ) {
     this.periodic = new Periodic(
       intervalMs,
@@ -94,13 +97,15 @@ export class InventoryService {
       connectorId: this.connectorId,
       at: at.toISOString(),
       roles: rows.map(toInventoryRole),
+      ...(this.integrationId ? { integrationId: this.integrationId } : {}),
     };
   }
 
   async report(): Promise<void> {
     const inventory = await this.read();
     // One inventory waits at a time: while the broker is away they do not pile up.
-    await this.results.publish(inventory, `inventory-${this.connectorId}`);
+    const key = `inventory-${this.connectorId}${this.integrationId ? `-${this.integrationId}` : ''}`;
+    await this.results.publish(inventory, key);
     this.logger.debug({ roles: inventory.roles.length }, 'inventory reported');
   }
 }

@@ -12,10 +12,16 @@ export function isUnreachable(err: unknown): boolean {
 
 /**
  * Promotes every job of `queue` that waits for a retry (delayed after a failed attempt), so it
- * runs now. Jobs delayed on purpose (never attempted) keep their time. Returns how many moved.
+ * runs now; only those `mine` accepts (the jobs of one target). Jobs delayed on purpose (never
+ * attempted) keep their time. Returns how many moved.
  */
-export async function promoteRetries(queue: Pick<Queue, 'getDelayed'>): Promise<number> {
-  const waiting: Job[] = (await queue.getDelayed()).filter((job) => job.attemptsMade > 0);
+export async function promoteRetries(
+  queue: Pick<Queue, 'getDelayed'>,
+  mine: (job: Job) => boolean = () => true,
+): Promise<number> {
+  const waiting: Job[] = (await queue.getDelayed()).filter(
+    (job) => job.attemptsMade > 0 && mine(job),
+  );
   let promoted = 0;
   for (const job of waiting) {
     // A job the worker took meanwhile, or promoted by another replica, is no longer delayed.
@@ -33,8 +39,8 @@ export async function promoteRetries(queue: Pick<Queue, 'getDelayed'>): Promise<
 /**
  * Revokes retry with their own backoff (1 s doubling to 60 s), so after an outage each used to
  * wait out its remaining delay although the target was back. Once a job finds the
- * target unreachable, this probes it every second; when it answers, every job waiting for a
- * retry on this connector's queue runs at once.
+ * target unreachable, this probes it every second; when it answers, every job of that target
+ * waiting for a retry on this connector's queue runs at once. One per target.
  */
 export class TargetReachability {
   private timer: NodeJS.Timeout | null = null;

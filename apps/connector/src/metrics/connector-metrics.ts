@@ -21,6 +21,8 @@ import { LOGGER } from '../logging/logger';
 export const HEARTBEAT_CLOCK = Symbol('HEARTBEAT_CLOCK');
 export interface HeartbeatClock {
   readonly lastSentAt: Date | null;
+  /** Whether each target (integration id, or `default`) answered the last heartbeat. */
+  readonly reachable: ReadonlyMap<string, boolean>;
 }
 
 /**
@@ -35,20 +37,20 @@ export class ConnectorMetrics implements OnApplicationBootstrap, OnApplicationSh
 
   private readonly processed = new Counter({
     name: 'doorman_connector_jobs_processed_total',
-    help: 'Jobs that finished without error, by kind',
-    labelNames: ['kind'],
+    help: 'Jobs that finished without error, by kind and integration',
+    labelNames: ['kind', 'integration_id'],
     registers: [this.registry],
   });
   private readonly failed = new Counter({
     name: 'doorman_connector_jobs_failed_total',
-    help: 'Job attempts that failed, by kind (retryable ones are retried)',
-    labelNames: ['kind'],
+    help: 'Job attempts that failed, by kind and integration (retryable ones are retried)',
+    labelNames: ['kind', 'integration_id'],
     registers: [this.registry],
   });
   private readonly duration = new Histogram({
     name: 'doorman_connector_job_duration_seconds',
     help: 'Time one job attempt took, from pick-up to result sent',
-    labelNames: ['kind'],
+    labelNames: ['kind', 'integration_id'],
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [this.registry],
   });
@@ -68,6 +70,16 @@ export class ConnectorMetrics implements OnApplicationBootstrap, OnApplicationSh
       },
     });
     new Gauge({
+      name: 'doorman_connector_target_up',
+      help: 'Whether the target of an integration answered the last heartbeat (1) or not (0)',
+      labelNames: ['integration_id'],
+      registers: [this.registry],
+      collect() {
+        for (const [integration, up] of heartbeat.reachable)
+          this.set({ integration_id: integration }, up ? 1 : 0);
+      },
+    });
+    new Gauge({
       name: 'doorman_connector_info',
       help: 'This connector: id and version (always 1)',
       labelNames: ['connector_id', 'version'],
@@ -75,15 +87,19 @@ export class ConnectorMetrics implements OnApplicationBootstrap, OnApplicationSh
     }).set({ connector_id: config.connectorId, version: CONNECTOR_VERSION }, 1);
   }
 
-  /** Runs one job attempt, counting and timing it by kind (the BullMQ job name). */
-  async track<T>(kind: string, work: () => Promise<T>): Promise<T> {
-    const stop = this.duration.startTimer({ kind });
+  /**
+   * Runs one job attempt, counting and timing it by kind (the BullMQ job name) and the
+   * integration its target serves (`default` for the env-configured one).
+   */
+  async track<T>(kind: string, integration: string, work: () => Promise<T>): Promise<T> {
+    const labels = { kind, integration_id: integration };
+    const stop = this.duration.startTimer(labels);
     try {
       const out = await work();
-      this.processed.inc({ kind });
+      this.processed.inc(labels);
       return out;
     } catch (err) {
-      this.failed.inc({ kind });
+      this.failed.inc(labels);
       throw err;
     } finally {
       stop();
