@@ -387,31 +387,34 @@ describe.each(CASES)('PostgreSQL %i, a %s admin: residue after a revoke', (versi
         // The superuser's own table, granted by the superuser.
         'CREATE TABLE IF NOT EXISTS public.ledger (v int)',
         `GRANT SELECT ON public.ledger TO "${u}"`,
+        // A superuser-only setting (15+: only a superuser may grant it, so it is theirs).
+        `GRANT SET ON PARAMETER log_statement TO "${u}"`,
       ].join(';\n'),
     );
 
     const v = (await run(syncJob(who, 2, []))).verification!;
     expect(v.found.map((r) => `${r.object}: ${r.detail.split(';')[0]}`).sort()).toEqual([
+      'parameter "log_statement": SET granted by "postgres"',
       'table "public"."ledger" in database "app": SELECT granted by "postgres"',
       'table "shop"."prices" in database "app": SELECT granted by "ops_admin"',
     ]);
-    const ledger = v.found.find((r) => r.object.includes('ledger'))!;
     if (shape === 'superuser') {
-      expect(v.fixed).toHaveLength(2);
+      expect(v.fixed).toHaveLength(3);
     } else {
       // A managed admin cannot act for the cluster's superuser: reported, with the reason.
       expect(v.fixed.map((r) => r.object)).toEqual(['table "shop"."prices" in database "app"']);
-      expect(ledger.detail).toMatch(
-        /still there \(the connector's admin was refused: NOT_GRANTABLE/,
-      );
+      for (const r of v.found.filter((x) => x.detail.includes('by "postgres"')))
+        expect(r.detail).toMatch(/still there \(the connector's admin was refused: NOT_GRANTABLE/);
     }
-    const [left] = await sql<{ prices: boolean; ledger: boolean }>(
+    const [left] = await sql<{ prices: boolean; ledger: boolean; param: boolean }>(
       `SELECT has_table_privilege($1, 'shop.prices', 'SELECT') AS prices,
-              has_table_privilege($1, 'public.ledger', 'SELECT') AS ledger`,
+              has_table_privilege($1, 'public.ledger', 'SELECT') AS ledger,
+              has_parameter_privilege($1, 'log_statement', 'SET') AS param`,
       'app',
       [u],
     );
-    expect(left).toEqual({ prices: false, ledger: shape !== 'superuser' });
+    const managed = shape !== 'superuser';
+    expect(left).toEqual({ prices: false, ledger: managed, param: managed });
   });
 
   it('reports objects the user owns and leaves them in place', async () => {
