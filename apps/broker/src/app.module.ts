@@ -25,9 +25,11 @@ import { ReceiptsModule } from './receipts/receipts.module';
 import { IdentityModule } from './identity/identity.module';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { RequestsModule } from './requests/requests.module';
+import { RuleChangesModule } from './rule-changes/rule-changes.module';
 import { SchedulingModule } from './scheduling/scheduling.module';
 import { ScimModule } from './scim/scim.module';
 import { SlackModule } from './slack/slack.module';
+import { UsageModule } from './usage/usage.module';
 
 /** Secrets never reach a log line, whatever a developer logs later. */
 export const REDACTED_PATHS = [
@@ -86,10 +88,12 @@ export class AppModule {
         CatalogModule,
         AccessFlowsModule,
         GrantsModule,
+        UsageModule,
         RequestsModule,
         HealthModule,
         PolicyModule,
         PeopleModule,
+        RuleChangesModule,
         ScimModule,
         ReceiptsModule,
         SlackModule,

@@ -22,6 +22,12 @@ export interface FlowRules {
   maxDurationSeconds: number;
   justificationRequired: boolean;
   pendingTtlSeconds: number;
+  /**
+   * Present when the duration counts from the first login (absent: from approval), which may
+   * wait this long before the access ends as unused (usage/first-login.policy.ts).
+   */
+  durationStartsAt?: 'firstLogin';
+  maxWaitForFirstLoginSeconds?: number;
   extensions: { maxCount: number; maxDurationSeconds: number; auto: boolean };
   /** People who may grant themselves access at once, flagged and reviewed. */
   breakGlassUserIds: string[];

@@ -104,6 +104,9 @@ export const FlowInputSchema = z
     maxDuration: DurationSchema,
     justificationRequired: z.boolean().default(false),
     pendingTtl: DurationSchema.default('24h'),
+    /** `firstLogin`: the duration counts from the first session, within maxWaitForFirstLogin. */
+    durationStartsAt: z.enum(['approval', 'firstLogin']).optional(),
+    maxWaitForFirstLogin: DurationSchema.optional(),
     extensions: ExtensionsInput.optional(),
     breakGlass: z.strictObject({ userIds: ids(100) }).optional(),
     /** Breaks a tie between flows matching a resource equally closely: higher wins (default 0). */
@@ -171,6 +174,18 @@ export const FlowInputSchema = z
         code: 'custom',
         path: ['defaultDuration'],
         message: 'must not exceed maxDuration',
+      });
+    if (f.durationStartsAt === 'firstLogin' && !f.maxWaitForFirstLogin)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxWaitForFirstLogin'],
+        message: 'required with durationStartsAt: firstLogin (how long access waits for it)',
+      });
+    if (f.maxWaitForFirstLogin && f.durationStartsAt !== 'firstLogin')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxWaitForFirstLogin'],
+        message: 'applies only with durationStartsAt: firstLogin',
       });
   });
 export type FlowInput = z.infer<typeof FlowInputSchema>;
@@ -246,6 +261,13 @@ export function normaliseFlow(f: FlowInput): FlowDefinition {
     maxDurationSeconds,
     justificationRequired: f.justificationRequired,
     pendingTtlSeconds: seconds(f.pendingTtl),
+    // Left out at the default: older definitions stay byte-identical.
+    ...(f.durationStartsAt === 'firstLogin' && f.maxWaitForFirstLogin
+      ? {
+          durationStartsAt: 'firstLogin' as const,
+          maxWaitForFirstLoginSeconds: seconds(f.maxWaitForFirstLogin),
+        }
+      : {}),
     extensions: {
       maxCount: f.extensions?.maxCount ?? 0,
       maxDurationSeconds: f.extensions?.maxDuration
@@ -297,6 +319,11 @@ export function flowView(f: FlowRules & { createdAt?: Date; updatedAt?: Date }) 
     maxDuration: formatDuration(f.maxDurationSeconds),
     justificationRequired: f.justificationRequired,
     pendingTtl: formatDuration(f.pendingTtlSeconds),
+    durationStartsAt: f.durationStartsAt ?? 'approval',
+    maxWaitForFirstLogin:
+      f.maxWaitForFirstLoginSeconds === undefined
+        ? null
+        : formatDuration(f.maxWaitForFirstLoginSeconds),
     extensions: {
       maxCount: f.extensions.maxCount,
       maxDuration: formatDuration(f.extensions.maxDurationSeconds),

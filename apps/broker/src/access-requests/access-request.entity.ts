@@ -129,6 +129,20 @@ export class AccessRequestEntity {
   @Column({ name: 'review_closed_at', type: 'timestamptz', nullable: true })
   reviewClosedAt!: Date | null;
 
+  /** The first session of the grant's database user seen while it was active (usage/). */
+  @Column({ name: 'first_used_at', type: 'timestamptz', nullable: true })
+  firstUsedAt!: Date | null;
+
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
+
+  /**
+   * Set when the flow's duration counts from the first login: how long the access may wait
+   * for it before it ends as unused. Until then `expiresAt` is the hard bound (wait + duration).
+   */
+  @Column({ name: 'first_login_wait_seconds', type: 'int', nullable: true })
+  firstLoginWaitSeconds!: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

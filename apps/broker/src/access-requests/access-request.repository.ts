@@ -34,7 +34,8 @@ export type NewRequest = Pick<
   | 'pendingExpiresAt'
   | 'breakGlass'
   | 'reviewStatus'
->;
+> &
+  Partial<Pick<AccessRequestEntity, 'firstLoginWaitSeconds'>>;
 
 /** A request's outcome from a connector's result, as one row of a set-based UPDATE. */
 export interface RequestOutcome {

@@ -27,6 +27,13 @@ export const requestView = (r: AccessRequestEntity) => ({
   grantedAt: r.grantedAt,
   expiresAt: r.expiresAt,
   endedAt: r.endedAt,
+  /** Sessions seen while the grant was active: the first, and the last report holding one. */
+  firstUsedAt: r.firstUsedAt,
+  lastUsedAt: r.lastUsedAt,
+  /** `firstLogin`: the duration counts from the first login, which may wait this long. */
+  durationStartsAt: r.firstLoginWaitSeconds === null ? 'approval' : 'firstLogin',
+  maxWaitForFirstLogin:
+    r.firstLoginWaitSeconds === null ? null : formatDuration(r.firstLoginWaitSeconds),
   lastError: r.lastError,
   syncAttempts: r.syncAttempts,
   kind: r.kind,

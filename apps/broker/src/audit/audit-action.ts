@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   'grant.activated',
   'grant.expired',
   'grant.extended',
+  'grant.first_used',
   'grant.requested',
   'grant.revoke_requested',
   'grant.revoked',
@@ -50,6 +51,7 @@ export const AUDIT_ACTIONS = [
   'request.step_approved',
   'revoke.alert',
   'revoke.residue',
+  'rule_change.applied',
   'scim.provider_created',
   'scim.token_rotated',
   'session.sign_in_refused',
@@ -99,7 +101,9 @@ export type NotificationKind =
   /** A sync failed for good: the grants it carried failed, their people are told. */
   | 'grants-failed'
   /** An operator alert for security: a revoke that keeps failing, a failed admin rotation. */
-  | 'security-alert';
+  | 'security-alert'
+  /** The rules changed under a request or grant: its requester told what happens to it. */
+  | 'rule-changed';
 
 /**
  * Which notification each action is, or null when Slack says nothing about it. A Record, not a
@@ -128,6 +132,7 @@ const NOTICE_OF: Record<AuditAction, NotificationKind | null> = {
   'grant.activated': 'access-ready',
   'grant.expired': 'access-ending',
   'grant.extended': 'access-extended',
+  'grant.first_used': null,
   'grant.requested': null,
   'grant.revoke_requested': 'access-ending',
   'grant.revoked': 'access-ended',
@@ -152,6 +157,7 @@ const NOTICE_OF: Record<AuditAction, NotificationKind | null> = {
   'request.step_approved': 'step-advanced',
   'revoke.alert': 'security-alert',
   'revoke.residue': null,
+  'rule_change.applied': 'rule-changed',
   'scim.provider_created': null,
   'scim.token_rotated': null,
   'session.sign_in_refused': null,

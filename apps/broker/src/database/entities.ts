@@ -22,6 +22,7 @@ import { ScimProviderEntity } from '../scim/scim-provider.entity';
 import { ScimUserEntity } from '../scim/scim-user.entity';
 import { SlackDeliveryEntity } from '../slack/slack-delivery.entity';
 import { SlackMessageEntity } from '../slack/slack-message.entity';
+import { ObservedSessionEntity } from '../usage/observed-session.entity';
 
 export const ENTITIES = [
   UserEntity,
@@ -48,4 +49,5 @@ export const ENTITIES = [
   ScimUserEntity,
   ScimGroupEntity,
   ReceiptSigningKeyEntity,
+  ObservedSessionEntity,
 ];

@@ -26,6 +26,8 @@ export interface DatabaseUserView {
   passwordRotationDueAt: Date | null;
   accessEndedAt: Date | null;
   cleanupDueAt: Date | null;
+  /** The last sessions report that held a session of this user. */
+  lastUsedAt: Date | null;
   lastError: string | null;
 }
 
@@ -130,6 +132,7 @@ export class CredentialsService {
           : null,
       accessEndedAt: du.accessEndedAt,
       cleanupDueAt: du.cleanupDueAt,
+      lastUsedAt: du.lastUsedAt,
       lastError: du.lastError,
     }));
   }

@@ -67,4 +67,8 @@ export class DatabaseUserEntity {
 
   @Column({ name: 'revoke_verified_at', type: 'timestamptz', nullable: true })
   revokeVerifiedAt!: Date | null;
+
+  /** The last sessions report that held a session of this user (usage/). */
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
 }

@@ -23,6 +23,7 @@ const NEW_DATABASE_USER: Omit<DatabaseUserEntity, 'id' | 'integrationId' | 'user
     lastError: null,
     revokeVerification: null,
     revokeVerifiedAt: null,
+    lastUsedAt: null,
   };
 
 /** The next generation of one database user, as a row of a set-based UPDATE. */

@@ -52,12 +52,38 @@ export class ExpiryService {
     const due = (await this.requests.lockMany(requestIds)).filter(
       (req) => req.status === 'ACTIVE' && req.expiresAt && req.expiresAt <= now,
     );
+    return this.endAll(due, 'expired', now);
+  }
+
+  /**
+   * Grants whose flow counts from the first login and that nobody used within its wait: they
+   * end at `now` as `unused`, audited and told as an expiry, their role revoked by the next sync.
+   */
+  @Transactional()
+  async expireUnused(requestIds: readonly string[], now = new Date()): Promise<Set<string>> {
+    if (requestIds.length === 0) return new Set();
+    const due = (await this.requests.lockMany(requestIds)).filter(
+      (req) =>
+        req.status === 'ACTIVE' &&
+        req.firstLoginWaitSeconds !== null &&
+        req.firstUsedAt === null &&
+        req.grantedAt !== null &&
+        req.grantedAt.getTime() + req.firstLoginWaitSeconds * 1000 <= now.getTime(),
+    );
+    return this.endAll(due, 'unused', now);
+  }
+
+  private async endAll(
+    due: AccessRequestEntity[],
+    reason: 'expired' | 'unused',
+    now: Date,
+  ): Promise<Set<string>> {
     if (due.length === 0) return new Set<string>();
     await this.requests.updateMany(
       due.map((req) => req.id),
       {
         status: transition('ACTIVE', 'expire'),
-        statusReason: 'expired',
+        statusReason: reason,
         endedAt: now,
         syncGeneration: null,
       },
@@ -67,7 +93,10 @@ export class ExpiryService {
         action: 'grant.expired',
         requestId: req.id,
         integrationId: req.integrationId,
-        details: { expiresAt: req.expiresAt!.toISOString() },
+        details: {
+          expiresAt: req.expiresAt!.toISOString(),
+          ...(reason === 'unused' ? { reason, endedAt: now.toISOString() } : {}),
+        },
       })),
     );
     const people = new Map<string, Set<string>>();

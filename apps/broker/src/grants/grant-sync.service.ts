@@ -275,6 +275,7 @@ export function heldGrant(r: AccessRequestEntity): HeldGrant {
     permission: r.permission,
     status: r.status as HeldGrant['status'],
     expiresAt: r.expiresAt,
-    durationSeconds: r.durationSeconds,
+    // VALID UNTIL of a first-login grant starts at its hard bound: wait + duration.
+    durationSeconds: r.durationSeconds + (r.firstLoginWaitSeconds ?? 0),
   };
 }

@@ -140,7 +140,10 @@ export class SyncResultsRecorder {
       });
       for (const req of pending) {
         if (req.status === 'GRANTING') {
-          const expiresAt = new Date(started.getTime() + req.durationSeconds * 1000);
+          // A flow counting from the first login: until then it runs to wait + duration (usage/).
+          const expiresAt = new Date(
+            started.getTime() + (req.durationSeconds + (req.firstLoginWaitSeconds ?? 0)) * 1000,
+          );
           requestRows.push({
             id: req.id,
             status: transition(req.status, 'activate'),

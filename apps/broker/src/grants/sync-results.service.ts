@@ -110,7 +110,10 @@ export class SyncResultsService {
         });
         await this.audit.record(grantFailedEvent(req, r, failed));
       } else if (req.status === 'GRANTING') {
-        const expiresAt = new Date(started.getTime() + req.durationSeconds * 1000);
+        // A flow counting from the first login: until then it runs to wait + duration (usage/).
+        const expiresAt = new Date(
+          started.getTime() + (req.durationSeconds + (req.firstLoginWaitSeconds ?? 0)) * 1000,
+        );
         await this.requests.update(req.id, {
           status: transition(req.status, 'activate'),
           grantedAt: started,

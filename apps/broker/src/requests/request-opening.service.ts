@@ -80,6 +80,11 @@ export class RequestOpeningService {
       pendingExpiresAt: new Date(now.getTime() + flow.pendingTtlSeconds * 1000),
       breakGlass: opening === 'break-glass',
       reviewStatus: opening === 'break-glass' ? 'open' : null,
+      // An extension adds to a running clock: only a new access waits for its first login.
+      firstLoginWaitSeconds:
+        !extendsRequestId && flow.durationStartsAt === 'firstLogin'
+          ? (flow.maxWaitForFirstLoginSeconds ?? null)
+          : null,
     });
     await this.audit.record({
       action: extendsRequestId ? 'extension.requested' : 'request.created',

@@ -13,6 +13,7 @@ import {
   extendedMessage,
   failedMessage,
   readyMessage,
+  ruleChangedMessage,
   type SlackMessage,
 } from './views/messages.view';
 
@@ -86,6 +87,32 @@ export class AccessNoticesService {
       requester,
       endedMessage(await this.people.view(req), how, await this.messages.otherAccessActive(req)),
       'could not tell the requester their access ended',
+    );
+  }
+
+  /** The rules changed under the request: its requester told what happens to it and why. */
+  async ruleChanged(
+    run: NoticeRun,
+    requestId: string,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    const outcome = details.outcome;
+    if (outcome !== 'ended' && outcome !== 'kept' && outcome !== 'cancelled') return;
+    const req = await this.requests.get(requestId);
+    const [requester] = await this.identity.findByIds([req.requesterId]);
+    if (!requester) return;
+    const until = typeof details.expiresAt === 'string' ? new Date(details.expiresAt) : null;
+    await this.posts.dmOnceByKey(
+      run,
+      'rule_changed',
+      requester,
+      ruleChangedMessage(
+        await this.people.view(req),
+        outcome,
+        typeof details.reason === 'string' ? details.reason : 'the rules changed',
+        until,
+      ),
+      'could not tell the requester the rules changed under their access',
     );
   }
 
@@ -203,6 +230,7 @@ export class AccessNoticesService {
   /** "expired", or "revoked by <who>": our own mrkdwn (mentions escape names). */
   private async howEnded(req: AccessRequestEntity): Promise<string> {
     if (req.statusReason === 'expired') return 'expired';
+    if (req.statusReason === 'unused') return 'expired: it was not used in time';
     const by = req.endedBy === req.requesterId ? 'you' : await this.people.mentionOf(req.endedBy);
     return `revoked${by ? ` by ${by}` : ''}`;
   }

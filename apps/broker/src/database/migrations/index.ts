@@ -19,6 +19,7 @@ import { Scim1765800000000 } from './1765800000000-scim';
 import { CliLogins1765900000000 } from './1765900000000-cli-logins';
 import { RevokeVerification1766090000000 } from './1766090000000-revoke-verification';
 import { ReceiptSigningKeys1766100000000 } from './1766100000000-receipt-signing-keys';
+import { ObservedSessions1766200000000 } from './1766200000000-observed-sessions';
 
 /** Every migration, in order. Reviewed code: entities never synchronise the schema. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   CliLogins1765900000000,
   RevokeVerification1766090000000,
   ReceiptSigningKeys1766100000000,
+  ObservedSessions1766200000000,
 ];
