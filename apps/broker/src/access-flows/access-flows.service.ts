@@ -8,6 +8,8 @@ import type { Actor } from '../identity/actor';
 import { IdentityService } from '../identity/identity.service';
 import type { IntegrationEntity } from '../integrations/integration.entity';
 import { IntegrationsService } from '../integrations/integrations.service';
+import { ruleChangeJob } from '../outbox/broker-jobs';
+import { OutboxService } from '../outbox/outbox.service';
 import type { AccessFlowEntity } from './access-flow.entity';
 import { AccessFlowRepository } from './access-flow.repository';
 import type { FlowRules } from './access-flow.policy';
@@ -30,6 +32,7 @@ export class AccessFlowsService {
     private readonly integrations: IntegrationsService,
     private readonly identity: IdentityService,
     private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
   ) {}
 
   @Transactional()
@@ -69,6 +72,13 @@ export class AccessFlowsService {
       integrationId: definition.integrationId,
       details: { flowId: id, name: definition.name, version },
     });
+    // What the new version no longer allows is found right after this commits (rule-changes/).
+    await this.outbox.add(
+      ruleChangeJob(
+        { type: 'flow', flowId: id, version },
+        { id: actor.id, channel: actor.channel },
+      ),
+    );
     return { flow: toFlowRules({ id, version, definition }), changed: true };
   }
 

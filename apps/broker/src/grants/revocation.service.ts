@@ -39,17 +39,44 @@ export class RevocationService {
     const req = await this.requests.lockForUpdate(id);
     if (!req) throw DomainError.notFound('access request', id);
     assertAllowed(mayRevoke(req.approverIds, req.requesterId, actor));
+    await this.end(req, actor, reason);
+  }
+
+  /**
+   * The rules no longer allow the grant (rule-changes/): it ends now by the same transition and
+   * sync as a revoke, sessions included. The change's author may not hold the right to revoke
+   * (a Slack user group sync has no author): the rules decided, not a person.
+   */
+  @Transactional()
+  async revokeDisallowed(
+    id: string,
+    reason: string,
+    changedBy: Actor | null,
+    channel: Actor['channel'],
+  ): Promise<void> {
+    const req = await this.requests.lockForUpdate(id);
+    if (!req) throw DomainError.notFound('access request', id);
+    await this.end(req, changedBy, reason, channel);
+  }
+
+  private async end(
+    req: AccessRequestEntity,
+    actor: Actor | null,
+    reason: string | undefined,
+    channel?: Actor['channel'],
+  ): Promise<void> {
     const to = nextStatus(req, 'revoke');
     await this.requests.update(req.id, {
       status: to,
       statusReason: reason ?? 'revoked',
       endedAt: new Date(),
-      endedBy: actor.id,
+      endedBy: actor?.id ?? null,
       syncGeneration: null,
     });
     await this.audit.record({
       action: 'grant.revoke_requested',
       actor,
+      channel,
       requestId: req.id,
       integrationId: req.integrationId,
       details: reason ? { reason } : {},

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Transactional } from '@nestjs-cls/transactional';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
+import { ruleChangeJob } from '../outbox/broker-jobs';
+import { OutboxService } from '../outbox/outbox.service';
 import type { Actor } from './actor';
 import type { GroupEntity } from './group.entity';
 import { GroupRepository } from './group.repository';
@@ -14,6 +16,7 @@ export class GroupsService {
     private readonly groups: GroupRepository,
     private readonly identity: IdentityService,
     private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
   ) {}
 
   @Transactional()
@@ -66,6 +69,14 @@ export class GroupsService {
     if (name !== group.name && (await this.groups.existsNamed(name)))
       throw DomainError.conflict(`group ${name} exists`);
     await this.groups.update(id, { name, memberIds, slackUsergroupId });
+    const removed = group.memberIds.filter((m) => !memberIds.includes(m));
+    if (removed.length)
+      await this.outbox.add(
+        ruleChangeJob(
+          { type: 'membership', groupId: id, removedUserIds: removed },
+          { id: actor.id, channel: actor.channel },
+        ),
+      );
     await this.audit.record({
       action: 'group.updated',
       actor,
@@ -74,7 +85,7 @@ export class GroupsService {
         name,
         slackUsergroupId,
         added: memberIds.filter((m) => !group.memberIds.includes(m)),
-        removed: group.memberIds.filter((m) => !memberIds.includes(m)),
+        removed,
       },
     });
     return { ...group, name, memberIds, slackUsergroupId };
@@ -98,6 +109,13 @@ export class GroupsService {
     const removed = group.memberIds.filter((m) => !next.includes(m));
     if (!added.length && !removed.length) return { added, removed };
     await this.groups.update(id, { memberIds: next });
+    if (removed.length)
+      await this.outbox.add(
+        ruleChangeJob(
+          { type: 'membership', groupId: id, removedUserIds: removed },
+          { id: null, channel: 'slack' },
+        ),
+      );
     await this.audit.record({
       action: 'group.synced',
       channel: 'slack',

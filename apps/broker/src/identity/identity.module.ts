@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module';
 import { FailedAuthLimiter } from '../common/rate-limit.guard';
+import { OutboxModule } from '../outbox/outbox.module';
 import { ApiTokenRepository } from './api-token.repository';
 import { ApiTokensService } from './api-tokens.service';
 import { AuthGuard } from './auth.guard';
@@ -13,7 +14,7 @@ import { UserRepository } from './user.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [AuditModule],
+  imports: [AuditModule, OutboxModule],
   controllers: [IdentityController],
   providers: [
     UserRepository,

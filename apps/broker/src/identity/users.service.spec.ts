@@ -7,6 +7,7 @@ import type { Actor } from './actor';
 import type { DoormanRole } from './doorman-roles';
 import type { UserEntity } from './user.entity';
 import { UserRepository, type NewUser } from './user.repository';
+import { OutboxService } from '../outbox/outbox.service';
 import { UsersService } from './users.service';
 
 /** Our user repository as a map: what the service wrote is what a later read sees. */
@@ -73,6 +74,7 @@ describe('UsersService', () => {
         UsersService,
         { provide: UserRepository, useValue: users },
         { provide: AuditService, useValue: { record: async (e: AuditInput) => events.push(e) } },
+        { provide: OutboxService, useValue: { add: async () => undefined } },
       ],
     }).compile();
     service = module.get(UsersService);

@@ -2,11 +2,16 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Propagation, Transactional } from '@nestjs-cls/transactional';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
+import { ruleChangeJob } from '../outbox/broker-jobs';
+import { OutboxService } from '../outbox/outbox.service';
 import { hasAnyRole, type Actor } from './actor';
 import type { DoormanRole } from './doorman-roles';
 import { changedRoles, roleChangeRefusal } from './role-assignment.policy';
 import type { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
+
+/** The roles whose loss takes away what they allowed: asking, approving. */
+const RULE_ROLES = ['requester', 'approver'] as const;
 
 export interface PersonInput {
   email: string;
@@ -31,6 +36,7 @@ export class UsersService {
   constructor(
     private readonly users: UserRepository,
     private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
   ) {}
 
   @Transactional()
@@ -94,6 +100,15 @@ export class UsersService {
         `${existing.email} is the last admin: make someone else admin first`,
       );
     await this.users.updateProfile(existing.id, { name: next.name, roles });
+    // Taking the requester or approver role ends what it allowed (rule-changes/).
+    const removedRoles = RULE_ROLES.filter((r) => existing.roles.includes(r) && !roles.includes(r));
+    if (removedRoles.length)
+      await this.outbox.add(
+        ruleChangeJob(
+          { type: 'roles', userId: existing.id, removedRoles },
+          { id: actor.id, channel: actor.channel },
+        ),
+      );
     await this.audit.record({
       action: given.length ? 'user.roles_changed' : 'user.updated',
       actor,

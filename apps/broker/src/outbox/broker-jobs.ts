@@ -1,4 +1,5 @@
 import { connectorQueueName, TIMERS_QUEUE, type ConnectorJob } from '@doorman/contracts';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 /** Timers of pending requests: a step's timeout and the pending TTL. */
@@ -54,6 +55,45 @@ export function notifyJobId(auditEventId: string): string {
   return `notify-${auditEventId}`;
 }
 
+/** Rules that changed, judged against the access they allowed (rule-changes/). */
+export const RULE_CHANGES_QUEUE = 'broker-rule-changes';
+
+/**
+ * A change that may leave open access no longer allowed: a flow's new version, members who
+ * left a group, Doorman roles taken from a person. Ids only; who made it by id and channel.
+ */
+export const RuleChangeJobSchema = z.object({
+  kind: z.literal('rule-change'),
+  changeId: z.uuid(),
+  cause: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('flow'), flowId: z.uuid(), version: z.number().int().positive() }),
+    z.object({
+      type: z.literal('membership'),
+      groupId: z.uuid(),
+      removedUserIds: z.array(z.uuid()).min(1),
+    }),
+    z.object({
+      type: z.literal('roles'),
+      userId: z.uuid(),
+      removedRoles: z.array(z.enum(['requester', 'approver'])).min(1),
+    }),
+  ]),
+  changedBy: z.object({ id: z.string().nullable(), channel: z.string() }),
+});
+export type RuleChangeJob = z.infer<typeof RuleChangeJobSchema>;
+
+/** The job for one change, written in the change's own transaction. */
+export function ruleChangeJob(
+  cause: RuleChangeJob['cause'],
+  changedBy: { id: string | null; channel: string },
+): OutboxJob {
+  const changeId = randomUUID();
+  return {
+    job: { kind: 'rule-change', changeId, cause, changedBy },
+    jobId: `rule-change-${changeId}`,
+  };
+}
+
 /** Work for a connector, on that connector's queue. */
 export interface ConnectorBoundJob {
   kind: 'connector';
@@ -65,7 +105,8 @@ export interface ConnectorBoundJob {
  * Every job the broker enqueues through the outbox, one discriminated union: the outbox
  * stores where each goes, the processors parse them back with the schemas above.
  */
-export type BrokerJob = ConnectorBoundJob | GrantTimerJob | RequestTimerJob | NotifyJob;
+export type BrokerJob =
+  ConnectorBoundJob | GrantTimerJob | RequestTimerJob | NotifyJob | RuleChangeJob;
 
 /** A job as written to the outbox: its deterministic id (a double enqueue is one job) and time. */
 export interface OutboxJob {
@@ -98,6 +139,8 @@ export function route(job: BrokerJob): Routed {
       return { queue: REQUEST_TIMERS_QUEUE, jobName: job.kind, payload: job };
     case 'notify':
       return { queue: NOTIFICATIONS_QUEUE, jobName: job.kind, payload: job };
+    case 'rule-change':
+      return { queue: RULE_CHANGES_QUEUE, jobName: job.kind, payload: job };
   }
 }
 

@@ -90,6 +90,8 @@ export class SlackNotifierService {
         return this.access.breakGlass(n, id);
       case 'break-glass-reviewed':
         return this.access.breakGlassReviewed(id);
+      case 'rule-changed':
+        return this.access.ruleChanged(n, id, n.details);
     }
   }
 }
@@ -108,6 +110,7 @@ function refreshesHome(kind: NotificationKind): boolean {
     case 'access-ready':
     case 'access-extended':
     case 'access-ended':
+    case 'rule-changed':
       return true;
     case 'step-advanced':
     case 'access-ending':

@@ -229,6 +229,33 @@ export function readyMessage(r: RequestView): SlackMessage {
   };
 }
 
+/**
+ * The rules changed under a request or a grant: what happens to it and why. `outcome` is the
+ * rule change's: ended (now), kept (to its expiry, `until`), cancelled (not granted yet).
+ */
+export function ruleChangedMessage(
+  r: RequestView,
+  outcome: 'ended' | 'kept' | 'cancelled',
+  reason: string,
+  until: Date | null,
+): SlackMessage {
+  const what = `*${escapeText(r.permission)}* access to ${resourceLine(r)}`;
+  const why = escapeText(truncate(reason, 500));
+  const head =
+    outcome === 'ended'
+      ? `:no_entry: Your ${what} ends now because the rules changed: ${why}.`
+      : outcome === 'cancelled'
+        ? `:no_entry: Your request for ${what} was cancelled because the rules changed: ${why}.`
+        : `:warning: Your ${what} runs to ${until ? slackDate(until) : 'its expiry'}, though the rules changed: ${why}. It will not be renewed as it is.`;
+  return {
+    text:
+      outcome === 'kept'
+        ? `Your access to ${resourceName(r)} runs to its end under rules that changed`
+        : `Your access to ${resourceName(r)} ${outcome === 'ended' ? 'ends now' : 'was cancelled'}: the rules changed`,
+    blocks: [section(head)],
+  };
+}
+
 export function expiringSoonMessage(r: RequestView, canExtend: boolean): SlackMessage {
   const at = r.expiresAt ? slackDate(r.expiresAt) : 'soon';
   return {
