@@ -139,6 +139,8 @@ export const PolicySchema = z.strictObject({
         /** A recent or strong sign-in required to approve (and to request) under this flow. */
         approverAuthentication: AuthenticationRuleInput.optional(),
         requesterAuthentication: AuthenticationRuleInput.optional(),
+        /** A grant the flow's new rules narrow: ends now, or runs to its expiry (default). */
+        onRuleChange: z.enum(['endNow', 'runToExpiry']).optional(),
       }),
     )
     .default([]),

@@ -122,6 +122,7 @@ export class PolicyService {
         priority: f.priority,
         approverAuthentication: f.approverAuthentication,
         requesterAuthentication: f.requesterAuthentication,
+        onRuleChange: f.onRuleChange,
       };
       if (run.errors.length) continue;
       const existing = await this.flows.findByName(f.name);
