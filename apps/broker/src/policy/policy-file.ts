@@ -131,6 +131,9 @@ export const PolicySchema = z.strictObject({
         maxDuration: DurationSchema,
         justificationRequired: z.boolean().default(false),
         pendingTtl: DurationSchema.default('24h'),
+        /** firstLogin: the duration counts from the first session, within maxWaitForFirstLogin. */
+        durationStartsAt: z.enum(['approval', 'firstLogin']).optional(),
+        maxWaitForFirstLogin: DurationSchema.optional(),
         extensions: ExtensionsInput.optional(),
         breakGlass: z.strictObject({ users: emails }).optional(),
         slackChannel: z.string().optional(),

@@ -108,6 +108,8 @@ export class PolicyService {
         maxDuration: f.maxDuration,
         justificationRequired: f.justificationRequired,
         pendingTtl: f.pendingTtl,
+        durationStartsAt: f.durationStartsAt,
+        maxWaitForFirstLogin: f.maxWaitForFirstLogin,
         extensions: f.extensions
           ? {
               maxCount: f.extensions.maxCount,
