@@ -152,7 +152,8 @@ describe('access follows the rules as they change (broker in-process, fake Slack
   let admin: ApiClient;
 
   beforeAll(async () => {
-    stack = await startSlackBroker();
+    // No periodic Slack user group sync: the one below comes from the request.
+    stack = await startSlackBroker({ SLACK_USERGROUP_SYNC_MS: '0' });
     fake = stack.fake;
     b = { app: stack.app, db: stack.db, env: stack.env, w: stack.w };
     const url = (await stack.app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -351,6 +352,61 @@ describe('access follows the rules as they change (broker in-process, fake Slack
       channel: 'scim',
       details: { outcome: 'ended', cause: { type: 'membership', groupId: team.body.id } },
     });
+  });
+
+  it('a person who left the Slack user group a group follows loses the grant', async () => {
+    const lena = await person('lena');
+    fake.setUsergroup('SRULES', [slackIds.get(lena.id)!]);
+    const linked = await b.w.security.api.post('/api/v1/groups', {
+      name: unique('rules-slack'),
+      slackUsergroupId: 'SRULES',
+    });
+    expect(linked.status).toBe(201);
+    const sync = () => b.w.security.api.post(`/api/v1/groups/${linked.body.id}/sync`);
+    expect((await sync()).body.added).toEqual([lena.id]);
+    await createFlow(
+      b,
+      flowBody(b, 'rc_slack', { requestors: { userIds: [], groupIds: [linked.body.id] } }),
+    );
+    const id = await grant(lena, b, 'rc_slack');
+
+    fake.setUsergroup('SRULES', []);
+    expect((await sync()).body.removed).toEqual([lena.id]);
+    await statusBecomes(b, id, 'REVOKING');
+    const [event] = await ruleEventsOf(b, id);
+    expect(event).toMatchObject({
+      actorId: null,
+      channel: 'slack',
+      details: { outcome: 'ended', changedBy: null, cause: { type: 'membership' } },
+    });
+  });
+
+  it('an approver who left the approving group leaves the pending request', async () => {
+    const mia = await person('mia');
+    const noor = await person('noor', ['approver']);
+    const approvers = await group(b, [noor, b.w.carol]);
+    await createFlow(
+      b,
+      flowBody(b, 'rc_approving', {
+        requestors: { userIds: [mia.id], groupIds: [] },
+        approvers: undefined,
+        steps: [{ approvers: { userIds: [], groupIds: [approvers] } }],
+      }),
+    );
+    const id = await ask(mia, b, 'rc_approving');
+    expect((await rowOf(b, id)).approver_ids.sort()).toEqual([noor.id, b.w.carol.id].sort());
+
+    const res = await b.w.security.api.request('PUT', `/api/v1/groups/${approvers}`, {
+      memberIds: [b.w.carol.id],
+    });
+    expect(res.status).toBe(200);
+    await waitFor(
+      'noor gone from the approvers',
+      async () => !(await rowOf(b, id)).approver_ids.includes(noor.id),
+    );
+    expect((await rowOf(b, id)).status).toBe('PENDING');
+    expect((await noor.api.post(`/api/v1/access-requests/${id}/approve`)).status).toBe(403);
+    expect((await b.w.carol.api.post(`/api/v1/access-requests/${id}/approve`)).status).toBe(200);
   });
 
   it('losing the requester role cancels a pending request with the reason', async () => {
