@@ -124,6 +124,34 @@ describe('web console end to end', () => {
   const nav = (page: Page, name: string) =>
     page.getByRole('navigation').getByRole('link', { name, exact: true }).click();
 
+  /**
+   * A mark in the page's memory: a reload or a navigation away loses it, so a page still marked
+   * later changed by itself.
+   */
+  const markPage = (page: Page) =>
+    page.evaluate(() => {
+      (globalThis as any).__doormanTestMark = true;
+    });
+  const pageMarked = (page: Page) =>
+    page.evaluate(() => (globalThis as any).__doormanTestMark === true);
+
+  /** Every form control on the page has an accessible name (a label, aria-label or labelledby). */
+  const unlabelled = (page: Page) =>
+    page.evaluate(() =>
+      Array.from(
+        (globalThis as any).document.querySelectorAll(
+          'input:not([type=hidden]), select, textarea',
+        ) as ArrayLike<any>,
+      )
+        .filter(
+          (el) =>
+            !el.labels?.length &&
+            !el.getAttribute('aria-label') &&
+            !el.getAttribute('aria-labelledby'),
+        )
+        .map((el) => `${el.tagName.toLowerCase()}#${el.id || '?'}[${el.name || ''}]`),
+    );
+
   /** Asks for access through the form; resolves with the new request's id. */
   async function requestThroughForm(page: Page, permission: string, duration: string) {
     await nav(page, 'Request access');
@@ -173,14 +201,19 @@ describe('web console end to end', () => {
   });
 
   it('request → approve in a second browser → ACTIVE → reveal → psql logs in → revoke ends it', async () => {
-    const alice = await signIn('alice');
-    const id = await requestThroughForm(alice, 'read', '30m');
-
+    // The approver's inbox is open before the request exists: it must arrive there by itself.
     const bob = await signIn('bob');
     await nav(bob, 'Approvals');
+    await bob.getByRole('heading', { name: 'Approvals' }).waitFor();
+    await markPage(bob);
+    const alice = await signIn('alice');
+    const id = await requestThroughForm(alice, 'read', '30m');
+    await markPage(alice);
+
     // Shown once the flow and the approvals so far are in.
     const item = bob.locator(`li[data-request-id="${id}"]`, { hasText: 'approvals' });
-    await item.waitFor();
+    await item.waitFor({ timeout: 30_000 });
+    expect(await pageMarked(bob)).toBe(true);
     const text = await item.textContent();
     for (const part of ['read', 'app.public', '30m', 'console end-to-end test', 'step 1 of 1'])
       expect(text).toContain(part);
@@ -192,6 +225,7 @@ describe('web console end to end', () => {
     const card = alice.locator(`li[data-request-id="${id}"]`);
     await card.locator('.time-left', { hasText: 'left' }).waitFor({ timeout: 30_000 });
     expect(await card.locator('.badge').textContent()).toBe('ACTIVE');
+    expect(await pageMarked(alice)).toBe(true);
 
     await card.getByRole('button', { name: 'Reveal credentials' }).click();
     const creds = alice.getByRole('region', { name: 'Credentials' });
@@ -262,6 +296,8 @@ describe('web console end to end', () => {
     expect(await canRead(stack.target, 'public', { username, password })).toBe(false);
     const row = alice.locator(`tr[data-request-id="${id}"]`, { hasText: 'REVOKED' });
     await row.waitFor({ timeout: 15_000 });
+    // The history moved on the same page: never reloaded.
+    expect(await pageMarked(alice)).toBe(true);
     // The request's own page: the approver's decision and the trail, reveal included.
     await row.getByRole('link').click();
     await alice.getByText(/Step 1: .* approve via console/).waitFor();
@@ -384,6 +420,194 @@ describe('web console end to end', () => {
     expect(
       await sam.getByRole('img', { name: /^Grants started per day/ }).getAttribute('aria-label'),
     ).toContain(today);
+  });
+
+  it('security edits cleanupDays in the settings form: a bad value is refused under its field, the new one is shown and audited as theirs', async () => {
+    const sam = await signIn('sam');
+    const samId = (await stack.admin.get('/api/v1/users')).body.find(
+      (u: { email: string }) => u.email === person('sam').email,
+    ).id as string;
+    const before = (await stack.admin.get(`/api/v1/integrations/${integrationId}`)).body;
+    const days = before.cleanupDays === 14 ? 21 : 14;
+    await nav(sam, 'Integrations');
+    await sam.getByRole('link', { name: 'orders-db' }).click();
+    await sam.getByRole('button', { name: 'Edit settings' }).click();
+    const form = sam.getByRole('form', { name: 'Integration settings' });
+    const cleanup = form.getByLabel('Cleanup days');
+    expect(await cleanup.inputValue()).toBe(String(before.cleanupDays));
+
+    // Not a number, then a negative one: the API's words under the field, nothing changed.
+    for (const bad of ['abc', '-1']) {
+      await cleanup.fill(bad);
+      await form.getByRole('button', { name: 'Save settings' }).click();
+      const message = form.locator('.field', { hasText: 'Cleanup days' }).getByRole('alert');
+      await message.waitFor();
+      expect(await message.textContent()).toBeTruthy();
+      // The field names the message: a screen reader reads it with the control.
+      const describedBy = (await cleanup.getAttribute('aria-describedby'))!;
+      expect(await sam.locator(`[id="${describedBy}"]`).textContent()).toBe(
+        await message.textContent(),
+      );
+      // Only that field is blamed.
+      expect(
+        await form
+          .locator('.field', { hasText: 'Password rotation days' })
+          .getByRole('alert')
+          .count(),
+      ).toBe(0);
+      expect(
+        (await stack.admin.get(`/api/v1/integrations/${integrationId}`)).body.cleanupDays,
+      ).toBe(before.cleanupDays);
+    }
+
+    await cleanup.fill(String(days));
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await sam.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+    await sam.getByText(`after ${days} days`, { exact: true }).waitFor();
+    expect((await stack.admin.get(`/api/v1/integrations/${integrationId}`)).body.cleanupDays).toBe(
+      days,
+    );
+
+    // Audited as sam's, through the console, with the field's before and after.
+    const events = (
+      await stack.admin.get(
+        `/api/v1/audit-events?action=integration.updated&integrationId=${integrationId}`,
+      )
+    ).body;
+    const change = (events.items ?? events).find((e: any) => e.details?.cleanupDays?.to === days);
+    expect(change).toMatchObject({
+      actorId: samId,
+      channel: 'console',
+      details: { cleanupDays: { from: before.cleanupDays, to: days } },
+    });
+    // And the audit explorer shows it: what changed, who did it.
+    await nav(sam, 'Audit');
+    await sam.getByLabel('Action').fill('integration.updated');
+    await sam.getByLabel('Integration id').fill(integrationId);
+    await sam.getByRole('button', { name: 'Filter' }).click();
+    const row = sam
+      .getByRole('row')
+      .filter({ hasText: `cleanupDays: ${before.cleanupDays} → ${days}` });
+    await row.waitFor();
+    expect(await row.textContent()).toContain(person('sam').email);
+  });
+
+  it('security creates a flow through the form (a bad duration refused under its field), then saves a new version through Edit', async () => {
+    const sam = await signIn('sam');
+    const users = (await stack.admin.get('/api/v1/users')).body as Array<{
+      id: string;
+      email: string;
+    }>;
+    const idOf = (login: string) => users.find((u) => u.email === person(login).email)!.id;
+    await nav(sam, 'Access flows');
+    await sam.getByRole('button', { name: 'New flow' }).click();
+    const form = sam.getByRole('form', { name: 'New access flow' });
+    await form.getByLabel('Name').fill('console-made');
+    await form.getByLabel('Integration').selectOption(integrationId);
+    await form.getByLabel('Resources').fill('app.public');
+    await form.getByLabel('write', { exact: true }).check();
+    await form.getByLabel('read', { exact: true }).uncheck();
+    // Only sam may ask: the other tests' requests are judged by their own flows.
+    await form.getByLabel('Requestors: people').selectOption({ label: person('sam').email });
+    await form.getByLabel('Approvers: people').selectOption({ label: person('bob').email });
+    await form.getByLabel('Default duration').fill('30m');
+    await form.getByLabel('Max duration').fill('forever');
+    await form.getByRole('button', { name: 'Create flow' }).click();
+    await form.locator('.field', { hasText: 'Max duration' }).getByRole('alert').waitFor();
+    const none = async () =>
+      (
+        (await stack.admin.get('/api/v1/access-flows')).body as Array<{ id: string; name: string }>
+      ).filter((f) => f.name === 'console-made');
+    expect(await none()).toEqual([]);
+
+    await form.getByLabel('Max duration').fill('1h');
+    await form.getByRole('button', { name: 'Create flow' }).click();
+    await form.waitFor({ state: 'detached' });
+    const row = sam.getByRole('row').filter({ hasText: 'console-made' });
+    await row.filter({ hasText: 'v1' }).waitFor();
+    expect(await row.textContent()).toContain('write on app.public');
+    const [created] = await none();
+    expect(created).toMatchObject({
+      version: 1,
+      permissions: ['write'],
+      maxDuration: '1h',
+      requestors: { userIds: [idOf('sam')], groupIds: [] },
+      steps: [
+        expect.objectContaining({
+          quorum: 1,
+          approvers: expect.objectContaining({ userIds: [idOf('bob')] }),
+        }),
+      ],
+    });
+
+    // A new version through Edit: the form starts from what is saved.
+    await sam.getByRole('button', { name: 'Edit console-made' }).click();
+    const edit = sam.getByRole('form', { name: 'Edit flow console-made' });
+    expect(await edit.getByLabel('Max duration').inputValue()).toBe('1h');
+    await edit.getByLabel('Max duration').fill('2h');
+    await edit.getByRole('button', { name: 'Save new version' }).click();
+    await edit.waitFor({ state: 'detached' });
+    await row.filter({ hasText: 'v2' }).filter({ hasText: '2h' }).waitFor();
+    const [saved] = await none();
+    expect(saved).toMatchObject({
+      id: created.id,
+      version: 2,
+      maxDuration: '2h',
+      permissions: ['write'],
+    });
+  });
+
+  it('the main pages, at a phone’s width: no sideways scroll, every control labelled', async () => {
+    const { open } = await browser.person({ width: 390, height: 844 });
+    const watched = await open(`${base}/console/`);
+    pages.push(watched);
+    const { page } = watched;
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Login').fill('sam');
+    await page.getByLabel('Password').fill(person('sam').password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('signed-in-as').waitFor();
+    const overflow = () =>
+      page.evaluate(() => {
+        const root = (globalThis as any).document.documentElement;
+        return root.scrollWidth - root.clientWidth;
+      });
+    const visit = async (name: string, ready: () => Promise<unknown>) => {
+      await nav(page, name);
+      await page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
+      await ready();
+      expect({ page: name, overflow: await overflow() }).toEqual({ page: name, overflow: 0 });
+      expect({ page: name, unlabelled: await unlabelled(page) }).toEqual({
+        page: name,
+        unlabelled: [],
+      });
+    };
+    await visit('My access', async () => undefined);
+    await visit('Request access', () => page.getByLabel('Integration').waitFor());
+    await visit('Approvals', async () => undefined);
+    await visit('Integrations', () => page.getByRole('link', { name: 'orders-db' }).waitFor());
+    await page.getByRole('link', { name: 'orders-db' }).click();
+    await page.getByText('REVOKE CONNECT ON DATABASE "app" FROM PUBLIC;').waitFor();
+    await page.getByRole('button', { name: 'Edit settings' }).click();
+    expect(await overflow()).toBe(0);
+    expect(await unlabelled(page)).toEqual([]);
+    await visit('Connectors', () => page.getByText('console-site').first().waitFor());
+    await visit('Access flows', () =>
+      page.getByRole('cell', { name: /^orders-read v\d+$/ }).waitFor(),
+    );
+    await page.getByRole('button', { name: 'New flow' }).click();
+    expect(await overflow()).toBe(0);
+    expect(await unlabelled(page)).toEqual([]);
+    await visit('Active access', async () => undefined);
+    await visit('Break-glass reviews', async () => undefined);
+    await visit('Audit', () =>
+      page.getByRole('cell', { name: 'session.signed_in' }).first().waitFor(),
+    );
+    await visit('Who had access', () => page.getByLabel('Integration').waitFor());
+    await visit('People', () => page.getByRole('link', { name: person('alice').email }).waitFor());
+    await visit('Insights', () =>
+      page.getByRole('img', { name: /^Grants started per day/ }).waitFor(),
+    );
   });
 
   it('sign-out ends the session: the console asks to sign in again', async () => {

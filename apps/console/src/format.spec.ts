@@ -1,4 +1,4 @@
-import { psqlCommand, shellQuote, span, timeLeft } from './format';
+import { auditChanges, psqlCommand, shellQuote, span, timeLeft } from './format';
 
 describe('console formatting', () => {
   const now = Date.parse('2026-01-01T12:00:00Z');
@@ -17,5 +17,18 @@ describe('console formatting', () => {
     expect(psqlCommand('postgresql://u:p%27w@db:5432/app?sslmode=require')).toBe(
       `psql 'postgresql://u:p%27w@db:5432/app?sslmode=require'`,
     );
+  });
+
+  it('says what an audit event changed, from its before-and-after entries only', () => {
+    expect(
+      auditChanges({
+        cleanupDays: { from: 0, to: 14 },
+        ownerIds: { from: [], to: ['a', 'b'] },
+        customAccessDetails: { from: 'VPN', to: null },
+        requestId: 'r1',
+      }),
+    ).toBe('cleanupDays: 0 → 14; ownerIds: none → a, b; customAccessDetails: VPN → —');
+    expect(auditChanges(null)).toBe('');
+    expect(auditChanges({ reason: 'drill' })).toBe('');
   });
 });

@@ -45,3 +45,25 @@ export function localInput(d: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
+
+const shown = (v: unknown): string => {
+  if (v === null || v === undefined) return '—';
+  if (Array.isArray(v)) return v.length ? v.map(shown).join(', ') : 'none';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+};
+
+/**
+ * What an audit event changed, from the details' `{field: {from, to}}` entries (as
+ * integration.updated records them): "cleanupDays: 0 → 14". Other details are not changes.
+ */
+export function auditChanges(details: Record<string, unknown> | null): string {
+  return Object.entries(details ?? {})
+    .flatMap(([field, v]) =>
+      v && typeof v === 'object' && !Array.isArray(v) && 'from' in v && 'to' in v
+        ? [`${field}: ${shown(v.from)} → ${shown(v.to)}`]
+        : [],
+    )
+    .join('; ');
+}

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { get, query } from '../api';
 import { Empty, ErrorNote, usePeople } from '../components';
-import { localInput, when } from '../format';
+import { auditChanges, localInput, when } from '../format';
 import type { AuditEvent, Integration, Session } from '../types';
 
 interface Verdict {
@@ -108,6 +108,7 @@ export function AuditExplorer({ session }: { session: Session }) {
               <th scope="col">Who</th>
               <th scope="col">Channel</th>
               <th scope="col">Request</th>
+              <th scope="col">Changed</th>
             </tr>
           </thead>
           <tbody>
@@ -118,6 +119,7 @@ export function AuditExplorer({ session }: { session: Session }) {
                 <td>{e.actorId ? person(e.actorId) : 'Doorman'}</td>
                 <td>{e.channel ?? '—'}</td>
                 <td>{e.requestId?.slice(0, 8) ?? '—'}</td>
+                <td>{auditChanges(e.details) || '—'}</td>
               </tr>
             ))}
           </tbody>
