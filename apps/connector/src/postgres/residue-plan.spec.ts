@@ -108,6 +108,25 @@ describe('planResidue', () => {
     ]);
   });
 
+  it('revokes roles made members of the user, which would take on its next access', () => {
+    const plan = planResidue(
+      read(shared({ members: [{ member: 'bob_app', grantor: 'ops_admin' }] })),
+      ENDED,
+    );
+    expect(plan.found).toEqual([
+      {
+        kind: 'membership',
+        object: 'role "bob_app"',
+        detail:
+          'a member of "alice_doorman" (it would take on the user\'s next access), granted by "ops_admin"',
+      },
+    ]);
+    expect(plan.fixes.map((f) => [f.as, f.statement.text])).toEqual([
+      ['ops_admin', 'REVOKE "alice_doorman" FROM "bob_app" GRANTED BY "ops_admin" CASCADE'],
+    ]);
+    expect(plan.endSessions).toBe(false);
+  });
+
   it('leaves the sessions of a partly revoked user alone when nothing it could SET ROLE to was found', () => {
     const plan = planResidue(read(shared({ canLogin: true, sessions: [session] })), PARTLY);
     expect(plan).toEqual({ found: [], fixes: [], endSessions: false });

@@ -38,12 +38,20 @@ export interface Session {
   backendStart: string | null;
 }
 
+/** A role made a member of the user's role (by `grantor`). */
+export interface Member {
+  member: string;
+  grantor: string;
+}
+
 /** The role as readResidueShared reads it. */
 export interface SharedState {
   canLogin: boolean;
   validUntilMs: number | null;
   attributes: rsql.RoleAttribute[];
   memberships: Membership[];
+  /** Roles that are members of the user (absent: none read). */
+  members?: Member[];
   /** Databases where pg_shdepend ties something to the role. */
   databases: string[];
   sessions: Session[];
@@ -186,6 +194,22 @@ export function planResidue(read: ResidueRead, expected: Expected): ResiduePlan 
       database: null,
       as: m.grantor,
       statement: rsql.revokeMembershipGrantedBy(m.role, username, pg16 ? m.grantor : null),
+    });
+  }
+  // Whoever is a member of the user acts as it or inherits from it: whatever the user is given
+  // next (a new grant reuses the role) would be theirs too.
+  for (const m of shared.members ?? []) {
+    const residue: Residue = {
+      kind: 'membership',
+      object: `role ${ident(m.member)}`,
+      detail: `a member of ${role} (it would take on the user's next access), granted by ${ident(m.grantor)}`,
+    };
+    found.push(residue);
+    fixes.push({
+      residue,
+      database: null,
+      as: m.grantor,
+      statement: rsql.revokeMembershipGrantedBy(username, m.member, pg16 ? m.grantor : null),
     });
   }
 

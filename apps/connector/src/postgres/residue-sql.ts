@@ -16,7 +16,11 @@ const utility = (text: string): Statement => ({ text, values: [] });
  * is named in an ACL, owns something or is named by a policy (the catalog PostgreSQL itself
  * uses to refuse DROP ROLE) and whether it is tied to a shared object (a database, tablespace
  * or parameter: database 0 there), and its live sessions. A membership's INHERIT and SET
- * options (16+) are read through to_jsonb, so the one text runs on 15 too (null there). pg_stat_activity names the session user,
+ * options (16+) are read through to_jsonb, so the one text runs on 15 too (null there).
+ * Roles made members of the user are read too: they would take on its next access. Not
+ * counted: the connector's admin (it borrows such memberships for a moment), and from 16 a
+ * membership that neither inherits nor may SET ROLE — what a CREATEROLE admin is given on every
+ * role it creates, ADMIN OPTION alone, which administers the role without acting as it. pg_stat_activity names the session user,
  * so a session that SET ROLE to something else is still the user's. No row: no such role.
  */
 export function readResidueShared(username: string, keep: readonly string[]): Statement {
@@ -37,6 +41,13 @@ export function readResidueShared(username: string, keep: readonly string[]): St
                                  ORDER BY g.rolname, pg_get_userbyid(m.grantor))
                    FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
                   WHERE m.member = r.oid AND NOT (g.rolname = ANY($2::text[]))), '[]'::json) AS memberships,
+       COALESCE((SELECT json_agg(json_build_object('member', mm.rolname::text,
+                                                   'grantor', pg_get_userbyid(m.grantor)::text)
+                                 ORDER BY mm.rolname, pg_get_userbyid(m.grantor))
+                   FROM pg_auth_members m JOIN pg_roles mm ON mm.oid = m.member
+                  WHERE m.roleid = r.oid AND mm.rolname <> current_user
+                    AND COALESCE((to_jsonb(m) ->> 'inherit_option')::boolean
+                                 OR (to_jsonb(m) ->> 'set_option')::boolean, true)), '[]'::json) AS members,
        ARRAY(SELECT DISTINCT d.datname::text
                FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid
               WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = r.oid

@@ -309,6 +309,47 @@ describe.each(CASES)('PostgreSQL %i, a %s admin: residue after a revoke', (versi
     expect(rows).toEqual(version >= 16 ? [] : [{ member: friend, grantor: u }]);
   });
 
+  it("revokes the user's role from roles made its members, which would inherit its next access", async () => {
+    const who = person();
+    const u = who.username;
+    await run(syncJob(who, 1, [READ_SHOP]));
+    const app = `batch_app_${n}`;
+    // Someone with the admin's login lets a service account "be" the temporary user (16+: only
+    // a role holding ADMIN OPTION on the user may, the admin that created it).
+    await sql(
+      `SET ROLE ops_admin; CREATE ROLE "${app}" NOLOGIN; SET ROLE ${ADMIN}; GRANT "${u}" TO "${app}"; RESET ROLE`,
+      'postgres',
+    );
+    const [{ grantor }] = await sql<{ grantor: string }>(
+      `SELECT grantor::regrole::text AS grantor FROM pg_auth_members
+        WHERE roleid = $1::regrole AND member = $2::regrole`,
+      'postgres',
+      [u, app],
+    );
+    const v = (await run(syncJob(who, 2, []))).verification!;
+    const found = {
+      kind: 'membership',
+      object: `role "${app}"`,
+      detail: `a member of "${u}" (it would take on the user's next access), granted by "${grantor}"`,
+    };
+    expect(v.found).toEqual([found]);
+    expect(v.fixed).toEqual([found]);
+    const [after] = await sql<{ member: boolean }>(
+      `SELECT pg_has_role($1, $2, 'MEMBER') AS member`,
+      'postgres',
+      [app, u],
+    );
+    expect(after.member).toBe(false);
+    // The next grant reuses the role: the service account gets none of it.
+    await run(syncJob(who, 3, [READ_SHOP]));
+    const [next] = await sql<{ t: boolean }>(
+      `SELECT has_table_privilege($1, 'shop.orders', 'SELECT') AS t`,
+      'app',
+      [app],
+    );
+    expect(next.t).toBe(false);
+  });
+
   it('says which memberships the admin may not remove, and why (16+: no ADMIN OPTION on the grantor)', async () => {
     const who = person();
     const u = who.username;

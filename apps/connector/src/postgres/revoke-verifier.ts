@@ -13,6 +13,7 @@ import {
   type Dependent,
   type Expected,
   type Fix,
+  type Member,
   type Membership,
   type ResidueRead,
   type Session,
@@ -41,6 +42,7 @@ interface SharedRow {
   valid_until_ms: number | null;
   attributes: rsql.RoleAttribute[];
   memberships: Membership[];
+  members: Member[];
   databases: string[];
   shared_objects: boolean;
   sessions: Session[];
@@ -143,6 +145,7 @@ export class RevokeVerifier {
       validUntilMs: row.valid_until_ms,
       attributes: row.attributes,
       memberships: row.memberships,
+      members: row.members,
       databases: row.databases,
       sessions: row.sessions,
       nowMs: row.now_ms,

@@ -14,6 +14,13 @@ SELECT r.rolcanlogin AS can_login,
                                  ORDER BY g.rolname, pg_get_userbyid(m.grantor))
                    FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
                   WHERE m.member = r.oid AND NOT (g.rolname = ANY($2::text[]))), '[]'::json) AS memberships,
+       COALESCE((SELECT json_agg(json_build_object('member', mm.rolname::text,
+                                                   'grantor', pg_get_userbyid(m.grantor)::text)
+                                 ORDER BY mm.rolname, pg_get_userbyid(m.grantor))
+                   FROM pg_auth_members m JOIN pg_roles mm ON mm.oid = m.member
+                  WHERE m.roleid = r.oid AND mm.rolname <> current_user
+                    AND COALESCE((to_jsonb(m) ->> 'inherit_option')::boolean
+                                 OR (to_jsonb(m) ->> 'set_option')::boolean, true)), '[]'::json) AS members,
        ARRAY(SELECT DISTINCT d.datname::text
                FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid
               WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = r.oid
