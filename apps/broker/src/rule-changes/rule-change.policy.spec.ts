@@ -90,6 +90,22 @@ describe('who still qualifies when the rules change', () => {
       outcome: 'run',
       reason: 'it runs 2h; the longest allowed is now 90m',
       capAt: new Date(NOW.getTime() + 30 * 60 * 1000),
+      maxSeconds: 90 * 60,
+    });
+  });
+
+  it('a grant not active yet keeps running, at most the new maximum once it starts', () => {
+    const v = judgeOpenAccess(
+      grant({ status: 'GRANTING', grantedAt: null, expiresAt: null }),
+      [flow({ maxDurationSeconds: HOUR })],
+      inSales,
+      NOW,
+    );
+    expect(v).toEqual({
+      outcome: 'run',
+      reason: 'it runs 2h; the longest allowed is now 1h',
+      capAt: null,
+      maxSeconds: HOUR,
     });
   });
 

@@ -53,8 +53,11 @@ export type RuleVerdict =
   | { outcome: 'cancel'; reason: string }
   /** Granted: ended now through the revocation path. */
   | { outcome: 'end'; reason: string }
-  /** Granted: kept to its expiry, or to `capAt` when the new maximum ends it sooner; told. */
-  | { outcome: 'run'; reason: string; capAt: Date | null };
+  /**
+   * Granted: kept to its expiry, or to `capAt` when the new maximum ends it sooner (a grant not
+   * active yet runs at most `maxSeconds` from its start); told.
+   */
+  | { outcome: 'run'; reason: string; capAt: Date | null; maxSeconds?: number };
 
 const GRANTED = ['GRANTING', 'ACTIVE'];
 const NOT_GRANTED_YET = ['PENDING', 'APPROVED'];
@@ -75,11 +78,13 @@ export function judgeOpenAccess(
   const ownFlow = flows.find((f) => f.id === access.flowId);
   const removed = (reason: string): RuleVerdict =>
     granted ? { outcome: 'end', reason } : { outcome: 'cancel', reason };
-  const narrowed = (reason: string, capAt: Date | null = null): RuleVerdict => {
+  const narrowed = (reason: string, cap?: { at: Date | null; maxSeconds: number }): RuleVerdict => {
     if (!granted) return { outcome: 'cancel', reason };
     if ((ownFlow?.onRuleChange ?? DEFAULT_ON_RULE_CHANGE) === 'endNow')
       return { outcome: 'end', reason };
-    return { outcome: 'run', reason, capAt };
+    return cap
+      ? { outcome: 'run', reason, capAt: cap.at, maxSeconds: cap.maxSeconds }
+      : { outcome: 'run', reason, capAt: null };
   };
 
   if (standing.lostRequesterRole) return removed('the requester role was taken from you');
@@ -109,7 +114,7 @@ export function judgeOpenAccess(
   const capAt = start ? new Date(start.getTime() + longest * 1000) : null;
   // Capped at a moment already past: the new rules end it now.
   if (capAt && capAt <= now) return { outcome: 'end', reason: `it ran past ${limit}` };
-  return narrowed(`it runs ${formatDuration(runs)}; ${limit}`, capAt);
+  return narrowed(`it runs ${formatDuration(runs)}; ${limit}`, { at: capAt, maxSeconds: longest });
 }
 
 /** The reason as a request's status and the requester read it: which flow change caused it. */

@@ -98,6 +98,13 @@ export class RuleVerdictsService {
           req.expiresAt !== null &&
           verdict.capAt < req.expiresAt;
         if (capped) await this.caps.capAt(req, verdict.capAt!);
+        // Not active yet: its clock starts later, and runs at most the new maximum.
+        if (
+          req.status === 'GRANTING' &&
+          verdict.maxSeconds &&
+          verdict.maxSeconds < req.durationSeconds
+        )
+          await this.requests.update(req.id, { durationSeconds: verdict.maxSeconds });
         const expiresAt = capped ? verdict.capAt : req.expiresAt;
         await record('kept', {
           expiresAt: expiresAt?.toISOString() ?? null,
