@@ -4,6 +4,7 @@ import { registerApprovalCommands } from './commands/approvals';
 import { registerCompletionCommand } from './commands/completion';
 import { registerConnectCommands } from './commands/connect';
 import { registerLoginCommands } from './commands/login';
+import { registerReceiptCommands } from './commands/receipt';
 import { registerSecurityCommands } from './commands/security';
 import { CliError, EXIT } from './lib/exit-codes';
 
@@ -36,6 +37,7 @@ export function buildProgram(version: string): Command {
   registerConnectCommands(program);
   registerApprovalCommands(program);
   registerSecurityCommands(program);
+  registerReceiptCommands(program);
   registerCompletionCommand(program);
   for (const c of program.commands) c.exitOverride();
   return program;
