@@ -13,6 +13,7 @@ import { RequestDetail } from './pages/request-detail';
 import { RequestForm } from './pages/request-form';
 import { AccessRules, Connectors } from './pages/rules';
 import { ActiveBoard, BreakGlassReviews, IntegrationDetail, Integrations } from './pages/security';
+import { Usage } from './pages/usage';
 
 interface Page {
   path: string;
@@ -38,6 +39,7 @@ const PAGES: Page[] = [
   { path: '/history', title: 'Who had access', visible: auditors },
   { path: '/people', title: 'People', visible: auditors },
   { path: '/insights', title: 'Insights', visible: auditors },
+  { path: '/usage', title: 'Usage', visible: auditors },
 ];
 
 export function App() {
@@ -142,6 +144,8 @@ function Route({ path, session }: { path: string; session: Session }) {
       return <People />;
     case '/insights':
       return <Insights />;
+    case '/usage':
+      return <Usage />;
     default:
       return (
         <p>
