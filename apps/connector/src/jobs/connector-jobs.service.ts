@@ -179,6 +179,7 @@ export class ConnectorJobsService {
     const log = this.logger.child({
       jobId,
       kind: job.kind,
+      integrationId: job.integrationId,
       tag: ref.shortId,
       username: job.username,
       generation: job.generation,
