@@ -733,7 +733,11 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
       expect(msg.args.text).toMatch(/\*read\* on .* · ended/);
       // Slack's words, not the API's statuses.
       expect(msg.args.text).not.toMatch(/DENIED|ACTIVE|REVOKED/);
-      await dmTo(ALICE, (t) => t.includes('has ended (revoked by you)'), 'ended');
+      const ended = await dmTo(ALICE, (t) => t.includes('has ended (revoked by you)'), 'ended');
+      // It links to the grant's signed receipt.
+      expect(JSON.stringify(ended.args)).toMatch(
+        /<http[^|>]+\/api\/v1\/access-requests\/[0-9a-f-]{36}\/receipt\|Signed access receipt>/,
+      );
     });
   });
 });

@@ -74,7 +74,37 @@ function cadfOutcome(action: string): 'success' | 'failure' {
   return /failed|denied|alert/.test(action) ? 'failure' : 'success';
 }
 
-export function eventCadf(e: AuditEventEntity) {
+/** Events that end a request's story: each points at the request's signed access receipt. */
+const RECEIPT_ENDINGS = new Set<string>([
+  'grant.revoked',
+  'request.denied',
+  'request.cancelled',
+  'request.expired',
+  'sync.failed',
+]);
+
+/**
+ * Where the receipt is and the keys that check it (docs/receipts.md). The receipt lists this
+ * event with its chain hash, so the two stay tied without the export building every receipt.
+ */
+function receiptAttachment(e: AuditEventEntity, publicUrl: string) {
+  if (!e.requestId || !RECEIPT_ENDINGS.has(e.action)) return [];
+  const base = publicUrl.replace(/\/+$/, '');
+  return [
+    {
+      name: 'receipt',
+      typeURI: 'application/json',
+      content: {
+        href: `${base}/api/v1/access-requests/${e.requestId}/receipt`,
+        keys: `${base}/.well-known/doorman-receipt-keys`,
+        auditEventHash: e.hash,
+      },
+    },
+  ];
+}
+
+/** `publicUrl`: the broker's PUBLIC_URL, for links that work outside it ('' keeps them relative). */
+export function eventCadf(e: AuditEventEntity, publicUrl = '') {
   return {
     typeURI: 'http://schemas.dmtf.org/cloud/audit/1.0/event',
     id: `doorman-audit-${e.id}`,
@@ -94,7 +124,10 @@ export function eventCadf(e: AuditEventEntity) {
     },
     observer: { typeURI: 'service/security', id: 'doorman-broker', name: 'Doorman' },
     tags: [`channel:${e.channel}`, ...(e.integrationId ? [`integration:${e.integrationId}`] : [])],
-    attachments: [{ name: 'details', typeURI: 'application/json', content: e.details }],
+    attachments: [
+      { name: 'details', typeURI: 'application/json', content: e.details },
+      ...receiptAttachment(e, publicUrl),
+    ],
     ...(e.hash
       ? {
           measurements: [

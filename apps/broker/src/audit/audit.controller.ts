@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../common/errors';
+import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { TimestampSchema } from '../common/input-schemas';
 import { IdPipe, ZodPipe } from '../common/zod';
 import { hasAnyRole, type Actor } from '../common/actor';
@@ -53,7 +54,12 @@ export class AuditController {
     private readonly audit: AuditService,
     private readonly chain: AuditChainService,
     private readonly history: AccessHistoryService,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
+
+  private get publicUrl(): string {
+    return this.config.PUBLIC_URL ?? '';
+  }
 
   /** Security, admins and auditors see everything; a requester sees the trail of their own request. */
   @Get('audit-events')
@@ -127,7 +133,7 @@ export class AuditController {
       const line =
         format === 'csv'
           ? eventCsv(e)
-          : `${JSON.stringify(format === 'cadf' ? eventCadf(e) : eventJson(e))}\n`;
+          : `${JSON.stringify(format === 'cadf' ? eventCadf(e, this.publicUrl) : eventJson(e))}\n`;
       if (!res.write(line)) await new Promise((resolve) => res.once('drain', resolve));
     }
     res.end();

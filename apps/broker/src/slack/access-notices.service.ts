@@ -85,7 +85,12 @@ export class AccessNoticesService {
       run,
       'ended',
       requester,
-      endedMessage(await this.people.view(req), how, await this.messages.otherAccessActive(req)),
+      endedMessage(
+        await this.people.view(req),
+        how,
+        await this.messages.otherAccessActive(req),
+        this.people.brokerUrl(`/api/v1/access-requests/${req.id}/receipt`),
+      ),
       'could not tell the requester their access ended',
     );
   }

@@ -285,7 +285,12 @@ export function extendedMessage(r: RequestView): SlackMessage {
  * `how` is our own mrkdwn ("revoked by <@U…>", names already escaped by mention()). With other
  * access on the same integration left, the person is told it continues (one database user carries all of a person's grants there).
  */
-export function endedMessage(r: RequestView, how: string, othersContinue = false): SlackMessage {
+export function endedMessage(
+  r: RequestView,
+  how: string,
+  othersContinue = false,
+  receiptUrl?: string,
+): SlackMessage {
   const after = othersContinue
     ? `Your other access to ${escapeText(r.integration)} continues with the same credentials; reconnect if a session was closed.`
     : 'Your database sessions were closed.';
@@ -295,6 +300,20 @@ export function endedMessage(r: RequestView, how: string, othersContinue = false
       section(
         `Your *${escapeText(r.permission)}* access to ${resourceLine(r)} has ended (${how}). ${after}`,
       ),
+      // The signed record of this grant, from asking to the check that it ended.
+      ...(receiptUrl
+        ? [
+            {
+              type: 'context' as const,
+              elements: [
+                {
+                  type: 'mrkdwn' as const,
+                  text: `<${receiptUrl}|Signed access receipt> · \`doorman receipt get ${r.id}\``,
+                },
+              ],
+            },
+          ]
+        : []),
     ],
   };
 }

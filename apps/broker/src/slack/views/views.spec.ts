@@ -99,6 +99,9 @@ describe('Slack views', () => {
     const overlapping = JSON.stringify(endedMessage(r, 'expired', true));
     expect(overlapping).toContain('Your other access to pg-prod continues');
     expect(overlapping).not.toContain('sessions were closed');
+    const linked = JSON.stringify(endedMessage(r, 'expired', false, 'https://d.example/receipt'));
+    expect(linked).toContain('<https://d.example/receipt|Signed access receipt>');
+    expect(linked).toContain(`doorman receipt get ${r.id}`);
   });
 
   it('offers Close review on a break-glass notice, then shows who closed it and what they found', () => {
