@@ -49,6 +49,10 @@ export class BenchProcess {
     );
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   get output(): string {
     return this.tail.join('\n');
   }
