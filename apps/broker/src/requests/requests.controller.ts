@@ -7,10 +7,9 @@ import {
   Param,
   Post,
   Query,
-  Req,
   Res,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { PermissionLevelSchema, ROLE_LEVEL, roleResource } from '@doorman/contracts';
 import { z } from 'zod';
@@ -155,12 +154,11 @@ export class RequestsController {
     @CurrentActor() actor: Actor,
     @Param('id', new IdPipe('access request')) id: string,
     @Query(new ZodPipe(WaitSchema)) q: z.infer<typeof WaitSchema>,
-    @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
     let row = await this.requests.getVisible(actor, id);
     if (q.waitFor) {
-      const outcome = await this.waitOn(actor, id, q.waitFor, q.timeout ?? 30_000, req, (r) => {
+      const outcome = await this.waitOn(actor, id, q.waitFor, q.timeout ?? 30_000, res, (r) => {
         row = r;
       });
       res.setHeader(WAIT_HEADER, outcome);
@@ -178,7 +176,7 @@ export class RequestsController {
     id: string,
     target: WaitTarget,
     ms: number,
-    req: Request,
+    res: Response,
     seen: (r: AccessRequestEntity) => void,
   ): Promise<WaitOutcome> {
     if (this.waiters.full)
@@ -189,7 +187,8 @@ export class RequestsController {
     let outcome: WaitOutcome = 'timeout';
     const hangUp = new AbortController();
     const onClose = () => hangUp.abort();
-    req.on('close', onClose);
+    // The answer's 'close' before it was sent: the caller hung up (the socket is gone).
+    res.on('close', onClose);
     try {
       await this.waiters.wait(
         id,
@@ -205,7 +204,7 @@ export class RequestsController {
         hangUp.signal,
       );
     } finally {
-      req.off('close', onClose);
+      res.off('close', onClose);
     }
     return outcome;
   }
