@@ -37,6 +37,20 @@ describe('firstLoginOutcome', () => {
     });
   });
 
+  it('an extension approved while it waited is kept on top of first login + duration', () => {
+    const extended = { ...grant, expiresAt: at('2026-12-01T12:00:00Z') }; // bound + 30 min
+    expect(
+      firstLoginOutcome(extended, at('2026-12-01T10:10:00Z'), at('2026-12-01T10:10:05Z')),
+    ).toMatchObject({ kind: 'first-use', expiresAt: at('2026-12-01T11:40:00Z') });
+  });
+
+  it('an end a rule change cut is never lengthened by the first login', () => {
+    const cut = { ...grant, expiresAt: at('2026-12-01T10:45:00Z') };
+    expect(
+      firstLoginOutcome(cut, at('2026-12-01T10:10:00Z'), at('2026-12-01T10:10:05Z')),
+    ).toMatchObject({ kind: 'first-use', expiresAt: at('2026-12-01T10:45:00Z') });
+  });
+
   it('no session yet, within the wait: waiting', () => {
     expect(firstLoginOutcome(grant, null, at('2026-12-01T10:29:59Z'))).toEqual({ kind: 'waiting' });
   });

@@ -10,6 +10,11 @@ export interface FirstLoginGrant {
   grantedAt: Date;
   durationSeconds: number;
   waitSeconds: number;
+  /**
+   * Its end now: the hard bound, later by the extensions approved while it waited, or earlier
+   * when a rule change cut it. Absent: the hard bound.
+   */
+  expiresAt?: Date | null;
 }
 
 export type FirstLoginOutcome =
@@ -39,11 +44,15 @@ export function firstLoginOutcome(
   if (firstSessionStart !== null) {
     const firstUsedAt = new Date(Math.max(firstSessionStart.getTime(), g.grantedAt.getTime()));
     if (firstUsedAt <= deadline) {
+      const bound = hardBound(g).getTime();
+      const current = g.expiresAt?.getTime() ?? bound;
+      // Extensions approved while it waited are kept; a cut end is never lengthened.
+      const extended = Math.max(0, current - bound);
       const fromLogin = firstUsedAt.getTime() + g.durationSeconds * 1000;
       return {
         kind: 'first-use',
         firstUsedAt,
-        expiresAt: new Date(Math.min(fromLogin, hardBound(g).getTime())),
+        expiresAt: new Date(Math.min(Math.min(fromLogin, bound) + extended, current)),
       };
     }
   }

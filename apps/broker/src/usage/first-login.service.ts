@@ -33,7 +33,12 @@ export class FirstLoginService {
       [];
     for (const c of candidates) {
       const out = firstLoginOutcome(
-        { grantedAt: c.grantedAt, durationSeconds: c.durationSeconds, waitSeconds: c.waitSeconds },
+        {
+          grantedAt: c.grantedAt,
+          durationSeconds: c.durationSeconds,
+          waitSeconds: c.waitSeconds,
+          expiresAt: c.expiresAt,
+        },
         c.firstStart,
         at,
       );
