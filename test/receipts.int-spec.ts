@@ -1,6 +1,11 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { CONTRACT_VERSION, jobIds, type SyncUserResult } from '@doorman/contracts';
+import {
+  CONTRACT_VERSION,
+  jobIds,
+  type SessionsReport,
+  type SyncUserResult,
+} from '@doorman/contracts';
 import { loadSealPublicKey, seal } from '@doorman/crypto';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -15,16 +20,18 @@ import { SyncResultsRecorder } from '../apps/broker/src/grants/sync-results.reco
 import { verifyReceipt } from '../apps/broker/src/receipts/receipt-signature';
 import { EXIT } from '../apps/cli/src/lib/exit-codes';
 import { run } from '../apps/cli/src/program';
+import { SessionObservationsService } from '../apps/broker/src/usage/session-observations.service';
 import { ApiClient } from './support/api-client';
 import { createBrokerTestEnv, type BrokerTestEnv } from './support/broker-env';
 import { createWorld, type World } from './support/fixtures';
 
 /**
  * Signed access receipts, in-process on real PostgreSQL and Redis with the connector's results
- * simulated: an expired grant's receipt (approval and how it was signed in, SQL effects, the
- * end and the check of the target after it), a denied request's, each verified with the key
- * published at the well-known route — by the broker's check, by `doorman receipt verify`
- * offline and by the openssl recipe of docs/receipts.md — and a changed byte failing all three.
+ * and sessions reports simulated: an expired grant's receipt (approval and how it was signed
+ * in, SQL effects, the session seen, the end and the check of the target after it), a denied
+ * request's, each verified with the key published at the well-known route — by the broker's
+ * check, by `doorman receipt verify` offline and by the openssl recipe of docs/receipts.md —
+ * and a changed byte failing all three.
  * The key is shared by replicas and outlives a restart; rotating to a file key keeps the old
  * one published.
  */
@@ -122,6 +129,29 @@ describe('access receipts', () => {
     ]);
     const active = await row(id);
     expect(active.status).toBe('ACTIVE');
+    // The connector sees a session while the access is active, then no longer.
+    const du0 = await databaseUser(w.alice.id);
+    const seenAt = new Date();
+    const startedAt = new Date(new Date(active.granted_at as string).getTime() + 1).toISOString();
+    const report = (at: Date, sessions: SessionsReport['sessions']) =>
+      app.get(SessionObservationsService).record({
+        v: CONTRACT_VERSION,
+        kind: 'sessions',
+        connectorId: w.connectorId,
+        at: at.toISOString(),
+        complete: true,
+        sessions,
+      });
+    const psql = {
+      role: du0.username as string,
+      pid: 4242,
+      startedAt,
+      database: 'app',
+      clientAddr: '10.0.0.7',
+      applicationName: 'psql',
+    };
+    await report(seenAt, [psql]);
+    await report(new Date(seenAt.getTime() + 1), []);
     expect(
       await app
         .get(ExpiryService)
@@ -183,8 +213,18 @@ describe('access receipts', () => {
           },
         ],
       },
-      sessionsObserved: false,
-      sessions: [],
+      sessionsObserved: true,
+      sessions: [
+        {
+          pid: 4242,
+          database: 'app',
+          clientAddr: '10.0.0.7',
+          applicationName: 'psql',
+          startedAt,
+          lastSeenAt: seenAt.toISOString(),
+          endedAt: new Date(seenAt.getTime() + 1).toISOString(),
+        },
+      ],
       ended: { how: 'expired', by: null, reason: 'expired', appliedAt: expect.any(String) },
       verification: { source: 'grant', clean: true, found: [], fixed: [], left: [] },
     });

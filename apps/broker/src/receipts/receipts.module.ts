@@ -4,6 +4,7 @@ import { GrantsModule } from '../grants/grants.module';
 import { IdentityModule } from '../identity/identity.module';
 import { IntegrationsModule } from '../integrations/integrations.module';
 import { RequestsModule } from '../requests/requests.module';
+import { UsageModule } from '../usage/usage.module';
 import { ReceiptFactsService } from './receipt-facts.service';
 import { ReceiptKeysController } from './receipt-keys.controller';
 import { ReceiptKeysRepository } from './receipt-keys.repository';
@@ -14,7 +15,14 @@ import { ReceiptsService } from './receipts.service';
 
 /** Signed access receipts per request, and the public keys that verify them. */
 @Module({
-  imports: [RequestsModule, AuditModule, GrantsModule, IdentityModule, IntegrationsModule],
+  imports: [
+    RequestsModule,
+    AuditModule,
+    GrantsModule,
+    IdentityModule,
+    IntegrationsModule,
+    UsageModule,
+  ],
   controllers: [ReceiptsController, ReceiptKeysController],
   providers: [
     ReceiptsService,
