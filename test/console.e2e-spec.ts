@@ -608,6 +608,7 @@ describe('web console end to end', () => {
     await visit('Insights', () =>
       page.getByRole('img', { name: /^Grants started per day/ }).waitFor(),
     );
+    await visit('Unused access', () => page.getByLabel('Granted in the last').waitFor());
   });
 
   it('sign-out ends the session: the console asks to sign in again', async () => {

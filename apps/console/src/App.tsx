@@ -39,7 +39,7 @@ const PAGES: Page[] = [
   { path: '/history', title: 'Who had access', visible: auditors },
   { path: '/people', title: 'People', visible: auditors },
   { path: '/insights', title: 'Insights', visible: auditors },
-  { path: '/usage', title: 'Usage', visible: auditors },
+  { path: '/usage', title: 'Unused access', visible: auditors },
 ];
 
 export function App() {
