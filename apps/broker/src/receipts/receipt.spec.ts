@@ -58,7 +58,7 @@ function event(action: string, minute: number, over: Partial<AuditEventEntity> =
   } as AuditEventEntity;
 }
 
-const approval = (over: Partial<ApprovalEntity> = {}) => ({
+const approval = (over: Partial<ApprovalEntity> = {}): ApprovalEntity => ({
   id: 'a1',
   requestId: '10000000-0000-4000-8000-000000000001',
   step: 0,
