@@ -37,6 +37,7 @@ const grant = (over: Partial<OpenAccess> = {}): OpenAccess => ({
   grantedAt: new Date(NOW.getTime() - HOUR * 1000),
   expiresAt: new Date(NOW.getTime() + HOUR * 1000),
   flowId: 'f1',
+  breakGlass: false,
   ...over,
 });
 
@@ -131,6 +132,17 @@ describe('who still qualifies when the rules change', () => {
     expect(judgeOpenAccess(grant({ status: 'PENDING' }), [flow()], lost, NOW)).toMatchObject({
       outcome: 'cancel',
       reason: 'the requester role was taken from you',
+    });
+  });
+
+  it('a break-glass grant ends when no flow names the person for break-glass any more', () => {
+    const bg = grant({ breakGlass: true });
+    expect(judgeOpenAccess(bg, [flow({ breakGlassUserIds: ['alice'] })], inSales, NOW)).toEqual({
+      outcome: 'keep',
+    });
+    expect(judgeOpenAccess(bg, [flow()], inSales, NOW)).toEqual({
+      outcome: 'end',
+      reason: 'you may no longer use break-glass for read on app.sales',
     });
   });
 

@@ -38,6 +38,8 @@ export interface OpenAccess {
   grantedAt: Date | null;
   expiresAt: Date | null;
   flowId: string;
+  /** Granted at once by break-glass: the flow must still name the person for it. */
+  breakGlass: boolean;
 }
 
 /** The person as the new rules see them. */
@@ -95,6 +97,8 @@ export function judgeOpenAccess(
   );
   if (allowed.length === 0)
     return removed(`you are no longer a requestor of any access flow offering ${what}`);
+  if (access.breakGlass && !allowed.some((f) => f.breakGlassUserIds.includes(access.requesterId)))
+    return removed(`you may no longer use break-glass for ${what}`);
   // An extension's length is the flow's extension rule, judged when it is decided.
   if (access.kind === 'extension') return { outcome: 'keep' };
   const longest = Math.max(...allowed.map((f) => f.maxDurationSeconds));
