@@ -173,12 +173,18 @@ describe('metrics, health and correlation ids', () => {
 
     const c = await waitFor('connector counters', async () => {
       const text = await scrape(connectorMetricsUrl);
-      return (sample(text, 'doorman_connector_jobs_processed_total{kind="sync-user"}') ?? 0) >= 2
+      return (sample(
+        text,
+        'doorman_connector_jobs_processed_total{kind="sync-user",integration_id="default"}',
+      ) ?? 0) >= 2
         ? text
         : undefined;
     });
     expect(
-      sample(c, 'doorman_connector_job_duration_seconds_count{kind="sync-user"}'),
+      sample(
+        c,
+        'doorman_connector_job_duration_seconds_count{kind="sync-user",integration_id="default"}',
+      ),
     ).toBeGreaterThanOrEqual(2);
     expect(sample(c, 'doorman_connector_last_heartbeat_seconds')).toBeGreaterThan(
       Date.now() / 1000 - 60,
