@@ -34,7 +34,7 @@ const grant = (over: Partial<OpenAccess> = {}): OpenAccess => ({
   schema: 'sales',
   permission: 'read',
   durationSeconds: 2 * HOUR,
-  grantedAt: new Date(NOW.getTime() - HOUR * 1000),
+  clockStartedAt: new Date(NOW.getTime() - HOUR * 1000),
   expiresAt: new Date(NOW.getTime() + HOUR * 1000),
   flowId: 'f1',
   breakGlass: false,
@@ -95,9 +95,9 @@ describe('who still qualifies when the rules change', () => {
     });
   });
 
-  it('a grant not active yet keeps running, at most the new maximum once it starts', () => {
+  it('a grant whose clock has not started runs at most the new maximum once it does', () => {
     const v = judgeOpenAccess(
-      grant({ status: 'GRANTING', grantedAt: null, expiresAt: null }),
+      grant({ status: 'GRANTING', clockStartedAt: null, expiresAt: null }),
       [flow({ maxDurationSeconds: HOUR })],
       inSales,
       NOW,
@@ -110,6 +110,14 @@ describe('who still qualifies when the rules change', () => {
     });
   });
 
+  it('a grant waiting for its first login is judged by its duration, not its wait', () => {
+    const waiting = grant({
+      clockStartedAt: null,
+      expiresAt: new Date(NOW.getTime() + 10 * HOUR * 1000),
+    });
+    expect(judgeOpenAccess(waiting, [flow()], inSales, NOW)).toEqual({ outcome: 'keep' });
+  });
+
   it('a maximum already passed ends the grant now', () => {
     expect(
       judgeOpenAccess(grant(), [flow({ maxDurationSeconds: 30 * 60 })], inSales, NOW),
@@ -118,7 +126,7 @@ describe('who still qualifies when the rules change', () => {
 
   it('a pending request asking longer than the new maximum is cancelled', () => {
     const v = judgeOpenAccess(
-      grant({ status: 'PENDING', grantedAt: null, expiresAt: null }),
+      grant({ status: 'PENDING', clockStartedAt: null, expiresAt: null }),
       [flow({ maxDurationSeconds: HOUR })],
       inSales,
       NOW,

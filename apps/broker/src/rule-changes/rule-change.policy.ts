@@ -35,7 +35,11 @@ export interface OpenAccess {
   schema: string;
   permission: PermissionLevel;
   durationSeconds: number;
-  grantedAt: Date | null;
+  /**
+   * When its clock started: its activation, or its first login under a flow that counts from
+   * there; null while it has not (being granted, or waiting for that first login).
+   */
+  clockStartedAt: Date | null;
   expiresAt: Date | null;
   flowId: string;
   /** Granted at once by break-glass: the flow must still name the person for it. */
@@ -56,8 +60,8 @@ export type RuleVerdict =
   /** Granted: ended now through the revocation path. */
   | { outcome: 'end'; reason: string }
   /**
-   * Granted: kept to its expiry, or to `capAt` when the new maximum ends it sooner (a grant not
-   * active yet runs at most `maxSeconds` from its start); told.
+   * Granted: kept to its expiry, or to `capAt` when the new maximum ends it sooner (a grant
+   * whose clock has not started runs at most `maxSeconds` once it does); told.
    */
   | { outcome: 'run'; reason: string; capAt: Date | null; maxSeconds?: number };
 
@@ -108,8 +112,8 @@ export function judgeOpenAccess(
       ? { outcome: 'cancel', reason: `${formatDuration(access.durationSeconds)} asked; ${limit}` }
       : { outcome: 'keep' };
   }
-  // A grant's length so far, extensions included: from its start to its expiry.
-  const start = access.grantedAt;
+  // A grant's length, extensions included: from its clock's start to its expiry.
+  const start = access.clockStartedAt;
   const runs =
     start && access.expiresAt
       ? Math.round((access.expiresAt.getTime() - start.getTime()) / 1000)

@@ -40,8 +40,12 @@ export class RuleVerdictsService {
       change.cause.type === 'roles' &&
       change.cause.userId === req.requesterId &&
       change.cause.removedRoles.includes('requester');
+    // Under a flow that counts from the first login, the clock starts there (usage/).
+    const judgedUnder = await this.flows.getVersion(req.flowId, req.flowVersion);
+    const clockStartedAt =
+      judgedUnder.durationStartsAt === 'firstLogin' ? req.firstUsedAt : req.grantedAt;
     const verdict = judgeOpenAccess(
-      req,
+      { ...req, clockStartedAt },
       flows,
       { groupIds: await this.identity.groupIdsOf(req.requesterId), lostRequesterRole },
       now,
@@ -98,9 +102,9 @@ export class RuleVerdictsService {
           req.expiresAt !== null &&
           verdict.capAt < req.expiresAt;
         if (capped) await this.caps.capAt(req, verdict.capAt!);
-        // Not active yet: its clock starts later, and runs at most the new maximum.
+        // Its clock has not started: it runs at most the new maximum once it does.
         if (
-          req.status === 'GRANTING' &&
+          verdict.capAt === null &&
           verdict.maxSeconds &&
           verdict.maxSeconds < req.durationSeconds
         )
