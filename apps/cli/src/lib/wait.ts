@@ -91,7 +91,8 @@ export async function waitForAccess(
         );
         r = held.body;
         // A broker that answered at once without holding the call: look again a second later.
-        if (held.header === null) await pause(POLL_MS, () => interrupted);
+        if (held.header === null && (r.status === 'PENDING' || ON_ITS_WAY.has(r.status)))
+          await pause(POLL_MS, () => interrupted);
       } catch (e) {
         if (!interrupted) throw e;
       }
