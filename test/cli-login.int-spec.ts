@@ -200,6 +200,8 @@ describe('CLI sign-in routes (real provider, PostgreSQL and Redis)', () => {
     const csp = page.headers.get('content-security-policy')!;
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("form-action 'self' http://127.0.0.1:49203");
+    // A browser then sends its Origin with the post (with no-referrer it would send "null").
+    expect(page.headers.get('referrer-policy')).toBe('same-origin');
     expect(html).toContain(`<strong data-testid="person">${alice.email}</strong>`);
     expect(html).toContain(
       `<strong data-testid="code">${p.state.slice(0, 4)}-${p.state.slice(4, 8)}</strong>`,

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { canRead, untilStatus } from './support/access-checks';
@@ -448,6 +451,14 @@ describe('web console end to end', () => {
       expect(await sam.locator(`[id="${describedBy}"]`).textContent()).toBe(
         await message.textContent(),
       );
+      // The very words REST answers for the same value.
+      const rest = await stack.admin.request('PATCH', `/api/v1/integrations/${integrationId}`, {
+        cleanupDays: bad === 'abc' ? bad : Number(bad),
+      });
+      expect(rest.status).toBe(400);
+      expect(await message.textContent()).toBe(
+        rest.body.fields.find((f: { field: string }) => f.field === 'cleanupDays').message,
+      );
       // Only that field is blamed.
       expect(
         await form
@@ -513,7 +524,22 @@ describe('web console end to end', () => {
     await form.getByLabel('Default duration').fill('30m');
     await form.getByLabel('Max duration').fill('forever');
     await form.getByRole('button', { name: 'Create flow' }).click();
-    await form.locator('.field', { hasText: 'Max duration' }).getByRole('alert').waitFor();
+    const durationError = form.locator('.field', { hasText: 'Max duration' }).getByRole('alert');
+    await durationError.waitFor();
+    const rest = await stack.admin.post('/api/v1/access-flows', {
+      name: 'rest-made',
+      integrationId,
+      requestors: { userIds: [idOf('sam')], groupIds: [] },
+      resources: [{ database: 'app', schema: 'public' }],
+      permissions: ['write'],
+      approvers: { userIds: [idOf('bob')] },
+      defaultDuration: '30m',
+      maxDuration: 'forever',
+    });
+    expect(rest.status).toBe(400);
+    expect(await durationError.textContent()).toBe(
+      rest.body.fields.find((f: { field: string }) => f.field === 'maxDuration').message,
+    );
     const none = async () =>
       (
         (await stack.admin.get('/api/v1/access-flows')).body as Array<{ id: string; name: string }>
@@ -609,6 +635,58 @@ describe('web console end to end', () => {
       page.getByRole('img', { name: /^Grants started per day/ }).waitFor(),
     );
     await visit('Unused access', () => page.getByLabel('Granted in the last').waitFor());
+  });
+
+  it('doorman login in the browser: the confirmation names the person and the CLI’s code, and Approve sends the code on to the CLI', async () => {
+    // The CLI's side, as apps/cli does it: a loopback server, a state and a PKCE pair.
+    const verifier = randomBytes(32).toString('base64url');
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const state = randomBytes(16).toString('base64url');
+    let settle!: (url: URL) => void;
+    const called = new Promise<URL>((resolve) => (settle = resolve));
+    const cli = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<p>Signed in.</p>');
+      settle(new URL(req.url ?? '/', 'http://127.0.0.1'));
+    });
+    await new Promise<void>((resolve) => cli.listen(0, '127.0.0.1', resolve));
+    const port = (cli.address() as AddressInfo).port;
+    try {
+      const alice = await signIn('alice');
+      await alice.goto(
+        `${base}/auth/cli/login?${new URLSearchParams({ port: String(port), state, challenge }).toString()}`,
+      );
+      await alice.getByRole('heading', { name: 'Sign in the Doorman CLI?' }).waitFor();
+      expect(await alice.getByTestId('person').textContent()).toBe(person('alice').email);
+      expect(await alice.getByTestId('code').textContent()).toBe(
+        `${state.slice(0, 4)}-${state.slice(4, 8)}`,
+      );
+      await alice.getByRole('button', { name: 'Approve sign-in' }).click();
+      // Said with the page it stopped on, rather than a test timeout, should the CLI not hear.
+      let timer: NodeJS.Timeout | undefined;
+      const callback = await Promise.race([
+        called,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('the CLI was never called')), 15_000);
+        }),
+      ])
+        .catch(async (e: Error) => {
+          throw new Error(`${e.message}; at ${alice.url()}: ${await alice.textContent('body')}`);
+        })
+        .finally(() => clearTimeout(timer));
+      expect(callback.searchParams.get('state')).toBe(state);
+      await alice.getByText('Signed in.').waitFor();
+      const exchange = await fetch(`${base}/auth/cli/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code: callback.searchParams.get('code'), verifier }),
+      });
+      expect(exchange.status).toBe(200);
+      expect(((await exchange.json()) as { person: { email: string } }).person.email).toBe(
+        person('alice').email,
+      );
+    } finally {
+      await new Promise((resolve) => cli.close(resolve));
+    }
   });
 
   it('sign-out ends the session: the console asks to sign in again', async () => {

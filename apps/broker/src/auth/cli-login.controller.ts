@@ -64,6 +64,9 @@ export class CliLoginController {
     if (!sessionId || !caller) return res.redirect(302, this.logins.signInUrl(start));
     const person = caller.session;
     res.setHeader('Content-Security-Policy', cliPageCsp(start));
+    // helmet's no-referrer would make the browser send `Origin: null` with the form's post,
+    // which the Origin check refuses; same-origin still sends no referrer to anyone else.
+    res.setHeader('Referrer-Policy', 'same-origin');
     res.type('html').send(
       cliConfirmPage({
         start,
