@@ -21,8 +21,20 @@ import type { NewApproval } from './approval.repository';
 import { ApprovalOutcomeService } from './approval-outcome.service';
 import { ApprovalTimersService } from './approval-timers.service';
 import { ApproversService } from './approvers.service';
+import { DecisionBatch } from './decision-batch';
 
 type Decision = 'approve' | 'deny';
+
+/** What a decision came to: the request as it left it, or the deadline that passed first. */
+type Decided = { row: AccessRequestEntity } | { lapse: Lapse };
+
+/** One call's decision, as the group commit carries it. */
+interface DecisionCall {
+  actor: Actor;
+  requestId: string;
+  decision: Decision;
+  reason: string | undefined;
+}
 
 /** Why a decision can no longer be taken: a deadline passed first, and what it did. */
 interface Lapse {
@@ -36,6 +48,9 @@ interface Lapse {
  */
 @Injectable()
 export class ApprovalDecisionsService {
+  /** Decisions that arrive together are committed together (see DecisionBatch). */
+  readonly groupCommit: DecisionBatch<DecisionCall, Decided>;
+
   constructor(
     private readonly requests: AccessRequestRepository,
     private readonly approvers: ApproversService,
@@ -43,7 +58,16 @@ export class ApprovalDecisionsService {
     private readonly audit: AuditService,
     private readonly timers: ApprovalTimersService,
     private readonly outcome: ApprovalOutcomeService,
-  ) {}
+  ) {
+    this.groupCommit = new DecisionBatch({
+      lockAll: (ids) => this.requests.lockMany(ids),
+      decideOne: async (d) => {
+        const lapse = await this.decideNow(d.actor, d.requestId, d.decision, d.reason, new Date());
+        // Read where the decision was taken: in a batch, the request as this decision left it.
+        return lapse ? { lapse } : { row: await this.decided(d.requestId) };
+      },
+    });
+  }
 
   /** Who may decide the pending request's current step now (its fallback once escalated). */
   currentApproverIds(req: AccessRequestEntity): Promise<string[]> {
@@ -55,14 +79,12 @@ export class ApprovalDecisionsService {
   }
 
   /** Returns the request as the decision left it. */
-  async approve(actor: Actor, id: string): Promise<AccessRequestEntity> {
-    await this.auditRefusal(actor, id, 'approve', () => this.decide(actor, id, 'approve'));
-    return this.decided(id);
+  approve(actor: Actor, id: string): Promise<AccessRequestEntity> {
+    return this.auditRefusal(actor, id, 'approve', () => this.decide(actor, id, 'approve'));
   }
 
-  async deny(actor: Actor, id: string, reason?: string): Promise<AccessRequestEntity> {
-    await this.auditRefusal(actor, id, 'deny', () => this.decide(actor, id, 'deny', reason));
-    return this.decided(id);
+  deny(actor: Actor, id: string, reason?: string): Promise<AccessRequestEntity> {
+    return this.auditRefusal(actor, id, 'deny', () => this.decide(actor, id, 'deny', reason));
   }
 
   private async decided(id: string): Promise<AccessRequestEntity> {
@@ -76,14 +98,14 @@ export class ApprovalDecisionsService {
    * keeping, whichever channel it came through. Recorded after the refused transaction rolled
    * back, so the refusal itself stays exactly what it was.
    */
-  private async auditRefusal(
+  private async auditRefusal<T>(
     actor: Actor,
     id: string,
     decision: Decision,
-    run: () => Promise<void>,
-  ): Promise<void> {
+    run: () => Promise<T>,
+  ): Promise<T> {
     try {
-      await run();
+      return await run();
     } catch (e) {
       if (e instanceof DomainError && e.code === ErrorCode.Forbidden) {
         const req = await this.requests.findById(id);
@@ -100,13 +122,19 @@ export class ApprovalDecisionsService {
     }
   }
 
-  private async decide(actor: Actor, id: string, decision: Decision, reason?: string) {
+  private async decide(
+    actor: Actor,
+    id: string,
+    decision: Decision,
+    reason?: string,
+  ): Promise<AccessRequestEntity> {
     // A deadline that passed is applied first and committed; the decision is then refused.
-    const lapsed = await this.decideNow(actor, id, decision, reason, new Date());
-    if (lapsed)
-      throw new DomainError(ErrorCode.Conflict, `cannot ${decision}: ${lapsed.reason}`, {
-        status: lapsed.status,
+    const done = await this.groupCommit.add({ actor, requestId: id, decision, reason });
+    if ('lapse' in done)
+      throw new DomainError(ErrorCode.Conflict, `cannot ${decision}: ${done.lapse.reason}`, {
+        status: done.lapse.status,
       });
+    return done.row;
   }
 
   @Transactional()

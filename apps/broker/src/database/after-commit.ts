@@ -7,14 +7,22 @@ import type {
   QueryRunner,
   TransactionCommitEvent,
   TransactionRollbackEvent,
+  TransactionStartEvent,
 } from 'typeorm';
 
 const PENDING = 'doormanAfterCommit';
+/** How much work was pending when each open transaction or savepoint began, innermost last. */
+const MARKS = 'doormanAfterCommitMarks';
 
 type Pending = Array<() => void>;
 
 function pendingOf(runner: QueryRunner): Pending | undefined {
   return (runner.data as Record<string, Pending | undefined>)[PENDING];
+}
+
+function marksOf(runner: QueryRunner): number[] {
+  const data = runner.data as Record<string, number[] | undefined>;
+  return (data[MARKS] ??= []);
 }
 
 /**
@@ -42,7 +50,12 @@ export class AfterCommit implements EntitySubscriberInterface {
     (data[PENDING] ??= []).push(work);
   }
 
+  afterTransactionStart(e: TransactionStartEvent): void {
+    marksOf(e.queryRunner).push(pendingOf(e.queryRunner)?.length ?? 0);
+  }
+
   afterTransactionCommit(e: TransactionCommitEvent): void {
+    marksOf(e.queryRunner).pop();
     // A released savepoint reports a commit too; the work waits for the outermost one.
     if (e.queryRunner.isTransactionActive) return;
     const pending = pendingOf(e.queryRunner) ?? [];
@@ -51,7 +64,13 @@ export class AfterCommit implements EntitySubscriberInterface {
   }
 
   afterTransactionRollback(e: TransactionRollbackEvent): void {
-    if (e.queryRunner.isTransactionActive) return;
+    const mark = marksOf(e.queryRunner).pop() ?? 0;
+    // A savepoint rolled back (one decision of a group commit) drops only the work queued
+    // since it began: what it wrote is gone, so nothing may be enqueued or published for it.
+    if (e.queryRunner.isTransactionActive) {
+      pendingOf(e.queryRunner)?.splice(mark);
+      return;
+    }
     delete (e.queryRunner.data as Record<string, unknown>)[PENDING];
   }
 

@@ -1,0 +1,122 @@
+import { Batcher } from '@doorman/contracts';
+import { Propagation, Transactional } from '@nestjs-cls/transactional';
+import { DomainError } from '../common/errors';
+
+/** The most decisions one transaction takes. */
+export const MAX_DECISIONS_PER_COMMIT = 50;
+/** Group commits in flight at once on one broker. */
+const COMMITS_IN_FLIGHT = 2;
+
+/** One call's decision, and the request it is about. */
+export interface BatchedItem {
+  requestId: string;
+}
+
+/** What the batch does with its items: lock their requests, decide one. */
+export interface DecisionSteps<T extends BatchedItem, R> {
+  /** Locks the requests (FOR UPDATE, in id order) in the ambient transaction. */
+  lockAll(requestIds: string[]): Promise<unknown>;
+  /** Decides one item in the ambient transaction (or opens its own when there is none). */
+  decideOne(item: T): Promise<R>;
+}
+
+/** How the group commit has gone on this broker (for tests and metrics). */
+export interface GroupCommitStats {
+  /** Transactions that took more than one decision and committed. */
+  groupCommits: number;
+  /** Decisions those transactions took. */
+  groupedDecisions: number;
+  largest: number;
+  /** Batches whose transaction failed and were decided again one at a time. */
+  retriedOneByOne: number;
+}
+
+/**
+ * Group commit of decisions. Decisions arriving while earlier ones are being committed are
+ * decided together in one transaction: their requests locked in id order, each decision under
+ * its own savepoint, so a refused one (403/409) rolls back alone and answers its own call with
+ * its own error; one commit, after which each call gets its answer and each decision's
+ * after-commit work (enqueue, publish) runs. A batch whose transaction fails (a write that
+ * failed, a deadlock, the commit) is decided again one item at a time, each in its own
+ * transaction as a lone decision is. A lone decision takes the unbatched path unchanged.
+ */
+export class DecisionBatch<T extends BatchedItem, R> {
+  readonly stats: GroupCommitStats = {
+    groupCommits: 0,
+    groupedDecisions: 0,
+    largest: 0,
+    retriedOneByOne: 0,
+  };
+  private readonly batcher: Batcher<T, R>;
+
+  constructor(
+    private readonly steps: DecisionSteps<T, R>,
+    maxBatch = MAX_DECISIONS_PER_COMMIT,
+  ) {
+    this.batcher = new Batcher((items) => this.flush(items), maxBatch, COMMITS_IN_FLIGHT);
+  }
+
+  /** Settles with this item's own outcome, once it is committed (or with its own error). */
+  add(item: T): Promise<R> {
+    return this.batcher.add(item);
+  }
+
+  private async flush(items: T[]): Promise<Array<R | Error>> {
+    if (items.length === 1) return [await settle(() => this.steps.decideOne(items[0]))];
+    try {
+      const outcomes = await this.together(items);
+      this.stats.groupCommits++;
+      this.stats.groupedDecisions += items.length;
+      this.stats.largest = Math.max(this.stats.largest, items.length);
+      return outcomes;
+    } catch {
+      // Nothing of the batch was committed: each decision again, alone, in arrival order.
+      this.stats.retriedOneByOne++;
+      const outcomes: Array<R | Error> = [];
+      for (const item of items) outcomes.push(await settle(() => this.steps.decideOne(item)));
+      return outcomes;
+    }
+  }
+
+  /**
+   * One transaction of its own (never a caller's: the batch runs in the first caller's
+   * context). Decisions in request id order, as the locks were taken; calls about one request
+   * in the order they came, so a second click sees what the first did.
+   */
+  @Transactional(Propagation.RequiresNew)
+  private async together(items: T[]): Promise<Array<R | Error>> {
+    const order = items.map((item, k) => ({ item, k }));
+    order.sort((a, b) =>
+      a.item.requestId === b.item.requestId
+        ? a.k - b.k
+        : a.item.requestId < b.item.requestId
+          ? -1
+          : 1,
+    );
+    await this.steps.lockAll([...new Set(order.map((o) => o.item.requestId))].sort());
+    const outcomes = new Array<R | Error>(items.length);
+    for (const { item, k } of order) {
+      try {
+        outcomes[k] = await this.inSavepoint(item);
+      } catch (e) {
+        // A refusal is the item's own answer; anything else fails the batch (retried alone).
+        if (!(e instanceof DomainError)) throw e;
+        outcomes[k] = e;
+      }
+    }
+    return outcomes;
+  }
+
+  @Transactional(Propagation.Nested)
+  private inSavepoint(item: T): Promise<R> {
+    return this.steps.decideOne(item);
+  }
+}
+
+async function settle<R>(run: () => Promise<R>): Promise<R | Error> {
+  try {
+    return await run();
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
