@@ -176,8 +176,13 @@ export function report(how: 'complete' | 'stopped at the deadline'): Promise<voi
   };
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   log(`results written to ${file}`);
-  // The docs hold the latest full run only: a quick look (BENCH_SCALE) or a stopped run does not.
-  if (how === 'complete' && (SCALE === 1 || process.env.BENCH_WRITE_DOCS === '1'))
+  // The docs hold the latest full run only: a quick look (BENCH_SCALE), some scenarios
+  // (BENCH_ONLY) or a stopped run do not.
+  if (
+    how === 'complete' &&
+    !process.env.BENCH_ONLY &&
+    (SCALE === 1 || process.env.BENCH_WRITE_DOCS === '1')
+  )
     return writeLatestTable({ ...result, file: `bench/results/${file.split('/').pop()}` }).then(
       () => {
         log('docs/benchmarks.md: latest table written');

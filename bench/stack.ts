@@ -130,15 +130,20 @@ export async function startStack(
   const approved = await seedPeople(db, admin, 'bench', COUNTS.sequential + COUNTS.burst);
   const auto = await seedPeople(db, admin, 'auto', COUNTS.credentialPeople + COUNTS.scaleSample);
   const flow = async (name: string, people: Person[], rule: Record<string, unknown>) => {
-    const group = await w.security.api.post('/api/v1/groups', {
-      name,
-      memberIds: people.map((p) => p.id),
-    });
-    if (group.status !== 201) throw new Error(`group: ${JSON.stringify(group.body)}`);
+    // Groups of 2,000 at most: a body of more ids passes the broker's 100 kB limit.
+    const groupIds: string[] = [];
+    for (let i = 0; i < people.length; i += 2000) {
+      const group = await w.security.api.post('/api/v1/groups', {
+        name: `${name}-${i / 2000}`,
+        memberIds: people.slice(i, i + 2000).map((p) => p.id),
+      });
+      if (group.status !== 201) throw new Error(`group: ${JSON.stringify(group.body)}`);
+      groupIds.push(group.body.id as string);
+    }
     const f = await w.security.api.post('/api/v1/access-flows', {
       name,
       integrationId: w.integrationId,
-      requestors: { userIds: [], groupIds: [group.body.id] },
+      requestors: { userIds: [], groupIds },
       resources: [{ database: 'app', schema: 'public' }],
       permissions: ['read'],
       defaultDuration: '1h',
