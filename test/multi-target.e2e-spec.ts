@@ -179,6 +179,18 @@ describe('one connector, many targets', () => {
     return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   }
 
+  /** What the broker holds of each target's heartbeats (GET /connectors), by integration. */
+  async function targetsSeen(): Promise<
+    Map<string, { reachable: boolean; serverVersion: string | null }>
+  > {
+    const list = (await api.get('/api/v1/connectors')).body as Array<{
+      id: string;
+      targets: Array<{ integrationId: string; reachable: boolean; serverVersion: string | null }>;
+    }>;
+    const mine = list.find((c) => c.id === w.connectorId);
+    return new Map((mine?.targets ?? []).map((t) => [t.integrationId, t]));
+  }
+
   const auditOf = async (s: Site, action: string) =>
     (
       (await api.get(`/api/v1/audit-events?integrationId=${s.integrationId}&limit=1000`))
@@ -206,6 +218,13 @@ describe('one connector, many targets', () => {
       );
       expect(text).toContain(`doorman_connector_target_up{integration_id="${s.integrationId}"} 1`);
     }
+    // The broker keeps each target's heartbeats apart: three servers, each its own version.
+    const seen = await waitFor('a heartbeat of every target', async () => {
+      const t = await targetsSeen();
+      return sites.every((s) => t.get(s.integrationId)?.reachable) ? t : undefined;
+    });
+    for (const s of sites)
+      expect(seen.get(s.integrationId)?.serverVersion).toContain(`${s.target.majorVersion}.`);
   });
 
   it('discovers the catalog and the doctor per target, and `npm run doctor` reports each', async () => {
@@ -298,6 +317,13 @@ describe('one connector, many targets', () => {
       10_000,
       200,
     );
+    await waitFor(
+      'the broker to see c unreachable',
+      async () => (await targetsSeen()).get(site('c').integrationId)?.reachable === false,
+      10_000,
+      200,
+    );
+    expect((await targetsSeen()).get(site('a').integrationId)?.reachable).toBe(true);
 
     await proxy.up();
     await untilStatus(w.alice.api, onC, 'REVOKED', 30_000);

@@ -9,6 +9,16 @@ import type { ConnectorEntity } from './connector.entity';
 import { ConnectorRepository } from './connector.repository';
 import { attributionRefusal, messageIntegrationId } from './result-attribution';
 
+/** One server of a many-target connector, as its heartbeats for that integration told. */
+export interface ConnectorTargetView {
+  integrationId: string;
+  serverVersion: string | null;
+  lastHeartbeatAt: Date;
+  lastReachedAt: Date | null;
+  /** The last heartbeat reached the server, and it is recent. */
+  reachable: boolean;
+}
+
 export interface ConnectorView {
   id: string;
   name: string;
@@ -16,6 +26,8 @@ export interface ConnectorView {
   serverVersion: string | null;
   lastHeartbeatAt: Date | null;
   healthy: boolean;
+  /** Empty for a connector with one target (TARGET_DATABASE_URL). */
+  targets: ConnectorTargetView[];
 }
 
 /** How long an integration's connector is trusted from memory before it is read again. */
@@ -104,24 +116,43 @@ export class ConnectorsService {
   }
 
   async list(now = new Date()): Promise<ConnectorView[]> {
-    const rows = await this.connectors.list();
+    const [rows, targets] = await Promise.all([this.connectors.list(), this.connectors.targets()]);
+    const fresh = (at: Date | null) =>
+      at !== null && now.getTime() - at.getTime() < this.config.CONNECTOR_STALE_AFTER_MS;
     return rows.map((c) => ({
       id: c.id,
       name: c.name,
       version: c.version,
       serverVersion: c.serverVersion,
       lastHeartbeatAt: c.lastHeartbeatAt,
-      healthy:
-        c.lastHeartbeatAt !== null &&
-        now.getTime() - c.lastHeartbeatAt.getTime() < this.config.CONNECTOR_STALE_AFTER_MS,
+      healthy: fresh(c.lastHeartbeatAt),
+      targets: targets
+        .filter((t) => t.connectorId === c.id)
+        .map((t) => ({
+          integrationId: t.integrationId,
+          serverVersion: t.serverVersion,
+          lastHeartbeatAt: t.lastHeartbeatAt,
+          lastReachedAt: t.lastReachedAt,
+          reachable:
+            t.lastReachedAt !== null &&
+            t.lastReachedAt.getTime() === t.lastHeartbeatAt.getTime() &&
+            fresh(t.lastHeartbeatAt),
+        })),
     }));
   }
 
   async recordHeartbeat(hb: Heartbeat): Promise<void> {
     if (hb.integrationId !== undefined) {
       // One of a many-target connector's heartbeats: the connector is alive; which server
-      // version it reached is the target's, not the connector's, so the row keeps its own.
-      await this.connectors.recordHeartbeat(hb.connectorId, new Date(), { version: hb.version });
+      // version it reached is the target's, kept per integration (the row keeps its own).
+      const at = new Date();
+      await this.connectors.recordHeartbeat(hb.connectorId, at, { version: hb.version });
+      await this.connectors.recordTargetHeartbeat(
+        hb.connectorId,
+        hb.integrationId,
+        at,
+        hb.serverVersion,
+      );
       return;
     }
     await this.connectors.recordHeartbeat(hb.connectorId, new Date(), {

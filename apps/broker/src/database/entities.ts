@@ -8,6 +8,7 @@ import { AuditEventEntity } from '../audit/audit-event.entity';
 import { CatalogSchemaEntity } from '../catalog/catalog-schema.entity';
 import { IntegrationCatalogEntity } from '../catalog/integration-catalog.entity';
 import { ConnectorEntity } from '../connectors/connector.entity';
+import { ConnectorTargetEntity } from '../connectors/connector-target.entity';
 import { DatabaseUserEntity } from '../grants/database-user.entity';
 import { ApiTokenEntity } from '../identity/api-token.entity';
 import { GroupEntity } from '../identity/group.entity';
@@ -29,6 +30,7 @@ export const ENTITIES = [
   ApiTokenEntity,
   GroupEntity,
   ConnectorEntity,
+  ConnectorTargetEntity,
   IntegrationEntity,
   AccessFlowEntity,
   AccessFlowVersionEntity,

@@ -20,6 +20,7 @@ import { CliLogins1765900000000 } from './1765900000000-cli-logins';
 import { RevokeVerification1766090000000 } from './1766090000000-revoke-verification';
 import { ReceiptSigningKeys1766100000000 } from './1766100000000-receipt-signing-keys';
 import { ObservedSessions1766200000000 } from './1766200000000-observed-sessions';
+import { ConnectorTargets1766600000000 } from './1766600000000-connector-targets';
 
 /** Every migration, in order. Reviewed code: entities never synchronise the schema. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   RevokeVerification1766090000000,
   ReceiptSigningKeys1766100000000,
   ObservedSessions1766200000000,
+  ConnectorTargets1766600000000,
 ];
