@@ -10,6 +10,7 @@ import { createBrokerApp } from '../apps/broker/src/bootstrap';
 import type { Actor } from '../apps/broker/src/common/actor';
 import { DomainError, ErrorCode } from '../apps/broker/src/common/errors';
 import { AfterCommit } from '../apps/broker/src/database/after-commit';
+import { RequestOpeningService } from '../apps/broker/src/requests/request-opening.service';
 import { ApiClient } from './support/api-client';
 import {
   createBrokerTestEnv,
@@ -17,7 +18,7 @@ import {
   waitFor,
   type BrokerTestEnv,
 } from './support/broker-env';
-import { createWorld, type Person, type World } from './support/fixtures';
+import { createPerson, createWorld, type Person, type World } from './support/fixtures';
 
 /**
  * Group commit of decisions, on real PostgreSQL and Redis: decisions that arrive together are
@@ -317,8 +318,62 @@ describe('group commit of decisions', () => {
     expect(v.checked).toBe(await count('SELECT count(*) AS n FROM audit_events', []));
   }, 60_000);
 
-  /** Exactly one sync-user job per generation 1..gen, and no outbox row left behind. */
-  async function expectSyncJobs(gen: number): Promise<void> {
+  it('auto-approved requests that arrive together open in one commit: each granted once', async () => {
+    const people = [w.alice, ...(await Promise.all([1, 2, 3].map(() => createPerson(admin, 'p'))))];
+    const schemas = ['s1', 's2', 's3'];
+    const flow = await w.security.api.post('/api/v1/access-flows', {
+      name: `auto-${Date.now().toString(36)}`,
+      integrationId: w.integrationId,
+      requestors: { userIds: people.map((p) => p.id), groupIds: [] },
+      resources: schemas.map((schema) => ({ database: 'app', schema })),
+      permissions: ['read'],
+      autoApprove: { permissions: ['read'] },
+      defaultDuration: '1h',
+      maxDuration: '2h',
+    });
+    expect(flow.status).toBe(201);
+    const opening = app.get(RequestOpeningService);
+    const before = { ...opening.groupCommit.stats };
+
+    // Three requests from each of four people at once (a person's three share a batch or not).
+    const calls = people.flatMap((p) => schemas.map((schema) => ({ p, schema })));
+    const answers = await Promise.all(
+      calls.map(({ p, schema }) =>
+        p.api.post('/api/v1/access-requests', {
+          integrationId: w.integrationId,
+          database: 'app',
+          schema,
+          permission: 'read',
+          duration: '30m',
+        }),
+      ),
+    );
+
+    expect(answers.map((a) => a.status)).toEqual(calls.map(() => 201));
+    expect(answers.every((a) => a.body.status === 'GRANTING')).toBe(true);
+    expect(opening.groupCommit.stats.groupedDecisions).toBeGreaterThan(before.groupedDecisions);
+    const ids = answers.map((a) => a.body.id as string);
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM audit_events
+          WHERE action = 'request.auto_approved' AND request_id = ANY($1::uuid[])`,
+        [ids],
+      ),
+    ).toBe(ids.length);
+    for (const p of people) {
+      const gen = await count(
+        'SELECT generation AS n FROM database_users WHERE user_id = $1 AND integration_id = $2',
+        [p.id, w.integrationId],
+      );
+      expect(gen).toBe(schemas.length);
+      await expectSyncJobs(gen, p);
+    }
+    const v = (await w.security.api.get('/api/v1/audit-events/verify')).body;
+    expect(v).toMatchObject({ ok: true, unsealed: 0 });
+  }, 60_000);
+
+  /** Exactly one sync-user job per generation 1..gen of `p`, and no sync left in the outbox. */
+  async function expectSyncJobs(gen: number, p: Person = w.alice): Promise<void> {
     const queue = new Queue(connectorQueueName(w.connectorId), {
       connection: { url: SHARED_REDIS } as never,
       prefix: env.redisPrefix,
@@ -326,11 +381,11 @@ describe('group commit of decisions', () => {
     try {
       const want = Array.from(
         { length: gen },
-        (_, k) => `sync-${w.integrationId}-${w.alice.id}-${k + 1}`,
+        (_, k) => `sync-${w.integrationId}-${p.id}-${k + 1}`,
       );
       await waitFor('every sync job enqueued and the outbox empty', async () => {
         const jobs = (await queue.getJobs(['waiting', 'prioritized', 'delayed', 'active'])).filter(
-          (j) => j.name === 'sync-user',
+          (j) => j.name === 'sync-user' && j.id?.includes(p.id),
         );
         const left = await count(
           "SELECT count(*) AS n FROM outbox WHERE job_name = 'sync-user'",
@@ -339,7 +394,7 @@ describe('group commit of decisions', () => {
         return jobs.length === gen && left === 0 ? true : undefined;
       });
       const jobs = (await queue.getJobs(['waiting', 'prioritized', 'delayed', 'active'])).filter(
-        (j) => j.name === 'sync-user',
+        (j) => j.name === 'sync-user' && j.id?.includes(p.id),
       );
       expect(jobs.map((j) => j.id).sort()).toEqual([...want].sort());
     } finally {

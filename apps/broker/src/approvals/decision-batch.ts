@@ -7,15 +7,15 @@ export const MAX_DECISIONS_PER_COMMIT = 50;
 /** Group commits in flight at once on one broker. */
 const COMMITS_IN_FLIGHT = 2;
 
-/** One call's decision, and the request it is about. */
+/** One call's decision, and the request it is about (none for a request being opened). */
 export interface BatchedItem {
-  requestId: string;
+  requestId?: string;
 }
 
 /** What the batch does with its items: lock their requests, decide one. */
 export interface DecisionSteps<T extends BatchedItem, R> {
   /** Locks the requests (FOR UPDATE, in id order) in the ambient transaction. */
-  lockAll(requestIds: string[]): Promise<unknown>;
+  lockAll?(requestIds: string[]): Promise<unknown>;
   /** Decides one item in the ambient transaction (or opens its own when there is none). */
   decideOne(item: T): Promise<R>;
 }
@@ -81,19 +81,15 @@ export class DecisionBatch<T extends BatchedItem, R> {
   /**
    * One transaction of its own (never a caller's: the batch runs in the first caller's
    * context). Decisions in request id order, as the locks were taken; calls about one request
-   * in the order they came, so a second click sees what the first did.
+   * (or about none: requests being opened) in the order they came, so a second click sees what
+   * the first did.
    */
   @Transactional(Propagation.RequiresNew)
   private async together(items: T[]): Promise<Array<R | Error>> {
-    const order = items.map((item, k) => ({ item, k }));
-    order.sort((a, b) =>
-      a.item.requestId === b.item.requestId
-        ? a.k - b.k
-        : a.item.requestId < b.item.requestId
-          ? -1
-          : 1,
-    );
-    await this.steps.lockAll([...new Set(order.map((o) => o.item.requestId))].sort());
+    const order = items.map((item, k) => ({ item, k, id: item.requestId ?? '' }));
+    order.sort((a, b) => (a.id === b.id ? a.k - b.k : a.id < b.id ? -1 : 1));
+    const ids = [...new Set(order.flatMap((o) => (o.id ? [o.id] : [])))];
+    if (ids.length > 0) await this.steps.lockAll?.(ids);
     const outcomes = new Array<R | Error>(items.length);
     for (const { item, k } of order) {
       try {

@@ -8,6 +8,7 @@ import { AccessRequestRepository } from '../access-requests/access-request.repos
 import { ApprovalOutcomeService } from '../approvals/approval-outcome.service';
 import { ApprovalTimersService } from '../approvals/approval-timers.service';
 import { ApproversService } from '../approvals/approvers.service';
+import { DecisionBatch, type BatchedItem } from '../approvals/decision-batch';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../identity/actor';
 import { IdentityService } from '../identity/identity.service';
@@ -39,12 +40,23 @@ export interface OpenInput {
   now: Date;
 }
 
+/** One opening as the group commit carries it: about no request yet, so nothing to lock. */
+interface OpenCall extends BatchedItem {
+  input: OpenInput;
+  approverIds: string[];
+}
+
 /**
  * Opens a judged request (a new access or an extension) in one transaction: the row, its
- * audit event, then its approval timers — or, opened approved, its grant at once.
+ * audit event, then its approval timers — or, opened approved, its grant at once. Openings
+ * that arrive together share one commit, each under its own savepoint (see DecisionBatch).
  */
 @Injectable()
 export class RequestOpeningService {
+  readonly groupCommit = new DecisionBatch<OpenCall, string>({
+    decideOne: ({ input, approverIds }) => this.openNow(input, approverIds),
+  });
+
   constructor(
     private readonly requests: AccessRequestRepository,
     private readonly approvers: ApproversService,
@@ -57,7 +69,7 @@ export class RequestOpeningService {
   /** Returns the new request's id once committed. */
   async open(input: OpenInput): Promise<string> {
     const ctx = await this.approvers.contextFor(input.flow, input.integration, input.ask);
-    return this.openNow(input, anyApprover(input.flow.steps, ctx));
+    return this.groupCommit.add({ input, approverIds: anyApprover(input.flow.steps, ctx) });
   }
 
   @Transactional()
