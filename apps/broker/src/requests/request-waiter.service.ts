@@ -91,26 +91,37 @@ export class RequestWaiterService implements OnApplicationBootstrap, OnApplicati
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const options = { ...redisConnectionOptions(this.config.REDIS_URL), lazyConnect: true };
-    this.publisher = new Redis(options);
+    const options = redisConnectionOptions(this.config.REDIS_URL);
+    // A notice that cannot go now is dropped, not queued: the safety-net re-read covers it.
+    this.publisher = new Redis({ ...options, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     this.subscriber = new Redis(options);
     for (const [name, c] of [
       ['publisher', this.publisher],
       ['subscriber', this.subscriber],
     ] as const)
-      // Without a listener an 'error' (Redis restarting) would be thrown; ioredis reconnects.
+      // Without a listener an 'error' (Redis restarting) would be thrown; ioredis reconnects
+      // (and subscribes again).
       c.on('error', (err: Error) =>
         this.logger.warn({ err: err.message }, `request-changes ${name}: Redis error`),
       );
     this.subscriber.on('message', (_channel: string, id: string) => this.wake(id));
-    // Ready before the broker serves: a wait begun at once must hear the first change.
-    await Promise.all([this.publisher.connect(), this.subscriber.connect()]);
-    await this.subscriber.subscribe(this.channel);
+    const subscribed = this.subscriber.subscribe(this.channel).catch((err: unknown) => {
+      this.logger.warn({ err }, 'request-changes: subscribing failed; waits rely on re-reads');
+    });
+    // Subscribed before the broker serves, so a wait begun at once hears the first change —
+    // but a Redis that is away does not hold the broker's start.
+    const publisher = this.publisher;
+    const ready = new Promise<void>((resolve) => publisher.once('ready', () => resolve()));
+    await Promise.race([
+      Promise.all([subscribed, ready]),
+      new Promise((r) => setTimeout(r, 5000).unref()),
+    ]);
     this.unsubscribe = this.bus.subscribe(async (e) => {
       if (!e.requestId) return;
       // This replica's own waiters at once; the others through Redis.
       this.wake(e.requestId);
-      await this.publisher?.publish(this.channel, e.requestId);
+      if (this.publisher?.status === 'ready')
+        await this.publisher?.publish(this.channel, e.requestId).catch(() => undefined);
     });
     this.recheck = setInterval(() => {
       for (const id of this.waiters.keys()) this.wake(id);
