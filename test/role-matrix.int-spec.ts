@@ -18,6 +18,9 @@ const MANAGERS: Role[] = ['admin', 'security'];
  * Doorman role. A route missing here fails the test, so a new route cannot ship unreviewed.
  * The people calling hold exactly one role and are neither requestor nor approver of any flow.
  */
+/** Served to anyone, by design: the public keys that verify access receipts. */
+const PUBLIC = ['GET /.well-known/doorman-receipt-keys'];
+
 const MATRIX: Record<string, Role[]> = {
   'POST /api/v1/users': ['admin'],
   'GET /api/v1/users': READERS,
@@ -64,6 +67,7 @@ const MATRIX: Record<string, Role[]> = {
   'POST /api/v1/access-requests/{id}/revoke': MANAGERS,
   'POST /api/v1/access-requests/{id}/extend': [],
   'GET /api/v1/access-requests/{id}/approvals': READERS,
+  'GET /api/v1/access-requests/{id}/receipt': READERS, // and the request's own requester and approvers
   'POST /api/v1/access-requests/{id}/review': MANAGERS,
   'POST /api/v1/access-requests/{id}/credentials': [],
   'GET /api/v1/break-glass-reviews': MANAGERS, // the README’s “who”: security and admin
@@ -73,6 +77,7 @@ const MATRIX: Record<string, Role[]> = {
   'POST /api/v1/audit-events/checkpoints': READERS,
   'GET /api/v1/audit-events/public-key': READERS,
   'GET /api/v1/audit-events/export': READERS,
+  'GET /api/v1/reports/unused-access': READERS,
   'GET /api/v1/access-history': READERS,
   'POST /api/v1/policy/apply': MANAGERS,
   'POST /api/v1/scim/providers': ['admin'],
@@ -170,13 +175,27 @@ describe('role matrix: every route × every role on others’ objects', () => {
 
   it('documents no route the matrix does not know', () => {
     const unknown = routes.filter(
-      (r) => !r.path.startsWith('/health') && !(`${r.method} ${r.path}` in MATRIX),
+      (r) =>
+        !r.path.startsWith('/health') &&
+        !PUBLIC.includes(`${r.method} ${r.path}`) &&
+        !(`${r.method} ${r.path}` in MATRIX),
     );
     expect(unknown.map((r) => `${r.method} ${r.path}`)).toEqual([]);
   });
 
+  it('serves the public routes without a token', async () => {
+    for (const route of PUBLIC) {
+      expect(routes.some((r) => `${r.method} ${r.path}` === route)).toBe(true);
+      const [method, path] = route.split(' ');
+      const res = await admin.as(undefined).request(method, path);
+      expect({ route, status: res.status }).toEqual({ route, status: 200 });
+    }
+  });
+
   it('refuses every protected route without a token (401)', async () => {
-    for (const r of routes.filter((x) => !x.path.startsWith('/health'))) {
+    for (const r of routes.filter(
+      (x) => !x.path.startsWith('/health') && !PUBLIC.includes(`${x.method} ${x.path}`),
+    )) {
       const res = await admin
         .as(undefined)
         .request(
