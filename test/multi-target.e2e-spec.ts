@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -346,5 +346,43 @@ describe('one connector, many targets', () => {
       expect(await auditOf(s, 'reconcile.corrected')).toEqual([]);
       expect(await auditOf(s, 'reconcile.unknown_role')).toEqual([]);
     }
+  });
+
+  it("rotates each target's own admin: a's secret file gets the new password, b without a file refuses and keeps its own", async () => {
+    const secretA = join(dir, 'a-admin.json');
+    const rotations = (s: Site) =>
+      w.security.api.post(`/api/v1/integrations/${s.integrationId}/admin-credentials/rotate`);
+    const view = async (s: Site) =>
+      (await w.security.api.get(`/api/v1/integrations/${s.integrationId}/admin-credentials`)).body;
+    expect((await rotations(site('a'))).status).toBe(202);
+    expect((await rotations(site('b'))).status).toBe(202);
+    await waitFor(
+      'a rotated',
+      async () => ((await view(site('a'))).lastRotatedAt as string | null) ?? undefined,
+      30_000,
+      200,
+    );
+    const failed = await waitFor(
+      'b refused',
+      async () => ((await view(site('b'))).lastError as unknown) ?? undefined,
+      30_000,
+      200,
+    );
+    expect(JSON.stringify(failed)).toContain('adminSecret.file');
+
+    const rotated = (JSON.parse(readFileSync(secretA, 'utf8')) as { password: string }).password;
+    expect(rotated).not.toBe(site('a').target.superuserPassword);
+    const login = async (s: Site, password: string) => {
+      try {
+        await (await s.target.connect('postgres', password)).end();
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(await login(site('a'), rotated)).toBe(true);
+    expect(await login(site('a'), site('a').target.superuserPassword)).toBe(false);
+    expect(await login(site('b'), site('b').target.superuserPassword)).toBe(true);
+    expect(connector.output).not.toContain(rotated);
   });
 });

@@ -47,7 +47,7 @@ export class AdminRotationService {
         effects,
         ConnectorError.permanent(
           ConnectorErrorCode.InvalidRequest,
-          'ADMIN_SECRET_FILE is not set: a rotated password would not survive a restart; nothing changed',
+          'no admin secret file (ADMIN_SECRET_FILE, or adminSecret.file in the targets file): a rotated password would not survive a restart; nothing changed',
         ),
       );
     const old = this.current;
