@@ -16,7 +16,7 @@ export async function runDoctor(target: TargetClient, sslMode: SslMode): Promise
         check: 'login',
         status: 'missing',
         detail: `could not log in or read the catalog (${e.code}${e.sqlstate ? `, SQLSTATE ${e.sqlstate}` : ''})`,
-        fix: 'check TARGET_DATABASE_URL / PG* variables, ADMIN_SECRET_FILE, pg_hba.conf and the allowed networks',
+        fix: 'check TARGET_DATABASE_URL / PG* variables and ADMIN_SECRET_FILE (or this target in CONNECTOR_TARGETS_FILE and its adminSecret), pg_hba.conf and the allowed networks',
       },
     ];
   }
