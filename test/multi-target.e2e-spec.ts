@@ -348,6 +348,33 @@ describe('one connector, many targets', () => {
     }
   });
 
+  it('a grant on an integration of this connector that the targets file does not name fails for good, saying why', async () => {
+    const integration = await w.security.api.post('/api/v1/integrations', {
+      name: `pg-d-${Date.now().toString(36)}`,
+      connectorId: w.connectorId,
+      host: '127.0.0.1',
+      port: site('a').target.port,
+      databases: ['app'],
+      sslMode: 'verify-full',
+      ownerIds: [w.security.id],
+    });
+    expect(integration.status).toBe(201);
+    const flow = await w.security.api.post('/api/v1/access-flows', {
+      name: `flow-d-${Date.now().toString(36)}`,
+      integrationId: integration.body.id,
+      requestors: { userIds: [w.alice.id], groupIds: [] },
+      resources: [{ database: 'app', schema: 'public' }],
+      permissions: ['read'],
+      approvers: { userIds: [w.bob.id] },
+      defaultDuration: '1h',
+      maxDuration: '2h',
+    });
+    expect(flow.status).toBe(201);
+    const d = { name: 'd', target: site('a').target, integrationId: integration.body.id } as Site;
+    const failed = await untilStatus(w.alice.api, await approved(d), 'FAILED');
+    expect(failed.lastError).toContain(`does not serve integration ${integration.body.id}`);
+  });
+
   it("rotates each target's own admin: a's secret file gets the new password, b without a file refuses and keeps its own", async () => {
     const secretA = join(dir, 'a-admin.json');
     const rotations = (s: Site) =>
