@@ -10,7 +10,7 @@
 import { route } from '../../apps/broker/src/outbox/broker-jobs';
 import { expiryTimer } from '../../apps/broker/src/grants/grant-events';
 import { COUNTS, check, note } from '../harness';
-import { request, type Bench } from '../stack';
+import { request, waitAll, type Bench } from '../stack';
 import { mapLimit } from '../stats';
 import { approveAll } from './burst';
 import { overstayOf, sessionFor, type Opened } from './expiry-tools';
@@ -62,6 +62,9 @@ export async function expirySameSecond(b: Bench): Promise<void> {
     `expiry, same second: ${ids.length} grants made first (burst → ACTIVE in ${granted.ms} ms), ${creds.filter(Boolean).length} sessions opened, then every expiry set by SQL between ${new Date(first).toISOString()} and +999 ms with its timer in the outbox`,
   );
   const s = await overstayOf(b, 'expiry, same second', ids, creds, gone);
+  // Every grant over before these people ask again (the scale-out).
+  const ended = await waitAll(b, ids, 'REVOKED', 60000);
+  if (ended.timedOut) note(`expiry, same second: not all REVOKED: ${JSON.stringify(ended.counts)}`);
   check({
     scenario: 'expiry (same second)',
     metric: `overstay p99 (n=${s.n}, each with an open session; expiries spread over ${s.spreadMs} ms)`,
