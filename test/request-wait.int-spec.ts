@@ -192,6 +192,11 @@ describe('GET /access-requests/:id?waitFor=…', () => {
       await heldOnA(1);
       const refused = await waitOnA(id, 'waitFor=ACTIVE&timeout=2s');
       expect(refused.status).toBe(503);
+      // A request already where the caller waits for it is answered without a wait, full or not.
+      expect(await waitOnA(id, 'waitFor=PENDING&timeout=2s')).toMatchObject({
+        status: 200,
+        wait: 'reached',
+      });
       expect((await first).wait).toBe('timeout');
     } finally {
       waiter.limit = limit;

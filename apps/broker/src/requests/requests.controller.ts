@@ -158,9 +158,12 @@ export class RequestsController {
   ) {
     let row = await this.requests.getVisible(actor, id);
     if (q.waitFor) {
-      const outcome = await this.waitOn(actor, id, q.waitFor, q.timeout ?? 30_000, res, (r) => {
-        row = r;
-      });
+      // Already there (or never getting there): answered at once, no wait held.
+      const outcome =
+        waitOutcome(row.status, q.waitFor) ??
+        (await this.waitOn(actor, id, q.waitFor, q.timeout ?? 30_000, res, (r) => {
+          row = r;
+        }));
       res.setHeader(WAIT_HEADER, outcome);
     }
     const [view] = await this.withRequesters([row]);
@@ -179,11 +182,13 @@ export class RequestsController {
     res: Response,
     seen: (r: AccessRequestEntity) => void,
   ): Promise<WaitOutcome> {
-    if (this.waiters.full)
+    if (this.waiters.full) {
+      res.setHeader('Retry-After', '1');
       throw new HttpException(
         { statusCode: 503, error: 'busy', message: 'too many waits on this broker: retry' },
         503,
       );
+    }
     let outcome: WaitOutcome = 'timeout';
     const hangUp = new AbortController();
     const onClose = () => hangUp.abort();
