@@ -91,7 +91,7 @@ describe('GET /access-requests/:id?waitFor=…', () => {
   const heldOnA = (n: number) =>
     waitFor(
       `${n} wait(s) held by replica A`,
-      () => replicas[0].get(RequestWaiterService).size === n,
+      async () => replicas[0].get(RequestWaiterService).size === n,
       5000,
       10,
     );
