@@ -18,6 +18,8 @@ export interface AdminProfile {
   createrole: boolean;
   replication: boolean;
   signalBackend: boolean;
+  /** Sees other roles' sessions in pg_stat_activity (their start, client and application). */
+  readAllStats: boolean;
   versionNum: number;
   serverVersion: string;
   ssl: boolean;
@@ -110,6 +112,7 @@ interface ProfileRow {
   createrole: boolean;
   replication: boolean;
   signal_backend: boolean;
+  read_all_stats: boolean;
   version_num: number;
   server_version: string;
   ssl: boolean;
@@ -141,6 +144,7 @@ export async function readCapabilities(
     createrole: p.createrole,
     replication: p.replication,
     signalBackend: p.signal_backend,
+    readAllStats: p.read_all_stats,
     versionNum: p.version_num,
     serverVersion: p.server_version,
     ssl: p.ssl,

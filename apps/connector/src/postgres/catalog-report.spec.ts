@@ -9,6 +9,7 @@ const admin: AdminProfile = {
   createrole: true,
   replication: true,
   signalBackend: false,
+  readAllStats: false,
   versionNum: 150004,
   serverVersion: '15.4',
   ssl: true,

@@ -7,6 +7,7 @@ const admin = (over: Partial<AdminProfile> = {}): AdminProfile => ({
   createrole: true,
   replication: false,
   signalBackend: true,
+  readAllStats: true,
   versionNum: 150004,
   serverVersion: '15.4',
   ssl: true,
@@ -82,6 +83,14 @@ describe('doctor report', () => {
       byCheck(caps(admin({ replication: true, versionNum: 160002 }))).get('rotate own password')
         ?.status,
     ).toBe('ok');
+  });
+
+  it('without pg_read_all_stats: sessions cannot be observed, a warning with the GRANT', () => {
+    expect(byCheck(caps(admin())).get('observe sessions')?.status).toBe('ok');
+    expect(byCheck(caps(admin({ readAllStats: false }))).get('observe sessions')).toMatchObject({
+      status: 'warn',
+      fix: 'GRANT pg_read_all_stats TO "manager";',
+    });
   });
 
   it('PostgreSQL 16+: the ADMIN OPTION to ask for, without the privileges that come with it', () => {

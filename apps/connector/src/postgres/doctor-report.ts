@@ -65,6 +65,15 @@ export function doctorReport(c: Capabilities): DoctorLine[] {
   });
 
   out.push({
+    check: 'observe sessions',
+    status: a.readAllStats ? 'ok' : 'warn',
+    detail: a.readAllStats
+      ? `sees the sessions of Doorman's users${a.superuser ? '' : ' through pg_read_all_stats'}: last use, first-login clocks and the sessions in access receipts`
+      : "no pg_read_all_stats: PostgreSQL hides other roles' sessions, so last use, first-login clocks and the sessions in access receipts stay empty",
+    fix: a.readAllStats ? undefined : `GRANT pg_read_all_stats TO ${me};`,
+  });
+
+  out.push({
     check: 'reassign and drop',
     status: canManageRoles ? 'ok' : 'missing',
     detail: a.superuser

@@ -478,6 +478,7 @@ export function readAdminSelf(): Statement {
   return {
     text: `SELECT r.rolname::text AS name, r.rolsuper AS superuser, r.rolcreaterole AS createrole,
        r.rolsuper OR pg_has_role(r.oid, 'pg_signal_backend', 'USAGE') AS signal_backend,
+       r.rolsuper OR pg_has_role(r.oid, 'pg_read_all_stats', 'USAGE') AS read_all_stats,
        current_setting('server_version_num')::int AS version_num
   FROM pg_roles r WHERE r.rolname = current_user`,
     values: [],
