@@ -318,6 +318,48 @@ describe('group commit of decisions', () => {
     expect(v.checked).toBe(await count('SELECT count(*) AS n FROM audit_events', []));
   }, 60_000);
 
+  it('two batches in flight over the same people queue behind each other: no deadlock, no retry', async () => {
+    const people = [w.alice, ...(await Promise.all([1, 2, 3].map(() => createPerson(admin, 'p'))))];
+    const flow = await w.security.api.post('/api/v1/access-flows', {
+      name: `cross-${Date.now().toString(36)}`,
+      integrationId: w.integrationId,
+      requestors: { userIds: people.slice(1).map((p) => p.id), groupIds: [] },
+      resources: [{ database: 'app', schema: 'cross' }],
+      permissions: ['read', 'write'],
+      approvers: { userIds: [w.bob.id] },
+      defaultDuration: '1h',
+      maxDuration: '2h',
+    });
+    expect(flow.status).toBe(201);
+    const askAs = async (p: Person, permission: string) => {
+      const res = await p.api.post('/api/v1/access-requests', {
+        integrationId: w.integrationId,
+        database: 'app',
+        schema: 'cross',
+        permission,
+        duration: '30m',
+      });
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    };
+    const others = people.slice(1);
+    const reads = await Promise.all(others.map((p) => askAs(p, 'read')));
+    const writes = await Promise.all(others.map((p) => askAs(p, 'write')));
+    const before = { ...decisions.groupCommit.stats };
+
+    // The first batch: everyone's read; the second, while it is in flight: everyone's write,
+    // in the opposite order of people. Each batch grants every person once.
+    const first = reads.map((id) => decisions.approve(actorOf(w.bob), id));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = [...writes].reverse().map((id) => decisions.approve(actorOf(w.bob), id));
+    const out = await Promise.all([...first, ...second]);
+
+    expect(out.every((r) => r.status === 'GRANTING')).toBe(true);
+    expect(decisions.groupCommit.stats.groupCommits).toBe(before.groupCommits + 2);
+    expect(decisions.groupCommit.stats.retriedOneByOne).toBe(before.retriedOneByOne);
+    for (const p of others) await expectSyncJobs(2, p);
+  });
+
   it('auto-approved requests that arrive together open in one commit: each granted once', async () => {
     const people = [w.alice, ...(await Promise.all([1, 2, 3].map(() => createPerson(admin, 'p'))))];
     const schemas = ['s1', 's2', 's3'];

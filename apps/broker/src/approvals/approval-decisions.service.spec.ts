@@ -9,6 +9,7 @@ import type {
 } from '../access-requests/access-request.repository';
 import type { AuditInput, AuditService } from '../audit/audit.service';
 import { DomainError, ErrorCode } from '../common/errors';
+import type { DatabaseUserRepository } from '../grants/database-user.repository';
 import type { ExtensionsService } from '../grants/extensions.service';
 import type { GrantSyncService } from '../grants/grant-sync.service';
 import type { Actor } from '../identity/actor';
@@ -151,6 +152,7 @@ function world() {
     audit,
     timers,
     outcome,
+    { lockPairs: async () => [] } as unknown as DatabaseUserRepository,
   );
   return { t, decisions, audits, jobs, syncs, req: t.requests.get('r1')! };
 }

@@ -14,6 +14,7 @@ import type { RequestStatus } from '../access-requests/request-state';
 import { assertAllowed } from '../access-requests/request-transitions';
 import { AuditService } from '../audit/audit.service';
 import { DomainError, ErrorCode } from '../common/errors';
+import { DatabaseUserRepository } from '../grants/database-user.repository';
 import type { Actor } from '../identity/actor';
 import { IdentityService } from '../identity/identity.service';
 import type { ApprovalEntity } from './approval.entity';
@@ -58,9 +59,16 @@ export class ApprovalDecisionsService {
     private readonly audit: AuditService,
     private readonly timers: ApprovalTimersService,
     private readonly outcome: ApprovalOutcomeService,
+    private readonly databaseUsers: DatabaseUserRepository,
   ) {
     this.groupCommit = new DecisionBatch({
-      lockAll: (ids) => this.requests.lockMany(ids),
+      lockAll: async (ids) => {
+        const rows = await this.requests.lockMany(ids);
+        // An approval that grants locks its requester's database user: all of them now.
+        await this.databaseUsers.lockPairs(
+          rows.map((r) => ({ integrationId: r.integrationId, personId: r.requesterId })),
+        );
+      },
       decideOne: async (d) => {
         const lapse = await this.decideNow(d.actor, d.requestId, d.decision, d.reason, new Date());
         // Read where the decision was taken: in a batch, the request as this decision left it.

@@ -14,8 +14,12 @@ export interface BatchedItem {
 
 /** What the batch does with its items: lock their requests, decide one. */
 export interface DecisionSteps<T extends BatchedItem, R> {
-  /** Locks the requests (FOR UPDATE, in id order) in the ambient transaction. */
-  lockAll?(requestIds: string[]): Promise<unknown>;
+  /**
+   * Takes the batch's locks up front, in the ambient transaction: the requests (FOR UPDATE, in
+   * id order), then what their decisions will lock (each person's database user, in id order),
+   * so two batches in flight queue behind each other instead of deadlocking.
+   */
+  lockAll?(requestIds: string[], items: readonly T[]): Promise<unknown>;
   /** Decides one item in the ambient transaction (or opens its own when there is none). */
   decideOne(item: T): Promise<R>;
 }
@@ -89,7 +93,7 @@ export class DecisionBatch<T extends BatchedItem, R> {
     const order = items.map((item, k) => ({ item, k, id: item.requestId ?? '' }));
     order.sort((a, b) => (a.id === b.id ? a.k - b.k : a.id < b.id ? -1 : 1));
     const ids = [...new Set(order.flatMap((o) => (o.id ? [o.id] : [])))];
-    if (ids.length > 0) await this.steps.lockAll?.(ids);
+    await this.steps.lockAll?.(ids, items);
     const outcomes = new Array<R | Error>(items.length);
     for (const { item, k } of order) {
       try {

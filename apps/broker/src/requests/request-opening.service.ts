@@ -54,6 +54,8 @@ interface OpenCall extends BatchedItem {
 @Injectable()
 export class RequestOpeningService {
   readonly groupCommit = new DecisionBatch<OpenCall, string>({
+    // Nothing locked up front: an opening locks its requester's row before their database
+    // user's, and a batch must not take them the other way round (deactivation takes both).
     decideOne: ({ input, approverIds }) => this.openNow(input, approverIds),
   });
 
