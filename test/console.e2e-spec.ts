@@ -302,7 +302,7 @@ describe('web console end to end', () => {
     // The history moved on the same page: never reloaded.
     expect(await pageMarked(alice)).toBe(true);
     // The request's own page: the approver's decision and the trail, reveal included.
-    await row.getByRole('link').click();
+    await row.getByRole('link').first().click();
     await alice.getByText(/Step 1: .* approve via console/).waitFor();
     await alice.getByText(/credentials\.revealed/).waitFor();
   });

@@ -9,6 +9,7 @@ import { Inbox } from './pages/inbox';
 import { Insights } from './pages/insights';
 import { MyAccess } from './pages/my-access';
 import { People, PersonActivity } from './pages/people';
+import { ReceiptPage } from './pages/receipt';
 import { RequestDetail } from './pages/request-detail';
 import { RequestForm } from './pages/request-form';
 import { AccessRules, Connectors } from './pages/rules';
@@ -115,6 +116,8 @@ function SignedIn({ session }: { session: Session }) {
 function Route({ path, session }: { path: string; session: Session }) {
   const integration = /^\/integrations\/([0-9a-f-]{36})$/.exec(path);
   if (integration) return <IntegrationDetail id={integration[1]} session={session} />;
+  const receipt = /^\/requests\/([0-9a-f-]{36})\/receipt$/.exec(path);
+  if (receipt) return <ReceiptPage id={receipt[1]} />;
   const request = /^\/requests\/([0-9a-f-]{36})$/.exec(path);
   if (request) return <RequestDetail id={request[1]} session={session} />;
   const someone = /^\/people\/([0-9a-f-]{36})$/.exec(path);

@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { get, query } from '../api';
 import { Empty, ErrorNote, usePeople } from '../components';
 import { auditChanges, localInput, when } from '../format';
+import { Link } from '../router';
 import type { AuditEvent, Integration, Session } from '../types';
 
 interface Verdict {
@@ -118,7 +119,16 @@ export function AuditExplorer({ session }: { session: Session }) {
                 <td>{e.action}</td>
                 <td>{e.actorId ? person(e.actorId) : 'Doorman'}</td>
                 <td>{e.channel ?? '—'}</td>
-                <td>{e.requestId?.slice(0, 8) ?? '—'}</td>
+                <td>
+                  {e.requestId ? (
+                    <>
+                      <Link to={`/requests/${e.requestId}`}>{e.requestId.slice(0, 8)}</Link> ·{' '}
+                      <Link to={`/requests/${e.requestId}/receipt`}>Receipt</Link>
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </td>
                 <td>{auditChanges(e.details) || '—'}</td>
               </tr>
             ))}
@@ -238,7 +248,8 @@ export function AccessHistory() {
                   />
                 </span>
                 <span className="when">
-                  {when(h.from)} → {h.until ? when(h.until) : 'now'} ({h.status})
+                  {when(h.from)} → {h.until ? when(h.until) : 'now'} ({h.status}) ·{' '}
+                  <Link to={`/requests/${h.requestId}/receipt`}>Receipt</Link>
                 </span>
               </li>
             );

@@ -87,6 +87,7 @@ export function MyAccess() {
               <th scope="col">For</th>
               <th scope="col">Status</th>
               <th scope="col">Why it ended</th>
+              <th scope="col">Receipt</th>
             </tr>
           </thead>
           <tbody>
@@ -103,6 +104,9 @@ export function MyAccess() {
                   <StatusBadge status={r.status} />
                 </td>
                 <td>{r.statusReason ?? r.lastError ?? '—'}</td>
+                <td>
+                  <Link to={`/requests/${r.id}/receipt`}>Receipt</Link>
+                </td>
               </tr>
             ))}
           </tbody>

@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { get } from '../api';
 import { Empty, ErrorNote, StatusBadge, usePeople } from '../components';
 import { when } from '../format';
+import { Link } from '../router';
 import type { AccessRequest, Approval, AuditEvent, Session } from '../types';
 
 /** One request as its requester, approvers and auditors may see it: decisions and its trail. */
@@ -27,6 +28,9 @@ export function RequestDetail({ id, session }: { id: string; session: Session })
     <section aria-labelledby="request-title">
       <h1 id="request-title">Request</h1>
       <ErrorNote error={request.error} />
+      <p>
+        <Link to={`/requests/${id}/receipt`}>Receipt</Link>
+      </p>
       {r && (
         <dl className="facts">
           <dt>Status</dt>
