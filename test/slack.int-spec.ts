@@ -734,9 +734,9 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
       // Slack's words, not the API's statuses.
       expect(msg.args.text).not.toMatch(/DENIED|ACTIVE|REVOKED/);
       const ended = await dmTo(ALICE, (t) => t.includes('has ended (revoked by you)'), 'ended');
-      // It links to the grant's signed receipt.
+      // It links to the grant's signed receipt: the console's page, which checks its signature.
       expect(JSON.stringify(ended.args)).toMatch(
-        /<http[^|>]+\/api\/v1\/access-requests\/[0-9a-f-]{36}\/receipt\|Signed access receipt>/,
+        /<http[^|>]+\/console\/requests\/[0-9a-f-]{36}\/receipt\|Signed access receipt>/,
       );
     });
   });

@@ -89,7 +89,7 @@ export class AccessNoticesService {
         await this.people.view(req),
         how,
         await this.messages.otherAccessActive(req),
-        this.people.brokerUrl(`/api/v1/access-requests/${req.id}/receipt`),
+        this.people.brokerUrl(`/console/requests/${req.id}/receipt`),
       ),
       'could not tell the requester their access ended',
     );
