@@ -8,6 +8,7 @@ import { createBrokerApp } from '../apps/broker/src/bootstrap';
 import { SyncResultsService } from '../apps/broker/src/grants/sync-results.service';
 import { RULE_CHANGES_QUEUE } from '../apps/broker/src/outbox/broker-jobs';
 import { QueueRegistry } from '../apps/broker/src/outbox/queue-registry';
+import { RuleChangesService } from '../apps/broker/src/rule-changes/rule-changes.service';
 import { ApiClient } from './support/api-client';
 import {
   createBrokerTestEnv,
@@ -424,7 +425,7 @@ describe('access follows the rules as they change (broker in-process, fake Slack
     expect(res.status).toBe(200);
     const row = await statusBecomes(b, id, 'CANCELLED');
     expect(row.status_reason).toBe(
-      'no longer allowed by flow "rules-rc_role" v1: the requester role was taken from you',
+      'no longer allowed by flow "rules-rc_role" v1: you no longer have the requester role',
     );
     const actions = (
       await b.db.query('SELECT action FROM audit_events WHERE request_id = $1 ORDER BY id', [id])
@@ -472,6 +473,179 @@ describe('access follows the rules as they change (broker in-process, fake Slack
       cause: { type: 'roles', userId: kim.id, removedRoles: ['approver'] },
     });
     // bob still decides it.
+    expect((await b.w.bob.api.post(`/api/v1/access-requests/${id}/approve`)).status).toBe(200);
+  });
+  /** Holds rule-change jobs in Redis while `change` runs, then deletes them: a flushed Redis. */
+  const withJobLost = async (change: () => Promise<void>) => {
+    const queue = new Queue(RULE_CHANGES_QUEUE, {
+      connection: { url: SHARED_REDIS },
+      prefix: b.env.redisPrefix,
+    });
+    try {
+      await queue.pause();
+      await change();
+      const jobs = await waitFor('the rule-change job delivered to Redis', async () => {
+        const outbox = await b.db.query('SELECT 1 FROM outbox WHERE queue = $1', [
+          RULE_CHANGES_QUEUE,
+        ]);
+        const held = await queue.getJobs(['paused', 'waiting']);
+        return outbox.rowCount === 0 && held.length > 0 ? held : false;
+      });
+      for (const job of jobs) await job.remove();
+      await queue.resume();
+    } finally {
+      await queue.close();
+    }
+  };
+  const allRuleEvents = async () =>
+    Number(
+      (await b.db.query("SELECT count(*) FROM audit_events WHERE action = 'rule_change.applied'"))
+        .rows[0].count,
+    );
+  const review = () => b.app.get(RuleChangesService).review();
+
+  it('the periodic review applies a flow edit whose job Redis lost, once: no second audit or DM', async () => {
+    const olga = await person('olga');
+    const team = await group(b, [olga]);
+    const body = flowBody(b, 'rc_review', {
+      requestors: { userIds: [], groupIds: [team] },
+      permissions: ['read', 'write', 'admin'],
+    });
+    const flowId = await createFlow(b, body);
+    await createFlow(
+      b,
+      flowBody(b, 'rc_review_other', { requestors: { userIds: [olga.id], groupIds: [] } }),
+    );
+    const untouched = await grant(olga, b, 'rc_review');
+    const kept = await grant(olga, b, 'rc_review', 'write');
+    const pending = await ask(olga, b, 'rc_review', 'admin');
+
+    // v2: olga asks through her own id only; write and admin are gone (runToExpiry keeps write, told).
+    await withJobLost(() =>
+      editFlow(b, flowId, {
+        ...body,
+        requestors: { userIds: [olga.id], groupIds: [] },
+        permissions: ['read'],
+      }),
+    );
+    expect((await rowOf(b, pending)).status).toBe('PENDING');
+    expect(await ruleEventsOf(b, kept)).toEqual([]);
+
+    const first = await review();
+    expect(first.cancelled).toContain(pending);
+    expect(first.kept).toContain(kept);
+    expect((await rowOf(b, pending)).status).toBe('CANCELLED');
+    expect((await rowOf(b, pending)).status_reason).toBe(
+      'no longer allowed by flow "rules-rc_review" v2: no access flow offers admin on app.rc_review any more',
+    );
+    // Still a requestor (by id), read still offered: the read grant stays, untouched.
+    expect((await rowOf(b, untouched)).status).toBe('ACTIVE');
+    expect(await ruleEventsOf(b, untouched)).toEqual([]);
+    const [event] = await ruleEventsOf(b, kept);
+    expect(event).toMatchObject({
+      actorId: null,
+      channel: 'system',
+      details: { outcome: 'kept', cause: { type: 'review' }, changedBy: null },
+    });
+    await dmTo(olga, 'though the rules changed');
+    const toldDms = () =>
+      fake
+        .callsOf('chat.postMessage')
+        .filter(
+          (c) =>
+            c.args.channel === fake.dmOf(slackIds.get(olga.id)!) &&
+            JSON.stringify(c.args).includes('though the rules changed'),
+        ).length;
+    expect(toldDms()).toBe(1);
+
+    const events = await allRuleEvents();
+    const second = await review();
+    expect(second.kept).not.toContain(kept);
+    expect(second.cancelled).not.toContain(pending);
+    expect(await allRuleEvents()).toBe(events);
+    expect(await ruleEventsOf(b, kept)).toHaveLength(1);
+    // A later notice to olga arrives; the "kept" one was not sent again meanwhile.
+    await ask(olga, b, 'rc_review_other');
+    await dmTo(olga, 'was submitted');
+    expect(toldDms()).toBe(1);
+  });
+
+  it('the periodic review applies roles taken whose job Redis lost: the grant ends, the approver leaves', async () => {
+    const pia = await person('pia');
+    const quinn = await person('quinn', ['approver']);
+    await createFlow(
+      b,
+      flowBody(b, 'rc_review_roles', {
+        requestors: { userIds: [pia.id, b.w.mallory.id], groupIds: [] },
+        approvers: { userIds: [quinn.id, b.w.bob.id] },
+      }),
+    );
+    const id = await grant(pia, b, 'rc_review_roles');
+    const waiting = await ask(b.w.mallory, b, 'rc_review_roles');
+    expect((await rowOf(b, waiting)).approver_ids.sort()).toEqual([quinn.id, b.w.bob.id].sort());
+
+    await withJobLost(async () => {
+      const res = await b.w.security.api.request('PATCH', `/api/v1/users/${pia.id}`, {
+        roles: ['auditor'],
+      });
+      expect(res.status).toBe(200);
+    });
+    await withJobLost(async () => {
+      const res = await b.w.security.api.request('PATCH', `/api/v1/users/${quinn.id}`, {
+        roles: ['requester'],
+      });
+      expect(res.status).toBe(200);
+    });
+    expect((await rowOf(b, id)).status).toBe('ACTIVE');
+
+    const out = await review();
+    expect(out.ended).toContain(id);
+    expect(out.pruned).toContain(waiting);
+    const row = await rowOf(b, id);
+    expect(row.status).toBe('REVOKING');
+    expect(row.status_reason).toBe(
+      'no longer allowed by flow "rules-rc_review_roles" v1: you no longer have the requester role',
+    );
+    expect((await rowOf(b, waiting)).approver_ids).toEqual([b.w.bob.id]);
+    expect((await ruleEventsOf(b, waiting))[0].details).toMatchObject({
+      outcome: 'approvers_removed',
+      removed: [quinn.id],
+      cause: { type: 'review' },
+    });
+    const events = await allRuleEvents();
+    const again = await review();
+    expect(again.ended).not.toContain(id);
+    expect(again.pruned).not.toContain(waiting);
+    expect(await allRuleEvents()).toBe(events);
+  });
+
+  it('roles mean the same when asking and approving: without requester refused, without approver not counted', async () => {
+    const rae = await person('rae', ['auditor']);
+    const sol = await person('sol', []);
+    await createFlow(
+      b,
+      flowBody(b, 'rc_roles_meaning', {
+        requestors: { userIds: [rae.id, b.w.alice.id], groupIds: [] },
+        // sol is named directly but holds no approver role.
+        approvers: { userIds: [sol.id, b.w.bob.id] },
+      }),
+    );
+    const refused = await rae.api.post('/api/v1/access-requests', {
+      integrationId: b.w.integrationId,
+      database: 'app',
+      schema: 'rc_roles_meaning',
+      permission: 'read',
+      duration: '1h',
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toBe(
+      'asking for access needs the requester role, which you do not have',
+    );
+    const id = await ask(b.w.alice, b, 'rc_roles_meaning');
+    expect((await rowOf(b, id)).approver_ids).toEqual([b.w.bob.id]);
+    const click = await sol.api.post(`/api/v1/access-requests/${id}/approve`);
+    expect(click.status).toBe(403);
+    expect((await rowOf(b, id)).status).toBe('PENDING');
     expect((await b.w.bob.api.post(`/api/v1/access-requests/${id}/approve`)).status).toBe(200);
   });
 });

@@ -11,6 +11,7 @@ import { redisConnectionOptions } from '../apps/broker/src/config/redis';
 import { SweeperService } from '../apps/broker/src/grants/sweeper.service';
 import { OutboxService } from '../apps/broker/src/outbox/outbox.service';
 import { RequestsSweeperService } from '../apps/broker/src/requests/requests-sweeper.service';
+import { RuleChangesService } from '../apps/broker/src/rule-changes/rule-changes.service';
 import {
   SCHEDULES_QUEUE,
   scheduleTable,
@@ -48,6 +49,7 @@ describe('one scheduler for a cluster of brokers', () => {
     'admin-rotation': jest.spyOn(AdminRotationService.prototype, 'tick'),
     'outbox-poll': jest.spyOn(OutboxService.prototype, 'poll'),
     'audit-checkpoint': jest.spyOn(AuditChainService.prototype, 'checkpoint'),
+    'rule-review': jest.spyOn(RuleChangesService.prototype, 'review'),
   };
 
   beforeAll(async () => {
@@ -56,6 +58,7 @@ describe('one scheduler for a cluster of brokers', () => {
       OUTBOX_POLL_MS: '300',
       AUDIT_SEAL_INTERVAL_MS: '300',
       AUDIT_CHECKPOINT_INTERVAL_MS: '1000',
+      RULE_REVIEW_INTERVAL_MS: '500',
       AUDIT_SIGNING_PRIVATE_KEY: generateSigningKey(),
     });
     queue = new Queue(SCHEDULES_QUEUE, {

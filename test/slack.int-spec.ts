@@ -340,6 +340,11 @@ describe('Slack app (broker in-process, fake Slack Web API)', () => {
     };
 
     it('an approver cannot approve their own request from Slack either', async () => {
+      // Asking needs the requester role: bob holds it beside approver here.
+      const roles = await w.security.api.request('PATCH', `/api/v1/users/${w.bob.id}`, {
+        roles: ['approver', 'requester'],
+      });
+      expect(roles.status).toBe(200);
       await flow({
         requestors: { userIds: [w.bob.id], groupIds: [] },
         resources: [{ database: 'app', schema: 'reports' }],

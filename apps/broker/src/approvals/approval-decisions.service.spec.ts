@@ -126,6 +126,10 @@ function world() {
     } as unknown as AccessFlowsService,
     { get: async (id: string) => ({ id, ownerIds: [] }) } as unknown as IntegrationsService,
     approvals,
+    // Everyone named holds the approver role here.
+    {
+      findByIds: async (ids: string[]) => ids.map((id) => ({ id, roles: ['approver'] })),
+    } as unknown as IdentityService,
   );
   const timers = new ApprovalTimersService(requests, approvers, audit, {
     add: async (j: OutboxJob) => void jobs.push(j),

@@ -88,6 +88,8 @@ export const BrokerConfigSchema = z.object({
         .filter(Boolean),
     ),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
+  /** The periodic review of open access against the rules as they are (0: off). */
+  RULE_REVIEW_INTERVAL_MS: z.coerce.number().int().min(0).default(300_000),
   OUTBOX_POLL_MS: z.coerce.number().int().min(20).default(500),
   /** A revoke still failing after this many attempts raises an alert (it never gives up). */
   REVOKE_ALERT_AFTER_ATTEMPTS: z.coerce.number().int().min(1).default(5),

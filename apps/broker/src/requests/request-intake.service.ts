@@ -12,6 +12,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { ExpiryService } from '../grants/expiry.service';
 import type { Actor } from '../identity/actor';
 import { IntegrationsService } from '../integrations/integrations.service';
+import { missingRole } from '../common/role-rules';
 import { RequestJudgeService } from './request-judge.service';
 import { RequestOpeningService, type Opening } from './request-opening.service';
 
@@ -46,6 +47,7 @@ export class RequestIntakeService {
 
   /** Returns the new request's id. */
   async create(actor: Actor, input: CreateRequestInput, now = new Date()): Promise<string> {
+    assertMayAsk(actor);
     const integration = await this.integrations.get(input.integrationId).catch(() => {
       throw DomainError.validation(`integrationId: unknown integration ${input.integrationId}`);
     });
@@ -85,6 +87,7 @@ export class RequestIntakeService {
     const grant = await this.get(id);
     if (grant.requesterId !== actor.id)
       throw DomainError.forbidden('only the requester may extend their access');
+    assertMayAsk(actor);
     if (grant.kind !== 'access')
       throw DomainError.validation('an extension cannot itself be extended');
     const ended = await this.expiry.endIfLapsed(grant, now);
@@ -144,6 +147,12 @@ export class RequestIntakeService {
     if (!row) throw DomainError.notFound('access request', id);
     return row;
   }
+}
+
+/** The requester role, as the rule-change judge requires it of what is already asked. */
+function assertMayAsk(actor: Actor): void {
+  const refused = missingRole(actor.roles, 'ask');
+  if (refused) throw DomainError.forbidden(refused);
 }
 
 function durationOf(text: string | undefined): number | null {

@@ -11,10 +11,15 @@ const CHANNELS: readonly AuditChannel[] = [
   'scim',
 ];
 
+/** The periodic review: no one change, every open request judged again (a lost job's safety net). */
+export interface ReviewCause {
+  type: 'review';
+}
+
 /** One rule change as the judging reads it: what changed, who changed it, through which door. */
 export interface RuleChange {
   changeId: string;
-  cause: RuleChangeJob['cause'];
+  cause: RuleChangeJob['cause'] | ReviewCause;
   /** Who made the change (null: the system, e.g. a Slack user group sync). */
   changedBy: Actor | null;
   channel: AuditChannel;

@@ -41,8 +41,8 @@ const grant = (over: Partial<OpenAccess> = {}): OpenAccess => ({
   ...over,
 });
 
-const inSales = { groupIds: ['g-sales'], lostRequesterRole: false };
-const nowhere = { groupIds: [], lostRequesterRole: false };
+const inSales = { groupIds: ['g-sales'], roles: ['requester'] };
+const nowhere = { groupIds: [], roles: ['requester'] };
 
 describe('who still qualifies when the rules change', () => {
   it('keeps what the rules still allow', () => {
@@ -134,12 +134,12 @@ describe('who still qualifies when the rules change', () => {
     expect(v).toEqual({ outcome: 'cancel', reason: '2h asked; the longest allowed is now 1h' });
   });
 
-  it('the requester role taken ends the grant and cancels the request', () => {
-    const lost = { groupIds: ['g-sales'], lostRequesterRole: true };
+  it('without the requester role, the grant ends and cancels the request', () => {
+    const lost = { groupIds: ['g-sales'], roles: ['approver'] };
     expect(judgeOpenAccess(grant(), [flow()], lost, NOW)).toMatchObject({ outcome: 'end' });
     expect(judgeOpenAccess(grant({ status: 'PENDING' }), [flow()], lost, NOW)).toMatchObject({
       outcome: 'cancel',
-      reason: 'the requester role was taken from you',
+      reason: 'you no longer have the requester role',
     });
   });
 

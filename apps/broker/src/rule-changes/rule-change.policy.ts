@@ -5,6 +5,7 @@ import {
   type FlowRules,
 } from '../access-flows/access-flow.policy';
 import { formatDuration } from '../common/durations';
+import { mayByRole } from '../common/role-rules';
 
 /**
  * Who still qualifies once the rules change: a flow edited, a group losing a member, a person
@@ -14,7 +15,8 @@ import { formatDuration } from '../common/durations';
  * - A request not granted yet (PENDING, or APPROVED and waiting for its start) is judged as if
  *   asked now: whatever the new rules refuse cancels it, with the reason.
  * - A grant (GRANTING, ACTIVE) whose person is no longer a requestor of any flow offering its
- *   permission on its resource, or who lost the requester role, ends now, whatever the flow says.
+ *   permission on its resource, or who does not hold the requester role (`role-rules`, the rule
+ *   request intake also applies), ends now, whatever the flow says.
  * - A grant the rules narrowed otherwise — its permission or resource no longer offered, its
  *   duration past the new maximum — follows its flow's `onRuleChange`: `endNow` ends it,
  *   `runToExpiry` (the default) keeps it, capped at the new maximum duration when that ends
@@ -49,8 +51,8 @@ export interface OpenAccess {
 /** The person as the new rules see them. */
 export interface Standing {
   groupIds: readonly string[];
-  /** The change took the requester role from them. */
-  lostRequesterRole: boolean;
+  /** Their Doorman roles now: without `requester` they may not ask, nor keep what they asked. */
+  roles: readonly string[];
 }
 
 export type RuleVerdict =
@@ -93,7 +95,7 @@ export function judgeOpenAccess(
       : { outcome: 'run', reason, capAt: null };
   };
 
-  if (standing.lostRequesterRole) return removed('the requester role was taken from you');
+  if (!mayByRole(standing.roles, 'ask')) return removed('you no longer have the requester role');
   const covering = flows.filter((f) => coversResource(f, access));
   if (covering.length === 0) return narrowed(`no access flow offers ${what} any more`);
   const allowed = covering.filter((f) =>

@@ -2,13 +2,12 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AccessFlowsModule } from '../access-flows/access-flows.module';
 import { AccessRequestsModule } from '../access-requests/access-requests.module';
+import { ApprovalsModule } from '../approvals/approvals.module';
 import { AuditModule } from '../audit/audit.module';
 import { GrantsModule } from '../grants/grants.module';
 import { IdentityModule } from '../identity/identity.module';
-import { IntegrationsModule } from '../integrations/integrations.module';
 import { RULE_CHANGES_QUEUE } from '../outbox/broker-jobs';
 import { OutboxModule } from '../outbox/outbox.module';
-import { RequestsModule } from '../requests/requests.module';
 import { ApproverPruningService } from './approver-pruning.service';
 import { GrantCapService } from './grant-cap.service';
 import { RuleChangeRepository } from './rule-change.repository';
@@ -25,10 +24,9 @@ import { RuleVerdictsService } from './rule-verdicts.service';
     BullModule.registerQueue({ name: RULE_CHANGES_QUEUE }),
     AccessRequestsModule,
     AccessFlowsModule,
+    ApprovalsModule,
     IdentityModule,
-    IntegrationsModule,
     GrantsModule,
-    RequestsModule,
     AuditModule,
     OutboxModule,
   ],

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, ErrorCode } from '../common/errors';
 import { ApproverPruningService } from './approver-pruning.service';
@@ -18,7 +19,8 @@ export interface RuleChangeOutcome {
  * outbox job): a flow's new version judges every open request of that flow; members leaving a
  * group, or a person losing the requester role, judge their open requests; those and a lost
  * approver role prune the approvers of pending requests. Each request is its own transaction,
- * so a job run again finishes what a stopped broker left and repeats nothing.
+ * so a job run again finishes what a stopped broker left and repeats nothing. The periodic
+ * review (`review`) is the same judging over every candidate, for a change whose job was lost.
  */
 @Injectable()
 export class RuleChangesService {
@@ -30,6 +32,11 @@ export class RuleChangesService {
     private readonly pruning: ApproverPruningService,
   ) {}
 
+  /** Every open request and pending approver list judged again ("periodic review"). */
+  review(): Promise<RuleChangeOutcome> {
+    return this.apply(reviewChange());
+  }
+
   async apply(change: RuleChange): Promise<RuleChangeOutcome> {
     const out: RuleChangeOutcome = { ended: [], kept: [], cancelled: [], pruned: [] };
     const c = change.cause;
@@ -38,9 +45,11 @@ export class RuleChangesService {
         ? await this.finder.openUnderFlow(c.flowId)
         : c.type === 'membership'
           ? await this.finder.openOf(c.removedUserIds)
-          : c.removedRoles.includes('requester')
+          : c.type === 'roles' && c.removedRoles.includes('requester')
             ? await this.finder.openOf([c.userId])
-            : [];
+            : c.type === 'review'
+              ? await this.finder.reviewCandidates()
+              : [];
     for (const id of judged) {
       const outcome = await this.retryMoved(() => this.verdicts.judge(change, id));
       if (outcome && outcome !== 'unchanged') out[outcome].push(id);
@@ -48,13 +57,14 @@ export class RuleChangesService {
     // Approvers resolve against the request's own flow version: a flow edit changes none.
     const leaving =
       c.type === 'membership'
-        ? c.removedUserIds
+        ? await this.finder.pendingNaming(c.removedUserIds)
         : c.type === 'roles' && c.removedRoles.includes('approver')
-          ? [c.userId]
-          : [];
-    const lostRole = c.type === 'roles' && c.removedRoles.includes('approver') ? [c.userId] : [];
-    for (const id of await this.finder.pendingNaming(leaving)) {
-      const removed = await this.retryMoved(() => this.pruning.prune(change, id, lostRole));
+          ? await this.finder.pendingNaming([c.userId])
+          : c.type === 'review'
+            ? await this.finder.pendingNamingWithoutApproverRole()
+            : [];
+    for (const id of leaving) {
+      const removed = await this.retryMoved(() => this.pruning.prune(change, id));
       if (removed?.length) out.pruned.push(id);
     }
     this.logger.log({ changeId: change.changeId, cause: c.type, ...counts(out) }, 'rule change');
@@ -72,6 +82,11 @@ export class RuleChangesService {
     }
     return null;
   }
+}
+
+/** The periodic review's change: no one made it; each run its own id. */
+export function reviewChange(): RuleChange {
+  return { changeId: randomUUID(), cause: { type: 'review' }, changedBy: null, channel: 'system' };
 }
 
 const counts = (o: RuleChangeOutcome) => ({

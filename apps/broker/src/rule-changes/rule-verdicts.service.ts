@@ -36,10 +36,8 @@ export class RuleVerdictsService {
     const req = await this.requests.lockForUpdate(requestId);
     if (!req || (await this.marks.alreadyJudged(change.changeId, req.id))) return 'unchanged';
     const flows = await this.flows.forIntegration(req.integrationId);
-    const lostRequesterRole =
-      change.cause.type === 'roles' &&
-      change.cause.userId === req.requesterId &&
-      change.cause.removedRoles.includes('requester');
+    // The roles as they are now: the same rule request intake applies (role-rules).
+    const [requester] = await this.identity.findByIds([req.requesterId]);
     // Under a flow that counts from the first login, the clock starts there (usage/).
     const judgedUnder = await this.flows.getVersion(req.flowId, req.flowVersion);
     const clockStartedAt =
@@ -47,13 +45,24 @@ export class RuleVerdictsService {
     const verdict = judgeOpenAccess(
       { ...req, clockStartedAt },
       flows,
-      { groupIds: await this.identity.groupIdsOf(req.requesterId), lostRequesterRole },
+      {
+        groupIds: await this.identity.groupIdsOf(req.requesterId),
+        roles: requester?.roles ?? [],
+      },
       now,
     );
     if (verdict.outcome === 'keep') return 'unchanged';
     const own = flows.find((f) => f.id === req.flowId);
     const by = own ? `flow "${own.name}" v${own.version}` : `flow "${req.flowName ?? req.flowId}"`;
     const reason = `no longer allowed by ${by}: ${verdict.reason}`;
+    // Kept and already told so (a periodic review meeting it again): nothing new to say.
+    if (
+      verdict.outcome === 'run' &&
+      verdict.capAt === null &&
+      (verdict.maxSeconds ?? req.durationSeconds) >= req.durationSeconds &&
+      (await this.marks.alreadyTold(req.id, reason))
+    )
+      return 'unchanged';
     return this.apply(change, req, verdict, reason);
   }
 

@@ -5,6 +5,7 @@ import { AdminRotationService } from '../admin-rotation/admin-rotation.service';
 import { AuditChainService } from '../audit/audit-chain.service';
 import { CatalogService } from '../catalog/catalog.service';
 import { OutboxService } from '../outbox/outbox.service';
+import { RuleChangesService } from '../rule-changes/rule-changes.service';
 import { isScheduleName, SCHEDULE_NAMES, SCHEDULES_QUEUE, type ScheduleName } from './schedules';
 import { SlackSchedules } from './slack-schedules';
 import { SweepSchedules } from './sweep-schedules';
@@ -30,6 +31,7 @@ export class SchedulesProcessor extends WorkerHost {
     private readonly outbox: OutboxService,
     private readonly auditChain: AuditChainService,
     private readonly slack: SlackSchedules,
+    private readonly ruleChanges: RuleChangesService,
   ) {
     super();
   }
@@ -79,6 +81,10 @@ export class SchedulesProcessor extends WorkerHost {
         return this.slack.warnExpiring();
       case 'slack-group-sync':
         return this.slack.syncGroups();
+      case 'rule-review':
+        // A rule change whose job Redis lost is applied here; what is already applied, or told, is not again.
+        await this.ruleChanges.review();
+        return;
     }
   }
 }

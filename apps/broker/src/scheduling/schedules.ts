@@ -16,6 +16,7 @@ export const SCHEDULE_NAMES = [
   'audit-checkpoint',
   'slack-expiry-warnings',
   'slack-group-sync',
+  'rule-review',
 ] as const;
 
 /** Schedules earlier versions declared: removed from Redis at boot, never run. */
@@ -51,5 +52,6 @@ export function scheduleTable(c: BrokerConfig): ScheduleTable {
     'slack-expiry-warnings':
       slack && c.SLACK_EXPIRY_WARNING_SECONDS > 0 ? c.SLACK_EXPIRY_CHECK_MS : null,
     'slack-group-sync': slack ? positive(c.SLACK_USERGROUP_SYNC_MS) : null,
+    'rule-review': positive(c.RULE_REVIEW_INTERVAL_MS),
   };
 }

@@ -6,6 +6,7 @@ import { CatalogModule } from '../catalog/catalog.module';
 import { GrantsModule } from '../grants/grants.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { RequestsModule } from '../requests/requests.module';
+import { RuleChangesModule } from '../rule-changes/rule-changes.module';
 import { SlackModule } from '../slack/slack.module';
 import { SchedulerService } from './scheduler.service';
 import { SCHEDULES_QUEUE } from './schedules';
@@ -23,6 +24,7 @@ import { SweepSchedules } from './sweep-schedules';
     GrantsModule,
     OutboxModule,
     RequestsModule,
+    RuleChangesModule,
     SlackModule,
   ],
   providers: [SchedulerService, SchedulesProcessor, SlackSchedules, SweepSchedules],
