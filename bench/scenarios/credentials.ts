@@ -11,6 +11,7 @@ import { Client } from 'pg';
 import { cpuMs, cpuOf, parentOf, treeCpuMs } from '../cpu';
 import { COUNTS, check, note, run } from '../harness';
 import { credentials, request, untilActive, type Bench, type Person } from '../stack';
+import { sampleBrokerDb, stageLines, stageTimes } from '../stages';
 import { round, summarize } from '../stats';
 
 /** vault-benchmark's published PostgreSQL dynamic-secret run (hardware not stated). */
@@ -114,32 +115,38 @@ export async function credentialsRate(b: Bench): Promise<string[]> {
   await new Promise((r) => setTimeout(r, Math.min(3000, seconds * 1000)));
   const idle1 = await snapshot();
   const ids: string[] = [];
+  const seenAt: number[] = [];
   const times: number[] = [];
   const errors: string[] = [];
   let ranOut = false;
   const end = Date.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (Date.now() < end) {
-        const p: Person | undefined = people.shift();
-        if (!p) {
-          ranOut = true;
-          return;
+  const window = sampleBrokerDb(
+    b,
+    Promise.all(
+      Array.from({ length: workers }, async () => {
+        while (Date.now() < end) {
+          const p: Person | undefined = people.shift();
+          if (!p) {
+            ranOut = true;
+            return;
+          }
+          const q0 = performance.now();
+          try {
+            const id = await request(b, p, '1h');
+            const active = await untilActive(b, p, id, 30000);
+            await credentials(p, id);
+            // Counted only when finished within the window, as vault-benchmark counts.
+            if (Date.now() <= end) times.push(performance.now() - q0);
+            ids.push(id);
+            seenAt.push(active.seenAt);
+          } catch (e) {
+            errors.push(e instanceof Error ? e.message : String(e));
+          }
         }
-        const q0 = performance.now();
-        try {
-          const id = await request(b, p, '1h');
-          await untilActive(b, p, id, 30000);
-          await credentials(p, id);
-          // Counted only when finished within the window, as vault-benchmark counts.
-          if (Date.now() <= end) times.push(performance.now() - q0);
-          ids.push(id);
-        } catch (e) {
-          errors.push(e instanceof Error ? e.message : String(e));
-        }
-      }
-    }),
+      }),
+    ),
   );
+  const brokerDbActivity = (await window).top;
   // pg_stat_database is flushed by each backend within a second of its last transaction.
   await new Promise((r) => setTimeout(r, 1500));
   const after = await snapshot();
@@ -167,6 +174,7 @@ export async function credentialsRate(b: Bench): Promise<string[]> {
     )
   ).rows;
   const toActive = summarize(stages.map((r) => Number(r.activated)));
+  const byStage = await stageTimes(b, ids, seenAt);
 
   const s = summarize(times);
   const rate = times.length / seconds;
@@ -222,7 +230,7 @@ export async function credentialsRate(b: Bench): Promise<string[]> {
     floor,
     perCredential: charged,
     idlePerSecond,
-    stagesMs: { decidedToActivated: toActive },
+    stagesMs: { decidedToActivated: toActive, ...byStage },
     cpuMsPerCredentialTotal: total,
     idleMs: idle.ms,
     window: busy.values,
@@ -243,6 +251,10 @@ export async function credentialsRate(b: Bench): Promise<string[]> {
   note(
     `credentials: where the time goes: auto-approved → grant.activated recorded p50 ${toActive.p50} ms (p99 ${toActive.p99}) of the client's mean ${s.mean} ms (the rest: intake, learning of ACTIVE, reveal); per credential: broker database ${charged['broker db: transactions']} transactions (each autocommit statement is one), ${charged['broker db: rows written']} rows written, ${charged['broker db: rows read']} read; ` +
       `target ${charged['target: transactions']} transactions, ${charged['target: rows written']} rows written, ${charged['target: rows read']} read (pg_stat_database deltas: pg_stat_statements is not loaded in these clusters)`,
+  );
+  note(`credentials by stage (n=${ids.length}): ${stageLines(byStage)}`);
+  note(
+    `credentials: the broker database's active connections, sampled every 10 ms: ${brokerDbActivity}`,
   );
   if (errors.length) note(`credentials: errors: ${[...new Set(errors)].slice(0, 3).join(' | ')}`);
   return ids;

@@ -6,11 +6,13 @@
  */
 import { check, note } from '../harness';
 import { approve, credentials, login, request, sumOf, untilActive, type Bench } from '../stack';
+import { stageLines, stageTimes } from '../stages';
 import { mapLimit, round, summarize } from '../stats';
 
 export async function grantLatency(b: Bench): Promise<string[]> {
   const f = b.floors;
   const latencies: number[] = [];
+  const seenAt: number[] = [];
   const usable: number[] = [];
   let loginFailures = 0;
   const ids = await mapLimit(b.seq, 16, (p) => request(b, p, '1h'));
@@ -25,6 +27,7 @@ export async function grantLatency(b: Bench): Promise<string[]> {
       ])
     ).rows[0].d.getTime();
     latencies.push(active.seenAt - decided);
+    seenAt.push(active.seenAt);
     if (i % 10 !== 0) continue;
     try {
       const c = await credentials(p, id);
@@ -95,5 +98,6 @@ export async function grantLatency(b: Bench): Promise<string[]> {
     `grant latency: as recorded in the broker (decidedAt → grant.activated) p50 ${recorded.p50} ms p99 ${recorded.p99} ms; ACTIVE as the client learns it, from one held GET …?waitFor=ACTIVE per grant (opened before the approval); ${loginFailures} of ${b.seq.length} logins failed; p99 approval → usable ${use.p99} ms; ` +
       `the connector's own time per sync job (SQL + password hashing + sealing + result sent) averaged ${round(jobMean)} ms`,
   );
+  note(`grant latency by stage (n=${ids.length}): ${stageLines(await stageTimes(b, ids, seenAt))}`);
   return ids;
 }
