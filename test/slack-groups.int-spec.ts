@@ -22,6 +22,11 @@ describe('groups that follow a Slack user group (broker in-process, fake Slack)'
     fake.addUser('UBOB', w.bob.email);
     fake.addUser('UGHOST', 'ghost@elsewhere.example');
     fake.setUsergroup('S0ONCALL', ['UALICE', 'UGHOST']);
+    // bob asks below once in the group: asking needs the requester role beside his approver one.
+    const roles = await w.security.api.request('PATCH', `/api/v1/users/${w.bob.id}`, {
+      roles: ['approver', 'requester'],
+    });
+    if (roles.status !== 200) throw new Error(`roles: ${roles.status}`);
   });
 
   afterAll(async () => stack?.close());
