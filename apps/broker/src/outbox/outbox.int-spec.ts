@@ -15,7 +15,7 @@ import { DatabaseModule } from '../database/database.module';
 import type { OutboxJob } from './broker-jobs';
 import { OutboxModule } from './outbox.module';
 import { OutboxRepository } from './outbox.repository';
-import { OutboxService } from './outbox.service';
+import { OutboxService, POLL_GRACE_MS } from './outbox.service';
 import { QueueRegistry } from './queue-registry';
 
 describe('outbox: rows written in the ambient transaction, enqueued once it commits', () => {
@@ -80,10 +80,9 @@ describe('outbox: rows written in the ambient transaction, enqueued once it comm
     expect(await jobIdsIn()).toEqual(before);
   });
 
-  it('the relay moves rows a stopped broker left behind, once each', async () => {
-    const e = expiry();
-    // A row committed whose after-commit enqueue never ran (the broker died in between).
-    await app.get(OutboxRepository).insert([
+  /** A row committed whose after-commit enqueue never ran (the broker died in between). */
+  const leftBehind = async (e: OutboxJob, ageMs: number) => {
+    const [id] = await app.get(OutboxRepository).insert([
       {
         queue: TIMERS_QUEUE,
         jobName: e.job.kind,
@@ -92,8 +91,48 @@ describe('outbox: rows written in the ambient transaction, enqueued once it comm
         runAt: e.runAt!,
       },
     ]);
+    await txHost.tx.query(
+      `UPDATE outbox SET created_at = now() - make_interval(secs => $2) WHERE id = $1`,
+      [id, ageMs / 1000],
+    );
+  };
+
+  it('the relay moves rows a stopped broker left behind, once each', async () => {
+    const e = expiry();
+    await leftBehind(e, POLL_GRACE_MS + 1000);
     await outbox.poll();
     expect(await rowsLeft()).toBe(0);
     expect(await jobIdsIn()).toContain(e.jobId);
+  });
+
+  it('the scheduled poll leaves a row just written to its direct relay; a kicked relay takes it', async () => {
+    const e = expiry();
+    await leftBehind(e, 0);
+    await outbox.poll();
+    expect(await rowsLeft()).toBe(1);
+    expect(await jobIdsIn()).not.toContain(e.jobId);
+    // Booting, or a direct relay that failed: every row at once.
+    outbox.kick();
+    await waitFor('the kicked relay', async () => (await rowsLeft()) === 0);
+    expect(await jobIdsIn()).toContain(e.jobId);
+  });
+
+  it('deletes relayed rows without waiting for the WAL flush, in that transaction only', async () => {
+    const e = expiry();
+    await leftBehind(e, 0);
+    const [{ id }] = await txHost.tx.query<Array<{ id: string }>>(
+      'SELECT id FROM outbox WHERE job_id = $1',
+      [e.jobId],
+    );
+    const sql = `SELECT current_setting('synchronous_commit') AS s`;
+    const setting = async () => (await txHost.tx.query<Array<{ s: string }>>(sql))[0].s;
+    await txHost.withTransaction(async () => {
+      expect(await setting()).toBe('on');
+      await app.get(OutboxRepository).delete([id]);
+      expect(await setting()).toBe('off');
+    });
+    expect(await rowsLeft()).toBe(0);
+    // Only that transaction: the next one (on any pooled connection) commits synchronously.
+    await txHost.withTransaction(async () => expect(await setting()).toBe('on'));
   });
 });

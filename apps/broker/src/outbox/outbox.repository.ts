@@ -30,15 +30,34 @@ export class OutboxRepository {
     return ids;
   }
 
+  /**
+   * Deletes relayed rows without waiting for the WAL flush (`synchronous_commit` off for this
+   * transaction only, set by the statement itself: one round trip). Losing such a delete to a
+   * database crash leaves the row, which the relay enqueues again under the same job id — the
+   * case of a broker that dies between enqueue and delete, which the outbox already accepts.
+   * Every relay used to be one more synchronous commit per decision and per result recorded,
+   * queueing behind the others' `WALSync`.
+   */
   async delete(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) await this.tx.getRepository(OutboxEntity).delete([...ids]);
+    if (ids.length === 0) return;
+    await this.tx
+      .getRepository(OutboxEntity)
+      .createQueryBuilder()
+      .delete()
+      .where('id IN (:...ids)', { ids: [...ids] })
+      .andWhere(`(SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL`)
+      .execute();
   }
 
-  /** The oldest rows no other relay holds, locked until the ambient transaction ends. */
-  async lockOldest(limit: number): Promise<OutboxEntity[]> {
-    return this.tx
-      .getRepository(OutboxEntity)
-      .createQueryBuilder('o')
+  /**
+   * The oldest rows no other relay holds, written at least `minAgeMs` ago (their transaction's
+   * start, by the database's clock), locked until the ambient transaction ends.
+   */
+  async lockOldest(limit: number, minAgeMs = 0): Promise<OutboxEntity[]> {
+    const q = this.tx.getRepository(OutboxEntity).createQueryBuilder('o');
+    if (minAgeMs > 0)
+      q.where(`"o"."created_at" <= now() - make_interval(secs => :age)`, { age: minAgeMs / 1000 });
+    return q
       .orderBy('o.id', 'ASC')
       .limit(limit)
       .setLock('pessimistic_write')

@@ -19,6 +19,16 @@ type Written = OutboxRow & { id: string };
 const MAX_DIRECT_IN_FLIGHT = 64;
 
 /**
+ * The scheduled poll leaves rows younger than this to the direct relay that is moving them
+ * (milliseconds after their commit, normally): taking them too enqueued every job twice and
+ * held their row locks while it did, so the direct relay's DELETE — and the pool connection it
+ * holds — waited on the poll's transaction (seen under load as `Lock:transactionid` waits on
+ * `DELETE FROM outbox`). A relay kicked for a reason (boot, a direct relay that failed, more
+ * rows than it may hold) takes every row at once.
+ */
+export const POLL_GRACE_MS = 2_000;
+
+/**
  * The transactional outbox. `add` writes inside the ambient transaction; once it commits the
  * rows are enqueued at once with their deterministic ids and deleted, and the relay moves any
  * left behind (a broker that stopped after its commit, a Redis that was away). A crash between
@@ -30,6 +40,8 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
   private readonly logger = new Logger(OutboxService.name);
   private running: Promise<void> | null = null;
   private again = false;
+  /** The pass asked for next takes every row (not only those past POLL_GRACE_MS). */
+  private takeAll = false;
   private stopped = false;
   private directInFlight = 0;
 
@@ -102,41 +114,49 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
 
   /**
    * One relay pass, awaited: the `outbox-poll` schedule's safety net for rows no direct relay
-   * moved (a broker that stopped after its commit, a Redis that was away).
+   * moved (a broker that stopped after its commit, a Redis that was away) — those older than
+   * POLL_GRACE_MS; younger ones are still being moved by their direct relay.
    */
   async poll(): Promise<void> {
-    this.kick();
+    this.start(false);
     await this.running;
   }
 
-  /** Relay now (called after a commit that wrote outbox rows); coalesces concurrent calls. */
+  /** Relay every row now (boot, a direct relay that failed or was not started); coalesces. */
   kick(): void {
+    this.start(true);
+  }
+
+  private start(all: boolean): void {
     if (this.stopped) return;
+    if (all) this.takeAll = true;
     if (this.running) {
       this.again = true;
       return;
     }
-    this.running = this.drain()
+    const minAgeMs = this.takeAll ? 0 : POLL_GRACE_MS;
+    this.takeAll = false;
+    this.running = this.drain(minAgeMs)
       .catch((err: unknown) => this.logger.warn({ err }, 'outbox relay failed; will retry'))
       .finally(() => {
         this.running = null;
         if (this.again) {
           this.again = false;
-          this.kick();
+          this.start(false);
         }
       });
   }
 
-  private async drain(): Promise<void> {
+  private async drain(minAgeMs: number): Promise<void> {
     for (;;) {
-      const moved = await this.relayBatch(200);
+      const moved = await this.relayBatch(200, minAgeMs);
       if (moved < 200 || this.stopped) return;
     }
   }
 
   @Transactional()
-  private async relayBatch(limit: number): Promise<number> {
-    const rows = await this.rows.lockOldest(limit);
+  private async relayBatch(limit: number, minAgeMs: number): Promise<number> {
+    const rows = await this.rows.lockOldest(limit, minAgeMs);
     if (rows.length === 0) return 0;
     await this.enqueue(rows);
     await this.rows.delete(rows.map((r) => r.id));
