@@ -86,7 +86,10 @@ describe('group commit of decisions', () => {
     Number((await db.query<{ n: string }>(sql, params)).rows[0].n);
 
   beforeAll(async () => {
-    env = await createBrokerTestEnv({ SWEEP_INTERVAL_MS: '3600000' });
+    env = await createBrokerTestEnv({
+      SWEEP_INTERVAL_MS: '3600000',
+      DECISION_GROUP_COMMIT: 'true',
+    });
     app = await createBrokerApp(env.config);
     await app.listen(0, '127.0.0.1');
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -318,7 +321,7 @@ describe('group commit of decisions', () => {
     expect(v.checked).toBe(await count('SELECT count(*) AS n FROM audit_events', []));
   }, 60_000);
 
-  it('two batches in flight over the same people queue behind each other: no deadlock, no retry', async () => {
+  it('calls arriving while a batch commits form the next: crossing people, no deadlock, no retry', async () => {
     const people = [w.alice, ...(await Promise.all([1, 2, 3].map(() => createPerson(admin, 'p'))))];
     const flow = await w.security.api.post('/api/v1/access-flows', {
       name: `cross-${Date.now().toString(36)}`,
@@ -347,8 +350,8 @@ describe('group commit of decisions', () => {
     const writes = await Promise.all(others.map((p) => askAs(p, 'write')));
     const before = { ...decisions.groupCommit.stats };
 
-    // The first batch: everyone's read; the second, while it is in flight: everyone's write,
-    // in the opposite order of people. Each batch grants every person once.
+    // The first batch: everyone's read; the second, arriving while it commits: everyone's
+    // write, in the opposite order of people. Each batch grants every person once.
     const first = reads.map((id) => decisions.approve(actorOf(w.bob), id));
     await new Promise((resolve) => setImmediate(resolve));
     const second = [...writes].reverse().map((id) => decisions.approve(actorOf(w.bob), id));

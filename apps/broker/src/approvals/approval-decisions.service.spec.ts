@@ -22,6 +22,7 @@ import { ApprovalOutcomeService } from './approval-outcome.service';
 import type { ApprovalRepository, DecisionChanges, NewApproval } from './approval.repository';
 import { ApprovalTimersService } from './approval-timers.service';
 import { ApproversService } from './approvers.service';
+import type { DecisionBatchRepository } from './decision-batch.repository';
 
 // The services' transactions run as plain calls here: the fakes below hold no connection.
 new TransactionHost({
@@ -157,6 +158,8 @@ function world() {
     timers,
     outcome,
     { lockPairs: async () => [] } as unknown as DatabaseUserRepository,
+    { lockPeople: async () => undefined } as unknown as DecisionBatchRepository,
+    { DECISION_GROUP_COMMIT: false },
   );
   return { t, decisions, audits, jobs, syncs, req: t.requests.get('r1')! };
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Transactional } from '@nestjs-cls/transactional';
 import type { FlowRules } from '../access-flows/access-flow.policy';
 import {
@@ -14,6 +14,7 @@ import type { RequestStatus } from '../access-requests/request-state';
 import { assertAllowed } from '../access-requests/request-transitions';
 import { AuditService } from '../audit/audit.service';
 import { DomainError, ErrorCode } from '../common/errors';
+import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { DatabaseUserRepository } from '../grants/database-user.repository';
 import type { Actor } from '../identity/actor';
 import { IdentityService } from '../identity/identity.service';
@@ -23,6 +24,7 @@ import { ApprovalOutcomeService } from './approval-outcome.service';
 import { ApprovalTimersService } from './approval-timers.service';
 import { ApproversService } from './approvers.service';
 import { DecisionBatch } from './decision-batch';
+import { DecisionBatchRepository } from './decision-batch.repository';
 
 type Decision = 'approve' | 'deny';
 
@@ -60,21 +62,36 @@ export class ApprovalDecisionsService {
     private readonly timers: ApprovalTimersService,
     private readonly outcome: ApprovalOutcomeService,
     private readonly databaseUsers: DatabaseUserRepository,
+    private readonly batchLocks: DecisionBatchRepository,
+    @Inject(BROKER_CONFIG) config: Pick<BrokerConfig, 'DECISION_GROUP_COMMIT'>,
   ) {
-    this.groupCommit = new DecisionBatch({
-      lockAll: async (ids) => {
-        const rows = await this.requests.lockMany(ids);
-        // An approval that grants locks its requester's database user: all of them now.
-        await this.databaseUsers.lockPairs(
-          rows.map((r) => ({ integrationId: r.integrationId, personId: r.requesterId })),
-        );
+    this.groupCommit = new DecisionBatch(
+      {
+        lockAll: async (ids) => {
+          const rows = await this.requests.lockMany(ids);
+          // An approval that grants locks (or creates) its requester's database user: all of
+          // them now, in one order, existing rows and those still to be created alike.
+          const people = rows.map((r) => ({
+            integrationId: r.integrationId,
+            personId: r.requesterId,
+          }));
+          await this.batchLocks.lockPeople(people);
+          await this.databaseUsers.lockPairs(people);
+        },
+        decideOne: async (d) => {
+          const lapse = await this.decideNow(
+            d.actor,
+            d.requestId,
+            d.decision,
+            d.reason,
+            new Date(),
+          );
+          // Read where the decision was taken: in a batch, the request as this decision left it.
+          return lapse ? { lapse } : { row: await this.decided(d.requestId) };
+        },
       },
-      decideOne: async (d) => {
-        const lapse = await this.decideNow(d.actor, d.requestId, d.decision, d.reason, new Date());
-        // Read where the decision was taken: in a batch, the request as this decision left it.
-        return lapse ? { lapse } : { row: await this.decided(d.requestId) };
-      },
-    });
+      config.DECISION_GROUP_COMMIT,
+    );
   }
 
   /** Who may decide the pending request's current step now (its fallback once escalated). */

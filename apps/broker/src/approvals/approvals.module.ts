@@ -14,6 +14,7 @@ import { ApprovalRepository } from './approval.repository';
 import { ApprovalTimersService } from './approval-timers.service';
 import { ApprovalsController } from './approvals.controller';
 import { ApproversService } from './approvers.service';
+import { DecisionBatchRepository } from './decision-batch.repository';
 import { RequestTimersProcessor } from './request-timers.processor';
 
 /** Approvals: who may decide, decisions and quorum, step timeouts and the pending TTL. */
@@ -36,12 +37,14 @@ import { RequestTimersProcessor } from './request-timers.processor';
     ApprovalOutcomeService,
     ApprovalTimersService,
     RequestTimersProcessor,
+    DecisionBatchRepository,
   ],
   exports: [
     ApproversService,
     ApprovalDecisionsService,
     ApprovalOutcomeService,
     ApprovalTimersService,
+    DecisionBatchRepository,
   ],
 })
 export class ApprovalsModule {}

@@ -51,19 +51,22 @@ interface Call {
 function batch() {
   const locked: string[][] = [];
   const decided: string[] = [];
-  const b = new DecisionBatch<Call, string>({
-    lockAll: async (ids) => {
-      locked.push(ids);
-      log.push(`lock ${ids.join(',')}`);
+  const b = new DecisionBatch<Call, string>(
+    {
+      lockAll: async (ids) => {
+        locked.push(ids);
+        log.push(`lock ${ids.join(',')}`);
+      },
+      decideOne: async (c) => {
+        decided.push(`${c.requestId}:${c.who}`);
+        log.push(`decide ${c.requestId}:${c.who}`);
+        if (c.outcome === 'refuse') throw DomainError.forbidden(`${c.who} may not`);
+        if (c.outcome === 'break') throw new Error('a write failed');
+        return `${c.requestId} by ${c.who}`;
+      },
     },
-    decideOne: async (c) => {
-      decided.push(`${c.requestId}:${c.who}`);
-      log.push(`decide ${c.requestId}:${c.who}`);
-      if (c.outcome === 'refuse') throw DomainError.forbidden(`${c.who} may not`);
-      if (c.outcome === 'break') throw new Error('a write failed');
-      return `${c.requestId} by ${c.who}`;
-    },
-  });
+    true,
+  );
   return { b, locked, decided };
 }
 

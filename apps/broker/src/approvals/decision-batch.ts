@@ -1,11 +1,16 @@
+import { Logger } from '@nestjs/common';
 import { Batcher } from '@doorman/contracts';
 import { Propagation, Transactional } from '@nestjs-cls/transactional';
 import { DomainError } from '../common/errors';
 
 /** The most decisions one transaction takes. */
 export const MAX_DECISIONS_PER_COMMIT = 50;
-/** Group commits in flight at once on one broker. */
-const COMMITS_IN_FLIGHT = 2;
+/**
+ * Group commits in flight at once on one broker: more than one keeps the pool's connections
+ * (and PostgreSQL's cores) busy while a batch waits on its round trips. Batches in flight are
+ * kept from deadlocking by the locks they take up front (see `lockAll`).
+ */
+const COMMITS_IN_FLIGHT = 4;
 
 /** One call's decision, and the request it is about (none for a request being opened). */
 export interface BatchedItem {
@@ -17,7 +22,7 @@ export interface DecisionSteps<T extends BatchedItem, R> {
   /**
    * Takes the batch's locks up front, in the ambient transaction: the requests (FOR UPDATE, in
    * id order), then what their decisions will lock (each person's database user, in id order),
-   * so two batches in flight queue behind each other instead of deadlocking.
+   * so a batch and other transactions (another replica's batch) queue instead of deadlocking.
    */
   lockAll?(requestIds: string[], items: readonly T[]): Promise<unknown>;
   /** Decides one item in the ambient transaction (or opens its own when there is none). */
@@ -51,18 +56,23 @@ export class DecisionBatch<T extends BatchedItem, R> {
     largest: 0,
     retriedOneByOne: 0,
   };
-  private readonly batcher: Batcher<T, R>;
+  private readonly batcher: Batcher<T, R> | null;
+  private readonly logger = new Logger(DecisionBatch.name);
 
+  /** @param enabled false: every call is decided at once in its own transaction, unbatched */
   constructor(
     private readonly steps: DecisionSteps<T, R>,
+    enabled: boolean,
     maxBatch = MAX_DECISIONS_PER_COMMIT,
   ) {
-    this.batcher = new Batcher((items) => this.flush(items), maxBatch, COMMITS_IN_FLIGHT);
+    this.batcher = enabled
+      ? new Batcher((items) => this.flush(items), maxBatch, COMMITS_IN_FLIGHT)
+      : null;
   }
 
   /** Settles with this item's own outcome, once it is committed (or with its own error). */
   add(item: T): Promise<R> {
-    return this.batcher.add(item);
+    return this.batcher ? this.batcher.add(item) : this.steps.decideOne(item);
   }
 
   private async flush(items: T[]): Promise<Array<R | Error>> {
@@ -73,9 +83,13 @@ export class DecisionBatch<T extends BatchedItem, R> {
       this.stats.groupedDecisions += items.length;
       this.stats.largest = Math.max(this.stats.largest, items.length);
       return outcomes;
-    } catch {
+    } catch (err) {
       // Nothing of the batch was committed: each decision again, alone, in arrival order.
       this.stats.retriedOneByOne++;
+      this.logger.warn(
+        { err, decisions: items.length },
+        'group commit failed; deciding one at a time',
+      );
       const outcomes: Array<R | Error> = [];
       for (const item of items) outcomes.push(await settle(() => this.steps.decideOne(item)));
       return outcomes;

@@ -104,6 +104,11 @@ export const BrokerConfigSchema = z.object({
   CATALOG_STALE_AFTER_MS: z.coerce.number().int().min(1000).default(3_600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.default(false),
+  /**
+   * Decide approvals, denials and openings that arrive together in one transaction (each under
+   * a savepoint). Off by default: measured slower than one transaction each on two cores.
+   */
+  DECISION_GROUP_COMMIT: bool.default(false),
   /** A policy file (YAML) applied at every start; an invalid file stops the start. */
   POLICY_FILE: z.string().min(1).optional(),
   /** How often committed audit events are sealed into the hash chain. */

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Transactional } from '@nestjs-cls/transactional';
 import { isRoleResource } from '@doorman/contracts';
 import type { FlowRules } from '../access-flows/access-flow.policy';
@@ -9,7 +9,9 @@ import { ApprovalOutcomeService } from '../approvals/approval-outcome.service';
 import { ApprovalTimersService } from '../approvals/approval-timers.service';
 import { ApproversService } from '../approvals/approvers.service';
 import { DecisionBatch, type BatchedItem } from '../approvals/decision-batch';
+import { DecisionBatchRepository } from '../approvals/decision-batch.repository';
 import { AuditService } from '../audit/audit.service';
+import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import type { Actor } from '../identity/actor';
 import { IdentityService } from '../identity/identity.service';
 import type { IntegrationEntity } from '../integrations/integration.entity';
@@ -49,15 +51,11 @@ interface OpenCall extends BatchedItem {
 /**
  * Opens a judged request (a new access or an extension) in one transaction: the row, its
  * audit event, then its approval timers — or, opened approved, its grant at once. Openings
- * that arrive together share one commit, each under its own savepoint (see DecisionBatch).
+ * that arrive together may share one commit (DECISION_GROUP_COMMIT; see DecisionBatch).
  */
 @Injectable()
 export class RequestOpeningService {
-  readonly groupCommit = new DecisionBatch<OpenCall, string>({
-    // Nothing locked up front: an opening locks its requester's row before their database
-    // user's, and a batch must not take them the other way round (deactivation takes both).
-    decideOne: ({ input, approverIds }) => this.openNow(input, approverIds),
-  });
+  readonly groupCommit: DecisionBatch<OpenCall, string>;
 
   constructor(
     private readonly requests: AccessRequestRepository,
@@ -66,7 +64,26 @@ export class RequestOpeningService {
     private readonly audit: AuditService,
     private readonly timers: ApprovalTimersService,
     private readonly outcome: ApprovalOutcomeService,
-  ) {}
+    private readonly batchLocks: DecisionBatchRepository,
+    @Inject(BROKER_CONFIG) config: Pick<BrokerConfig, 'DECISION_GROUP_COMMIT'>,
+  ) {
+    this.groupCommit = new DecisionBatch<OpenCall, string>(
+      {
+        // Each requester held first, in one order for every batch (an advisory lock, so the
+        // person's row and then their database user are still locked in the order a lone opening
+        // and deactivation take them).
+        lockAll: (_none, calls) =>
+          this.batchLocks.lockPeople(
+            calls.map(({ input }) => ({
+              integrationId: input.integration.id,
+              personId: input.ask.requesterId,
+            })),
+          ),
+        decideOne: ({ input, approverIds }) => this.openNow(input, approverIds),
+      },
+      config.DECISION_GROUP_COMMIT,
+    );
+  }
 
   /** Returns the new request's id once committed. */
   async open(input: OpenInput): Promise<string> {
