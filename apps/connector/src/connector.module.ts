@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { CONNECTOR_CONFIG, type ConnectorConfig } from './config/connector.config';
-import { ConnectorProcessor } from './jobs/connector.processor';
+import { ConnectorProcessor } from './connector.processor';
 import { ConnectorJobsService } from './jobs/connector-jobs.service';
 import { HeartbeatService } from './jobs/heartbeat.service';
 import { ResultsPublisher } from './jobs/results.publisher';

@@ -7,16 +7,16 @@ import {
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { connectorQueueName } from '@doorman/contracts';
-import { CONNECTOR_CONFIG, type ConnectorConfig } from '../config/connector.config';
-import { redisConnectionOptions } from '../config/redis';
-import { LOGGER } from '../logging/logger';
-import { ConnectorMetrics } from '../metrics/connector-metrics';
-import { ConnectorTargets, integrationHint } from '../targets/connector-targets';
-import type { Target } from '../targets/target';
-import { connectorBackoffStrategy } from './backoff';
-import { ConnectorJobsService } from './connector-jobs.service';
-import { HeartbeatService } from './heartbeat.service';
-import { promoteRetries, TargetReachability } from './target-reachability';
+import { CONNECTOR_CONFIG, type ConnectorConfig } from './config/connector.config';
+import { redisConnectionOptions } from './config/redis';
+import { LOGGER } from './logging/logger';
+import { ConnectorMetrics } from './metrics/connector-metrics';
+import { ConnectorTargets, integrationHint } from './targets/connector-targets';
+import type { Target } from './targets/target';
+import { connectorBackoffStrategy } from './jobs/backoff';
+import { ConnectorJobsService } from './jobs/connector-jobs.service';
+import { HeartbeatService } from './jobs/heartbeat.service';
+import { promoteRetries, TargetReachability } from './jobs/target-reachability';
 
 /**
  * A connector killed mid-job leaves the job locked: it runs again once its lock lapses (the
