@@ -43,6 +43,9 @@ export interface AppliedSync {
   sealed: string | null;
   issuedAt: string | null;
   appliedAt: string | null;
+  /** The connector's check of the target after a revoke (JSON), the latest proof kept. */
+  verification: string | null;
+  verifiedAt: string | null;
 }
 
 /**
@@ -223,9 +226,13 @@ export class DatabaseUserRepository {
               password_pending_generation = CASE
                 WHEN v.sealed IS NOT NULL AND v.generation >= d.password_pending_generation THEN NULL
                 ELSE d.password_pending_generation END,
-              last_applied_at = GREATEST(d.last_applied_at, v.applied_at)
-         FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::timestamptz[])
-              AS v(id, generation, sealed, issued_at, applied_at)
+              last_applied_at = GREATEST(d.last_applied_at, v.applied_at),
+              revoke_verification = COALESCE(v.verification::jsonb, d.revoke_verification),
+              revoke_verified_at = CASE WHEN v.verification IS NULL THEN d.revoke_verified_at
+                                        ELSE v.verified_at END
+         FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::timestamptz[],
+                     $6::text[], $7::timestamptz[])
+              AS v(id, generation, sealed, issued_at, applied_at, verification, verified_at)
         WHERE d.id = v.id`,
       [
         rows.map((r) => r.id),
@@ -233,6 +240,8 @@ export class DatabaseUserRepository {
         rows.map((r) => r.sealed),
         rows.map((r) => r.issuedAt),
         rows.map((r) => r.appliedAt),
+        rows.map((r) => r.verification),
+        rows.map((r) => r.verifiedAt),
       ],
     );
   }

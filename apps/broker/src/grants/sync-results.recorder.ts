@@ -85,8 +85,11 @@ export class SyncResultsRecorder {
     for (const r of results) {
       const k = personKey(r.integrationId, r.personId);
       // Grants the connector left out fail one by one, each with its own error.
-      // So do results carrying a check of the target after a revoke: it is stored and audited there.
-      const partial = (r.failedGroups ?? []).length > 0 || r.verification !== undefined;
+      // So do results whose check of the target after a revoke found something: the one-by-one
+      // path audits it (revoke.residue); a clean check is stored here, with the grant.revoked event.
+      const partial =
+        (r.failedGroups ?? []).length > 0 ||
+        (r.verification !== undefined && !r.verification.clean);
       if (r.status !== 'failed' && !partial && !firstOf.has(k)) firstOf.set(k, r);
     }
     if (firstOf.size === 0) return [...results];
@@ -137,6 +140,8 @@ export class SyncResultsRecorder {
         sealed: sealed ? JSON.stringify(sealed) : null,
         issuedAt: sealed ? (r.passwordIssuedAt ?? now.toISOString()) : null,
         appliedAt: appliedAtOf(r)?.toISOString() ?? null,
+        verification: r.verification ? JSON.stringify(r.verification) : null,
+        verifiedAt: r.verification?.checkedAt ?? null,
       });
       for (const req of pending) {
         if (req.status === 'GRANTING') {
