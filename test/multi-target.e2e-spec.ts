@@ -9,7 +9,6 @@ import { connectorHealthy, startBrokerProcess } from './support/apps';
 import { createBrokerTestEnv, waitFor, type BrokerTestEnv } from './support/broker-env';
 import { createWorld, type World } from './support/fixtures';
 import { AppProcess, freePort } from './support/processes';
-import { TcpProxy } from './support/tcp-proxy';
 import { startTargetPostgres, type TargetPostgres } from './support/target-postgres';
 
 jest.setTimeout(120_000);
@@ -25,9 +24,9 @@ interface Site {
 
 /**
  * One connector process serving three target clusters (PostgreSQL 15, 17 and 15) from a
- * targets file, one broker. Grants work on all three; with the third cut off (a proxy in front
- * of it refuses and drops every connection, as a stopped server does) grants and revokes on the
- * other two complete while its grant retries, and completes once it is back. Discovery, the
+ * targets file, one broker. Grants work on all three; with the third server stopped mid-run
+ * (`pg_ctl stop`, its sessions and pools cut) grants and revokes on the other two complete while
+ * its revoke retries, and completes once it is started again. Discovery, the
  * doctor and reconciliation are each per target.
  */
 describe('one connector, many targets', () => {
@@ -38,7 +37,6 @@ describe('one connector, many targets', () => {
   let connectorEnv: Record<string, string>;
   let api: ApiClient;
   let w: World;
-  let proxy: TcpProxy;
   const sites: Site[] = [];
   /** Handed from one test to the next: the grants of the first, b's grant of the third. */
   let activeIds: string[] = [];
@@ -62,8 +60,6 @@ describe('one connector, many targets', () => {
         return { name, target };
       }),
     );
-    proxy = new TcpProxy(await freePort(), targets[2].target.port);
-    await proxy.up();
 
     env = await createBrokerTestEnv();
     const port = await freePort();
@@ -96,7 +92,7 @@ describe('one connector, many targets', () => {
       sites.push({ name, target, integrationId: integration.body.id, flowId: flow.body.id });
     }
 
-    // a's password in a secret file, b's and c's in variables; c through the proxy.
+    // a's password in a secret file, b's and c's in variables.
     const secretA = join(dir, 'a-admin.json');
     writeFileSync(secretA, JSON.stringify({ password: site('a').target.superuserPassword }), {
       mode: 0o600,
@@ -116,7 +112,7 @@ describe('one connector, many targets', () => {
         'targets:',
         entry(site('a'), site('a').target.port, `{ file: ${secretA} }`),
         entry(site('b'), site('b').target.port, '{ env: DB_B_PASSWORD }'),
-        entry(site('c'), proxy.port, '{ env: DB_C_PASSWORD }'),
+        entry(site('c'), site('c').target.port, '{ env: DB_C_PASSWORD }'),
         '',
       ].join('\n'),
     );
@@ -144,7 +140,6 @@ describe('one connector, many targets', () => {
         if (p) process.stdout.write(`--- ${p.name}\n${p.lines.slice(-60).join('\n')}\n`);
     await connector?.stop();
     await broker?.stop();
-    await proxy?.down();
     await env?.dispose();
     await Promise.all(sites.map((s) => s.target.stop()));
     rmSync(dir, { recursive: true, force: true });
@@ -278,7 +273,7 @@ describe('one connector, many targets', () => {
   it('with one target down, the others grant and revoke; its grant retries and completes when it is back', async () => {
     // The grants of the first test end on a and b while c is away.
     const [onA, onB, onC] = activeIds;
-    await proxy.down();
+    await site('c').target.halt();
     const revokedC = await w.alice.api.post(`/api/v1/access-requests/${onC}/revoke`, {
       reason: 'c is away',
     });
@@ -325,7 +320,7 @@ describe('one connector, many targets', () => {
     );
     expect((await targetsSeen()).get(site('a').integrationId)?.reachable).toBe(true);
 
-    await proxy.up();
+    await site('c').target.resume();
     await untilStatus(w.alice.api, onC, 'REVOKED', 30_000);
     expect(await canRead(site('c').target, 'public', cCreds)).toBe(false);
   });

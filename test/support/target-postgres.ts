@@ -56,6 +56,10 @@ export interface TargetPostgres {
     database?: string,
   ): Promise<QueryResult<R>>;
   createDatabase(name: string): Promise<void>;
+  /** Stops the server (`pg_ctl stop -m fast`: sessions end, new connections are refused), data kept. */
+  halt(): Promise<void>;
+  /** Starts a halted server again on the same port, with the same data. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -321,9 +325,20 @@ export async function startTargetPostgres(opts: TargetOptions = {}): Promise<Tar
       process.on('exit', () => live.forEach((f) => f()));
     }
     live.add(stopSync);
-    const cluster = new Cluster(port, password, join(dir, 'ca.crt'), () => {
-      live.delete(stopSync);
-      stopSync();
+    const cluster = new Cluster(port, password, join(dir, 'ca.crt'), {
+      destroy: () => {
+        live.delete(stopSync);
+        stopSync();
+      },
+      halt: async () => {
+        const [cmd, args] = pgCtl(['stop', '-D', data, '-m', 'fast', '-w']);
+        await run(cmd, args, { env: binaries.env });
+        started = false;
+      },
+      resume: async () => {
+        started = true;
+        await run(startCmd, startArgs, { env: binaries.env });
+      },
     });
     try {
       const { rows } = await cluster.query<{ v: string }>(
@@ -359,8 +374,20 @@ class Cluster implements TargetPostgres {
     readonly port: number,
     readonly superuserPassword: string,
     readonly caFile: string,
-    private readonly destroy: () => void,
+    private readonly control: {
+      destroy: () => void;
+      halt: () => Promise<void>;
+      resume: () => Promise<void>;
+    },
   ) {}
+
+  halt(): Promise<void> {
+    return this.control.halt();
+  }
+
+  resume(): Promise<void> {
+    return this.control.resume();
+  }
 
   superuserUrl(database = 'postgres'): string {
     return `postgresql://postgres:${encodeURIComponent(this.superuserPassword)}@127.0.0.1:${this.port}/${encodeURIComponent(database)}`;
@@ -435,7 +462,7 @@ class Cluster implements TargetPostgres {
         ...[...this.clients].map((c) => c.end()),
       ]);
     } finally {
-      this.destroy();
+      this.control.destroy();
     }
   }
 }
